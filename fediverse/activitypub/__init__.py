@@ -1,0 +1,1 @@
+"""Wire format, pure: vocabulary, JSON-LD contexts, parse (dict -> typed), render (typed -> dict), signatures."""

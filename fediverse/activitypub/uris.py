@@ -1,0 +1,57 @@
+"""Every local IRI is minted here, so ids never drift between the renderer, the router and the database."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+INSTANCE_ACTOR_PATH = "/actor"
+
+
+@dataclass(frozen=True)
+class Uris:
+    """Local IRIs under one base URL (scheme://domain)."""
+
+    base: str
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base).netloc
+
+    def actor(self, username: str) -> str:
+        return f"{self.base}/users/{username}"
+
+    def instance_actor(self) -> str:
+        return f"{self.base}{INSTANCE_ACTOR_PATH}"
+
+    def key_id(self, actor_uri: str) -> str:
+        return f"{actor_uri}#main-key"
+
+    def inbox(self, actor_uri: str) -> str:
+        return f"{actor_uri}/inbox"
+
+    def outbox(self, actor_uri: str) -> str:
+        return f"{actor_uri}/outbox"
+
+    def followers(self, actor_uri: str) -> str:
+        return f"{actor_uri}/followers"
+
+    def following(self, actor_uri: str) -> str:
+        return f"{actor_uri}/following"
+
+    def featured(self, actor_uri: str) -> str:
+        return f"{actor_uri}/collections/featured"
+
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def profile(self, username: str) -> str:
+        return f"{self.base}/@{username}"
+
+    def new_activity(self) -> str:
+        """A fresh, never reused activity id (Mastodon refuses reused ids after a Tombstone)."""
+        return f"{self.base}/activities/{uuid.uuid4()}"
+
+    def is_local(self, iri: str) -> bool:
+        return iri == self.base or iri.startswith(self.base + "/")

@@ -1,0 +1,77 @@
+"""create_app(settings): routes + middleware + lifespan; composition only."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.config import Settings
+from fediverse.db.migrate import upgrade
+from fediverse.jobs.backends import make_backend
+from fediverse.runtime import create_runtime
+from fediverse.services.accounts import ensure_instance_actor
+from fediverse.web import federation, wellknown
+from fediverse.web.responses import error
+
+log = logging.getLogger("fediverse")
+
+
+async def startup(app: Starlette) -> None:
+    """Open the runtime, migrate, make sure the instance actor exists, start the job backend."""
+    config = app.state.config
+    rt = create_runtime(config["settings"], transport=config["transport"])
+    if config["migrate"]:
+        await upgrade(rt.engine)
+    async with rt.sessions() as session:
+        await ensure_instance_actor(rt, session)
+    app.state.runtime = rt
+    app.state.backend = None
+    if config["run_jobs"]:
+        backend = make_backend(rt)
+        rt.attach_backend(backend)
+        await backend.start()
+        app.state.backend = backend
+
+
+async def shutdown(app: Starlette) -> None:
+    if getattr(app.state, "backend", None) is not None:
+        await app.state.backend.stop()
+    if getattr(app.state, "runtime", None) is not None:
+        await app.state.runtime.close()
+
+
+def create_app(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, run_jobs: bool = True, migrate: bool = True
+) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await startup(app)
+        try:
+            yield
+        finally:
+            await shutdown(app)
+
+    app = Starlette(
+        routes=[*wellknown.routes, *federation.routes],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.config = {"settings": settings, "transport": transport, "run_jobs": run_jobs, "migrate": migrate}
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error(exc.status_code, exc.detail)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error(500, "internal error")

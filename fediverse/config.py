@@ -1,0 +1,270 @@
+"""instance.toml (+ FEDIVERSE_* environment overrides) -> frozen Settings.
+
+Every problem stops start-up with a ConfigError naming the key and the file, because a
+half-understood config on a federated server mints wrong ids that can never be taken back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from fediverse.errors import ConfigError
+
+DEFAULT_CONFIG = Path("instance.toml")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
+_ENV_SHORTCUTS = {
+    "FEDIVERSE_DOMAIN": ("instance", "domain"),
+    "FEDIVERSE_SCHEME": ("instance", "scheme"),
+    "FEDIVERSE_REDIS_URL": ("jobs", "redis_url"),
+}
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    domain: str = "localhost:8000"
+    scheme: str = "http"
+    name: str = "fediverse"
+    description: str = ""
+    open_registrations: bool = False
+    contact_email: str = ""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///data/fediverse.sqlite3"
+    pool_size: int = 10
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    root: str = "media"
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    backend: str = "auto"
+    redis_url: str = ""
+    embedded_workers: int = 8
+    lease_seconds: int = 120
+    sweep_seconds: int = 15
+    retention_days: int = 7
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    allow_private_addresses: bool = False
+    authorized_fetch: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    max_redirects: int = 3
+    max_response_bytes: int = 1_048_576
+    key_cache_seconds: int = 86_400
+    delivery_max_attempts: int = 16
+    domain_unavailable_days: int = 7
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_inbox_bytes: int = 1_048_576
+    max_json_depth: int = 50
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance: InstanceSettings = field(default_factory=InstanceSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    source: str = "<defaults>"
+
+    @property
+    def base_url(self) -> str:
+        """Scheme + domain: the prefix of every local IRI."""
+        return f"{self.instance.scheme}://{self.instance.domain}"
+
+    @property
+    def job_backend(self) -> str:
+        """The backend actually used: 'auto' means dramatiq when Redis is configured."""
+        if self.jobs.backend == "auto":
+            return "dramatiq" if self.jobs.redis_url else "embedded"
+        return self.jobs.backend
+
+    def replace(self, **sections: Mapping[str, Any]) -> Settings:
+        """A copy with some keys changed, e.g. replace(instance={"domain": "a.test"}); used by tests."""
+        changes = {name: dataclasses.replace(getattr(self, name), **values) for name, values in sections.items()}
+        return _validated(dataclasses.replace(self, **changes))
+
+
+_SECTION_TYPES = {
+    "instance": InstanceSettings,
+    "server": ServerSettings,
+    "database": DatabaseSettings,
+    "media": MediaSettings,
+    "jobs": JobSettings,
+    "federation": FederationSettings,
+    "limits": LimitSettings,
+}
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file, apply environment overrides, validate, and resolve relative paths."""
+    config_path = Path(path) if path else DEFAULT_CONFIG
+    env = os.environ if env is None else env
+    source = str(config_path)
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    sections = _read_sections(raw, source)
+    _apply_env(sections, env)
+    base_dir = config_path.resolve().parent
+    sections["database"]["url"] = _absolute_sqlite_url(sections["database"].get("url", DatabaseSettings.url), base_dir)
+    root = Path(sections["media"].get("root", MediaSettings.root))
+    sections["media"]["root"] = str(root if root.is_absolute() else base_dir / root)
+    built = {name: _SECTION_TYPES[name](**values) for name, values in sections.items()}
+    return _validated(Settings(**built, source=source))
+
+
+def _read_sections(raw: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {name: {} for name in _SECTION_TYPES}
+    for name, values in raw.items():
+        if name not in _SECTION_TYPES:
+            raise ConfigError(f"{source}: unknown section [{name}] (known: {', '.join(_SECTION_TYPES)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table")
+        known = {f.name: f for f in dataclasses.fields(_SECTION_TYPES[name])}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(f"{source}: unknown key '{name}.{key}'")
+            sections[name][key] = _coerce(value, _field_type(known[key]), f"{source}: '{name}.{key}'")
+    return sections
+
+
+def _apply_env(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) -> None:
+    for var, value in env.items():
+        if not var.startswith("FEDIVERSE_") or var in ("FEDIVERSE_CONFIG",):
+            continue
+        target = _ENV_SHORTCUTS.get(var) or _env_target(var)
+        if target is None:
+            if var.startswith("FEDIVERSE_TEST_"):
+                continue
+            raise ConfigError(f"environment: unknown variable {var}")
+        section, key = target
+        known = {f.name: f for f in dataclasses.fields(_SECTION_TYPES[section])}
+        sections[section][key] = _coerce_text(value, _field_type(known[key]), f"environment: {var}")
+
+
+def _env_target(var: str) -> tuple[str, str] | None:
+    rest = var.removeprefix("FEDIVERSE_").lower()
+    for section, cls in _SECTION_TYPES.items():
+        prefix = section + "_"
+        if rest.startswith(prefix):
+            key = rest[len(prefix):]
+            if key in {f.name for f in dataclasses.fields(cls)}:
+                return section, key
+    return None
+
+
+def _field_type(f: dataclasses.Field[Any]) -> type:
+    return {"str": str, "int": int, "float": float, "bool": bool}[str(f.type)]
+
+
+def _coerce(value: Any, kind: type, where: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise ConfigError(f"{where} must be {kind.__name__}, not {type(value).__name__} ({value!r})")
+    return value
+
+
+def _coerce_text(value: str, kind: type, where: str) -> Any:
+    try:
+        if kind is bool:
+            lowered = value.strip().lower()
+            if lowered not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(value)
+            return lowered in ("1", "true", "yes")
+        return kind(value)
+    except ValueError:
+        raise ConfigError(f"{where} must be {kind.__name__}, not {value!r}") from None
+
+
+def _absolute_sqlite_url(url: str, base_dir: Path) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # reported by _validated with the key name
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        db_path = Path(parsed.database)
+        if not db_path.is_absolute():
+            return parsed.set(database=str(base_dir / db_path)).render_as_string(hide_password=False)
+    return url
+
+
+def _validated(settings: Settings) -> Settings:
+    src = settings.source
+    inst = settings.instance
+    if inst.scheme not in ("http", "https"):
+        raise ConfigError(f"{src}: 'instance.scheme' must be \"http\" or \"https\", not {inst.scheme!r}")
+    if not _DOMAIN_RE.match(inst.domain):
+        raise ConfigError(f"{src}: 'instance.domain' must be a lower-case host name with an optional port, not {inst.domain!r}")
+    try:
+        db = make_url(settings.database.url)
+    except ArgumentError:
+        raise ConfigError(f"{src}: 'database.url' is not a database URL: {settings.database.url!r}") from None
+    if db.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise ConfigError(
+            f"{src}: 'database.url' must use sqlite+aiosqlite:// or postgresql+asyncpg://, not {db.drivername}://"
+        )
+    jobs = settings.jobs
+    if jobs.backend not in ("auto", "embedded", "dramatiq"):
+        raise ConfigError(f"{src}: 'jobs.backend' must be auto, embedded or dramatiq, not {jobs.backend!r}")
+    if jobs.redis_url and not re.match(r"^rediss?://", jobs.redis_url):
+        raise ConfigError(f"{src}: 'jobs.redis_url' must start with redis:// or rediss://, not {jobs.redis_url!r}")
+    if settings.job_backend == "dramatiq" and not jobs.redis_url:
+        raise ConfigError(f"{src}: 'jobs.backend' is dramatiq but 'jobs.redis_url' is empty")
+    positives = {
+        "server.port": settings.server.port,
+        "database.pool_size": settings.database.pool_size,
+        "jobs.embedded_workers": jobs.embedded_workers,
+        "jobs.lease_seconds": jobs.lease_seconds,
+        "jobs.sweep_seconds": jobs.sweep_seconds,
+        "jobs.retention_days": jobs.retention_days,
+        "federation.connect_timeout": settings.federation.connect_timeout,
+        "federation.read_timeout": settings.federation.read_timeout,
+        "federation.max_response_bytes": settings.federation.max_response_bytes,
+        "federation.delivery_max_attempts": settings.federation.delivery_max_attempts,
+        "federation.domain_unavailable_days": settings.federation.domain_unavailable_days,
+        "limits.max_inbox_bytes": settings.limits.max_inbox_bytes,
+        "limits.max_json_depth": settings.limits.max_json_depth,
+        "limits.page_size": settings.limits.page_size,
+    }
+    for key, value in positives.items():
+        if value <= 0:
+            raise ConfigError(f"{src}: '{key}' must be greater than 0, not {value}")
+    if settings.server.port > 65535:
+        raise ConfigError(f"{src}: 'server.port' must be at most 65535, not {settings.server.port}")
+    if settings.federation.max_redirects < 0:
+        raise ConfigError(f"{src}: 'federation.max_redirects' must not be negative")
+    return settings

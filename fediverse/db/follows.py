@@ -1,0 +1,60 @@
+"""Queries on follow edges, including the fan-out query (indexed on followee, state, inbox)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from fediverse.models import ACCEPTED, Account, Follow
+
+
+async def between(session: AsyncSession, follower_id: int, followee_id: int) -> Follow | None:
+    return await session.scalar(
+        select(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Follow | None:
+    return await session.scalar(select(Follow).where(Follow.uri == uri))
+
+
+async def remove(session: AsyncSession, follow_id: int) -> None:
+    await session.execute(delete(Follow).where(Follow.id == follow_id))
+
+
+async def count(session: AsyncSession, *, followee_id: int | None = None, follower_id: int | None = None) -> int:
+    stmt = select(func.count()).select_from(Follow).where(Follow.state == ACCEPTED)
+    if followee_id is not None:
+        stmt = stmt.where(Follow.followee_id == followee_id)
+    if follower_id is not None:
+        stmt = stmt.where(Follow.follower_id == follower_id)
+    return await session.scalar(stmt) or 0
+
+
+async def page_of_accounts(
+    session: AsyncSession, *, followee_id: int | None = None, follower_id: int | None = None, offset: int, limit: int
+) -> list[str]:
+    """Actor URIs on one collection page, newest first: followers of followee_id or followees of follower_id."""
+    if followee_id is not None:
+        stmt = select(Account.uri).join(Follow, Follow.follower_id == Account.id).where(Follow.followee_id == followee_id)
+    else:
+        stmt = select(Account.uri).join(Follow, Follow.followee_id == Account.id).where(Follow.follower_id == follower_id)
+    stmt = stmt.where(Follow.state == ACCEPTED).order_by(Follow.id.desc()).offset(offset).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def pending_requests(session: AsyncSession, followee_id: int) -> list[Follow]:
+    rows = await session.scalars(
+        select(Follow).options(joinedload(Follow.follower)).where(Follow.followee_id == followee_id, Follow.state != ACCEPTED)
+        .order_by(Follow.id)
+    )
+    return list(rows)
+
+
+async def follower_inboxes(session: AsyncSession, followee_id: int) -> list[str]:
+    """Distinct delivery inboxes of accepted followers: shared inboxes collapse many followers into one POST."""
+    rows = await session.scalars(
+        select(Follow.follower_inbox).where(Follow.followee_id == followee_id, Follow.state == ACCEPTED).distinct()
+    )
+    return list(rows)

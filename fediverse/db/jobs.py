@@ -1,0 +1,86 @@
+"""Job claiming with leases: SKIP LOCKED on PostgreSQL, a single atomic UPDATE on SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.models import DEAD, DONE, QUEUED, RUNNING, Job, utcnow
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(Job.state == QUEUED, Job.run_at <= now),
+        and_(Job.state == RUNNING, Job.lease_until < now),
+    )
+
+
+async def claim_due(session: AsyncSession, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
+    """Take up to `limit` due jobs (or jobs whose lease ran out) and lease them to this worker."""
+    now = now or utcnow()
+    candidates = select(Job.id).where(_due(now)).order_by(Job.run_at).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(Job)
+        .where(Job.id.in_(candidates.scalar_subquery()), _due(now))
+        .values(state=RUNNING, lease_until=now + lease, attempts=Job.attempts + 1)
+        .returning(Job)
+        .execution_options(synchronize_session=False)
+    )
+    jobs = list((await session.scalars(stmt)).all())
+    await session.commit()
+    return jobs
+
+
+async def claim_one(session: AsyncSession, job_id: int, lease: timedelta, now: datetime | None = None) -> Job | None:
+    """Lease one named job if it is due; None when it is done, leased elsewhere, or not yet due."""
+    now = now or utcnow()
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, _due(now))
+        .values(state=RUNNING, lease_until=now + lease, attempts=Job.attempts + 1)
+        .returning(Job)
+        .execution_options(synchronize_session=False)
+    )
+    job = (await session.scalars(stmt)).first()
+    await session.commit()
+    return job
+
+
+async def finish(session: AsyncSession, job: Job, *, state: str, error: str | None = None, run_at: datetime | None = None) -> None:
+    """Record a job's outcome: done, dead (gave up), or queued again for `run_at`."""
+    now = utcnow()
+    values: dict[str, object] = {"state": state, "lease_until": None, "last_error": error}
+    if state in (DONE, DEAD):
+        values["finished_at"] = now
+    if run_at is not None:
+        values["run_at"] = run_at
+    await session.execute(
+        update(Job).where(Job.id == job.id, Job.state == RUNNING).values(**values).execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def due_for_sweep(session: AsyncSession, older_than: datetime, limit: int = 1000) -> list[tuple[int, datetime]]:
+    """Queued rows that should have run by now, and running rows whose lease expired: lost doorbells."""
+    rows = await session.execute(
+        select(Job.id, Job.run_at)
+        .where(or_(and_(Job.state == QUEUED, Job.run_at <= older_than), and_(Job.state == RUNNING, Job.lease_until < utcnow())))
+        .order_by(Job.run_at)
+        .limit(limit)
+    )
+    return [(row.id, row.run_at) for row in rows]
+
+
+async def prune_finished(session: AsyncSession, before: datetime) -> int:
+    """Delete done and dead rows older than the retention period."""
+    result = await session.execute(delete(Job).where(Job.state.in_((DONE, DEAD)), Job.finished_at < before))
+    await session.commit()
+    return result.rowcount or 0
+
+
+async def next_run_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(select(Job.run_at).where(Job.state == QUEUED).order_by(Job.run_at).limit(1))

@@ -1,0 +1,1 @@
+"""Outbound network I/O: safe client, signed fetch + actor/key cache, fan-out, delivery, retry, domain health."""

@@ -1,0 +1,56 @@
+"""Find a remote account from a handle (user@domain) by WebFinger, then fetch its actor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.activitypub.parse import parse_webfinger
+from fediverse.activitypub.vocab import ParseError
+from fediverse.activitypub.webfinger import parse_resource
+from fediverse.db import accounts as account_db
+from fediverse.errors import Invalid, NotFound, RemoteError
+from fediverse.federation.actors import fetch_actor
+from fediverse.models import Account
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+JRD_ACCEPT = "application/jrd+json, application/json"
+
+
+async def resolve_handle(rt: Runtime, session: AsyncSession, handle: str) -> Account:
+    """`user@domain` (optionally with @ or acct:) or an actor URL -> stored Account."""
+    try:
+        resource = parse_resource(handle)
+    except ValueError as exc:
+        raise Invalid(f"{handle!r}: {exc}") from None
+    if resource.url:
+        return await fetch_actor(rt, session, resource.url)
+    assert resource.username and resource.domain
+    if resource.domain == rt.uris.domain:
+        local = await account_db.local_by_username(session, resource.username)
+        if local is None:
+            raise NotFound(f"no local account {resource.username!r}")
+        return local
+    actor_url = await webfinger(rt, resource.username, resource.domain)
+    return await fetch_actor(rt, session, actor_url)
+
+
+async def webfinger(rt: Runtime, username: str, domain: str) -> str:
+    """The actor URL behind acct:username@domain (https; http too when private addresses are allowed)."""
+    schemes = ["https", "http"] if rt.settings.federation.allow_private_addresses else ["https"]
+    resource = quote(f"acct:{username}@{domain}", safe=":@")
+    last_error: Exception | None = None
+    for scheme in schemes:
+        url = f"{scheme}://{domain}/.well-known/webfinger?resource={resource}"
+        try:
+            _final, jrd = await rt.client.fetch_json(url, accept=JRD_ACCEPT, activitypub=False)
+            result = parse_webfinger(jrd)
+        except (RemoteError, ParseError) as exc:
+            last_error = exc
+            continue
+        return result.actor_url
+    raise RemoteError(f"WebFinger lookup of {username}@{domain} failed: {last_error}")

@@ -1,0 +1,68 @@
+"""Who signed this request? Read the signature, find (or fetch) the key, verify, retry once on rotation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.activitypub.signatures.errors import SignatureError
+from fediverse.activitypub.signatures.keys import load_public_key
+from fediverse.activitypub.signatures.verify import read_signature, verify_request
+from fediverse.db import accounts as account_db
+from fediverse.errors import RemoteError
+from fediverse.federation.actors import account_for_key
+from fediverse.federation.client import RemoteStatus, Unreachable
+from fediverse.models import Account
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    path_and_query: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None
+
+
+class KeyUnavailable(Exception):
+    """The signer's key could not be fetched right now (network): answer 503 so the sender retries."""
+
+
+async def verified_signer(rt: Runtime, session: AsyncSession, request: SignedRequest) -> Account:
+    """The account whose key signed `request`; SignatureError (401) or KeyUnavailable (503) otherwise."""
+    info = read_signature(request.method, request.path_and_query, request.url, request.headers)
+    was_cached = await account_db.by_key_id(session, info.key_id) is not None
+    account = await _signer(rt, session, info.key_id, refresh=False)
+    try:
+        _verify(info, request, account)
+    except SignatureError:
+        if not was_cached or account.is_local:
+            raise
+        account = await _signer(rt, session, info.key_id, refresh=True)  # the key may have been rotated
+        _verify(info, request, account)
+    return account
+
+
+def _verify(info, request: SignedRequest, account: Account) -> None:  # type: ignore[no-untyped-def]
+    if not account.public_key_pem:
+        raise SignatureError(f"actor {account.uri} has no public key")
+    verify_request(info, request.method, request.path_and_query, request.url, request.headers, request.body,
+                   load_public_key(account.public_key_pem))
+
+
+async def _signer(rt: Runtime, session: AsyncSession, key_id: str, *, refresh: bool) -> Account:
+    try:
+        return await account_for_key(rt, session, key_id, refresh=refresh)
+    except Unreachable as exc:
+        raise KeyUnavailable(f"could not fetch key {key_id[:200]}: {exc}") from None
+    except RemoteStatus as exc:
+        if exc.status >= 500 or exc.status == 429:
+            raise KeyUnavailable(f"could not fetch key {key_id[:200]}: {exc}") from None
+        raise SignatureError(f"could not fetch key {key_id[:200]}: {exc}") from None
+    except RemoteError as exc:
+        raise SignatureError(f"could not use key {key_id[:200]}: {exc}") from None

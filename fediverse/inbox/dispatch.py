@@ -1,0 +1,52 @@
+"""Process one stored inbound activity: dispatch by type to a handler module; unknown types are ignored."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from fediverse.activitypub.parse import parse_activity
+from fediverse.activitypub.vocab import Activity, ParseError
+from fediverse.db import accounts as account_db
+from fediverse.jobs.outcome import Done, GiveUp, Outcome
+from fediverse.models import InboundActivity, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from fediverse.models import Account
+    from fediverse.runtime import Runtime
+
+PROCESS_INBOUND = "process_inbound"
+Handler = Callable[["Runtime", "AsyncSession", Activity, "Account"], Awaitable[str]]
+
+
+def _handlers() -> dict[str, Handler]:
+    from fediverse.inbox import follow
+
+    return {"Follow": follow.on_follow, "Accept": follow.on_accept, "Reject": follow.on_reject, "Undo": follow.on_undo}
+
+
+async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
+    """Idempotent: a row already processed is left alone; the handler and the mark commit together."""
+    async with rt.sessions() as session:
+        row = await session.get(InboundActivity, inbound_id)
+        if row is None:
+            return GiveUp("inbound activity no longer exists")
+        if row.processed_at is not None:
+            return Done("already processed")
+        try:
+            activity = parse_activity(row.raw)
+        except ParseError as exc:
+            return GiveUp(f"unparseable: {exc}")
+        actor = await account_db.by_uri(session, activity.actor)
+        handler = _handlers().get(activity.type)
+        if actor is None:
+            outcome = "actor unknown"
+        elif handler is None:
+            outcome = f"ignored: {activity.type} is not handled"
+        else:
+            outcome = await handler(rt, session, activity, actor)
+        row.processed_at = utcnow()
+        row.outcome = outcome
+        await session.commit()
+    return Done(outcome)

@@ -1,0 +1,1 @@
+"""Durable work: queue interface, the one run_job() body, embedded and dramatiq backends, sweeper."""

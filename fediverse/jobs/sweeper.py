@@ -1,0 +1,23 @@
+"""Housekeeping shared by every backend: prune finished rows, refresh the unhealthy-domain set."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from fediverse.db import jobs as job_db
+from fediverse.models import DomainHealth, utcnow
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+
+async def housekeeping(rt: Runtime) -> int:
+    """Returns how many finished rows were pruned."""
+    async with rt.sessions() as session:
+        pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=rt.settings.jobs.retention_days))
+        failing = await session.scalars(select(DomainHealth.domain).where(DomainHealth.last_failure_at.is_not(None)))
+        rt.unhealthy_domains = set(failing)
+    return pruned

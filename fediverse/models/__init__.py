@@ -1,0 +1,13 @@
+"""SQLAlchemy 2 typed models: domain state and invariants, no I/O, no JSON-LD."""
+
+from fediverse.models.accounts import ROLES, Account, LocalUser
+from fediverse.models.activities import InboundActivity, OutboundActivity
+from fediverse.models.base import Base, utcnow
+from fediverse.models.domains import DomainHealth
+from fediverse.models.follows import ACCEPTED, PENDING, Follow
+from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
+
+__all__ = [
+    "ACCEPTED", "DEAD", "DONE", "PENDING", "QUEUED", "ROLES", "RUNNING", "Account", "Base", "DomainHealth",
+    "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow",
+]

@@ -1,0 +1,75 @@
+"""Actors, local and remote, and the credentials of local users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fediverse.models.base import Base, utcnow
+
+ROLES = ("artist", "moderator", "admin")
+
+
+class Account(Base):
+    """An ActivityPub actor. Local when `domain` is None; remote ones keep their raw JSON."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    handle: Mapped[str] = mapped_column(String(512), index=True)  # "alice" local, "alice@host" remote
+    username: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    actor_type: Mapped[str] = mapped_column(String(32), default="Person")
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(2048))
+    inbox_url: Mapped[str] = mapped_column(String(2048))
+    shared_inbox_url: Mapped[str | None] = mapped_column(String(2048))
+    outbox_url: Mapped[str | None] = mapped_column(String(2048))
+    followers_url: Mapped[str | None] = mapped_column(String(2048))
+    following_url: Mapped[str | None] = mapped_column(String(2048))
+    featured_url: Mapped[str | None] = mapped_column(String(2048))
+    key_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    public_key_pem: Mapped[str | None] = mapped_column(Text)
+    icon_url: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    manually_approves_followers: Mapped[bool] = mapped_column(default=False)
+    discoverable: Mapped[bool] = mapped_column(default=True)
+    indexable: Mapped[bool] = mapped_column(default=False)
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+    raw: Mapped[dict[str, Any] | None] = mapped_column()
+    fetched_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    suspended_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[LocalUser | None] = relationship(back_populates="account", uselist=False, lazy="raise")
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+    @property
+    def delivery_inbox(self) -> str:
+        """Where fan-out goes: the shared inbox when the server has one (Mastodon's Account.inboxes)."""
+        return self.shared_inbox_url or self.inbox_url
+
+
+class LocalUser(Base):
+    """A person (or the instance itself) who signs in here and whose private key lives here."""
+
+    __tablename__ = "local_users"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="artist")
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="user", lazy="joined")
+
+

@@ -1,0 +1,112 @@
+"""One Runtime per process: settings, engine, sessions, HTTP client, job backend, key cache, thread pool."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from fediverse.activitypub.signatures.keys import load_private_key
+from fediverse.activitypub.uris import Uris
+from fediverse.config import Settings
+from fediverse.db.engine import create_engine
+from fediverse.federation.client import SafeClient, Signer
+from fediverse.jobs.queue import JobBackend, install_commit_hook
+
+if TYPE_CHECKING:
+    from fediverse.models import LocalUser
+
+
+class BoundedCache(OrderedDict):  # type: ignore[type-arg]
+    """A small LRU dict: oldest entries are dropped past `size`."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class _NullBackend:
+    """Used until a real backend is attached (e.g. by CLI commands that only enqueue)."""
+
+    def notify(self, jobs: list[tuple[int, datetime]]) -> None:
+        return None
+
+
+class _BackendProxy:
+    """The commit hook rings whatever backend is attached now, so the hook is installed once per runtime."""
+
+    def __init__(self) -> None:
+        self.target: JobBackend = _NullBackend()
+
+    def notify(self, jobs: list[tuple[int, datetime]]) -> None:
+        self.target.notify(jobs)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    client: SafeClient
+    uris: Uris
+    backend: _BackendProxy
+    signing_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="sign"))
+    _signers: dict[int, Signer] = field(default_factory=dict)
+    # Activity bodies never change once stored: a fan-out of thousands reads each one once.
+    activity_cache: BoundedCache = field(default_factory=lambda: BoundedCache(256))
+    # Domains with a failure on record; a success elsewhere costs no write.
+    unhealthy_domains: set[str] = field(default_factory=set)
+
+    def signer_for(self, user: LocalUser) -> Signer:
+        """Each private key is parsed once per process: loading a PEM costs ~29 ms."""
+        signer = self._signers.get(user.account_id)
+        if signer is None:
+            key_id = user.account.key_id
+            assert key_id is not None
+            signer = Signer(key_id, load_private_key(user.private_key_pem))
+            self._signers[user.account_id] = signer
+        return signer
+
+    def attach_backend(self, backend: JobBackend) -> None:
+        self.backend.target = backend
+
+    async def run_in_pool(self, func, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self.signing_pool, func, *args)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self.engine.dispose()
+        self.signing_pool.shutdown(wait=False)
+
+
+class _JobSession(Session):
+    """A Session subclass per runtime, so the after-commit hook of one runtime never fires for another."""
+
+
+def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
+    engine = create_engine(settings)
+    session_class = type("RuntimeSession", (_JobSession,), {})
+    sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+    backend = _BackendProxy()
+    install_commit_hook(session_class, backend)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        client=SafeClient(settings, transport=transport),
+        uris=Uris(settings.base_url),
+        backend=backend,
+    )

@@ -1,0 +1,1 @@
+"""Local use cases for the CLI, web panel and API: accounts, following, moderation ..."""

@@ -1,0 +1,108 @@
+"""Local accounts: create artists (with their RSA key), the instance actor, passwords."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
+from fediverse.db import accounts as account_db
+from fediverse.errors import Conflict, Invalid
+from fediverse.models import ROLES, Account, LocalUser
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+USERNAME_RE = re.compile(r"^[a-z0-9_]+([.-]+[a-z0-9_]+)*$")
+MAX_USERNAME = 30
+RESERVED = {"actor", "admin", "inbox", "users", "well-known", "nodeinfo", "media", "static", "api", "about", "root"}
+_hasher = PasswordHasher()
+
+
+def instance_username(rt: Runtime) -> str:
+    """The instance actor's preferredUsername: the host name, as Mastodon and GoToSocial do."""
+    return (urlsplit(rt.settings.base_url).hostname or "instance").lower()
+
+
+def validate_username(rt: Runtime, username: str) -> str:
+    name = username.strip().lower()
+    if not name or len(name) > MAX_USERNAME:
+        raise Invalid(f"username must be 1 to {MAX_USERNAME} characters")
+    if not USERNAME_RE.match(name):
+        raise Invalid("username may use a-z, 0-9 and _, with single . or - between them (Mastodon's rule)")
+    if name in RESERVED or name == instance_username(rt):
+        raise Invalid(f"username {name!r} is reserved")
+    return name
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise Invalid("password must be at least 8 characters")
+    if len(password) > 1024:
+        raise Invalid("password must be at most 1024 characters")
+    return _hasher.hash(password)
+
+
+def check_password(user: LocalUser, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def create_user(
+    rt: Runtime, session: AsyncSession, username: str, *, role: str = "artist", password: str | None = None,
+    display_name: str = "", summary: str = "", manually_approves_followers: bool = False,
+) -> LocalUser:
+    """A new local actor with a fresh RSA-2048 key; the caller commits."""
+    name = validate_username(rt, username)
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    if await account_db.local_by_username(session, name) is not None:
+        raise Conflict(f"username {name!r} is taken")
+    password_hash = hash_password(password) if password is not None else None
+    return await _create_local(rt, session, name, rt.uris.actor(name), "Person", role, password_hash,
+                               display_name=display_name, summary=summary,
+                               manually_approves_followers=manually_approves_followers)
+
+
+async def ensure_instance_actor(rt: Runtime, session: AsyncSession) -> LocalUser:
+    """The Application actor that signs our fetches; created on first start."""
+    uri = rt.uris.instance_actor()
+    account = await account_db.by_uri(session, uri)
+    if account is not None:
+        user = await account_db.local_user_by_account(session, account.id)
+        assert user is not None
+        return user
+    user = await _create_local(rt, session, instance_username(rt), uri, "Application", "admin", None,
+                               display_name=rt.settings.instance.name, manually_approves_followers=True,
+                               url=f"{rt.settings.base_url}/about")
+    await session.commit()
+    return user
+
+
+async def _create_local(
+    rt: Runtime, session: AsyncSession, name: str, uri: str, actor_type: str, role: str, password_hash: str | None,
+    *, display_name: str = "", summary: str = "", manually_approves_followers: bool = False, url: str | None = None,
+) -> LocalUser:
+    key = await rt.run_in_pool(generate_private_key)
+    uris = rt.uris
+    account = Account(
+        uri=uri, handle=name, username=name, domain=None, actor_type=actor_type, display_name=display_name,
+        summary=summary, url=url or uris.profile(name), inbox_url=uris.inbox(uri), outbox_url=uris.outbox(uri),
+        shared_inbox_url=uris.shared_inbox(), followers_url=uris.followers(uri), following_url=uris.following(uri),
+        featured_url=uris.featured(uri), key_id=uris.key_id(uri), public_key_pem=public_key_pem(key),
+        manually_approves_followers=manually_approves_followers, discoverable=actor_type == "Person",
+        indexable=False, fields=[],
+    )
+    user = LocalUser(account=account, role=role, private_key_pem=private_key_to_pem(key), password_hash=password_hash)
+    session.add_all([account, user])
+    await session.flush()
+    return user

@@ -1,0 +1,1 @@
+"""Starlette edge, thin: routes, content negotiation, federation endpoints, well-known, middleware."""

@@ -1,0 +1,187 @@
+"""Federation endpoints: actors, inboxes and collections. One URL serves AS2 JSON or HTML by Accept."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fediverse.activitypub.render import render_actor, render_collection, render_collection_page
+from fediverse.activitypub.signatures.errors import SignatureError
+from fediverse.db import accounts as account_db
+from fediverse.db import follows as follow_db
+from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
+from fediverse.inbox.receive import receive
+from fediverse.models import Account
+from fediverse.runtime import Runtime
+from fediverse.services.text import plain_to_html
+from fediverse.web.responses import activity_json, error, wants_activitypub
+from fediverse.web.templating import render_page
+
+INBOX_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def signed_request(request: Request, body: bytes | None) -> SignedRequest:
+    rt = _rt(request)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return SignedRequest(request.method, path, f"{rt.settings.base_url}{path}", request.headers, body)
+
+
+async def authorized_fetch_refusal(request: Request) -> Response | None:
+    """In authorized-fetch mode, refuse unsigned or badly signed GETs (the instance actor stays public)."""
+    rt = _rt(request)
+    if not rt.settings.federation.authorized_fetch:
+        return None
+    async with rt.sessions() as session:
+        try:
+            await verified_signer(rt, session, signed_request(request, None))
+            await session.commit()
+        except SignatureError as exc:
+            return error(401, f"this server requires signed fetches: {exc}")
+        except KeyUnavailable as exc:
+            return error(503, str(exc))
+    return None
+
+
+async def _local_account(request: Request) -> Account | None:
+    async with _rt(request).sessions() as session:
+        account = await account_db.local_by_username(session, request.path_params["username"])
+    return account if account is not None and account.actor_type != "Application" else None
+
+
+async def actor(request: Request) -> Response:
+    account = await _local_account(request)
+    if account is None:
+        return error(404, "no such account")
+    if not wants_activitypub(request):
+        return await profile_page(request, account)
+    refusal = await authorized_fetch_refusal(request)
+    if refusal:
+        return refusal
+    return activity_json(render_actor(account, _rt(request).uris, summary_html=plain_to_html(account.summary)))
+
+
+async def profile(request: Request) -> Response:
+    account = await _local_account(request)
+    if account is None:
+        return error(404, "no such account")
+    if wants_activitypub(request):
+        return await actor(request)
+    return await profile_page(request, account)
+
+
+async def profile_page(request: Request, account: Account) -> Response:
+    rt = _rt(request)
+    async with rt.sessions() as session:
+        followers = await follow_db.count(session, followee_id=account.id)
+        following = await follow_db.count(session, follower_id=account.id)
+    return render_page(request, "profile.html", account=account, followers=followers, following=following,
+                       summary_html=Markup(plain_to_html(account.summary)),
+                       link=f'<{account.uri}>; rel="alternate"; type="application/activity+json"')
+
+
+async def instance_actor(request: Request) -> Response:
+    """Always public, even in authorized-fetch mode: it breaks the fetch-key-to-verify-key loop."""
+    rt = _rt(request)
+    async with rt.sessions() as session:
+        account = await account_db.by_uri(session, rt.uris.instance_actor())
+    if account is None:
+        return error(503, "instance actor not ready")
+    return activity_json(render_actor(account, rt.uris, summary_html=""))
+
+
+async def inbox(request: Request) -> Response:
+    """Shared and per-actor inbox: 202 once verified and stored; 4xx with the reason otherwise."""
+    rt = _rt(request)
+    owner_id: int | None = None
+    if "username" in request.path_params:
+        account = await _local_account(request)
+        if account is None:
+            return error(404, "no such inbox")
+        owner_id = account.id
+    limit = rt.settings.limits.max_inbox_bytes
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or int(declared) > limit):
+        return error(413, f"body is larger than {limit} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in INBOX_TYPES:
+        return error(415, f"content type must be application/activity+json, not {content_type or 'missing'}")
+    body = await _read_capped(request, limit)
+    if body is None:
+        return error(413, f"body is larger than {limit} bytes")
+    answer = await receive(rt, signed_request(request, body), owner_id)
+    if answer.error:
+        return error(answer.status, answer.error)
+    return Response(status_code=answer.status)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def collection(request: Request) -> Response:
+    """followers / following / outbox / featured as paged OrderedCollections with totalItems."""
+    account = await _local_account(request)
+    if account is None:
+        return error(404, "no such account")
+    refusal = await authorized_fetch_refusal(request)
+    if refusal:
+        return refusal
+    rt = _rt(request)
+    name = request.path_params["collection"]
+    base = {"followers": account.followers_url, "following": account.following_url, "outbox": account.outbox_url,
+            "featured": account.featured_url}.get(name)
+    if base is None or urlsplit(base).path != request.url.path:
+        return error(404, "no such collection")
+    page_param = request.query_params.get("page")
+    size = rt.settings.limits.page_size
+    async with rt.sessions() as session:
+        total, items = await _collection_items(session, account, name, page_param, size)
+    if page_param is None:
+        return activity_json(render_collection(base, total, first=f"{base}?page=1" if name != "featured" else None)
+                             | ({"orderedItems": items} if name == "featured" else {}))
+    if not page_param.isdigit() or int(page_param) < 1 or int(page_param) > 100_000:
+        return error(400, "page must be a whole number from 1")
+    page = int(page_param)
+    next_page = f"{base}?page={page + 1}" if page * size < total else None
+    prev_page = f"{base}?page={page - 1}" if page > 1 else None
+    return activity_json(render_collection_page(f"{base}?page={page}", base, items, total,
+                                                next_page=next_page, prev_page=prev_page))
+
+
+async def _collection_items(session: Any, account: Account, name: str, page: str | None, size: int) -> tuple[int, list[Any]]:
+    if name in ("outbox", "featured"):
+        return 0, []  # artworks arrive with the artworks issue
+    key = {"followee_id": account.id} if name == "followers" else {"follower_id": account.id}
+    total = await follow_db.count(session, **key)
+    if page is None or not page.isdigit() or int(page) < 1:
+        return total, []
+    items = await follow_db.page_of_accounts(session, **key, offset=(min(int(page), 100_000) - 1) * size, limit=size)
+    return total, items
+
+
+routes = [
+    Route("/actor", instance_actor),
+    Route("/actor/inbox", inbox, methods=["POST"]),
+    Route("/inbox", inbox, methods=["POST"]),
+    Route("/users/{username}", actor),
+    Route("/@{username}", profile),
+    Route("/users/{username}/inbox", inbox, methods=["POST"]),
+    Route("/users/{username}/{collection:str}", collection),
+    Route("/users/{username}/collections/{collection:str}", collection),
+]

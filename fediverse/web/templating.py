@@ -1,0 +1,24 @@
+"""Jinja2 pages with the instance's name and domain always available."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render_page(request: Request, name: str, *, link: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:
+    settings = request.app.state.runtime.settings
+    response = templates.TemplateResponse(
+        request, name, {"instance_name": settings.instance.name, "domain": settings.instance.domain,
+                        "description": settings.instance.description, **context}, status_code=status,
+    )
+    response.headers["Vary"] = "Accept"
+    if link:
+        response.headers["Link"] = link
+    return response

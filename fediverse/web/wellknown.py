@@ -1,0 +1,133 @@
+"""WebFinger, host-meta, NodeInfo and the minimal /api/v1/instance other servers read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fediverse import __version__
+from fediverse.activitypub.nodeinfo import Usage, render_discovery, render_nodeinfo
+from fediverse.activitypub.webfinger import parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd
+from fediverse.db import accounts as account_db
+from fediverse.models import Account, OutboundActivity, utcnow
+from fediverse.runtime import Runtime
+from fediverse.web.responses import error, json_response
+from fediverse.web.templating import render_page
+
+CORS = {"Access-Control-Allow-Origin": "*"}
+MAX_RESOURCE = 2048
+
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def webfinger(request: Request) -> Response:
+    rt = _rt(request)
+    value = request.query_params.get("resource")
+    if not value:
+        return error(400, "the resource parameter is required")
+    if len(value) > MAX_RESOURCE:
+        return error(400, "resource is too long")
+    try:
+        resource = parse_resource(value)
+    except ValueError as exc:
+        return error(400, str(exc))
+    async with rt.sessions() as session:
+        account = await _account_for(rt, session, resource)
+    if account is None:
+        return json_response({"error": "no such account"}, status=404, headers=CORS)
+    profile = account.url if account.actor_type != "Application" else None
+    jrd = render_jrd(account.username, rt.uris.domain, account.uri, profile, rt.settings.base_url)
+    return json_response(jrd, media_type="application/jrd+json",
+                         headers={**CORS, "Cache-Control": "max-age=259200, public"})
+
+
+async def _account_for(rt: Runtime, session, resource) -> Account | None:  # type: ignore[no-untyped-def]
+    if resource.url:
+        url = resource.url.rstrip("/")
+        if url == rt.settings.base_url:
+            return await account_db.by_uri(session, rt.uris.instance_actor())
+        account = await account_db.by_uri(session, url)
+        if account is None and url.startswith(rt.settings.base_url + "/@"):
+            account = await account_db.local_by_username(session, url.rsplit("/@", 1)[1])
+        return account if account is not None and account.is_local else None
+    if resource.domain != rt.uris.domain:
+        return None
+    return await account_db.local_by_username(session, resource.username or "")
+
+
+async def host_meta(request: Request) -> Response:
+    base = _rt(request).settings.base_url
+    if "json" in request.headers.get("accept", "") or request.url.path.endswith(".json"):
+        return json_response(render_host_meta_json(base), headers=CORS)
+    return Response(render_host_meta_xml(base), media_type="application/xrd+xml", headers=CORS)
+
+
+async def nodeinfo_links(request: Request) -> Response:
+    return json_response(render_discovery(_rt(request).settings.base_url), headers=CORS)
+
+
+async def nodeinfo(request: Request) -> Response:
+    version = request.path_params["version"]
+    if version not in ("2.0", "2.1"):
+        return error(404, "NodeInfo 2.0 and 2.1 are served")
+    rt = _rt(request)
+    usage = await _usage(rt)
+    inst = rt.settings.instance
+    doc = render_nodeinfo(version, usage, name=inst.name, description=inst.description,
+                          open_registrations=inst.open_registrations)
+    profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
+    return json_response(doc, media_type=f'application/json; profile="{profile}"',
+                         headers={**CORS, "Cache-Control": "max-age=1800"})
+
+
+async def _usage(rt: Runtime) -> Usage:
+    """Real counts: local artists, those who published in the last month / half year, local posts."""
+    now = utcnow()
+    async with rt.sessions() as session:
+        total = await account_db.count_local_users(session)
+
+        async def active(days: int) -> int:
+            stmt = select(func.count(func.distinct(OutboundActivity.actor_id))).join(
+                Account, Account.id == OutboundActivity.actor_id
+            ).where(OutboundActivity.created_at >= now - timedelta(days=days), Account.actor_type != "Application")
+            return await session.scalar(stmt) or 0
+
+        month, halfyear = await active(30), await active(182)
+        posts = await session.scalar(
+            select(func.count()).select_from(OutboundActivity).where(OutboundActivity.type == "Create")
+        ) or 0
+    return Usage(total, month, halfyear, posts)
+
+
+async def instance_api(request: Request) -> Response:
+    rt = _rt(request)
+    inst = rt.settings.instance
+    return json_response({
+        "uri": rt.uris.domain, "title": inst.name, "short_description": inst.description,
+        "description": inst.description, "email": inst.contact_email, "version": __version__,
+        "registrations": inst.open_registrations,
+    }, headers=CORS)
+
+
+async def home(request: Request) -> Response:
+    rt = _rt(request)
+    async with rt.sessions() as session:
+        users = await account_db.list_local_users(session)
+    return render_page(request, "home.html", artists=[u.account for u in users])
+
+
+routes = [
+    Route("/", home),
+    Route("/.well-known/webfinger", webfinger),
+    Route("/.well-known/host-meta", host_meta),
+    Route("/.well-known/host-meta.json", host_meta),
+    Route("/.well-known/nodeinfo", nodeinfo_links),
+    Route("/nodeinfo/{version}", nodeinfo),
+    Route("/api/v1/instance", instance_api),
+]
