@@ -52,15 +52,15 @@ async def fetch_actor(rt: Runtime, session: AsyncSession, uri: str, prefer_key: 
 async def store_actor(session: AsyncSession, actor: RemoteActor, prefer_key: str | None = None) -> Account:
     """Insert or refresh the Account row of a remote actor (actor id is the identity, handle may change)."""
     account = await account_db.by_uri(session, actor.id)
-    if account is None:
-        account = Account(uri=actor.id, domain=urlsplit(actor.id).netloc.lower())
-        session.add(account)
     key = next((k for k in actor.public_keys if k.id == prefer_key), next(iter(actor.public_keys), None))
-    if key is not None and key.id != account.key_id:
+    if key is not None and (account is None or key.id != account.key_id):
         holder = await account_db.by_key_id(session, key.id)
         if holder is not None and holder is not account:
             holder.key_id = None  # the key moved to this actor; a key belongs to one actor only
             await session.flush()
+    if account is None:
+        account = Account(uri=actor.id, domain=urlsplit(actor.id).netloc.lower())
+        session.add(account)
     account.username = actor.preferred_username
     account.handle = f"{actor.preferred_username.lower()}@{account.domain}"
     account.actor_type = actor.type

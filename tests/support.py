@@ -1,0 +1,139 @@
+"""Test support: several complete instances in one process, talking over httpx's ASGI transport.
+
+Each instance has its own database (SQLite file, or a fresh PostgreSQL database when
+FEDIVERSE_TEST_DATABASE_URL is set), its own media dir and its own embedded job backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+
+from fediverse.app import create_app, shutdown, startup
+from fediverse.config import Settings
+from fediverse.runtime import Runtime
+
+PG_ADMIN_URL = os.environ.get("FEDIVERSE_TEST_DATABASE_URL", "")
+
+
+class RoutingTransport(httpx.AsyncBaseTransport):
+    """Sends each request to the in-process app that owns the URL's host; unknown hosts fail to connect."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.network.apps.get(request.url.netloc.decode())
+        if target is None:
+            raise httpx.ConnectError(f"no route to {request.url.netloc.decode()}", request=request)
+        return await target.handle_async_request(request)
+
+
+@dataclass
+class Instance:
+    domain: str
+    app: Starlette
+    network: Network
+
+    @property
+    def rt(self) -> Runtime:
+        return self.app.state.runtime
+
+    @property
+    def base(self) -> str:
+        return self.rt.settings.base_url
+
+    def client(self) -> httpx.AsyncClient:
+        """An HTTP client as another server would use it, routed into the network."""
+        return httpx.AsyncClient(transport=RoutingTransport(self.network), base_url=self.base)
+
+
+@dataclass
+class Network:
+    root: Path
+    apps: dict[str, httpx.ASGITransport] = field(default_factory=dict)
+    instances: list[Instance] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)
+
+    async def add(self, domain: str, **sections: dict[str, Any]) -> Instance:
+        settings = await self.settings_for(domain, **sections)
+        app = create_app(settings, transport=RoutingTransport(self))
+        await startup(app)
+        self.apps[domain] = httpx.ASGITransport(app=app)
+        instance = Instance(domain, app, self)
+        self.instances.append(instance)
+        return instance
+
+    async def settings_for(self, domain: str, **sections: dict[str, Any]) -> Settings:
+        folder = self.root / domain.replace(":", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        url = await self.database_url(folder)
+        base: dict[str, dict[str, Any]] = {
+            "instance": {"domain": domain, "scheme": "https", "name": f"Test {domain}"},
+            "database": {"url": url},
+            "media": {"root": str(folder / "media")},
+            "federation": {"allow_private_addresses": True},
+            "jobs": {"backend": "embedded", "sweep_seconds": 1},
+        }
+        for name, values in sections.items():
+            base[name] = {**base.get(name, {}), **values}
+        return Settings().replace(**base)
+
+    async def database_url(self, folder: Path) -> str:
+        if not PG_ADMIN_URL:
+            return f"sqlite+aiosqlite:///{folder / 'db.sqlite3'}"
+        name = f"fvt_{uuid.uuid4().hex[:12]}"
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Run every instance's jobs until all are quiet (deliveries cascade: Follow -> Accept -> ...)."""
+        async with asyncio.timeout(timeout):
+            for _round in range(20):
+                busy = False
+                for instance in self.instances:
+                    backend = instance.app.state.backend
+                    if backend is not None and await _has_due(instance.rt):
+                        busy = True
+                        await backend.drain(timeout)
+                if not busy:
+                    return
+
+    async def close(self) -> None:
+        for instance in self.instances:
+            await shutdown(instance.app)
+        for name in self.databases:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _has_due(rt: Runtime) -> bool:
+    """Jobs due now or running (claimed but not finished)."""
+    from sqlalchemy import func, or_, select
+
+    from fediverse.models import QUEUED, RUNNING, Job, utcnow
+
+    async with rt.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(Job).where(
+            or_(Job.state == RUNNING, (Job.state == QUEUED) & (Job.run_at <= utcnow()))))
+    return bool(count)
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    url = make_url(PG_ADMIN_URL)
+    conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+                                 password=url.password, database=url.database or "postgres")
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
