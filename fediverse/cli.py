@@ -101,12 +101,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from fediverse.jobs.dramatiq_backend import run_worker
-
     if settings.job_backend != "dramatiq":
         print("error: `fediverse worker` needs [jobs] redis_url (or FEDIVERSE_REDIS_URL); "
               "with the embedded backend `fediverse serve` runs the jobs itself", file=sys.stderr)
         return 1
+    from fediverse.jobs.dramatiq_backend import run_worker
+
     return run_worker(settings, threads=args.threads)
 
 

@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-from pyld import jsonld
-from pyld.jsonld import JsonLdError
-
 from fediverse.activitypub.vocab import ParseError
 
 _DIR = Path(__file__).resolve().parent
@@ -90,6 +87,8 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     """pyld `documentLoader`: bundled contexts only; anything else raises JsonLdError."""
     name = bundled_file(url)
     if name is None:
+        from pyld.jsonld import JsonLdError  # lazy: pyld drags in requests, needed only for JSON-LD work
+
         raise JsonLdError(
             f"JSON-LD context {str(url)[:200]} is not bundled; remote contexts are never fetched",
             "jsonld.LoadDocumentError",
@@ -106,9 +105,11 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 
 def expand(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """JSON-LD expansion with bundled contexts only; ParseError names the context we lack."""
+    from pyld import jsonld  # lazy, see document_loader
+
     try:
         return jsonld.expand(doc, {"documentLoader": document_loader})
-    except JsonLdError as exc:
+    except jsonld.JsonLdError as exc:
         raise ParseError(f"cannot expand JSON-LD: {_root_message(exc)}") from exc
 
 

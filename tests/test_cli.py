@@ -1,0 +1,132 @@
+"""The `fediverse` command as an operator uses it: help, users, doctor, serve, and clear errors."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBCOMMANDS = [[], ["serve"], ["worker"], ["migrate"], ["user"], ["user", "create"], ["user", "list"],
+               ["user", "show"], ["follow"], ["unfollow"], ["approve"], ["reject"], ["requests"], ["doctor"]]
+
+
+def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
+    return subprocess.run([sys.executable, "-m", "fediverse", "--config", str(tmp_path / "instance.toml"), *args],
+                          input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "instance.toml").write_text((ROOT / "instance.toml").read_text())
+    return tmp_path
+
+
+@pytest.mark.parametrize("args", SUBCOMMANDS, ids=lambda a: " ".join(a) or "top")
+def test_every_subcommand_has_help(home: Path, args: list[str]) -> None:
+    result = run(home, *args, "--help")
+    assert result.returncode == 0
+    assert "usage: fediverse" in result.stdout
+
+
+def test_user_create_list_show_and_doctor(home: Path) -> None:
+    created = run(home, "user", "create", "alice", "--role", "admin", "--password-stdin", "--name", "Alice",
+                  stdin="correct horse battery\n")
+    assert created.returncode == 0, created.stderr
+    assert "http://localhost:8000/users/alice" in created.stdout
+    listed = run(home, "user", "list")
+    assert "alice" in listed.stdout and "admin" in listed.stdout
+    shown = run(home, "user", "show", "alice")
+    assert "followers: 0" in shown.stdout
+    doctor = run(home, "doctor")
+    assert doctor.returncode == 0, doctor.stdout
+    assert "FAIL" not in doctor.stdout
+    assert not list((home / "data").glob("*.pem"))
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["user", "create", "Ünïcode"], "", "username may use"),
+        (["user", "create", "actor"], "", "reserved"),
+        (["user", "create", "bob", "--password-stdin"], "short\n", "at least 8"),
+        (["user", "show", "nobody"], "", "no local account"),
+        (["follow", "nobody", "x@y.test"], "", "no local account"),
+    ],
+)
+def test_bad_cli_input_gets_a_clear_message_and_exit_1(home: Path, args: list[str], stdin: str, message: str) -> None:
+    result = run(home, *args, stdin=stdin)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duplicate_username_is_refused(home: Path) -> None:
+    assert run(home, "user", "create", "alice").returncode == 0
+    again = run(home, "user", "create", "ALICE")
+    assert again.returncode == 1
+    assert "taken" in again.stderr
+
+
+def test_follow_of_a_malformed_handle_is_refused(home: Path) -> None:
+    assert run(home, "user", "create", "alice").returncode == 0
+    result = run(home, "follow", "alice", "not-a-handle")
+    assert result.returncode == 1
+    assert "acct:user@domain" in result.stderr
+
+
+def test_bad_config_stops_with_key_and_file(home: Path) -> None:
+    (home / "instance.toml").write_text("[server]\nprot = 1\n")
+    result = run(home, "doctor")
+    assert result.returncode == 1
+    assert "unknown key 'server.prot'" in result.stderr and "instance.toml" in result.stderr
+
+
+def test_worker_without_redis_explains_itself(home: Path) -> None:
+    result = run(home, "worker")
+    assert result.returncode == 1
+    assert "redis_url" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_on_a_fresh_directory_creates_the_database_and_answers(home: Path) -> None:
+    port = _free_port()
+    assert run(home, "user", "create", "alice").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
+    log = (home / "serve.log").open("wb")
+    server = subprocess.Popen([sys.executable, "-m", "fediverse", "--config", str(home / "instance.toml"), "serve",
+                               "--port", str(port)], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/.well-known/webfinger",
+                                     params={"resource": "acct:alice@localhost:8000"}, timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                assert server.poll() is None, (home / "serve.log").read_text()
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json()["links"][1]["href"] == "http://localhost:8000/users/alice"
+        actor = httpx.get(f"http://127.0.0.1:{port}/users/alice", headers={"Accept": "application/activity+json"})
+        assert actor.json()["publicKey"]["owner"] == "http://localhost:8000/users/alice"
+        page = httpx.get(f"http://127.0.0.1:{port}/@alice")
+        assert page.headers["content-type"].startswith("text/html") and "@alice@localhost:8000" in page.text
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        log.close()
