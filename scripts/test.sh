@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: install the package with its test extras (and the npm interop peers)
+# into .venv, then run the whole suite. Extra arguments go to pytest.
+# With FEDIVERSE_TEST_DATABASE_URL / FEDIVERSE_TEST_REDIS_URL set, the suite also covers PostgreSQL and Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
