@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -52,9 +52,11 @@ async def pending_requests(session: AsyncSession, followee_id: int) -> list[Foll
     return list(rows)
 
 
+def follower_inboxes_query(followee_id: int) -> Select[tuple[str]]:
+    """Served from the (followee_id, state, follower_inbox) index alone: no table scan for big accounts."""
+    return select(Follow.follower_inbox).where(Follow.followee_id == followee_id, Follow.state == ACCEPTED).distinct()
+
+
 async def follower_inboxes(session: AsyncSession, followee_id: int) -> list[str]:
     """Distinct delivery inboxes of accepted followers: shared inboxes collapse many followers into one POST."""
-    rows = await session.scalars(
-        select(Follow.follower_inbox).where(Follow.followee_id == followee_id, Follow.state == ACCEPTED).distinct()
-    )
-    return list(rows)
+    return list(await session.scalars(follower_inboxes_query(followee_id)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +23,17 @@ async def claim_due(session: AsyncSession, limit: int, lease: timedelta, now: da
     now = now or utcnow()
     candidates = select(Job.id).where(_due(now)).order_by(Job.run_at).limit(limit)
     if session.bind.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Lock the rows first, in their own statement: PostgreSQL may re-run a LIMIT subquery inside
+        # UPDATE ... WHERE id IN (...), leasing more rows than asked for.
+        ids: Any = list(await session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not ids:
+            await session.commit()
+            return []
+    else:
+        ids = candidates.scalar_subquery()  # SQLite: one writer, the single UPDATE is atomic
     stmt = (
         update(Job)
-        .where(Job.id.in_(candidates.scalar_subquery()), _due(now))
+        .where(Job.id.in_(ids), _due(now))
         .values(state=RUNNING, lease_until=now + lease, attempts=Job.attempts + 1)
         .returning(Job)
         .execution_options(synchronize_session=False)
