@@ -53,6 +53,15 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class MediaSettings:
     root: str = "media"
+    max_upload_bytes: int = 40 * 1024 * 1024
+    max_pixels: int = 100_000_000       # decompression-bomb guard (width x height x frames)
+    large_max_width: int = 3840         # Mastodon keeps files within 3840x2160 unconverted
+    large_max_height: int = 2160
+    display_size: int = 1280
+    thumbnail_size: int = 400
+    images_per_work: int = 10
+    require_alt_text: bool = True
+    min_alt_length: int = 1
 
 
 @dataclass(frozen=True)
@@ -259,6 +268,13 @@ def _validated(settings: Settings) -> Settings:
         "limits.max_inbox_bytes": settings.limits.max_inbox_bytes,
         "limits.max_json_depth": settings.limits.max_json_depth,
         "limits.page_size": settings.limits.page_size,
+        "media.max_upload_bytes": settings.media.max_upload_bytes,
+        "media.max_pixels": settings.media.max_pixels,
+        "media.large_max_width": settings.media.large_max_width,
+        "media.large_max_height": settings.media.large_max_height,
+        "media.display_size": settings.media.display_size,
+        "media.thumbnail_size": settings.media.thumbnail_size,
+        "media.images_per_work": settings.media.images_per_work,
     }
     for key, value in positives.items():
         if value <= 0:
