@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+# Fedify (a third-party ActivityPub server, with its own Node 22 from npm) for the interop tests.
+npm ci --prefix tests/interop/fedify --no-audit --no-fund --loglevel=error
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -47,9 +47,7 @@ def render_jrd(username: str, domain: str, actor_uri: str, profile_url: str | No
         links.append({"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile_url})
         aliases.insert(0, profile_url)
     links.append({"rel": "self", "type": AP_TYPE, "href": actor_uri})
-    links.append(
-        {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": f"{base_url}/authorize_interaction?uri={{uri}}"}
-    )
+    # No ostatus "subscribe" template yet: it must point at a remote-interaction page, which needs sign-in.
     return {"subject": f"acct:{username}@{domain}", "aliases": aliases, "links": links}
 
 
