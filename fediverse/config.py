@@ -42,6 +42,8 @@ class InstanceSettings:
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
+    secret_key_file: str = "data/secret.key"   # signs session cookies; created on first start, never committed
+    login_attempts_per_minute: int = 10
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,10 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     _apply_env(sections, env)
     base_dir = config_path.resolve().parent
     sections["database"]["url"] = _absolute_sqlite_url(sections["database"].get("url", DatabaseSettings.url), base_dir)
-    root = Path(sections["media"].get("root", MediaSettings.root))
-    sections["media"]["root"] = str(root if root.is_absolute() else base_dir / root)
+    for section, key, default in (("media", "root", MediaSettings.root),
+                                  ("server", "secret_key_file", ServerSettings.secret_key_file)):
+        path = Path(sections[section].get(key, default))
+        sections[section][key] = str(path if path.is_absolute() else base_dir / path)
     built = {name: _SECTION_TYPES[name](**values) for name, values in sections.items()}
     return _validated(Settings(**built, source=source))
 
@@ -255,6 +259,7 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError(f"{src}: 'jobs.backend' is dramatiq but 'jobs.redis_url' is empty")
     positives = {
         "server.port": settings.server.port,
+        "server.login_attempts_per_minute": settings.server.login_attempts_per_minute,
         "database.pool_size": settings.database.pool_size,
         "jobs.embedded_workers": jobs.embedded_workers,
         "jobs.lease_seconds": jobs.lease_seconds,

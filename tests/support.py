@@ -82,6 +82,7 @@ class Network:
             "media": {"root": str(folder / "media")},
             "federation": {"allow_private_addresses": True},
             "jobs": {"backend": "embedded", "sweep_seconds": 1},
+            "server": {"secret_key_file": str(folder / "secret.key")},
         }
         for name, values in sections.items():
             base[name] = {**base.get(name, {}), **values}

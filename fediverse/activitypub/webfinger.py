@@ -39,7 +39,7 @@ def url_domain(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-def render_jrd(username: str, domain: str, actor_uri: str, profile_url: str | None, base_url: str) -> dict[str, Any]:
+def render_jrd(username: str, domain: str, actor_uri: str, profile_url: str | None) -> dict[str, Any]:
     """The JRD Mastodon's WebfingerSerializer emits; `self.href` equals the actor id byte for byte."""
     links: list[dict[str, str]] = []
     aliases = [actor_uri]

@@ -42,7 +42,7 @@ async def webfinger(request: Request) -> Response:
     if account is None:
         return json_response({"error": "no such account"}, status=404, headers=CORS)
     profile = account.url if account.actor_type != "Application" else None
-    jrd = render_jrd(account.username, rt.uris.domain, account.uri, profile, rt.settings.base_url)
+    jrd = render_jrd(account.username, rt.uris.domain, account.uri, profile)
     return json_response(jrd, media_type="application/jrd+json",
                          headers={**CORS, "Cache-Control": "max-age=259200, public"})
 
