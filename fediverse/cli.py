@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check config, database, keys and queue; print what is wrong")
     doctor.set_defaults(handler=cmd_doctor)
+
+    from fediverse import cli_works
+
+    cli_works.add_commands(sub, _run)
     return parser
 
 

@@ -49,6 +49,24 @@ class Uris:
     def profile(self, username: str) -> str:
         return f"{self.base}/@{username}"
 
+    def work(self, actor_uri: str, public_id: str) -> str:
+        return f"{actor_uri}/works/{public_id}"
+
+    def work_page(self, username: str, public_id: str) -> str:
+        return f"{self.base}/@{username}/{public_id}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{name}"
+
+    def tag_template(self) -> str:
+        return f"{self.base}/tags/{{tag}}"
+
+    def media(self, key: str) -> str:
+        return f"{self.base}/media/{key}"
+
+    def collection_page(self, username: str, slug: str) -> str:
+        return f"{self.base}/@{username}/collections/{slug}"
+
     def new_activity(self) -> str:
         """A fresh, never reused activity id (Mastodon refuses reused ids after a Tombstone)."""
         return f"{self.base}/activities/{uuid.uuid4()}"

@@ -21,9 +21,13 @@ Handler = Callable[["Runtime", "AsyncSession", Activity, "Account"], Awaitable[s
 
 
 def _handlers() -> dict[str, Handler]:
-    from fediverse.inbox import follow
+    from fediverse.inbox import follow, undo, update, works
 
-    return {"Follow": follow.on_follow, "Accept": follow.on_accept, "Reject": follow.on_reject, "Undo": follow.on_undo}
+    return {
+        "Follow": follow.on_follow, "Accept": follow.on_accept, "Reject": follow.on_reject, "Undo": undo.on_undo,
+        "Like": works.on_reaction, "EmojiReact": works.on_reaction, "Announce": works.on_reaction,
+        "Create": works.on_create, "Update": update.on_update, "Delete": works.on_delete,
+    }
 
 
 async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:

@@ -45,17 +45,16 @@ async def on_reject(rt: Runtime, session: AsyncSession, activity: Activity, acto
     return "follow rejected"
 
 
-async def on_undo(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
-    inner = activity.object or {}
-    inner_type = inner.get("type") if isinstance(inner, dict) else None
-    if inner_type not in (None, "Follow"):
-        return f"ignored: Undo of {inner_type}"
+async def undo_follow(session: AsyncSession, activity: Activity, actor: Account) -> str | None:
+    """Remove the follow an Undo names; None when it names no follow of this actor."""
+    inner = activity.object if isinstance(activity.object, dict) else {}
+    inner_type = inner.get("type")
     edge = await follow_db.by_uri(session, activity.object_id) if activity.object_id else None
     if edge is None and inner_type == "Follow":
         target = await account_db.by_uri(session, object_id(inner.get("object")) or "")
         edge = await follow_db.between(session, actor.id, target.id) if target else None
     if edge is None or edge.follower_id != actor.id:
-        return "ignored: Undo of no follow by this actor"
+        return None
     await follow_db.remove(session, edge.id)
     return "unfollowed"
 

@@ -6,8 +6,12 @@ from fediverse.models.base import Base, utcnow
 from fediverse.models.domains import DomainHealth
 from fediverse.models.follows import ACCEPTED, PENDING, Follow
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
+from fediverse.models.works import (
+    VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, Work, WorkCollection, WorkImage,
+)
 
 __all__ = [
     "ACCEPTED", "DEAD", "DONE", "PENDING", "QUEUED", "ROLES", "RUNNING", "Account", "Base", "DomainHealth",
-    "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow",
+    "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow", "VISIBILITIES", "CollectionItem",
+    "Notification", "Reaction", "RemoteNote", "Work", "WorkCollection", "WorkImage",
 ]

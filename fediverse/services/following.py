@@ -11,7 +11,7 @@ from fediverse.db import follows as follow_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.outbox import publish
-from fediverse.models import ACCEPTED, PENDING, Account, Follow, LocalUser, utcnow
+from fediverse.models import ACCEPTED, PENDING, Account, Follow, LocalUser, Notification, utcnow
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -74,10 +74,14 @@ async def receive_follow(rt: Runtime, session: AsyncSession, follower: Account, 
         edge.uri = doc["id"]
         edge.follower_inbox = follower.delivery_inbox
     await session.flush()
-    if edge.state == ACCEPTED or not target.manually_approves_followers:
+    was_accepted = edge.state == ACCEPTED
+    if was_accepted or not target.manually_approves_followers:
         edge.state = ACCEPTED
         edge.accepted_at = edge.accepted_at or utcnow()
         await _respond(rt, session, "Accept", target, follower, doc)
+    if not was_accepted:
+        kind = "follow" if edge.state == ACCEPTED else "follow_request"
+        session.add(Notification(account_id=target.id, kind=kind, actor_id=follower.id))
     return edge
 
 

@@ -11,20 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 from apsig.draft.verify import Verifier as ApsigVerifier
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from fediverse.activitypub.signatures.cavage import sign_cavage
-from fediverse.activitypub.signatures.keys import generate_private_key, public_key_pem
 from tests.conftest import FIXTURES
+from tests.federation.peer import FixturePeer
 from tests.federation.helpers import edge_state, get_json, make_user
-from tests.support import Instance, Network
+from tests.support import Network
 
 PEER = "masto.test"
 OLD_HOSTS = ("activitypub.academy", "masto.asonix.dog")
@@ -39,47 +32,15 @@ def load(name: str, target: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-class MastodonPeer:
-    """Serves the re-hosted actor and records what arrives in its inboxes."""
-
-    def __init__(self) -> None:
-        self.key = generate_private_key()
-        self.actor = load("mastodon/actor_person_activitypub_academy.json", "")
-        self.actor["publicKey"]["publicKeyPem"] = public_key_pem(self.key)
-        self.received: list[tuple[str, dict[str, str], bytes]] = []
-
-    def app(self) -> Starlette:
-        async def actor(request: Request) -> Response:
-            return Response(orjson.dumps(self.actor), media_type="application/activity+json")
-
-        async def inbox(request: Request) -> Response:
-            self.received.append((str(request.url), dict(request.headers), await request.body()))
-            return Response(status_code=202)
-
-        path = "/users/brauca_darradiul"
-        return Starlette(routes=[Route(path, actor), Route(f"{path}/inbox", inbox, methods=["POST"]),
-                                 Route("/inbox", inbox, methods=["POST"])])
-
-    async def post(self, instance: Instance, path: str, doc: dict[str, Any]) -> int:
-        body = orjson.dumps(doc)
-        url = f"{instance.base}{path}"
-        headers = {"Content-Type": "application/activity+json"}
-        headers |= sign_cavage("POST", url, headers, body, self.actor["publicKey"]["id"], self.key)
-        async with instance.client() as client:
-            return (await client.post(path, content=body, headers=headers)).status_code
-
-
 @pytest.fixture
-def peer(network: Network) -> MastodonPeer:
+def peer(network: Network) -> FixturePeer:
     if not FIXTURES.is_dir():
         pytest.skip(f"fixtures folder {FIXTURES} is missing")
-    mastodon = MastodonPeer()
-    network.apps[PEER] = httpx.ASGITransport(app=mastodon.app())
-    return mastodon
+    return FixturePeer().install(network)
 
 
 async def test_mastodon_follow_is_accepted_with_its_exact_id_and_a_signature_mastodon_can_check(
-    network: Network, peer: MastodonPeer
+    network: Network, peer: FixturePeer
 ) -> None:
     art = await network.add("art.test")
     alice = await make_user(art, "alice")
@@ -100,7 +61,7 @@ async def test_mastodon_follow_is_accepted_with_its_exact_id_and_a_signature_mas
     assert followers["totalItems"] == 1
 
 
-async def test_mastodon_undo_follow_removes_the_follower(network: Network, peer: MastodonPeer) -> None:
+async def test_mastodon_undo_follow_removes_the_follower(network: Network, peer: FixturePeer) -> None:
     art = await network.add("art.test")
     alice = await make_user(art, "alice")
     assert await peer.post(art, "/inbox", load("mastodon/follow.json", alice.account.uri)) == 202
@@ -110,7 +71,7 @@ async def test_mastodon_undo_follow_removes_the_follower(network: Network, peer:
     assert await edge_state(art, peer.actor["id"], alice.account.uri) is None
 
 
-async def test_our_follow_is_accepted_by_a_mastodon_shaped_accept(network: Network, peer: MastodonPeer) -> None:
+async def test_our_follow_is_accepted_by_a_mastodon_shaped_accept(network: Network, peer: FixturePeer) -> None:
     """Mastodon answers with the embedded Follow (accept_follow.json's shape); we match it and become a follower."""
     from tests.federation.helpers import act
 
@@ -130,7 +91,7 @@ async def test_our_follow_is_accepted_by_a_mastodon_shaped_accept(network: Netwo
     assert await edge_state(art, alice.account.uri, peer.actor["id"]) == "accepted"
 
 
-async def test_fixture_actor_is_stored_with_the_fields_mastodon_publishes(network: Network, peer: MastodonPeer) -> None:
+async def test_fixture_actor_is_stored_with_the_fields_mastodon_publishes(network: Network, peer: FixturePeer) -> None:
     art = await network.add("art.test")
     alice = await make_user(art, "alice")
     await peer.post(art, "/users/alice/inbox", load("mastodon/follow.json", alice.account.uri))

@@ -1,0 +1,122 @@
+"""Works -> Note / Create / Update / Delete exactly as Mastodon reads them (interop doc §6, §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import escape
+
+from fediverse.activitypub.render import AS_CONTEXT, AS_PUBLIC, iso
+from fediverse.activitypub.uris import Uris
+from fediverse.models import Account, Work
+
+MASTODON_MEDIA_LIMIT = 4
+NOTE_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {
+        "sensitive": "as:sensitive",
+        "Hashtag": "as:Hashtag",
+        "toot": "http://joinmastodon.org/ns#",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+        "schema": "http://schema.org#",
+        "license": {"@id": "schema:license", "@type": "@id"},
+    },
+]
+
+
+def audience(work: Work, author: Account) -> tuple[list[str], list[str]]:
+    """to/cc by visibility, with mentions in cc (Mastodon needs them there to notify)."""
+    followers = author.followers_url or ""
+    mentioned = [m["uri"] for m in work.mentions]
+    if work.visibility == "public":
+        return [AS_PUBLIC], [followers, *mentioned]
+    if work.visibility == "unlisted":
+        return [followers], [AS_PUBLIC, *mentioned]
+    return [followers], mentioned
+
+
+def render_note(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]:
+    author = work.account
+    to, cc = audience(work, author)
+    page = uris.work_page(author.username, work.public_id)
+    content = work.content_html
+    if work.title:
+        content = f"<p><strong>{escape(work.title)}</strong></p>{content}"
+    extra = len(work.images) - MASTODON_MEDIA_LIMIT
+    if extra > 0:
+        content += (f'<p><a href="{escape(page)}">See all {len(work.images)} images ({extra} more) '
+                    f"on {escape(instance_name)}</a></p>")
+    if work.license_url:
+        content += f'<p>Licence: <a href="{escape(work.license_url)}">{escape(work.license_url)}</a></p>'
+    note: dict[str, Any] = {
+        "id": work.uri,
+        "type": "Note",
+        "attributedTo": author.uri,
+        "url": page,
+        "published": iso(work.published_at),
+        "to": to,
+        "cc": cc,
+        "sensitive": work.sensitive or bool(work.summary),
+        "summary": work.summary or None,
+        "name": work.title or None,
+        "content": content,
+        "attachment": [render_attachment(image, uris, work) for image in work.images[:MASTODON_MEDIA_LIMIT]],
+        "tag": [{"type": "Hashtag", "href": uris.tag(t), "name": f"#{t}"} for t in work.tags]
+        + [{"type": "Mention", "href": m["uri"], "name": f"@{m['acct']}"} for m in work.mentions],
+    }
+    if work.updated_at:
+        note["updated"] = iso(work.updated_at)
+    if work.license_url:
+        note["license"] = work.license_url
+    return {k: v for k, v in note.items() if v is not None}
+
+
+def render_attachment(image: Any, uris: Uris, work: Work) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "type": "Document",
+        "mediaType": image.large_mime,
+        "url": uris.media(image.large_key),
+        "name": image.alt_text,
+        "blurhash": image.blurhash,
+        "focalPoint": [round(image.focal_x, 2), round(image.focal_y, 2)],
+        "width": image.large_width,
+        "height": image.large_height,
+    }
+    if work.license_url:
+        doc["license"] = work.license_url
+    return doc
+
+
+def render_create(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]:
+    note = render_note(work, uris, instance_name=instance_name)
+    return {"@context": NOTE_CONTEXT, "id": f"{work.uri}/activity", "type": "Create", "actor": work.account.uri,
+            "published": note["published"], "to": note["to"], "cc": note["cc"], "object": note}
+
+
+def render_update(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]:
+    """Mastodon applies an edit only when `updated` is newer than the last one it saw."""
+    note = render_note(work, uris, instance_name=instance_name)
+    assert work.updated_at is not None
+    stamp = int(work.updated_at.timestamp() * 1000)
+    return {"@context": NOTE_CONTEXT, "id": f"{work.uri}#updates/{stamp}", "type": "Update", "actor": work.account.uri,
+            "published": note["updated"], "to": note["to"], "cc": note["cc"], "object": note}
+
+
+def render_delete(work: Work) -> dict[str, Any]:
+    to, cc = audience(work, work.account)
+    return {"@context": AS_CONTEXT, "id": f"{work.uri}#delete", "type": "Delete", "actor": work.account.uri,
+            "to": to, "cc": cc, "object": {"id": work.uri, "type": "Tombstone"}}
+
+
+def render_tombstone(work: Work) -> dict[str, Any]:
+    assert work.deleted_at is not None
+    return {"@context": AS_CONTEXT, "id": work.uri, "type": "Tombstone", "formerType": "Note",
+            "deleted": iso(work.deleted_at)}
+
+
+def render_featured_change(kind: str, work: Work, activity_id: str) -> dict[str, Any]:
+    """Add / Remove of a pinned work to the featured collection (Mastodon syncs pins this way)."""
+    author = work.account
+    return {"@context": AS_CONTEXT, "id": activity_id, "type": kind, "actor": author.uri, "to": [AS_PUBLIC],
+            "cc": [author.followers_url], "object": work.uri, "target": author.featured_url}

@@ -1,0 +1,89 @@
+"""Queries on works: portfolio pages, lookups, counts, the inboxes a work reached."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.db import accounts as account_db
+from fediverse.models import Reaction, RemoteNote, Work
+
+
+async def by_public_id(session: AsyncSession, public_id: str) -> Work | None:
+    return await session.scalar(select(Work).where(Work.public_id == public_id))
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Work | None:
+    return await session.scalar(select(Work).where(Work.uri == uri))
+
+
+def _visible(account_id: int, *, public_only: bool):  # type: ignore[no-untyped-def]
+    clauses = [Work.account_id == account_id, Work.deleted_at.is_(None)]
+    if public_only:
+        clauses.append(Work.visibility == "public")
+    return clauses
+
+
+async def portfolio(session: AsyncSession, account_id: int, *, limit: int, offset: int, public_only: bool = False) -> list[Work]:
+    """The artist's works in portfolio order (their arrangement, newest first by default)."""
+    rows = await session.scalars(
+        select(Work).where(*_visible(account_id, public_only=public_only))
+        .order_by(Work.position, Work.id.desc()).offset(offset).limit(limit)
+    )
+    return list(rows)
+
+
+async def newest(session: AsyncSession, account_id: int, *, limit: int, offset: int, public_only: bool = True) -> list[Work]:
+    """Newest first: the outbox and the feeds."""
+    rows = await session.scalars(
+        select(Work).where(*_visible(account_id, public_only=public_only))
+        .order_by(Work.published_at.desc(), Work.id.desc()).offset(offset).limit(limit)
+    )
+    return list(rows)
+
+
+async def count(session: AsyncSession, account_id: int, *, public_only: bool = True) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(Work).where(*_visible(account_id, public_only=public_only))
+    ) or 0
+
+
+async def pinned(session: AsyncSession, account_id: int) -> list[Work]:
+    rows = await session.scalars(
+        select(Work).where(*_visible(account_id, public_only=True), Work.pinned_at.is_not(None))
+        .order_by(Work.pinned_at.desc())
+    )
+    return list(rows)
+
+
+async def reaction_counts(session: AsyncSession, work_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Reaction.kind, func.count()).where(Reaction.work_id == work_id).group_by(Reaction.kind)
+    )
+    counts = {"like": 0, "announce": 0}
+    counts.update({kind: n for kind, n in rows.all()})
+    counts["reply"] = await session.scalar(
+        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id)
+    ) or 0
+    return counts
+
+
+async def replies(session: AsyncSession, work_id: int, limit: int = 100) -> list[RemoteNote]:
+    rows = await session.scalars(
+        select(RemoteNote).where(RemoteNote.work_id == work_id).order_by(RemoteNote.published_at).limit(limit)
+    )
+    return list(rows)
+
+
+async def mention_inboxes(session: AsyncSession, work: Work) -> list[str]:
+    """Inboxes of mentioned remote accounts and of repliers: a Delete must reach all who got the post."""
+    inboxes: list[str] = []
+    for mention in work.mentions:
+        account = await account_db.by_uri(session, mention["uri"])
+        if account is not None and not account.is_local:
+            inboxes.append(account.delivery_inbox)
+    repliers = await session.scalars(
+        select(RemoteNote).where(RemoteNote.work_id == work.id)
+    )
+    inboxes += [note.account.delivery_inbox for note in repliers]
+    return list(dict.fromkeys(inboxes))

@@ -1,0 +1,121 @@
+"""Inbound on works: Like, Announce, replies and mentions (Create Note), their Update, Delete and Undo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+
+from fediverse.activitypub.parse import object_id
+from fediverse.activitypub.parse_note import parse_note
+from fediverse.activitypub.vocab import Activity, ParseError
+from fediverse.db import accounts as account_db
+from fediverse.db import works as work_db
+from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
+from fediverse.services.text import sanitize
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from fediverse.runtime import Runtime
+
+REACTION_KINDS = {"Like": "like", "EmojiReact": "like", "Announce": "announce"}
+
+
+def _same_host(a: str, b: str) -> bool:
+    return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
+
+
+async def on_reaction(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
+    """A Like or Announce of one of our works: counted once per account, and a notification."""
+    work = await work_db.by_uri(session, activity.object_id or "")
+    if work is None or work.deleted_at is not None:
+        return f"ignored: {activity.type} of no work of ours"
+    if work.visibility == "followers" and activity.type == "Announce":
+        return "ignored: followers-only works cannot be boosted"
+    kind = REACTION_KINDS[activity.type]
+    existing = await session.scalar(select(Reaction).where(
+        Reaction.kind == kind, Reaction.work_id == work.id, Reaction.account_id == actor.id))
+    if existing is not None:
+        existing.uri = activity.id
+        return f"{kind} already counted"
+    session.add(Reaction(kind=kind, uri=activity.id, work_id=work.id, account_id=actor.id))
+    session.add(Notification(account_id=work.account_id, kind=kind, actor_id=actor.id, work_id=work.id))
+    return f"{kind} counted"
+
+
+async def undo_reaction(session: AsyncSession, activity: Activity, actor: Account) -> str:
+    inner = activity.object if isinstance(activity.object, dict) else {}
+    result = await session.execute(delete(Reaction).where(Reaction.uri == (activity.object_id or ""),
+                                                          Reaction.account_id == actor.id))
+    if not result.rowcount and inner.get("object"):  # some servers give the undone activity a new id
+        work = await work_db.by_uri(session, object_id(inner.get("object")) or "")
+        kind = REACTION_KINDS.get(str(inner.get("type")))
+        if work is not None and kind is not None:
+            result = await session.execute(delete(Reaction).where(
+                Reaction.kind == kind, Reaction.work_id == work.id, Reaction.account_id == actor.id))
+    return "reaction removed" if result.rowcount else "ignored: nothing to undo"
+
+
+async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
+    """Keep replies to our works and notes that mention our artists; everything else is not ours to store."""
+    if not isinstance(activity.object, dict):
+        return "ignored: Create without an embedded object"
+    try:
+        note = parse_note(activity.object)
+    except ParseError as exc:
+        return f"ignored: {exc}"
+    if note.attributed_to != actor.uri or not _same_host(note.id, actor.uri):
+        return "ignored: note is not by the actor or not on its host"
+    if await session.scalar(select(RemoteNote.id).where(RemoteNote.uri == note.id)) is not None:
+        return "ignored: note already stored"
+    work = await work_db.by_uri(session, note.in_reply_to) if note.in_reply_to else None
+    if work is not None and work.deleted_at is not None:
+        work = None
+    mentioned = [a for a in [await account_db.by_uri(session, uri) for uri in note.mentions] if a is not None and a.is_local]
+    if work is None and not mentioned:
+        return "ignored: not a reply to our works and mentions none of our artists"
+    row = RemoteNote(uri=note.id, url=note.url, account_id=actor.id, work_id=work.id if work else None,
+                     content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
+                     published_at=note.published or utcnow(), raw=note.raw)
+    session.add(row)
+    await session.flush()
+    notified: set[int] = set()
+    if work is not None:
+        session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
+        notified.add(work.account_id)
+    for account in mentioned:
+        if account.id not in notified:
+            session.add(Notification(account_id=account.id, kind="mention", actor_id=actor.id, note_id=row.id))
+            notified.add(account.id)
+    return "reply stored" if work is not None else "mention stored"
+
+
+async def on_update_note(session: AsyncSession, activity: Activity, actor: Account) -> str:
+    """Apply an edit only when `updated` is newer than what we have (as Mastodon does)."""
+    try:
+        note = parse_note(activity.object)
+    except ParseError as exc:
+        return f"ignored: {exc}"
+    row = await session.scalar(select(RemoteNote).where(RemoteNote.uri == note.id))
+    if row is None or row.account_id != actor.id:
+        return "ignored: update of a note we do not have"
+    if note.updated is None or (row.updated_at is not None and note.updated <= row.updated_at):
+        return "ignored: not newer than the stored version"
+    row.content_html = sanitize(note.content)
+    row.summary = note.summary
+    row.sensitive = note.sensitive
+    row.updated_at = note.updated
+    row.raw = note.raw
+    return "note updated"
+
+
+async def on_delete(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
+    """A deleted note disappears (with its notifications); a deleted actor takes all of its traces along."""
+    target = activity.object_id or ""
+    if target == actor.uri:
+        await session.execute(delete(Account).where(Account.id == actor.id))
+        return "actor deleted"
+    result = await session.execute(delete(RemoteNote).where(RemoteNote.uri == target, RemoteNote.account_id == actor.id))
+    return "note deleted" if result.rowcount else "ignored: delete of a note we do not have"

@@ -1,0 +1,148 @@
+"""Artworks and their images, portfolio collections, and what remote people did with them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fediverse.models.accounts import Account
+from fediverse.models.base import Base, utcnow
+
+VISIBILITIES = ("public", "unlisted", "followers")
+
+
+class Work(Base):
+    """One artwork post: up to N images with alt text, text, licence, visibility; a Tombstone once deleted."""
+
+    __tablename__ = "works"
+    __table_args__ = (Index("ix_works_portfolio", "account_id", "deleted_at", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # the artist's plain text
+    content_html: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML rendered from it
+    summary: Mapped[str] = mapped_column(String(500), default="")  # content warning
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    license_url: Mapped[str | None] = mapped_column(String(500))
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    ai_generated: Mapped[bool] = mapped_column(default=False)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    mentions: Mapped[list[Any]] = mapped_column(default=list)  # [{"uri":…, "acct":…, "inbox":…}]
+    position: Mapped[int] = mapped_column(default=0)  # portfolio order (lower first)
+    pinned_at: Mapped[datetime | None] = mapped_column()
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column()
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    account: Mapped[Account] = relationship(lazy="joined")
+    images: Mapped[list[WorkImage]] = relationship(
+        back_populates="work", order_by="WorkImage.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class WorkImage(Base):
+    """One image of a work: the private original and its public renditions, alt text, blurhash, focal point."""
+
+    __tablename__ = "work_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    alt_text: Mapped[str] = mapped_column(Text, default="")
+    original_key: Mapped[str] = mapped_column(String(500))
+    original_mime: Mapped[str] = mapped_column(String(64))
+    large_key: Mapped[str] = mapped_column(String(500))
+    large_mime: Mapped[str] = mapped_column(String(64))
+    display_key: Mapped[str] = mapped_column(String(500))
+    thumbnail_key: Mapped[str] = mapped_column(String(500))
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    large_width: Mapped[int] = mapped_column()
+    large_height: Mapped[int] = mapped_column()
+    blurhash: Mapped[str] = mapped_column(String(100))
+    focal_x: Mapped[float] = mapped_column(default=0.0)
+    focal_y: Mapped[float] = mapped_column(default=0.0)
+    ai_generated: Mapped[bool] = mapped_column(default=False)
+    digital_source_type: Mapped[str | None] = mapped_column(String(200))
+
+    work: Mapped[Work] = relationship(back_populates="images")
+
+
+class WorkCollection(Base):
+    """A portfolio project or album of one artist."""
+
+    __tablename__ = "work_collections"
+    __table_args__ = (UniqueConstraint("account_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CollectionItem(Base):
+    __tablename__ = "collection_items"
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("work_collections.id", ondelete="CASCADE"), primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Reaction(Base):
+    """A remote Like or Announce of a local work; `uri` is the activity id (for Undo)."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (UniqueConstraint("kind", "work_id", "account_id"), Index("ix_reactions_work", "work_id", "kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # like | announce
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RemoteNote(Base):
+    """A remote Note that replies to a local work or mentions a local artist; HTML sanitised before storage."""
+
+    __tablename__ = "remote_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    content_html: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column()
+    raw: Mapped[dict[str, Any]] = mapped_column()
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class Notification(Base):
+    """Something that happened to a local artist: follow, like, announce, reply, mention."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_inbox", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("remote_notes.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column()
+
+    actor: Mapped[Account] = relationship(foreign_keys=[actor_id], lazy="joined")

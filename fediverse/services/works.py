@@ -1,0 +1,293 @@
+"""Posting, editing, deleting and arranging artworks; each change federates to followers and mentions.
+
+Image processing runs in threads before anything is written; if one image is refused or the database
+write fails, every file stored for the work is removed again, so nothing is half-stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.activitypub.render_works import (
+    render_create, render_delete, render_featured_change, render_update,
+)
+from fediverse.db import works as work_db
+from fediverse.errors import Invalid, NotFound, RemoteError
+from fediverse.federation.lookup import resolve_handle
+from fediverse.federation.outbox import publish
+from fediverse.imaging import ImageRejected, derive, probe
+from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
+from fediverse.services.text import MentionTarget, format_post, mentioned_accts
+from fediverse.storage import MediaStore
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+MAX_TITLE = 300
+MAX_DESCRIPTION = 10_000
+MAX_CW = 500
+MAX_ALT = 10_000
+MAX_TAGS = 30
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    data: bytes
+    alt_text: str
+    filename: str = ""
+    declared_mime: str | None = None
+    focal_point: tuple[float, float] = (0.0, 0.0)
+    ai_generated: bool = False
+
+
+@dataclass(frozen=True)
+class WorkInput:
+    """What an artist fills in; the same for the studio form and the CLI."""
+
+    title: str = ""
+    description: str = ""
+    content_warning: str = ""
+    sensitive: bool = False
+    license_url: str | None = None
+    visibility: str = "public"
+    ai_generated: bool = False
+    extra_tags: tuple[str, ...] = ()
+
+
+def _check_input(rt: Runtime, data: WorkInput) -> None:
+    if len(data.title) > MAX_TITLE:
+        raise Invalid(f"title must be at most {MAX_TITLE} characters")
+    if len(data.description) > MAX_DESCRIPTION:
+        raise Invalid(f"description must be at most {MAX_DESCRIPTION} characters")
+    if len(data.content_warning) > MAX_CW:
+        raise Invalid(f"content warning must be at most {MAX_CW} characters")
+    if data.visibility not in VISIBILITIES:
+        raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    if data.license_url and not data.license_url.startswith(("https://", "http://")):
+        raise Invalid("licence must be an http(s) URL, e.g. https://creativecommons.org/licenses/by-nc-nd/4.0/")
+    if len(data.extra_tags) > MAX_TAGS:
+        raise Invalid(f"at most {MAX_TAGS} tags")
+
+
+def _check_images(rt: Runtime, images: list[ImageUpload]) -> None:
+    media = rt.settings.media
+    if not images:
+        raise Invalid("a work needs at least one image")
+    if len(images) > media.images_per_work:
+        raise Invalid(f"a work has at most {media.images_per_work} images, not {len(images)}")
+    for number, image in enumerate(images, 1):
+        _check_alt(rt, number, image.alt_text)
+        x, y = image.focal_point
+        if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
+            raise Invalid(f"image {number}: focal point must lie within -1..1")
+
+
+def _check_alt(rt: Runtime, number: int, alt: str) -> None:
+    media = rt.settings.media
+    if len(alt) > MAX_ALT:
+        raise Invalid(f"image {number}: alt text must be at most {MAX_ALT} characters")
+    if media.require_alt_text and len(alt.strip()) < media.min_alt_length:
+        raise Invalid(f"image {number}: alt text is required (at least {media.min_alt_length} characters) "
+                      "so people who cannot see it know what it shows")
+
+
+def store_for(rt: Runtime) -> MediaStore:
+    return MediaStore(rt.settings.media.root)
+
+
+async def _process_images(rt: Runtime, username: str, images: list[ImageUpload], stored: list[tuple[str, str]]) -> list[WorkImage]:
+    """Probe, derive and store every image; `stored` collects (kind, key) so a failure can undo them."""
+    media = rt.settings.media
+    store = store_for(rt)
+    rows = []
+    for number, upload in enumerate(images, 1):
+        try:
+            probed = probe(upload.data, max_bytes=media.max_upload_bytes, max_pixels=media.max_pixels,
+                           declared_mime=upload.declared_mime)
+            derived = await rt.run_in_pool(_derive, upload.data, probed, rt)
+        except ImageRejected as exc:
+            raise Invalid(f"image {number}{f' ({upload.filename})' if upload.filename else ''}: {exc.reason}") from None
+        saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
+        stored.append(("private", saved.original_key))
+        stored += [("public", key) for key in saved.renditions.values()]
+        keys = {r.kind: (saved.renditions[r.kind], r) for r in derived.renditions}
+        large_key, large = keys["large"]
+        rows.append(WorkImage(
+            position=number - 1, alt_text=upload.alt_text.strip(), original_key=saved.original_key,
+            original_mime=probed.mime,
+            large_key=large_key, large_mime=large.mime, display_key=keys["display"][0],
+            thumbnail_key=keys["thumbnail"][0], width=derived.width, height=derived.height,
+            large_width=large.width, large_height=large.height, blurhash=derived.blurhash,
+            focal_x=upload.focal_point[0], focal_y=upload.focal_point[1],
+            ai_generated=probed.ai_generated or upload.ai_generated, digital_source_type=probed.digital_source_type,
+        ))
+    return rows
+
+
+def _derive(data: bytes, probed: Any, rt: Runtime) -> Any:
+    media = rt.settings.media
+    return derive(data, probed, large_max=(media.large_max_width, media.large_max_height),
+                  display_size=media.display_size, thumbnail_size=media.thumbnail_size)
+
+
+async def _release(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:
+    """Delete stored files that no work uses any more (the same picture may belong to two works)."""
+    store = store_for(rt)
+    for kind, key in stored:
+        used = await session.scalar(select(WorkImage.id).where(or_(
+            WorkImage.original_key == key, WorkImage.large_key == key, WorkImage.display_key == key,
+            WorkImage.thumbnail_key == key, ), WorkImage.work.has(Work.deleted_at.is_(None))).limit(1))
+        if used is None:
+            (store.delete_private if kind == "private" else store.delete)(key)
+
+
+async def _mentions(rt: Runtime, session: AsyncSession, text: str) -> dict[str, tuple[MentionTarget, Account]]:
+    """Resolve @user@domain by WebFinger; handles that cannot be resolved stay plain text."""
+    found: dict[str, tuple[MentionTarget, Account]] = {}
+    for acct in mentioned_accts(text)[:20]:
+        try:
+            account = await resolve_handle(rt, session, acct)
+        except (Invalid, NotFound, RemoteError):
+            continue
+        found[acct] = (MentionTarget(acct, account.uri, account.url or account.uri), account)
+    return found
+
+
+async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: WorkInput) -> list[str]:
+    """Fill the work's text fields; returns the inboxes of mentioned accounts."""
+    resolved = await _mentions(rt, session, data.description)
+    formatted = format_post(data.description, tag_url=rt.uris.tag_template(),
+                            mentions={acct: target for acct, (target, _account) in resolved.items()})
+    work.title = data.title.strip()
+    work.description = data.description
+    work.content_html = formatted.html
+    work.summary = data.content_warning.strip()
+    work.sensitive = data.sensitive or bool(work.summary)
+    work.license_url = data.license_url or work.account.default_license_url
+    work.visibility = data.visibility
+    work.ai_generated = data.ai_generated or any(image.ai_generated for image in work.images)
+    work.tags = list(dict.fromkeys([*formatted.tags, *(t.lower().lstrip("#") for t in data.extra_tags if t.strip())]))
+    inboxes = []
+    mention_rows = []
+    for target in formatted.mentions:
+        account = resolved[target.acct][1]
+        mention_rows.append({"uri": account.uri, "acct": target.acct})
+        if not account.is_local:
+            inboxes.append(account.delivery_inbox)
+    work.mentions = mention_rows
+    return inboxes
+
+
+async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data: WorkInput, images: list[ImageUpload]) -> Work:
+    """Store the images and the work, publish Create(Note) to followers and mentions, and commit."""
+    _check_input(rt, data)
+    _check_images(rt, images)
+    account = user.account
+    stored: list[tuple[str, str]] = []
+    try:
+        rows = await _process_images(rt, account.username, images, stored)
+        public_id = secrets.token_hex(8)
+        lowest = await session.scalar(select(func.min(Work.position)).where(Work.account_id == account.id))
+        work = Work(public_id=public_id, uri=rt.uris.work(account.uri, public_id), account=account,
+                    position=(lowest or 0) - 1, images=rows)
+        session.add(work)
+        inboxes = await _apply_text(rt, session, work, data)
+        await session.flush()
+        await publish(session, account, render_create(work, rt.uris, instance_name=rt.settings.instance.name),
+                      inboxes=inboxes, followers=True)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        await _release(rt, session, stored)
+        raise
+    return work
+
+
+async def edit_work(
+    rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str, data: WorkInput,
+    *, alt_texts: list[str] | None = None, focal_points: list[tuple[float, float]] | None = None,
+) -> Work:
+    """Change text, alt texts and focal points; federates as Update with a newer `updated`."""
+    _check_input(rt, data)
+    work = await _own_work(session, user, public_id)
+    if alt_texts is not None:
+        if len(alt_texts) != len(work.images):
+            raise Invalid(f"expected {len(work.images)} alt texts, got {len(alt_texts)}")
+        for number, (image, alt) in enumerate(zip(work.images, alt_texts), 1):
+            _check_alt(rt, number, alt)
+            image.alt_text = alt.strip()
+    if focal_points is not None:
+        for image, (x, y) in zip(work.images, focal_points):
+            if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
+                raise Invalid("focal point must lie within -1..1")
+            image.focal_x, image.focal_y = x, y
+    inboxes = await _apply_text(rt, session, work, data)
+    work.updated_at = next_edit_time(work)
+    await session.flush()
+    await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name),
+                  inboxes=inboxes, followers=True)
+    await session.commit()
+    return work
+
+
+def next_edit_time(work: Work) -> datetime:
+    """Timestamps federate in whole seconds and Mastodon applies an edit only if `updated` is newer:
+    each edit is at least one second after the previous version."""
+    now = utcnow().replace(microsecond=0)
+    previous = (work.updated_at or work.published_at).replace(microsecond=0)
+    return max(now, previous + timedelta(seconds=1))
+
+
+async def delete_work(rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str) -> None:
+    """Tombstone the work (its URL answers 410), send Delete, and remove its files."""
+    work = await _own_work(session, user, public_id)
+    inboxes = await work_db.mention_inboxes(session, work)
+    work.deleted_at = utcnow()
+    work.pinned_at = None
+    keys = [(kind, key) for image in work.images for kind, key in (
+        ("private", image.original_key), ("public", image.large_key), ("public", image.display_key),
+        ("public", image.thumbnail_key))]
+    await publish(session, user.account, render_delete(work), inboxes=inboxes, followers=True)
+    await session.commit()
+    await _release(rt, session, keys)
+
+
+async def set_pinned(rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str, pinned: bool) -> Work:
+    """Pinned works make up the `featured` collection, which Mastodon shows on the profile."""
+    work = await _own_work(session, user, public_id)
+    if bool(work.pinned_at) == pinned:
+        return work
+    if work.visibility != "public" and pinned:
+        raise Invalid("only public works can be pinned")
+    work.pinned_at = utcnow() if pinned else None
+    await publish(session, user.account,
+                  render_featured_change("Add" if pinned else "Remove", work, rt.uris.new_activity()), followers=True)
+    await session.commit()
+    return work
+
+
+async def arrange(session: AsyncSession, user: LocalUser, public_ids: list[str]) -> None:
+    """Set the portfolio order: the given works first, in that order; the rest keep their relative order."""
+    works = await work_db.portfolio(session, user.account_id, limit=10_000, offset=0)
+    by_id = {work.public_id: work for work in works}
+    unknown = [pid for pid in public_ids if pid not in by_id]
+    if unknown:
+        raise NotFound(f"no such work: {', '.join(unknown[:5])}")
+    ordered = [by_id[pid] for pid in dict.fromkeys(public_ids)]
+    ordered += [work for work in works if work.public_id not in set(public_ids)]
+    for position, work in enumerate(ordered):
+        await session.execute(update(Work).where(Work.id == work.id).values(position=position))
+    await session.commit()
+
+
+async def _own_work(session: AsyncSession, user: LocalUser, public_id: str) -> Work:
+    work = await work_db.by_public_id(session, public_id)
+    if work is None or work.account_id != user.account_id or work.deleted_at is not None:
+        raise NotFound(f"no work {public_id!r} by {user.account.username}")
+    return work
