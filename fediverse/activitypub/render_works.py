@@ -21,8 +21,12 @@ NOTE_CONTEXT: list[Any] = [
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "schema": "http://schema.org#",
         "license": {"@id": "schema:license", "@type": "@id"},
+        "digitalSourceType": {"@id": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/DigitalSourceType", "@type": "@id"},
     },
 ]
+IPTC_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+AI_SOURCE_TYPE = IPTC_SOURCE_TYPES + "trainedAlgorithmicMedia"
+AI_LABEL = "Made with generative AI"
 
 
 def audience(work: Work, author: Account) -> tuple[list[str], list[str]]:
@@ -47,6 +51,8 @@ def render_note(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]
     if extra > 0:
         content += (f'<p><a href="{escape(page)}">See all {len(work.images)} images ({extra} more) '
                     f"on {escape(instance_name)}</a></p>")
+    if work.ai_generated:
+        content += f"<p>{AI_LABEL} (label from the artist or the file's IPTC metadata)</p>"
     if work.license_url:
         content += f'<p>Licence: <a href="{escape(work.license_url)}">{escape(work.license_url)}</a></p>'
     note: dict[str, Any] = {
@@ -85,6 +91,9 @@ def render_attachment(image: Any, uris: Uris, work: Work) -> dict[str, Any]:
     }
     if work.license_url:
         doc["license"] = work.license_url
+    source_type = image.digital_source_type or (AI_SOURCE_TYPE if work.ai_generated else None)
+    if source_type:
+        doc["digitalSourceType"] = source_type
     return doc
 
 

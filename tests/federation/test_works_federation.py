@@ -159,3 +159,22 @@ async def test_reactions_to_things_that_are_not_our_works_are_ignored(network: N
         assert await session.scalar(select(Reaction)) is None
         row = await session.scalar(select(InboundActivity))
     assert row is not None and row.outcome is not None and row.outcome.startswith("ignored")
+
+
+async def test_ai_label_from_the_file_federates(network: Network) -> None:
+    a = await network.add("art.test")
+    b = await network.add("social.test")
+    await make_user(a, "alice")
+    await make_user(b, "bob")
+    await act(b, "follow", "bob", "alice@art.test")
+    await network.drain()
+    upload = ImageUpload(data=imagecorpus.ai_jpeg("compositeWithTrainedAlgorithmicMedia"), alt_text="A generated sky")
+    async with a.rt.sessions() as session:
+        me = await session.merge(await user(a, "alice"))
+        work = await create_work(a.rt, session, me, WorkInput(title="Sky"), [upload])
+    await network.drain()
+    assert work.ai_generated
+    [create] = await received(b, "Create")
+    attachment = create["object"]["attachment"][0]
+    assert attachment["digitalSourceType"].endswith("/compositeWithTrainedAlgorithmicMedia")
+    assert "Made with generative AI" in create["object"]["content"]
