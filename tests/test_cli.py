@@ -130,3 +130,48 @@ def test_serve_on_a_fresh_directory_creates_the_database_and_answers(home: Path)
         server.terminate()
         server.wait(timeout=15)
         log.close()
+
+
+def test_post_publishes_a_work_and_refuses_missing_alt_text(home: Path) -> None:
+    from tests import imagecorpus
+
+    assert run(home, "user", "create", "alice").returncode == 0
+    (home / "a.jpg").write_bytes(imagecorpus.plain_jpeg())
+    (home / "b.png").write_bytes(imagecorpus.png_alpha())
+    posted = run(home, "post", "alice", "--image", "a.jpg", "--alt", "A heron", "--image", "b.png", "--alt", "A reed",
+                 "--title", "Marsh", "--text", "Ink #marsh", "--cw", "birds", "--license",
+                 "https://creativecommons.org/licenses/by/4.0/")
+    assert posted.returncode == 0, posted.stderr
+    assert "http://localhost:8000/@alice/" in posted.stdout and "2 image(s)" in posted.stdout
+    mismatched = run(home, "post", "alice", "--image", "a.jpg")
+    assert mismatched.returncode == 1 and "one --alt per --image" in mismatched.stderr
+    empty_alt = run(home, "post", "alice", "--image", "a.jpg", "--alt", " ")
+    assert empty_alt.returncode == 1 and "alt text is required" in empty_alt.stderr
+    missing = run(home, "post", "alice", "--image", "nope.jpg", "--alt", "x")
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_import_brings_a_folder_in_and_reports_what_it_skipped(home: Path) -> None:
+    import json
+
+    from tests import imagecorpus
+
+    assert run(home, "user", "create", "alice").returncode == 0
+    folder = home / "portfolio"
+    folder.mkdir()
+    (folder / "heron.jpg").write_bytes(imagecorpus.plain_jpeg())
+    (folder / "heron.json").write_text(json.dumps({"title": "Heron", "alt": "A heron standing in reeds", "tags": ["ink"]}))
+    (folder / "reed.png").write_bytes(imagecorpus.png_alpha())
+    (folder / "reed.json").write_text(json.dumps({"alt": "Reeds", "colour": "green"}))
+    (folder / "noalt.webp").write_bytes(imagecorpus.webp())
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "broken.jpg").write_bytes(imagecorpus.truncated_jpeg())
+    (folder / "broken.json").write_text(json.dumps({"alt": "Broken"}))
+    result = run(home, "import", "alice", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 work(s), skipped 4" in result.stdout
+    assert "notes.txt: not an image file" in result.stdout
+    assert "reed.png: sidecar reed.json is not valid: unknown keys colour" in result.stdout
+    assert "noalt.webp: image 1: alt text is required" in result.stdout
+    assert "broken.jpg:" in result.stdout and "truncated" in result.stdout
+    assert run(home, "import", "alice", str(home / "missing")).returncode == 1

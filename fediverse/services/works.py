@@ -93,8 +93,8 @@ def _check_alt(rt: Runtime, number: int, alt: str) -> None:
     if len(alt) > MAX_ALT:
         raise Invalid(f"image {number}: alt text must be at most {MAX_ALT} characters")
     if media.require_alt_text and len(alt.strip()) < media.min_alt_length:
-        raise Invalid(f"image {number}: alt text is required (at least {media.min_alt_length} characters) "
-                      "so people who cannot see it know what it shows")
+        least = f" (at least {media.min_alt_length} characters)" if media.min_alt_length > 1 else ""
+        raise Invalid(f"image {number}: alt text is required{least}, so people who cannot see it know what it shows")
 
 
 def store_for(rt: Runtime) -> MediaStore:
