@@ -24,6 +24,13 @@ async def local_by_username(session: AsyncSession, username: str) -> Account | N
     )
 
 
+async def remote_by_handle(session: AsyncSession, handle: str) -> Account | None:
+    """A stored remote account by user@domain (the handle its actor claims on its own host)."""
+    return await session.scalar(
+        select(Account).where(Account.domain.is_not(None), Account.handle == handle.lower()).order_by(Account.id.desc()).limit(1)
+    )
+
+
 async def local_user(session: AsyncSession, username: str) -> LocalUser | None:
     return await session.scalar(
         select(LocalUser).join(LocalUser.account).where(Account.domain.is_(None), Account.handle == username.lower())

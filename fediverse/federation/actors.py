@@ -91,7 +91,7 @@ async def account_for_key(rt: Runtime, session: AsyncSession, key_id: str, *, re
     """The actor owning `key_id`: from the cache when fresh, otherwise fetched (key rotation, new actors)."""
     account = await account_db.by_key_id(session, key_id)
     max_age = timedelta(seconds=rt.settings.federation.key_cache_seconds)
-    if account is not None and not refresh and (account.is_local or _fresh(account, max_age)):
+    if account is not None and not refresh and (account.is_local or is_fresh(account, max_age)):
         return account
     if account is not None and not account.is_local:
         return await _refetch(rt, session, account.uri, key_id)
@@ -113,5 +113,6 @@ async def _refetch(rt: Runtime, session: AsyncSession, actor_uri: str, key_id: s
     return account
 
 
-def _fresh(account: Account, max_age: timedelta) -> bool:
+def is_fresh(account: Account, max_age: timedelta) -> bool:
+    """Fetched recently enough to trust without asking its server again."""
     return account.fetched_at is not None and utcnow() - account.fetched_at < max_age

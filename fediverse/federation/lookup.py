@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ from fediverse.activitypub.vocab import ParseError
 from fediverse.activitypub.webfinger import parse_resource
 from fediverse.db import accounts as account_db
 from fediverse.errors import Invalid, NotFound, RemoteError
-from fediverse.federation.actors import fetch_actor
+from fediverse.federation.actors import fetch_actor, is_fresh
 from fediverse.models import Account
 
 if TYPE_CHECKING:
@@ -27,7 +28,11 @@ async def resolve_handle(rt: Runtime, session: AsyncSession, handle: str) -> Acc
         resource = parse_resource(handle)
     except ValueError as exc:
         raise Invalid(f"{handle!r}: {exc}") from None
+    max_age = timedelta(seconds=rt.settings.federation.key_cache_seconds)
     if resource.url:
+        known = await account_db.by_uri(session, resource.url)
+        if known is not None and (known.is_local or is_fresh(known, max_age)):
+            return known
         return await fetch_actor(rt, session, resource.url)
     assert resource.username and resource.domain
     if resource.domain == rt.uris.domain:
@@ -35,8 +40,12 @@ async def resolve_handle(rt: Runtime, session: AsyncSession, handle: str) -> Acc
         if local is None:
             raise NotFound(f"no local account {resource.username!r}")
         return local
+    known = await account_db.remote_by_handle(session, f"{resource.username}@{resource.domain}")
+    if known is not None and is_fresh(known, max_age):
+        return known  # no network round trip for someone we already know
     actor_url = await webfinger(rt, resource.username, resource.domain)
     return await fetch_actor(rt, session, actor_url)
+
 
 
 async def webfinger(rt: Runtime, username: str, domain: str) -> str:
