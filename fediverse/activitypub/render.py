@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from markupsafe import escape
+
 from fediverse.activitypub.uris import Uris
 from fediverse.models import Account
 
@@ -59,8 +61,9 @@ def render_actor(account: Account, uris: Uris, *, summary_html: str) -> dict[str
         "indexable": account.indexable,
         "published": iso(account.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
         "publicKey": {"id": account.key_id, "owner": uri, "publicKeyPem": account.public_key_pem},
-        "attachment": [
-            {"type": "PropertyValue", "name": field["name"], "value": field["value"]} for field in account.fields
+        "attachment": [  # profile fields; the value is HTML (links as <a>), escaped text otherwise
+            {"type": "PropertyValue", "name": field["name"], "value": field.get("html") or str(escape(field["value"]))}
+            for field in account.fields
         ],
         "tag": [],
     }

@@ -16,8 +16,10 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "class", "translate"}, "span": {"class", "tr
 URL_SCHEMES = {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"}
 _CLASS_RE = re.compile(r"^(h|p|u|dt|e)-|^(mention|hashtag|ellipsis|invisible|quote-inline)$")
 
+URL_PATTERN = r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]"  # a trailing full stop or bracket is not part of it
+URL_RE = re.compile(URL_PATTERN, re.IGNORECASE)
 TOKEN_RE = re.compile(
-    r"(?P<url>https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]])"
+    rf"(?P<url>{URL_PATTERN})"
     r"|(?<![\w@/])@(?P<user>[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@(?P<domain>[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?|localhost(?::\d+)?)"
     r"|(?<![\w&/#])#(?P<tag>\w*[^\W\d_]\w*)",
     re.IGNORECASE,
@@ -86,6 +88,18 @@ def _format_line(line: str, tag_url: str, mentions: dict[str, MentionTarget], re
             out.append(f'<a href="{escape(tag_url.format(tag=tag.lower()))}" class="mention hashtag" rel="tag">'
                        f'#<span>{escape(tag)}</span></a>')
     out.append(str(escape(line[position:])))
+    return "".join(out)
+
+
+def link_urls(text: str) -> str:
+    """Escaped text with its http(s) URLs as links (rel=me, so Mastodon can verify profile links)."""
+    out, position = [], 0
+    for match in URL_RE.finditer(text):
+        url = match.group(0)
+        out += [str(escape(text[position:match.start()])),
+                f'<a href="{escape(url)}" rel="me nofollow noopener" target="_blank">{escape(url)}</a>']
+        position = match.end()
+    out.append(str(escape(text[position:])))
     return "".join(out)
 
 
