@@ -21,6 +21,7 @@ from fediverse.errors import ConfigError
 
 DEFAULT_CONFIG = Path("instance.toml")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
+AI_TRAINING_CHOICES = ("allowed", "no_generative", "none")
 _ENV_SHORTCUTS = {
     "FEDIVERSE_DOMAIN": ("instance", "domain"),
     "FEDIVERSE_SCHEME": ("instance", "scheme"),
@@ -97,6 +98,19 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class ConsentSettings:
+    """The instance default consent record; artists and works override it (fediverse.consent)."""
+
+    ai_training: str = "none"          # allowed | no_generative | none
+    tdm_reserved: bool = True
+    ai_input: bool = False
+    search: bool = True
+    licence_url: str = ""              # "" = all rights reserved
+    attribution: str = ""
+    show_licence_line: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings = field(default_factory=InstanceSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -105,6 +119,7 @@ class Settings:
     jobs: JobSettings = field(default_factory=JobSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    consent: ConsentSettings = field(default_factory=ConsentSettings)
     source: str = "<defaults>"
 
     @property
@@ -133,6 +148,7 @@ _SECTION_TYPES = {
     "jobs": JobSettings,
     "federation": FederationSettings,
     "limits": LimitSettings,
+    "consent": ConsentSettings,
 }
 
 
@@ -235,6 +251,15 @@ def _absolute_sqlite_url(url: str, base_dir: Path) -> str:
     return url
 
 
+def _validate_consent(settings: Settings) -> None:
+    consent = settings.consent
+    if consent.ai_training not in AI_TRAINING_CHOICES:
+        raise ConfigError(f"{settings.source}: 'consent.ai_training' must be one of {', '.join(AI_TRAINING_CHOICES)}, "
+                          f"not {consent.ai_training!r}")
+    if consent.licence_url and not re.match(r"^https?://\S+$", consent.licence_url):
+        raise ConfigError(f"{settings.source}: 'consent.licence_url' must be an http(s) URL or empty")
+
+
 def _validated(settings: Settings) -> Settings:
     src = settings.source
     inst = settings.instance
@@ -286,6 +311,7 @@ def _validated(settings: Settings) -> Settings:
             raise ConfigError(f"{src}: '{key}' must be greater than 0, not {value}")
     if settings.server.port > 65535:
         raise ConfigError(f"{src}: 'server.port' must be at most 65535, not {settings.server.port}")
+    _validate_consent(settings)
     if settings.federation.max_redirects < 0:
         raise ConfigError(f"{src}: 'federation.max_redirects' must not be negative")
     return settings

@@ -42,6 +42,9 @@ def test_embedded_default_config_loads_with_sqlite_and_embedded_jobs() -> None:
         ("[jobs]\nbackend = 'dramatiq'\n", "'jobs.redis_url' is empty"),
         ("[limits]\nmax_inbox_bytes = 0\n", "'limits.max_inbox_bytes' must be greater than 0"),
         ("this is = = not toml", "not valid TOML"),
+        ("[consent]\nai_training = 'maybe'\n", "'consent.ai_training' must be one of"),
+        ("[consent]\nlicence_url = 'cc-by'\n", "'consent.licence_url'"),
+        ("[consent]\nsearch = 'yes'\n", "'consent.search' must be bool"),
     ],
 )
 def test_bad_config_names_the_key_and_the_file(tmp_path: Path, text: str, expected: str) -> None:
