@@ -9,6 +9,7 @@ from typing import AsyncIterator
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +18,8 @@ from fediverse.db.migrate import upgrade
 from fediverse.jobs.backends import make_backend
 from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
-from fediverse.web import federation, wellknown
+from fediverse.web import federation, feeds, media, pages, panel, wellknown
+from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.responses import error
 
 log = logging.getLogger("fediverse")
@@ -59,7 +61,12 @@ def create_app(
             await shutdown(app)
 
     app = Starlette(
-        routes=[*wellknown.routes, *federation.routes],
+        # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
+        routes=[*wellknown.routes, *federation.routes, *feeds.routes, *pages.routes, *media.routes,
+                *panel.routes],
+        # Outermost: the response cache (web/cache.py) answers cached public documents before anything else runs.
+        middleware=[Middleware(ResponseCacheMiddleware),
+                    *panel.middleware(settings)],  # signed session cookie on /login, /logout and /studio only
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )

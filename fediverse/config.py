@@ -50,7 +50,7 @@ class ServerSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite+aiosqlite:///data/fediverse.sqlite3"
-    pool_size: int = 10
+    pool_size: int = 20
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class MediaSettings:
 class JobSettings:
     backend: str = "auto"
     redis_url: str = ""
-    embedded_workers: int = 8
+    embedded_workers: int = 64
     lease_seconds: int = 120
     sweep_seconds: int = 15
     retention_days: int = 7

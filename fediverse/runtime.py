@@ -7,7 +7,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -69,6 +69,7 @@ class Runtime:
     activity_cache: BoundedCache = field(default_factory=lambda: BoundedCache(256))
     # Domains with a failure on record; a success elsewhere costs no write.
     unhealthy_domains: set[str] = field(default_factory=set)
+    outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
 
     def signer_for(self, user: LocalUser) -> Signer:
         """Each private key is parsed once per process: loading a PEM costs ~29 ms."""

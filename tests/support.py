@@ -110,6 +110,10 @@ class Network:
                     return
 
     async def close(self) -> None:
+        try:  # let background jobs finish, so shutdown does not cut a database connection in half
+            await self.drain(10)
+        except TimeoutError:
+            pass
         for instance in self.instances:
             await shutdown(instance.app)
         for name in self.databases:

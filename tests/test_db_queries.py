@@ -101,3 +101,22 @@ async def test_duplicate_dedupe_keys_are_refused_by_the_database(rt: Runtime) ->
             await session.commit()
         await session.rollback()
         assert await session.scalar(select(func.count()).select_from(Job)) == 1
+
+
+async def test_a_worker_whose_lease_ran_out_cannot_overwrite_its_successor(rt: Runtime) -> None:
+    async with rt.sessions() as session:
+        enqueue(session, "noop", {})
+        await session.commit()
+    async with rt.sessions() as first, rt.sessions() as second:  # two workers
+        [stale] = await job_db.claim_due(first, 1, timedelta(seconds=60))
+        [current] = await job_db.claim_due(second, 1, timedelta(seconds=60), now=utcnow() + timedelta(seconds=61))
+    async with rt.sessions() as session:
+
+        def outcome(job: Job, state: str) -> dict[str, object]:
+            return {"b_id": job.id, "b_lease": job.lease_until, "b_state": state, "b_error": state,
+                    "b_finished": utcnow(), "b_run_at": None}
+
+        await job_db.finish_many(session, [outcome(stale, "dead")])
+        assert await session.scalar(select(Job.state).where(Job.id == current.id)) == RUNNING
+        await job_db.finish_many(session, [outcome(current, DONE)])
+        assert (await session.execute(select(Job.state, Job.last_error))).one() == (DONE, DONE)

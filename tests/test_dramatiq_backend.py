@@ -16,7 +16,6 @@ from typing import Any, AsyncIterator
 
 import pytest
 import redis
-from sqlalchemy import select
 
 from fediverse.config import Settings
 from fediverse.db.migrate import upgrade

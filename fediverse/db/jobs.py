@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.models import DEAD, DONE, QUEUED, RUNNING, Job, utcnow
@@ -58,17 +58,23 @@ async def claim_one(session: AsyncSession, job_id: int, lease: timedelta, now: d
     return job
 
 
-async def finish(session: AsyncSession, job: Job, *, state: str, error: str | None = None, run_at: datetime | None = None) -> None:
-    """Record a job's outcome: done, dead (gave up), or queued again for `run_at`."""
-    now = utcnow()
-    values: dict[str, object] = {"state": state, "lease_until": None, "last_error": error}
-    if state in (DONE, DEAD):
-        values["finished_at"] = now
-    if run_at is not None:
-        values["run_at"] = run_at
-    await session.execute(
-        update(Job).where(Job.id == job.id, Job.state == RUNNING).values(**values).execution_options(synchronize_session=False)
-    )
+_JOBS = Job.__table__
+_FINISH_MANY = (
+    update(_JOBS)
+    # the lease must still be ours: a worker whose lease ran out must not overwrite its successor's outcome
+    .where(_JOBS.c.id == bindparam("b_id"), _JOBS.c.state == RUNNING,
+           _JOBS.c.lease_until == bindparam("b_lease", type_=_JOBS.c.lease_until.type))
+    .values(state=bindparam("b_state"), lease_until=None, last_error=bindparam("b_error"),
+            finished_at=bindparam("b_finished", type_=_JOBS.c.finished_at.type),
+            run_at=func.coalesce(bindparam("b_run_at", type_=_JOBS.c.run_at.type), _JOBS.c.run_at))
+)
+
+
+async def finish_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Record many outcomes in one statement and one commit (a fan-out finishes thousands of jobs).
+
+    Each row: b_id, b_lease (the lease_until it was claimed with), b_state, b_error, b_finished, b_run_at."""
+    await session.execute(_FINISH_MANY, rows)
     await session.commit()
 
 

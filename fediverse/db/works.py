@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import accounts as account_db
-from fediverse.models import Reaction, RemoteNote, Work
+from fediverse.models import ACCEPTED, CollectionItem, Follow, Reaction, RemoteNote, Work, WorkCollection
 
 
 async def by_public_id(session: AsyncSession, public_id: str) -> Work | None:
@@ -87,3 +89,61 @@ async def mention_inboxes(session: AsyncSession, work: Work) -> list[str]:
     )
     inboxes += [note.account.delivery_inbox for note in repliers]
     return list(dict.fromkeys(inboxes))
+
+
+def _public(account_id: int) -> list[Any]:
+    return [Work.account_id == account_id, Work.deleted_at.is_(None), Work.visibility == "public"]
+
+
+async def showcase(session: AsyncSession, account_id: int, *, limit: int, offset: int) -> list[Work]:
+    """Public works for the portfolio grid: pinned first (newest pin first), then the artist's arrangement."""
+    rows = await session.scalars(
+        select(Work).where(*_public(account_id))
+        .order_by(Work.pinned_at.is_(None), Work.pinned_at.desc(), Work.position, Work.id.desc())
+        .offset(offset).limit(limit)
+    )
+    return list(rows)
+
+
+async def profile_counts(session: AsyncSession, account_id: int) -> tuple[int, int, int, int]:
+    """(public works, followers, following, collections) in one round trip."""
+    works = select(func.count()).select_from(Work).where(*_public(account_id)).scalar_subquery()
+    followers = select(func.count()).select_from(Follow).where(
+        Follow.followee_id == account_id, Follow.state == ACCEPTED).scalar_subquery()
+    following = select(func.count()).select_from(Follow).where(
+        Follow.follower_id == account_id, Follow.state == ACCEPTED).scalar_subquery()
+    collections = select(func.count()).select_from(WorkCollection).where(
+        WorkCollection.account_id == account_id).scalar_subquery()
+    row = (await session.execute(select(works, followers, following, collections))).one()
+    return row[0] or 0, row[1] or 0, row[2] or 0, row[3] or 0
+
+
+async def collection_by_slug(session: AsyncSession, account_id: int, slug: str) -> WorkCollection | None:
+    return await session.scalar(
+        select(WorkCollection).where(WorkCollection.account_id == account_id, WorkCollection.slug == slug)
+    )
+
+
+async def collections_of(session: AsyncSession, account_id: int, limit: int = 100) -> list[WorkCollection]:
+    rows = await session.scalars(
+        select(WorkCollection).where(WorkCollection.account_id == account_id)
+        .order_by(WorkCollection.created_at, WorkCollection.id).limit(limit)
+    )
+    return list(rows)
+
+
+async def collection_works(session: AsyncSession, collection_id: int, *, limit: int, offset: int) -> list[Work]:
+    """The public works of one collection in the collection's order."""
+    rows = await session.scalars(
+        select(Work).join(CollectionItem, CollectionItem.work_id == Work.id)
+        .where(CollectionItem.collection_id == collection_id, Work.deleted_at.is_(None), Work.visibility == "public")
+        .order_by(CollectionItem.position, Work.id).offset(offset).limit(limit)
+    )
+    return list(rows)
+
+
+async def collection_count(session: AsyncSession, collection_id: int) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(CollectionItem).join(Work, CollectionItem.work_id == Work.id)
+        .where(CollectionItem.collection_id == collection_id, Work.deleted_at.is_(None), Work.visibility == "public")
+    ) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from fediverse.activitypub.signatures.cavage import sign_cavage
@@ -43,19 +44,47 @@ async def deliver(rt: Runtime, payload: dict[str, Any], domain: str) -> Outcome:
 
 
 async def _load(rt: Runtime, activity_id: int, domain: str):  # type: ignore[no-untyped-def]
+    """(body, signer) of the activity, or the outcome when it cannot be sent; the common case is a cache hit
+    on a healthy domain, which costs no database session at all."""
     cached = rt.activity_cache.get(activity_id)
+    if domain in rt.unhealthy_domains:
+        async with rt.sessions() as session:
+            if await health.is_unavailable(session, domain):
+                return GiveUp(f"{domain} is marked unavailable after failures on several days")
+    if cached is not None:
+        return cached
+    # The first deliveries of a fan-out start together: one of them reads the activity, the others wait.
+    key = (id(rt), activity_id)
+    loading = _loading.get(key)
+    if loading is not None:
+        return await asyncio.shield(loading)
+    loading = _loading[key] = asyncio.get_running_loop().create_future()
+    try:
+        result = await _read_activity(rt, activity_id)
+    except BaseException as exc:  # the waiters see it too (a cancelled reader becomes an error for them)
+        loading.set_exception(exc if isinstance(exc, Exception) else RuntimeError("loading the activity was interrupted"))
+        loading.exception()  # retrieved here, so an exception nobody else awaited is not logged as lost
+        raise
+    else:
+        loading.set_result(result)
+    finally:
+        del _loading[key]
+    return result
+
+
+_loading: dict[tuple[int, int], asyncio.Future[Any]] = {}
+
+
+async def _read_activity(rt: Runtime, activity_id: int):  # type: ignore[no-untyped-def]
     async with rt.sessions() as session:
-        if domain in rt.unhealthy_domains and await health.is_unavailable(session, domain):
-            return GiveUp(f"{domain} is marked unavailable after failures on several days")
-        if cached is None:
-            activity = await session.get(OutboundActivity, activity_id)
-            if activity is None:
-                return Done("activity no longer exists")
-            user = await account_db.local_user_by_account(session, activity.actor_id)
-            if user is None:
-                return GiveUp("the author is no longer a local user")
-            cached = (activity.body, rt.signer_for(user))
-            rt.activity_cache[activity_id] = cached
+        activity = await session.get(OutboundActivity, activity_id)
+        if activity is None:
+            return Done("activity no longer exists")
+        user = await account_db.local_user_by_account(session, activity.actor_id)
+        if user is None:
+            return GiveUp("the author is no longer a local user")
+        cached = (activity.body, rt.signer_for(user))
+    rt.activity_cache[activity_id] = cached
     return cached
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from fediverse.activitypub.signatures.keys import load_public_key
 from fediverse.activitypub.signatures.verify import read_signature, verify_request
 from fediverse.db import accounts as account_db
 from fediverse.errors import RemoteError
-from fediverse.federation.actors import account_for_key
+from fediverse.federation.actors import account_for_key, is_fresh
 from fediverse.federation.client import RemoteStatus, Unreachable
 from fediverse.models import Account
 
@@ -36,8 +37,13 @@ class KeyUnavailable(Exception):
 async def verified_signer(rt: Runtime, session: AsyncSession, request: SignedRequest) -> Account:
     """The account whose key signed `request`; SignatureError (401) or KeyUnavailable (503) otherwise."""
     info = read_signature(request.method, request.path_and_query, request.url, request.headers)
-    was_cached = await account_db.by_key_id(session, info.key_id) is not None
-    account = await _signer(rt, session, info.key_id, refresh=False)
+    cached = await account_db.by_key_id(session, info.key_id)
+    max_age = timedelta(seconds=rt.settings.federation.key_cache_seconds)
+    was_cached = cached is not None
+    if cached is not None and (cached.is_local or is_fresh(cached, max_age)):
+        account = cached  # the common case: one indexed read, no network
+    else:
+        account = await _signer(rt, session, info.key_id, refresh=False)
     try:
         _verify(info, request, account)
     except SignatureError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fediverse.activitypub.parse import object_id
 from fediverse.activitypub.vocab import Activity

@@ -68,7 +68,8 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
             await session.rollback()
             return ACCEPTED  # a duplicate delivery of an activity we already have
         enqueue(session, PROCESS_INBOUND, {"inbound": row.id}, dedupe_key=f"inbound:{row.id}")
-        if signer.domain:
+        if signer.domain and signer.domain in rt.unhealthy_domains:  # a signed POST from them: they are back
+            rt.unhealthy_domains.discard(signer.domain)
             await health.record_success(session, signer.domain, utcnow())
         await session.commit()
     return ACCEPTED

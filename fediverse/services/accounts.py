@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid
-from fediverse.models import ROLES, Account, LocalUser
+from fediverse.models import ROLES, Account, LocalUser, Notification, RemoteNote, Work, utcnow
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -22,6 +23,10 @@ USERNAME_RE = re.compile(r"^[a-z0-9_]+([.-]+[a-z0-9_]+)*$")
 MAX_USERNAME = 30
 RESERVED = {"actor", "admin", "inbox", "users", "well-known", "nodeinfo", "media", "static", "api", "about", "root"}
 _hasher = PasswordHasher()
+PANEL_ROLES = ("artist", "moderator", "admin")
+MAX_LOGIN_USERNAME = 320
+# Verified when the username is unknown or has no password, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone here")
 
 
 def instance_username(rt: Runtime) -> str:
@@ -55,6 +60,66 @@ def check_password(user: LocalUser, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def may_log_in(user: LocalUser) -> bool:
+    """Artists, moderators and admins with a password; never the instance actor or a suspended account."""
+    account = user.account
+    return (bool(user.password_hash) and user.role in PANEL_ROLES and account.actor_type != "Application"
+            and account.is_local and account.suspended_at is None)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def authenticate(rt: Runtime, session: AsyncSession, username: str, password: str) -> LocalUser | None:
+    """The user for this username and password, or None; unknown names take as long as wrong passwords.
+
+    argon2 runs in the runtime's thread pool so a login never stalls the event loop. A hash made with
+    older parameters is upgraded on success (the caller commits).
+    """
+    name = username.strip().lstrip("@").lower()
+    if "@" in name:
+        local, _, domain = name.partition("@")
+        name = local if domain == rt.uris.domain else ""
+    user = await account_db.local_user(session, name) if 0 < len(name) <= MAX_LOGIN_USERNAME else None
+    password = password[:1024]
+    stored = user.password_hash if user is not None else None
+    ok = await rt.run_in_pool(_verify, stored, password)
+    if not ok or user is None or not may_log_in(user):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+async def notifications(
+    session: AsyncSession, account_id: int, *, limit: int = 50
+) -> list[tuple[Notification, Work | None, RemoteNote | None]]:
+    """The newest notifications of a local account, each with its work and remote note when it has them."""
+    rows = await session.execute(
+        select(Notification, Work, RemoteNote)
+        .outerjoin(Work, Work.id == Notification.work_id)
+        .outerjoin(RemoteNote, RemoteNote.id == Notification.note_id)
+        .where(Notification.account_id == account_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    )
+    return [(n, w, r) for n, w, r in rows.all()]
+
+
+async def unread_notifications(session: AsyncSession, account_id: int) -> int:
+    return await session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.account_id == account_id, Notification.read_at.is_(None))) or 0
+
+
+async def mark_notifications_read(session: AsyncSession, account_id: int) -> None:
+    """Mark every unread notification of the account read; the caller commits."""
+    await session.execute(update(Notification).where(Notification.account_id == account_id,
+                                                     Notification.read_at.is_(None)).values(read_at=utcnow()))
 
 
 async def create_user(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.render_works import (
-    render_create, render_delete, render_featured_change, render_update,
+    NoteConsent, render_create, render_delete, render_featured_change, render_update,
 )
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound, RemoteError
@@ -23,6 +23,7 @@ from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.outbox import publish
 from fediverse.imaging import ImageRejected, derive, probe
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
+from fediverse.services import consent
 from fediverse.services.text import MentionTarget, format_post, mentioned_accts
 from fediverse.storage import MediaStore
 
@@ -101,8 +102,10 @@ def store_for(rt: Runtime) -> MediaStore:
     return MediaStore(rt.settings.media.root)
 
 
-async def _process_images(rt: Runtime, username: str, images: list[ImageUpload], stored: list[tuple[str, str]]) -> list[WorkImage]:
-    """Probe, derive and store every image; `stored` collects (kind, key) so a failure can undo them."""
+async def _process_images(
+    rt: Runtime, username: str, images: list[ImageUpload], stored: list[tuple[str, str]], xmp_for: Callable[[bool], bytes]
+) -> list[WorkImage]:
+    """Probe, derive (stamping the consent XMP) and store every image; `stored` collects (kind, key) for undo."""
     media = rt.settings.media
     store = store_for(rt)
     rows = []
@@ -110,7 +113,8 @@ async def _process_images(rt: Runtime, username: str, images: list[ImageUpload],
         try:
             probed = probe(upload.data, max_bytes=media.max_upload_bytes, max_pixels=media.max_pixels,
                            declared_mime=upload.declared_mime)
-            derived = await rt.run_in_pool(_derive, upload.data, probed, rt)
+            xmp = xmp_for(probed.ai_generated or upload.ai_generated)
+            derived = await rt.run_in_pool(_derive, upload.data, probed, rt, xmp)
         except ImageRejected as exc:
             raise Invalid(f"image {number}{f' ({upload.filename})' if upload.filename else ''}: {exc.reason}") from None
         saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
@@ -130,10 +134,24 @@ async def _process_images(rt: Runtime, username: str, images: list[ImageUpload],
     return rows
 
 
-def _derive(data: bytes, probed: Any, rt: Runtime) -> Any:
+def _derive(data: bytes, probed: Any, rt: Runtime, xmp: bytes) -> Any:
     media = rt.settings.media
     return derive(data, probed, large_max=(media.large_max_width, media.large_max_height),
-                  display_size=media.display_size, thumbnail_size=media.thumbnail_size)
+                  display_size=media.display_size, thumbnail_size=media.thumbnail_size, xmp=xmp)
+
+
+def _xmp_factory(rt: Runtime, account: Account, data: WorkInput) -> Callable[[bool], bytes]:
+    """The consent XMP for a new work's images, before the work row exists."""
+    def xmp_for(ai_generated: bool) -> bytes:
+        draft = Work(account=account, license_url=data.license_url or account.default_license_url,
+                     ai_generated=data.ai_generated or ai_generated, consent=None)
+        return consent.image_xmp(rt.settings, rt.uris, draft)
+
+    return xmp_for
+
+
+def _consent(rt: Runtime, work: Work) -> NoteConsent:
+    return consent.note_consent(rt.settings, rt.uris, work)
 
 
 async def _release(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:
@@ -191,7 +209,7 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
     account = user.account
     stored: list[tuple[str, str]] = []
     try:
-        rows = await _process_images(rt, account.username, images, stored)
+        rows = await _process_images(rt, account.username, images, stored, _xmp_factory(rt, account, data))
         public_id = secrets.token_hex(8)
         lowest = await session.scalar(select(func.min(Work.position)).where(Work.account_id == account.id))
         work = Work(public_id=public_id, uri=rt.uris.work(account.uri, public_id), account=account,
@@ -199,8 +217,8 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
         session.add(work)
         inboxes = await _apply_text(rt, session, work, data)
         await session.flush()
-        await publish(session, account, render_create(work, rt.uris, instance_name=rt.settings.instance.name),
-                      inboxes=inboxes, followers=True)
+        await publish(session, account, render_create(work, rt.uris, instance_name=rt.settings.instance.name,
+                                                      consent=_consent(rt, work)), inboxes=inboxes, followers=True)
         await session.commit()
     except BaseException:
         await session.rollback()
@@ -230,8 +248,8 @@ async def edit_work(
     inboxes = await _apply_text(rt, session, work, data)
     work.updated_at = next_edit_time(work)
     await session.flush()
-    await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name),
-                  inboxes=inboxes, followers=True)
+    await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
+                                                       consent=_consent(rt, work)), inboxes=inboxes, followers=True)
     await session.commit()
     return work
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from fediverse.activitypub.render import render_actor, render_collection, render_collection_page
 from fediverse.activitypub.signatures.errors import SignatureError
+from fediverse.activitypub.render import AS_CONTEXT
+from fediverse.activitypub.render_works import note_context, render_create, render_note, render_tombstone
+from fediverse.consent import JSONLD_TERMS
 from fediverse.db import accounts as account_db
+from fediverse.db import works as work_db
 from fediverse.db import follows as follow_db
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.receive import receive
 from fediverse.models import Account
 from fediverse.runtime import Runtime
-from fediverse.services.text import plain_to_html
+from fediverse.services.consent import collection_properties, note_consent, render_actor_document
 from fediverse.web.responses import activity_json, error, wants_activitypub
-from fediverse.web.templating import render_page
 
 INBOX_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
@@ -66,7 +68,8 @@ async def actor(request: Request) -> Response:
     refusal = await authorized_fetch_refusal(request)
     if refusal:
         return refusal
-    return activity_json(render_actor(account, _rt(request).uris, summary_html=plain_to_html(account.summary)))
+    rt = _rt(request)
+    return activity_json(render_actor_document(rt.settings, rt.uris, account))
 
 
 async def profile(request: Request) -> Response:
@@ -79,13 +82,10 @@ async def profile(request: Request) -> Response:
 
 
 async def profile_page(request: Request, account: Account) -> Response:
-    rt = _rt(request)
-    async with rt.sessions() as session:
-        followers = await follow_db.count(session, followee_id=account.id)
-        following = await follow_db.count(session, follower_id=account.id)
-    return render_page(request, "profile.html", account=account, followers=followers, following=following,
-                       summary_html=Markup(plain_to_html(account.summary)),
-                       link=f'<{account.uri}>; rel="alternate"; type="application/activity+json"')
+    """The artist's portfolio grid (web/pages.py imports this module, hence the import here)."""
+    from fediverse.web.pages import portfolio
+
+    return await portfolio(request, account)
 
 
 async def instance_actor(request: Request) -> Response:
@@ -151,28 +151,89 @@ async def collection(request: Request) -> Response:
     page_param = request.query_params.get("page")
     size = rt.settings.limits.page_size
     async with rt.sessions() as session:
-        total, items = await _collection_items(session, account, name, page_param, size)
+        total, items = await _collection_items(_rt(request), session, account, name, page_param, size)
+    consent = collection_properties(rt.settings, rt.uris, account) if name in ("outbox", "featured") else {}
     if page_param is None:
-        return activity_json(render_collection(base, total, first=f"{base}?page=1" if name != "featured" else None)
-                             | ({"orderedItems": items} if name == "featured" else {}))
+        doc = render_collection(base, total, first=f"{base}?page=1" if name != "featured" else None)
+        if name == "featured":
+            doc["orderedItems"] = items
+        return activity_json(_with_consent(doc, consent))
     if not page_param.isdigit() or int(page_param) < 1 or int(page_param) > 100_000:
         return error(400, "page must be a whole number from 1")
     page = int(page_param)
     next_page = f"{base}?page={page + 1}" if page * size < total else None
     prev_page = f"{base}?page={page - 1}" if page > 1 else None
-    return activity_json(render_collection_page(f"{base}?page={page}", base, items, total,
-                                                next_page=next_page, prev_page=prev_page))
+    return activity_json(_with_consent(render_collection_page(f"{base}?page={page}", base, items, total,
+                                                              next_page=next_page, prev_page=prev_page), consent))
 
 
-async def _collection_items(session: Any, account: Account, name: str, page: str | None, size: int) -> tuple[int, list[Any]]:
-    if name in ("outbox", "featured"):
-        return 0, []  # artworks arrive with the artworks issue
+def _with_consent(doc: dict[str, Any], consent: dict[str, Any]) -> dict[str, Any]:
+    """Artwork collections carry the artist's record at the collection level (consent doc §15)."""
+    if not consent:
+        return doc
+    return {**doc, "@context": [AS_CONTEXT, JSONLD_TERMS], **consent}
+
+
+async def _collection_items(
+    rt: Runtime, session: Any, account: Account, name: str, page: str | None, size: int
+) -> tuple[int, list[Any]]:
+    instance_name = rt.settings.instance.name
+    if name == "featured":
+        pinned = await work_db.pinned(session, account.id)
+        return len(pinned), [_bare(render_note(w, rt.uris, instance_name=instance_name,
+                                               consent=note_consent(rt.settings, rt.uris, w))) for w in pinned]
+    if name == "outbox":
+        total = await work_db.count(session, account.id)
+        if page is None or not page.isdigit() or int(page) < 1:
+            return total, []
+        works = await work_db.newest(session, account.id, offset=(min(int(page), 100_000) - 1) * size, limit=size)
+        return total, [_bare(render_create(w, rt.uris, instance_name=instance_name,
+                                           consent=note_consent(rt.settings, rt.uris, w))) for w in works]
     key = {"followee_id": account.id} if name == "followers" else {"follower_id": account.id}
     total = await follow_db.count(session, **key)
     if page is None or not page.isdigit() or int(page) < 1:
         return total, []
     items = await follow_db.page_of_accounts(session, **key, offset=(min(int(page), 100_000) - 1) * size, limit=size)
     return total, items
+
+
+def _bare(doc: dict[str, Any]) -> dict[str, Any]:
+    """An item inside a collection page carries no @context of its own."""
+    return {k: v for k, v in doc.items() if k != "@context"}
+
+
+async def work_object(request: Request) -> Response:
+    """A work's Note (or its Create with /activity); 410 with a Tombstone once deleted."""
+    rt = _rt(request)
+    async with rt.sessions() as session:
+        work = await work_db.by_public_id(session, request.path_params["public_id"])
+        if work is None or work.account.username != request.path_params["username"].lower():
+            return error(404, "no such work")
+        if not wants_activitypub(request):
+            return RedirectResponse(rt.uris.work_page(work.account.username, work.public_id), status_code=303)
+        if work.deleted_at is not None:
+            return activity_json(render_tombstone(work), status=410)
+        refusal = await authorized_fetch_refusal(request)
+        if refusal:
+            return refusal
+        if work.visibility == "followers" and not await _signed_by_follower(request, session, work.account_id):
+            return error(404, "no such work")
+    consent = note_consent(rt.settings, rt.uris, work)
+    if request.url.path.endswith("/activity"):
+        return activity_json(render_create(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent))
+    note = render_note(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent)
+    return activity_json({"@context": note_context(consent), **note})
+
+
+async def _signed_by_follower(request: Request, session: Any, author_id: int) -> bool:
+    """Followers-only works are served only to a signed fetch from an accepted follower."""
+    rt = _rt(request)
+    try:
+        signer = await verified_signer(rt, session, signed_request(request, None))
+    except (SignatureError, KeyUnavailable):
+        return False
+    edge = await follow_db.between(session, signer.id, author_id)
+    return edge is not None and edge.state == "accepted"
 
 
 routes = [
@@ -182,6 +243,8 @@ routes = [
     Route("/users/{username}", actor),
     Route("/@{username}", profile),
     Route("/users/{username}/inbox", inbox, methods=["POST"]),
+    Route("/users/{username}/works/{public_id}", work_object),
+    Route("/users/{username}/works/{public_id}/activity", work_object),
     Route("/users/{username}/{collection:str}", collection),
     Route("/users/{username}/collections/{collection:str}", collection),
 ]

@@ -8,7 +8,6 @@ third-party verifier, the way the peer would check them.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest

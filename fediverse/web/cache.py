@@ -1,0 +1,324 @@
+"""A cache of rendered response bytes for the documents everyone fetches: rendered once, served as bytes.
+
+What is stored (GET only, 200, no Set-Cookie, request without Cookie/Authorization/conditional/Range headers):
+- ActivityStreams documents asked for with an AS2 Accept header, without a query string, when authorized
+  fetch is off, and only if the document is public by its own content: an actor, or an object/activity
+  addressed to `as:Public` (never a collection, never a followers-only Note, whoever asked for it).
+- HTML pages and feeds whose handler opted in with `tag(request, ...)` and said `Cache-Control: public`.
+
+Invalidation, two ways:
+- by tag, right after a commit in this process: a SQLAlchemy session hook on the runtime's session class maps
+  each changed row to tags (a Work -> `iri:<uri>`, `work:<id>`, `account:<artist id>`; a Reaction or reply ->
+  `work:<id>`; a Follow -> `account:<both ids>`; a local Account -> `iri:<uri>`, `account:<id>`; collections
+  -> `collection:<id>` …) and drops every entry carrying one; a bulk ORM statement on those tables drops all.
+  So services need no call of their own; writes that bypass the ORM session (raw SQL) are not seen.
+- a response rendered while any invalidation happened is not stored (it may have read the old rows).
+- by age: an entry lives at most TTL_SECONDS (and never longer than its max-age), which bounds staleness
+  for writes made by other processes (CLI, dramatiq workers, other uvicorn workers).
+
+Keep any response compression outside (before) this middleware, so stored bytes never depend on
+Accept-Encoding.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fediverse.activitypub.render import AS_PUBLIC
+from fediverse.models import Account, CollectionItem, Follow, Reaction, RemoteNote, Work, WorkCollection, WorkImage
+
+TTL_SECONDS = 10.0
+MAX_ENTRIES = 4096
+MAX_ENTRY_BYTES = 512 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+TAGS_KEY = "fediverse.cache_tags"
+_PENDING = "fediverse.cache_invalidations"
+_CLEAR = "*"
+_ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
+_COLLECTION_TYPES = {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
+_WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem)
+_SKIP_REQUEST_HEADERS = {b"cookie", b"authorization", b"if-none-match", b"if-modified-since", b"range", b"if-range"}
+
+
+def tag(request: Request, *tags: str) -> None:
+    """Let the cache keep this response, dropped when any of these tags is invalidated."""
+    found = request.scope.get(TAGS_KEY)
+    if found is not None:
+        found.extend(tags)
+
+
+@dataclass
+class Entry:
+    start: Message
+    body: bytes
+    tags: tuple[str, ...]
+    expires: float
+
+
+class ResponseCache:
+    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self.entries: OrderedDict[tuple[str, str, bytes], Entry] = OrderedDict()
+        self.by_tag: dict[str, set[tuple[str, str, bytes]]] = {}
+        self.size = 0
+        self.hits = self.misses = 0
+        # Bumped by every invalidation: a response rendered while one happened may hold old data, so it is
+        # not stored (the render read the database before the commit, the invalidation came after).
+        self.generation = 0
+
+    def get(self, key: tuple[str, str, bytes]) -> Entry | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        if entry.expires < time.monotonic():
+            self._drop(key)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: tuple[str, str, bytes], entry: Entry) -> None:
+        if key in self.entries:
+            self._drop(key)
+        self.entries[key] = entry
+        self.size += len(entry.body)
+        for name in entry.tags:
+            self.by_tag.setdefault(name, set()).add(key)
+        while len(self.entries) > MAX_ENTRIES or self.size > MAX_TOTAL_BYTES:
+            self._drop(next(iter(self.entries)))
+
+    def invalidate(self, tags: set[str]) -> None:
+        self.generation += 1
+        if _CLEAR in tags:
+            self.clear()
+            return
+        for name in tags:
+            for key in list(self.by_tag.get(name, ())):
+                self._drop(key)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self.entries.clear()
+        self.by_tag.clear()
+        self.size = 0
+
+    def _drop(self, key: tuple[str, str, bytes]) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is None:
+            return
+        self.size -= len(entry.body)
+        for name in entry.tags:
+            keys = self.by_tag.get(name)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.by_tag[name]
+
+
+# --- invalidation from the ORM session -----------------------------------------------------------------------
+
+def _tags_of(obj: Any) -> set[str]:
+    values = inspect(obj).dict  # what is loaded; never triggers a lazy load inside the flush
+
+    def ids(*names: str) -> list[Any]:
+        return [values.get(name) for name in names]
+
+    found: list[str | None] = []
+    if isinstance(obj, Work):
+        uri, work_id, account_id = ids("uri", "id", "account_id")
+        found = [uri and f"iri:{uri}", work_id and f"work:{work_id}", account_id and f"account:{account_id}"]
+    elif isinstance(obj, (WorkImage, Reaction, RemoteNote)):
+        (work_id,) = ids("work_id")
+        if work_id is None and isinstance(obj, RemoteNote):
+            return set()  # a mention that replies to no local work changes no page
+        found = [work_id and f"work:{work_id}"]
+    elif isinstance(obj, Account):
+        uri, account_id = ids("uri", "id")
+        found = [uri and f"iri:{uri}", account_id and f"account:{account_id}"]
+    elif isinstance(obj, Follow):
+        follower, followee = ids("follower_id", "followee_id")
+        found = [follower and f"account:{follower}", followee and f"account:{followee}"]
+    elif isinstance(obj, WorkCollection):
+        collection_id, account_id = ids("id", "account_id")
+        found = [collection_id and f"collection:{collection_id}", account_id and f"account:{account_id}"]
+    elif isinstance(obj, CollectionItem):
+        collection_id, work_id = ids("collection_id", "work_id")
+        found = [collection_id and f"collection:{collection_id}", work_id and f"work:{work_id}"]
+    else:
+        return set()
+    if any(not name for name in found):
+        return {_CLEAR}  # an id we could not see: be safe
+    return {name for name in found if name}
+
+
+def install_invalidation(session_class: type[Session], cache: ResponseCache) -> None:
+    """Drop cached bytes for the rows a transaction changed, once it commits."""
+
+    def after_flush(session: Session, _context: Any) -> None:
+        pending: set[str] = session.info.setdefault(_PENDING, set())
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, _WATCHED):
+                pending |= _tags_of(obj)
+
+    def do_orm_execute(state: ORMExecuteState) -> None:
+        if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
+                and issubclass(state.bind_mapper.class_, _WATCHED):
+            state.session.info.setdefault(_PENDING, set()).add(_CLEAR)
+
+    def after_commit(session: Session) -> None:
+        pending = session.info.pop(_PENDING, None)
+        if pending:
+            cache.invalidate(pending)
+
+    def after_soft_rollback(session: Session, _transaction: Any) -> None:
+        session.info.pop(_PENDING, None)
+
+    event.listen(session_class, "after_flush", after_flush)
+    event.listen(session_class, "do_orm_execute", do_orm_execute)
+    event.listen(session_class, "after_commit", after_commit)
+    event.listen(session_class, "after_soft_rollback", after_soft_rollback)
+
+
+# --- the middleware ----------------------------------------------------------------------------------------
+
+def _public_document(body: bytes) -> tuple[str, ...] | None:
+    """Tags for an AS2 document that anyone may see, or None when it must not be shared."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+        return None
+    kind = doc.get("type")
+    if kind in _COLLECTION_TYPES or not isinstance(kind, str):
+        return None
+    audience = [*_as_list(doc.get("to")), *_as_list(doc.get("cc"))]
+    is_actor = kind in _ACTOR_TYPES and "inbox" in doc
+    if not is_actor and AS_PUBLIC not in audience:
+        return None
+    tags = [f"iri:{doc['id']}"]
+    inner = doc.get("object")
+    if isinstance(inner, dict) and isinstance(inner.get("id"), str):
+        tags.append(f"iri:{inner['id']}")
+    return tuple(tags)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _max_age(headers: list[tuple[bytes, bytes]]) -> tuple[float | None, bool]:
+    """(max-age, public) from Cache-Control."""
+    for name, value in headers:
+        if name == b"cache-control":
+            directives = [d.strip() for d in value.decode("latin-1").lower().split(",")]
+            if "no-store" in directives or "private" in directives:
+                return 0.0, False
+            age = next((d.split("=", 1)[1] for d in directives if d.startswith("max-age=")), None)
+            return (float(age) if age and age.isdigit() else None), "public" in directives
+    return None, False
+
+
+class ResponseCacheMiddleware:
+    """Pure ASGI: answers from the cache before routing, stores eligible responses on the way out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cache = ResponseCache()
+        self._runtime: Any = None
+
+    def _bind(self, scope: Scope) -> Any:
+        """The runtime is created at startup: hook its session class on first use (again after a restart)."""
+        rt = getattr(scope["app"].state, "runtime", None)
+        if rt is not None and rt is not self._runtime:
+            self._runtime = rt
+            self.cache.clear()
+            session_class = rt.sessions.kw.get("sync_session_class")
+            if session_class is not None:
+                install_invalidation(session_class, self.cache)
+        return rt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or "app" not in scope:
+            await self.app(scope, receive, send)
+            return
+        accept = b""
+        for name, value in scope["headers"]:
+            if name in _SKIP_REQUEST_HEADERS:
+                await self.app(scope, receive, send)
+                return
+            if name == b"accept":
+                accept = value
+        activitypub = b"application/activity+json" in accept.lower() or b"application/ld+json" in accept.lower()
+        rt = self._bind(scope)
+        if rt is None or (activitypub and (scope["query_string"] or rt.settings.federation.authorized_fetch)):
+            await self.app(scope, receive, send)
+            return
+        key = ("ap" if activitypub else "html", scope["path"], scope["query_string"])
+        entry = self.cache.get(key)
+        if entry is not None:
+            await send(entry.start)
+            await send({"type": "http.response.body", "body": entry.body, "more_body": False})
+            return
+        await self._fill(scope, receive, send, key, activitypub)
+
+    async def _fill(self, scope: Scope, receive: Receive, send: Send, key: tuple[str, str, bytes], activitypub: bool) -> None:
+        tags: list[str] = []
+        scope[TAGS_KEY] = tags
+        generation = self.cache.generation
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size, keep
+            if message["type"] == "http.response.start":
+                start = message
+                keep = message["status"] == 200 and not any(n == b"set-cookie" for n, _ in message.get("headers", ()))
+            elif message["type"] == "http.response.body" and keep:
+                body = message.get("body", b"")
+                size += len(body)
+                if size > MAX_ENTRY_BYTES:
+                    keep = False
+                    chunks.clear()
+                else:
+                    chunks.append(body)
+                if not message.get("more_body", False) and keep and start is not None \
+                        and generation == self.cache.generation:
+                    self._store(key, start, b"".join(chunks), tags, activitypub)
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _store(self, key: tuple[str, str, bytes], start: Message, body: bytes, tags: list[str], activitypub: bool) -> None:
+        headers = list(start.get("headers", ()))
+        content_type = next((v for n, v in headers if n == b"content-type"), b"")
+        max_age, public = _max_age(headers)
+        if activitypub:
+            if not content_type.startswith(b"application/activity+json"):
+                return
+            found = _public_document(body)
+            if found is None:
+                return
+            tags = [*tags, *found]
+        elif not tags or not public:
+            return
+        if max_age == 0.0 and not public:
+            return  # no-store / private
+        # HTML is marked `public, max-age=0` for browsers (an artist sees an edit at once); here it lives TTL.
+        lifetime = self.cache.ttl if max_age is None or not activitypub else min(self.cache.ttl, max_age)
+        if lifetime <= 0:
+            return
+        self.cache.put(key, Entry({"type": "http.response.start", "status": 200, "headers": headers}, body,
+                                  tuple(tags), time.monotonic() + lifetime))

@@ -1,0 +1,331 @@
+"""Portfolio pages: an artist's grid, one work, one collection. Server-rendered HTML; read-only.
+
+The same URLs answer ActivityStreams clients: `/@name` and `/users/name` serve the actor (federation.py),
+`/@name/<id>` serves the work's Note through `federation.work_object`, with its visibility and signature
+rules, so a signed fetch of the page URL works like a fetch of the Note's id.
+
+Views only read (db query functions); every string reaches the page through Jinja's autoescape; the
+only HTML that is inserted as is: the work's `content_html` (made and sanitised by services.text when it was
+posted) and remote replies' `content_html` (sanitised when stored, and passed through the sanitiser again).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fediverse.activitypub.render import iso
+from fediverse.db import accounts as account_db
+from fediverse.db import works as work_db
+from fediverse.db.works import (
+    collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
+)
+from fediverse.models import Account, RemoteNote, Work, WorkImage
+from fediverse.runtime import Runtime
+from fediverse.services.text import link_urls, plain_to_html, sanitize
+from fediverse.web import cache, federation
+from fediverse.web.responses import wants_activitypub
+from fediverse.web.templating import render_page
+
+GRID_PAGE_SIZE = 24  # divides into rows of 2, 3, 4 and 6
+MAX_PAGE = 10_000
+DESCRIPTION_CHARS = 200
+AP_LINK = 'rel="alternate"; type="application/activity+json"'
+
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+# --- view models ----------------------------------------------------------------------------------------
+
+def fit_longest(width: int, height: int, longest: int) -> tuple[int, int]:
+    """Size of a rendition whose longest side is at most `longest` (never upscaled), as imaging derives it."""
+    scale = longest / max(width, height, 1)
+    if scale >= 1:
+        return width, height
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+@dataclass(frozen=True)
+class ImageView:
+    alt: str
+    large_url: str
+    large_mime: str
+    large_width: int
+    large_height: int
+    display_url: str
+    display_width: int
+    display_height: int
+    thumbnail_url: str
+    thumbnail_width: int
+    thumbnail_height: int
+    object_position: str  # CSS object-position from the focal point (crops in the grid keep the subject)
+
+
+def image_view(rt: Runtime, image: WorkImage) -> ImageView:
+    media = rt.settings.media
+    dw, dh = fit_longest(image.large_width, image.large_height, media.display_size)
+    tw, th = fit_longest(dw, dh, media.thumbnail_size)
+    x = (max(-1.0, min(1.0, image.focal_x)) + 1) / 2 * 100
+    y = (1 - max(-1.0, min(1.0, image.focal_y))) / 2 * 100
+    return ImageView(
+        alt=image.alt_text, large_url=rt.uris.media(image.large_key), large_mime=image.large_mime,
+        large_width=image.large_width, large_height=image.large_height,
+        display_url=rt.uris.media(image.display_key), display_width=dw, display_height=dh,
+        thumbnail_url=rt.uris.media(image.thumbnail_key), thumbnail_width=tw, thumbnail_height=th,
+        object_position=f"{x:.0f}% {y:.0f}%",
+    )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One work in a grid."""
+
+    url: str
+    title: str
+    cover: ImageView | None
+    count: int
+    warning: str | None  # content warning text when the work is sensitive: the tile shows no image
+    pinned: bool
+
+
+def tile(rt: Runtime, work: Work) -> Tile:
+    cover = image_view(rt, work.images[0]) if work.images else None
+    warning = (work.summary or "Sensitive") if work.sensitive or work.summary else None
+    return Tile(url=rt.uris.work_page(work.account.username, work.public_id), title=work.title, cover=cover,
+                count=len(work.images), warning=warning, pinned=work.pinned_at is not None)
+
+
+_CC = re.compile(r"^https?://creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)/?")
+
+
+def licence_name(url: str | None) -> str | None:
+    """`CC BY-NC-ND 4.0` for Creative Commons URLs, the URL otherwise."""
+    if not url:
+        return None
+    if url.startswith(("http://rightsstatements.org/vocab/InC/", "https://rightsstatements.org/vocab/InC/")):
+        return "All rights reserved"
+    match = _CC.match(url)
+    if match is None:
+        return url
+    kind, code, version = match.groups()
+    if kind == "publicdomain":
+        return {"zero": f"CC0 {version}", "mark": f"Public Domain Mark {version}"}.get(code, url)
+    return f"CC {code.upper()} {version}"
+
+
+def plain(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """One line of plain text for meta descriptions."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def json_ld(doc: Any) -> Markup:
+    """JSON for a <script> element: `<`, `>` and `&` escaped so no string can close the element."""
+    text = orjson.dumps(doc).decode()
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def display_name(account: Account) -> str:
+    return account.display_name or account.username
+
+
+def acct(account: Account, domain: str) -> str:
+    return f"@{account.username}@{account.domain or domain}"
+
+
+def profile_fields(account: Account) -> list[tuple[str, Markup]]:
+    """(name, value HTML) per profile field: escaped text, URLs as rel=me links (as in the actor document)."""
+    return [(str(entry.get("name", "")), Markup(link_urls(str(entry.get("value", ""))))) for entry in account.fields or []]
+
+
+def _page_number(request: Request) -> int | None:
+    raw = request.query_params.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        return None
+    return int(raw)
+
+
+def page_error(request: Request, status: int, heading: str, detail: str = "") -> Response:
+    response = render_page(request, "base.html", status=status, error_heading=heading, error_detail=detail)
+    response.headers["Cache-Control"] = "no-cache"  # a followers-only work may turn public: ask again
+    return response
+
+
+def _cached(request: Request, response: Response, *tags: str) -> Response:
+    """Public page: browsers revalidate (an artist sees an edit at once); the response cache keeps the bytes
+    until a row behind one of `tags` changes (web/cache.py)."""
+    response.headers["Cache-Control"] = "public, max-age=0"
+    cache.tag(request, *tags)
+    return response
+
+
+# --- the pages ------------------------------------------------------------------------------------------
+
+async def portfolio(request: Request, account: Account) -> Response:
+    """`/@name` and `/users/name` as HTML: bio, fields, counts and the grid of public works."""
+    rt = _rt(request)
+    page = _page_number(request)
+    if page is None:
+        return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")
+    size = GRID_PAGE_SIZE
+    async with rt.sessions() as session:
+        total, followers, following, n_collections = await profile_counts(session, account.id)
+        if page > 1 and (page - 1) * size >= total:
+            return page_error(request, 404, "No such page", f"{display_name(account)} has {total} public works.")
+        works = await showcase(session, account.id, limit=size, offset=(page - 1) * size) if total else []
+        collections = await collections_of(session, account.id) if page == 1 and n_collections else []
+    pages = max(1, math.ceil(total / size))
+    profile_url = rt.uris.profile(account.username)
+    tiles = [tile(rt, work) for work in works]
+    og_image: ImageView | None = None
+    if not account.icon_url:
+        og_image = next((t.cover for t in tiles if t.cover is not None and t.warning is None), None)
+    feed_base = f"{profile_url}/feed"
+    response = render_page(
+        request, "portfolio.html",
+        account=account, artist_name=display_name(account), handle=acct(account, rt.settings.instance.domain),
+        summary_html=Markup(plain_to_html(account.summary)), bio_text=plain(account.summary),
+        fields=profile_fields(account), followers=followers, following=following, total=total,
+        tiles=tiles, page=page, pages=pages, profile_url=profile_url,
+        canonical=profile_url + (f"?page={page}" if page > 1 else ""),
+        prev_url=(profile_url + (f"?page={page - 1}" if page > 2 else "")) if page > 1 else None,
+        next_url=f"{profile_url}?page={page + 1}" if page < pages else None,
+        collections=[(c.title, rt.uris.collection_page(account.username, c.slug)) for c in collections],
+        og_image=og_image, atom_url=f"{feed_base}.atom", rss_url=f"{feed_base}.rss",
+        link=f'<{account.uri}>; {AP_LINK}',
+    )
+    return _cached(request, response, f"account:{account.id}")
+
+
+async def account_or_404(request: Request) -> Account | Response:
+    async with _rt(request).sessions() as session:
+        account = await account_db.local_by_username(session, request.path_params["username"])
+    if account is None or account.actor_type == "Application" or account.suspended_at is not None:
+        return page_error(request, 404, "No such artist")
+    return account
+
+
+async def work_page(request: Request) -> Response:
+    """`/@name/<id>`: the work with every image and its description; AS2 clients get the Note."""
+    if wants_activitypub(request):
+        return await federation.work_object(request)
+    rt = _rt(request)
+    username = request.path_params["username"].lower()
+    async with rt.sessions() as session:
+        work = await work_db.by_public_id(session, request.path_params["public_id"])
+        if work is None or work.account.username != username or work.account.suspended_at is not None:
+            return page_error(request, 404, "No such work")
+        if work.deleted_at is not None:
+            response = page_error(request, 410, "This work was deleted",
+                                  f"{display_name(work.account)} removed it.")
+            response.headers["Link"] = f'<{work.uri}>; {AP_LINK}'
+            return response
+        if work.visibility == "followers":
+            return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
+        counts = await work_db.reaction_counts(session, work.id)
+        replies = await work_db.replies(session, work.id)
+    return _cached(request, render_work(request, rt, work, counts, replies), f"work:{work.id}",
+                   f"account:{work.account_id}")
+
+
+def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote]) -> Response:
+    author = work.account
+    page_url = rt.uris.work_page(author.username, work.public_id)
+    profile_url = rt.uris.profile(author.username)
+    images = [image_view(rt, image) for image in work.images]
+    title = work.title or "Untitled"
+    name = display_name(author)
+    warning = (work.summary or "Sensitive content") if work.sensitive or work.summary else None
+    licence = licence_name(work.license_url)
+    credit = f"{name} ({acct(author, rt.settings.instance.domain)})"
+    year = work.published_at.year
+    graph = []
+    for view in images:
+        obj: dict[str, Any] = {
+            "@type": "ImageObject", "contentUrl": view.large_url, "url": page_url, "thumbnailUrl": view.thumbnail_url,
+            "encodingFormat": view.large_mime, "width": view.large_width, "height": view.large_height,
+            "name": title, "caption": view.alt, "description": view.alt,
+            "creator": {"@type": "Person", "name": name, "url": profile_url},
+            "creditText": credit, "copyrightNotice": f"© {year} {name}",
+            "datePublished": iso(work.published_at),
+        }
+        if work.updated_at:
+            obj["dateModified"] = iso(work.updated_at)
+        if work.license_url:
+            obj["license"] = work.license_url
+            obj["acquireLicensePage"] = page_url
+        graph.append(obj)
+    reply_views = [
+        {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
+         "author_url": note.account.url or note.account.uri, "url": note.url or note.uri,
+         "published": note.published_at, "published_iso": iso(note.published_at),
+         "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
+         "html": Markup(sanitize(note.content_html))}
+        for note in replies
+    ]
+    description = plain(work.description) or (images[0].alt if images else "") or f"A work by {name}"
+    return render_page(
+        request, "work.html",
+        work=work, author=author, artist_name=name, handle=acct(author, rt.settings.instance.domain), title=title,
+        page_url=page_url, profile_url=profile_url, images=images, content_html=Markup(work.content_html),
+        warning=warning, licence=licence, counts=counts, replies=reply_views, description=plain(description),
+        published_iso=iso(work.published_at), updated_iso=iso(work.updated_at) if work.updated_at else None,
+        og_image=images[0] if images and warning is None else None,
+        tags=[(t, rt.uris.tag(t)) for t in work.tags], credit=credit,
+        # Behind a content warning: no image in link previews or search metadata either.
+        json_ld=json_ld({"@context": "https://schema.org", "@graph": graph}) if warning is None else None,
+        link=f'<{work.uri}>; {AP_LINK}',
+    )
+
+
+async def collection_page(request: Request) -> Response:
+    """`/@name/collections/<slug>`: a project or album with its works in the artist's order."""
+    found = await account_or_404(request)
+    if isinstance(found, Response):
+        return found
+    account = found
+    rt = _rt(request)
+    page = _page_number(request)
+    if page is None:
+        return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")
+    size = GRID_PAGE_SIZE
+    async with rt.sessions() as session:
+        collection = await collection_by_slug(session, account.id, request.path_params["slug"])
+        if collection is None:
+            return page_error(request, 404, "No such collection")
+        total = await collection_count(session, collection.id)
+        if page > 1 and (page - 1) * size >= total:
+            return page_error(request, 404, "No such page")
+        works = await collection_works(session, collection.id, limit=size, offset=(page - 1) * size)
+    pages = max(1, math.ceil(total / size))
+    url = rt.uris.collection_page(account.username, collection.slug)
+    tiles = [tile(rt, work) for work in works]
+    response = render_page(
+        request, "collection.html",
+        account=account, artist_name=display_name(account), handle=acct(account, rt.settings.instance.domain),
+        collection=collection, description_html=Markup(plain_to_html(collection.description)),
+        description=plain(collection.description) or f"A collection by {display_name(account)}",
+        tiles=tiles, total=total, page=page, pages=pages, url=url, profile_url=rt.uris.profile(account.username),
+        canonical=url + (f"?page={page}" if page > 1 else ""),
+        prev_url=(url + (f"?page={page - 1}" if page > 2 else "")) if page > 1 else None,
+        next_url=f"{url}?page={page + 1}" if page < pages else None,
+        og_image=next((t.cover for t in tiles if t.cover is not None and t.warning is None), None),
+    )
+    return _cached(request, response, f"collection:{collection.id}", f"account:{account.id}")
+
+
+# Mount after feeds.routes: `/@{username}/{public_id}` would otherwise take `/@name/feed.atom`.
+routes = [
+    Route("/@{username}/collections/{slug}", collection_page),
+    Route("/@{username}/{public_id}", work_page),
+]

@@ -1,0 +1,41 @@
+"""The artist's panel: log in and out, and the studio (works, profile, notifications). Server-rendered forms.
+
+Mount with `routes` and `middleware(settings)` (see fediverse.app). Security, in one place:
+- sessions.py: signed cookie (HttpOnly, SameSite=Lax, Secure + __Host- on https), new id on login, idle expiry;
+- forms.py: every POST passes an Origin check, a size cap before parsing, and a per-session CSRF token;
+- auth.py: argon2 via services.accounts.authenticate, the same answer for unknown users, a per-minute limit
+  per username and per client address (429).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from fediverse.config import Settings
+from fediverse.web.panel import auth, notifications, profile, studio
+from fediverse.web.panel.sessions import PanelSessionMiddleware
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+routes = [
+    Route("/login", auth.login, methods=["GET", "POST"]),
+    Route("/logout", auth.logout, methods=["POST"]),
+    Route("/studio", studio.studio_home),
+    Route("/studio/new", studio.new_work, methods=["GET", "POST"]),
+    Route("/studio/works/{public_id}/edit", studio.edit_work_view, methods=["GET", "POST"]),
+    Route("/studio/works/{public_id}/delete", studio.delete_work_view, methods=["GET", "POST"]),
+    Route("/studio/works/{public_id}/pin", studio.pin_work, methods=["POST"]),
+    Route("/studio/works/{public_id}/move", studio.move_work, methods=["POST"]),
+    Route("/studio/profile", profile.profile, methods=["GET", "POST"]),
+    Route("/studio/notifications", notifications.notifications_page),
+    Route("/studio/follow-requests/{follow_id:int}/{action}", notifications.answer_request, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    return [Middleware(PanelSessionMiddleware, settings=settings)]

@@ -1,0 +1,139 @@
+"""Log in and out; who is logged in; the wrapper every studio view goes through."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+from typing import Awaitable, Callable
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fediverse.db import accounts as account_db
+from fediverse.errors import Conflict, Invalid, NotFound, RemoteError
+from fediverse.models import LocalUser
+from fediverse.runtime import Runtime
+from fediverse.services.accounts import authenticate, may_log_in, unread_notifications
+from fediverse.web.panel.forms import PanelError, read_form, text
+from fediverse.web.panel.ratelimit import LoginLimiter
+from fediverse.web.panel.render import error_page, page, redirect
+from fediverse.web.panel.sessions import panel_state
+
+WRONG_LOGIN = "Wrong username or password."
+StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
+
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _limiter(request: Request) -> LoginLimiter:
+    limiter = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = LoginLimiter(_rt(request).settings.server.login_attempts_per_minute)
+        request.app.state.login_limiter = limiter
+    return limiter
+
+
+def safe_next(value: str | None, default: str = "/studio") -> str:
+    """Only a path on this site: never //host, a scheme, a backslash trick or control characters."""
+    if (not value or len(value) > 500 or not value.startswith("/") or value.startswith(("//", "/\\"))
+            or any(ord(c) < 32 or c == "\\" for c in value)):
+        return default
+    return value
+
+
+async def session_user(request: Request, session: AsyncSession) -> LocalUser | None:
+    """The logged-in user, re-checked on every request: still allowed in, and the password unchanged."""
+    uid = request.session.get("uid")
+    if not isinstance(uid, int):
+        return None
+    user = await account_db.local_user_by_account(session, uid)
+    fingerprint = panel_state(request.scope).codec.password_fingerprint(user.password_hash if user else None)
+    if user is None or not may_log_in(user) or not hmac.compare_digest(fingerprint, str(request.session.get("pw", ""))):
+        request.session.clear()
+        return None
+    return user
+
+
+def start_session(request: Request, user: LocalUser) -> None:
+    """A brand-new session (new id, new CSRF token) on every login, so a planted cookie is worth nothing."""
+    request.session.clear()
+    request.session.update({
+        "sid": secrets.token_urlsafe(16), "uid": user.account_id, "csrf": secrets.token_urlsafe(32),
+        "pw": panel_state(request.scope).codec.password_fingerprint(user.password_hash),
+    })
+
+
+async def login(request: Request) -> Response:
+    next_url = safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        async with _rt(request).sessions() as session:
+            if await session_user(request, session) is not None:
+                return RedirectResponse(next_url, status_code=303)
+        return page(request, "panel/login.html", next=next_url, username="")
+    try:
+        form = await read_form(request)
+    except PanelError as exc:
+        return page(request, "panel/login.html", status=exc.status, error=exc.message, next=next_url, username="")
+    username = text(form, "username", limit=400).strip()
+    password = text(form, "password", limit=1025)
+    next_url = safe_next(text(form, "next", limit=600) or None)
+    client = request.client.host if request.client else "unknown"
+    keys = [f"ip:{client}"] + ([f"user:{username.lower().lstrip('@')}"] if username else [])
+    limiter = _limiter(request)
+    wait = limiter.retry_after(*keys)
+    if wait is not None:
+        return page(request, "panel/login.html", status=429, headers={"Retry-After": str(wait)},
+                    error=f"Too many login attempts. Wait {wait} seconds, then try again.",
+                    next=next_url, username=username)
+    limiter.record(*keys)
+    rt = _rt(request)
+    async with rt.sessions() as session:
+        user = await authenticate(rt, session, username, password)
+        if user is None:
+            return page(request, "panel/login.html", status=401, error=WRONG_LOGIN, next=next_url, username=username)
+        await session.commit()  # a re-hashed password, if argon2's parameters changed
+    start_session(request, user)
+    return redirect(request, next_url)
+
+
+async def logout(request: Request) -> Response:
+    try:
+        await read_form(request)
+    except PanelError as exc:
+        return error_page(request, exc.status, exc.message)
+    request.session.clear()
+    return redirect(request, "/login", "You are logged out.")
+
+
+def studio_view(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
+    """Log-in check (GET -> login page, POST -> 403), one database session, and no 500 for bad input."""
+
+    @wraps(view)
+    async def endpoint(request: Request) -> Response:
+        async with _rt(request).sessions() as session:
+            user = await session_user(request, session)
+            if user is None:
+                if request.method in ("GET", "HEAD"):
+                    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+                return error_page(request, 403, "You are not logged in (or your session has expired). "
+                                                "Log in and send the form again.")
+            request.state.nav = {"username": user.account.username, "role": user.role,
+                                 "unread": await unread_notifications(session, user.account_id)}
+            try:
+                return await view(request, session, user)
+            except PanelError as exc:
+                await session.rollback()
+                return error_page(request, exc.status, exc.message, headers=exc.headers)
+            except NotFound as exc:
+                await session.rollback()
+                return error_page(request, 404, str(exc))
+            except (Invalid, Conflict, RemoteError) as exc:
+                await session.rollback()
+                return error_page(request, 400, str(exc))
+
+    return endpoint

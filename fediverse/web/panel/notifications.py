@@ -1,0 +1,64 @@
+"""Notifications (follows, follow requests, likes, boosts, replies, mentions) and approving follow requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.db import follows as follow_db
+from fediverse.errors import NotFound
+from fediverse.models import Account, LocalUser
+from fediverse.runtime import Runtime
+from fediverse.services import following
+from fediverse.services.accounts import mark_notifications_read, notifications
+from fediverse.services.text import sanitize
+from fediverse.web.panel.auth import studio_view
+from fediverse.web.panel.forms import read_form
+from fediverse.web.panel.render import page, redirect
+
+VERBS = {"follow": "followed you", "follow_request": "asked to follow you", "like": "liked",
+         "announce": "boosted", "reply": "replied to", "mention": "mentioned you"}
+
+
+def _who(account: Account) -> dict[str, str]:
+    handle = f"@{account.handle}" if "@" in account.handle else f"@{account.username}"
+    return {"name": account.display_name or account.username, "handle": handle, "url": account.url or account.uri}
+
+
+@studio_view
+async def notifications_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    rt: Runtime = request.app.state.runtime
+    requests = [{"id": edge.id, **_who(edge.follower)} for edge in await follow_db.pending_requests(session, user.account_id)]
+    items: list[dict[str, Any]] = []
+    for note, work, remote in await notifications(session, user.account_id, limit=100):
+        items.append({
+            "kind": note.kind, "verb": VERBS.get(note.kind, note.kind), "who": _who(note.actor),
+            "when": note.created_at, "unread": note.read_at is None,
+            "work": {"title": work.title or "your work", "url": rt.uris.work_page(user.account.username, work.public_id)}
+            if work is not None and work.deleted_at is None else None,
+            "text": Markup(sanitize(remote.content_html)) if remote is not None else None,
+            "link": (remote.url or remote.uri) if remote is not None else None,
+        })
+    await mark_notifications_read(session, user.account_id)
+    await session.commit()
+    return page(request, "panel/notifications.html", requests=requests, items=items)
+
+
+@studio_view
+async def answer_request(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    """Approve or reject one pending follow request (an Accept or Reject is sent to the follower's server)."""
+    await read_form(request)
+    action = request.path_params["action"]
+    wanted = request.path_params["follow_id"]
+    edge = next((e for e in await follow_db.pending_requests(session, user.account_id) if e.id == wanted), None)
+    if edge is None or action not in ("approve", "reject"):
+        raise NotFound("That follow request is no longer waiting (it may have been answered or withdrawn).")
+    who = _who(edge.follower)["handle"]
+    await getattr(following, action)(request.app.state.runtime, session, user, edge.follower.uri)
+    await session.commit()
+    done = f"{who} now follows you." if action == "approve" else f"Rejected the request from {who}."
+    return redirect(request, "/studio/notifications", done)
