@@ -39,11 +39,16 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def render_actor(account: Account, uris: Uris, *, summary_html: str) -> dict[str, Any]:
-    """A local artist (Person) or the instance actor (Application) with every field Mastodon reads."""
+def render_actor(
+    account: Account, uris: Uris, *, summary_html: str, consent: dict[str, Any] | None = None,
+    terms: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A local artist (Person) or the instance actor (Application) with every field Mastodon reads.
+
+    `consent` (properties) and `terms` (their JSON-LD definitions) come from the caller's consent record."""
     uri = account.uri
     doc: dict[str, Any] = {
-        "@context": ACTOR_CONTEXT,
+        "@context": [AS_CONTEXT, SECURITY_CONTEXT, {**EXTENSION_TERMS, **(terms or {})}],
         "id": uri,
         "type": account.actor_type,
         "preferredUsername": account.username,
@@ -71,6 +76,7 @@ def render_actor(account: Account, uris: Uris, *, summary_html: str) -> dict[str
         doc["icon"] = {"type": "Image", "url": account.icon_url}
     if account.image_url:
         doc["image"] = {"type": "Image", "url": account.image_url}
+    doc.update(consent or {})
     return {k: v for k, v in doc.items() if v is not None}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import escape
@@ -29,6 +30,23 @@ AI_SOURCE_TYPE = IPTC_SOURCE_TYPES + "trainedAlgorithmicMedia"
 AI_LABEL = "Made with generative AI"
 
 
+@dataclass(frozen=True)
+class NoteConsent:
+    """The consent projections of a work, computed by the caller (activitypub does not import consent)."""
+
+    object: dict[str, Any] = field(default_factory=dict)
+    attachment: dict[str, Any] = field(default_factory=dict)
+    licence_html: str = ""
+    terms: dict[str, Any] = field(default_factory=dict)
+
+
+def note_context(consent: NoteConsent | None) -> list[Any]:
+    """AS2 first (Mastodon needs it), then our inline terms, with the consent terms merged in."""
+    if consent is None or not consent.terms:
+        return NOTE_CONTEXT
+    return [AS_CONTEXT, {**NOTE_CONTEXT[1], **consent.terms}]
+
+
 def audience(work: Work, author: Account) -> tuple[list[str], list[str]]:
     """to/cc by visibility, with mentions in cc (Mastodon needs them there to notify)."""
     followers = author.followers_url or ""
@@ -40,7 +58,7 @@ def audience(work: Work, author: Account) -> tuple[list[str], list[str]]:
     return [followers], mentioned
 
 
-def render_note(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]:
+def render_note(work: Work, uris: Uris, *, instance_name: str, consent: NoteConsent | None = None) -> dict[str, Any]:
     author = work.account
     to, cc = audience(work, author)
     page = uris.work_page(author.username, work.public_id)
@@ -53,7 +71,9 @@ def render_note(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]
                     f"on {escape(instance_name)}</a></p>")
     if work.ai_generated:
         content += f"<p>{AI_LABEL} (label from the artist or the file's IPTC metadata)</p>"
-    if work.license_url:
+    if consent is not None:
+        content += consent.licence_html  # "" when the artist switched the line off
+    elif work.license_url:
         content += f'<p>Licence: <a href="{escape(work.license_url)}">{escape(work.license_url)}</a></p>'
     note: dict[str, Any] = {
         "id": work.uri,
@@ -67,7 +87,7 @@ def render_note(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]
         "summary": work.summary or None,
         "name": work.title or None,
         "content": content,
-        "attachment": [render_attachment(image, uris, work) for image in work.images[:MASTODON_MEDIA_LIMIT]],
+        "attachment": [render_attachment(image, uris, work, consent) for image in work.images[:MASTODON_MEDIA_LIMIT]],
         "tag": [{"type": "Hashtag", "href": uris.tag(t), "name": f"#{t}"} for t in work.tags]
         + [{"type": "Mention", "href": m["uri"], "name": f"@{m['acct']}"} for m in work.mentions],
     }
@@ -75,10 +95,12 @@ def render_note(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]
         note["updated"] = iso(work.updated_at)
     if work.license_url:
         note["license"] = work.license_url
+    if consent is not None:
+        note.update(consent.object)
     return {k: v for k, v in note.items() if v is not None}
 
 
-def render_attachment(image: Any, uris: Uris, work: Work) -> dict[str, Any]:
+def render_attachment(image: Any, uris: Uris, work: Work, consent: NoteConsent | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "type": "Document",
         "mediaType": image.large_mime,
@@ -91,24 +113,26 @@ def render_attachment(image: Any, uris: Uris, work: Work) -> dict[str, Any]:
     }
     if work.license_url:
         doc["license"] = work.license_url
+    if consent is not None:
+        doc.update(consent.attachment)
     source_type = image.digital_source_type or (AI_SOURCE_TYPE if work.ai_generated else None)
     if source_type:
         doc["digitalSourceType"] = source_type
     return doc
 
 
-def render_create(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]:
-    note = render_note(work, uris, instance_name=instance_name)
-    return {"@context": NOTE_CONTEXT, "id": f"{work.uri}/activity", "type": "Create", "actor": work.account.uri,
+def render_create(work: Work, uris: Uris, *, instance_name: str, consent: NoteConsent | None = None) -> dict[str, Any]:
+    note = render_note(work, uris, instance_name=instance_name, consent=consent)
+    return {"@context": note_context(consent), "id": f"{work.uri}/activity", "type": "Create", "actor": work.account.uri,
             "published": note["published"], "to": note["to"], "cc": note["cc"], "object": note}
 
 
-def render_update(work: Work, uris: Uris, *, instance_name: str) -> dict[str, Any]:
+def render_update(work: Work, uris: Uris, *, instance_name: str, consent: NoteConsent | None = None) -> dict[str, Any]:
     """Mastodon applies an edit only when `updated` is newer than the last one it saw."""
-    note = render_note(work, uris, instance_name=instance_name)
+    note = render_note(work, uris, instance_name=instance_name, consent=consent)
     assert work.updated_at is not None
     stamp = int(work.updated_at.timestamp() * 1000)
-    return {"@context": NOTE_CONTEXT, "id": f"{work.uri}#updates/{stamp}", "type": "Update", "actor": work.account.uri,
+    return {"@context": note_context(consent), "id": f"{work.uri}#updates/{stamp}", "type": "Update", "actor": work.account.uri,
             "published": note["updated"], "to": note["to"], "cc": note["cc"], "object": note}
 
 

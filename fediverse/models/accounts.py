@@ -42,6 +42,7 @@ class Account(Base):
     indexable: Mapped[bool] = mapped_column(default=False)
     fields: Mapped[list[Any]] = mapped_column(default=list)
     default_license_url: Mapped[str | None] = mapped_column(String(500))  # local artists: licence of new works
+    consent: Mapped[dict[str, Any] | None] = mapped_column()  # local: the artist's override; remote: signals read
     raw: Mapped[dict[str, Any] | None] = mapped_column()
     fetched_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -32,6 +32,7 @@ class Work(Base):
     license_url: Mapped[str | None] = mapped_column(String(500))
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     ai_generated: Mapped[bool] = mapped_column(default=False)
+    consent: Mapped[dict[str, Any] | None] = mapped_column()  # the work's override of the artist's record
     tags: Mapped[list[Any]] = mapped_column(default=list)
     mentions: Mapped[list[Any]] = mapped_column(default=list)  # [{"uri":…, "acct":…, "inbox":…}]
     position: Mapped[int] = mapped_column(default=0)  # portfolio order (lower first)
@@ -126,6 +127,7 @@ class RemoteNote(Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column()
+    consent: Mapped[dict[str, Any] | None] = mapped_column()  # signals read off the note (any disallow wins)
 
     account: Mapped[Account] = relationship(lazy="joined")
 
