@@ -18,8 +18,9 @@ from fediverse.db.migrate import upgrade
 from fediverse.jobs.backends import make_backend
 from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
-from fediverse.web import federation, feeds, media, pages, panel, wellknown
+from fediverse.web import consent, federation, feeds, media, pages, panel, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
+from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.responses import error
 
 log = logging.getLogger("fediverse")
@@ -62,10 +63,11 @@ def create_app(
 
     app = Starlette(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
-        routes=[*wellknown.routes, *federation.routes, *feeds.routes, *pages.routes, *media.routes,
-                *panel.routes],
-        # Outermost: the response cache (web/cache.py) answers cached public documents before anything else runs.
-        middleware=[Middleware(ResponseCacheMiddleware),
+        routes=[*wellknown.routes, *consent.routes, *federation.routes, *feeds.routes, *pages.routes,
+                *media.routes, *panel.routes],
+        # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
+        # then the response cache (web/cache.py) answers cached public documents before anything else runs.
+        middleware=[Middleware(ConsentMiddleware), Middleware(ResponseCacheMiddleware),
                     *panel.middleware(settings)],  # signed session cookie on /login, /logout and /studio only
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},

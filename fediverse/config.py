@@ -108,6 +108,7 @@ class ConsentSettings:
     licence_url: str = ""              # "" = all rights reserved
     attribution: str = ""
     show_licence_line: bool = True
+    refuse_ai_crawlers: bool = True    # 403 to AI crawler user agents on pages and media of artists who refuse them
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import IntegrityError
 
 from fediverse.activitypub.jsonsafe import load_json
 from fediverse.activitypub.parse import parse_activity
 from fediverse.activitypub.signatures.errors import SignatureError
 from fediverse.activitypub.vocab import ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import inbound as inbound_db
 from fediverse.federation import health
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.dispatch import PROCESS_INBOUND
-from fediverse.jobs.queue import enqueue
-from fediverse.models import InboundActivity, utcnow
+from fediverse.jobs.queue import announce_after_commit
+from fediverse.models import utcnow
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -59,15 +59,12 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
             return InboxAnswer(401, f"signed by {signer.uri} but the activity's actor is {activity.actor}")
         if urlsplit(activity.id).netloc.lower() != urlsplit(activity.actor).netloc.lower():
             return InboxAnswer(400, "activity id is not on the actor's host")
-        row = InboundActivity(uri=activity.id, type=activity.type, actor_uri=activity.actor,
-                              inbox_account_id=inbox_account_id, raw=doc)
-        session.add(row)
-        try:
-            await session.flush()
-        except IntegrityError:
-            await session.rollback()
+        job = await inbound_db.store(session, uri=activity.id, type=activity.type, actor_uri=activity.actor,
+                                        inbox_account_id=inbox_account_id, raw=doc, job_kind=PROCESS_INBOUND)
+        if job is None:
+            await session.commit()  # keep what verification learnt (a fetched key)
             return ACCEPTED  # a duplicate delivery of an activity we already have
-        enqueue(session, PROCESS_INBOUND, {"inbound": row.id}, dedupe_key=f"inbound:{row.id}")
+        announce_after_commit(session, [job])
         if signer.domain and signer.domain in rt.unhealthy_domains:  # a signed POST from them: they are back
             rt.unhealthy_domains.discard(signer.domain)
             await health.record_success(session, signer.domain, utcnow())

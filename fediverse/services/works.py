@@ -59,9 +59,12 @@ class WorkInput:
     visibility: str = "public"
     ai_generated: bool = False
     extra_tags: tuple[str, ...] = ()
+    consent: dict[str, Any] | None = None  # the work's override of the artist's consent record (None: inherit)
 
 
 def _check_input(rt: Runtime, data: WorkInput) -> None:
+    if data.consent:
+        consent.override_from_form(data.consent)  # raises Invalid naming the field
     if len(data.title) > MAX_TITLE:
         raise Invalid(f"title must be at most {MAX_TITLE} characters")
     if len(data.description) > MAX_DESCRIPTION:
@@ -144,7 +147,7 @@ def _xmp_factory(rt: Runtime, account: Account, data: WorkInput) -> Callable[[bo
     """The consent XMP for a new work's images, before the work row exists."""
     def xmp_for(ai_generated: bool) -> bytes:
         draft = Work(account=account, license_url=data.license_url or account.default_license_url,
-                     ai_generated=data.ai_generated or ai_generated, consent=None)
+                     ai_generated=data.ai_generated or ai_generated, consent=data.consent)
         return consent.image_xmp(rt.settings, rt.uris, draft)
 
     return xmp_for
@@ -213,7 +216,8 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
         public_id = secrets.token_hex(8)
         lowest = await session.scalar(select(func.min(Work.position)).where(Work.account_id == account.id))
         work = Work(public_id=public_id, uri=rt.uris.work(account.uri, public_id), account=account,
-                    position=(lowest or 0) - 1, images=rows)
+                    position=(lowest or 0) - 1, images=rows,
+                    consent=consent.override_from_form(data.consent) if data.consent else None)
         session.add(work)
         inboxes = await _apply_text(rt, session, work, data)
         await session.flush()

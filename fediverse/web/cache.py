@@ -17,7 +17,8 @@ Invalidation, two ways:
   for writes made by other processes (CLI, dramatiq workers, other uvicorn workers).
 
 Keep any response compression outside (before) this middleware, so stored bytes never depend on
-Accept-Encoding.
+Accept-Encoding. The consent headers are added outside it too (web/consent.py, the outermost middleware), so
+a cached answer gets the record as it is now, and AI crawlers are refused before the cache is asked.
 """
 
 from __future__ import annotations

@@ -3,6 +3,16 @@
 Each entry: title, link, published/updated, an HTML summary with the display image and its alt text (no
 image for works behind a content warning), the large image as enclosure and as Media RSS with its alt text.
 Feed readers poll: the response carries an ETag of its bytes and answers If-None-Match with 304.
+
+Consent: a feed is for people, so it is served whatever the artist chose about AI training (the artist's own
+followers read it); it carries the signals instead. The response gets the consent headers from
+web/consent.py (the strictest of the artist's record and its entries' records; AI crawlers are refused where
+the artist refuses them), and the XML says it too: feed-level `<rights>` / RSS `<copyright>` with the licence
+and the AI-training terms, RFC 4946 `<link rel="license">`, and per entry the work's licence (`<rights>`,
+`<link rel="license">`, Media RSS `media:license` / `media:copyright`), the licence line in the HTML, and the
+machine-readable values (`consent:contentUsage`, `consent:xRobotsTag`, `consent:tdmReservation`,
+`consent:tdmPolicy` in our JSON-LD namespace). No instance-wide feed, firehose or export exists; the only bulk
+path out is ordinary federation to followers.
 """
 
 from __future__ import annotations
@@ -20,9 +30,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.activitypub.render import iso
+from fediverse.consent import CONSENT_NS, ConsentRecord
+from fediverse.consent.licence import TRAINING_PHRASES, licence_name as cc_name
 from fediverse.db import works as work_db
 from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
+from fediverse.services.consent import for_account, for_work, policy_url
 from fediverse.web import cache
 from fediverse.web.media import public_path
 from fediverse.web.pages import ImageView, account_or_404, acct, display_name, image_view, licence_name, plain
@@ -47,8 +60,36 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def entry_html(work: Work, images: list[ImageView], page_url: str) -> str:
-    """The entry body as HTML: warning, images with alt text, description, licence."""
+def rights_text(record: ConsentRecord, holder: str, year: int | None = None) -> str:
+    """One human-readable rights statement: © holder, the licence (or all rights reserved), the AI terms."""
+    notice = f"© {year} {holder}" if year else f"© {holder}"
+    if record.licence_url:
+        licence = f"Licence: {cc_name(record.licence_url) or record.licence_url} ({record.licence_url})."
+    else:
+        licence = "All rights reserved."
+    credit = f" Credit: {record.attribution}." if record.attribution else ""
+    return f"{notice}. {licence}{credit} {record.constraints_text()}"
+
+
+def _consent_elements(parent: ET.Element, record: ConsentRecord, policy: str) -> None:
+    """The machine-readable values, as in the JSON-LD documents (our namespace; unknown elements are ignored)."""
+    if record.robots_directives:
+        _sub(parent, "consent:xRobotsTag", ", ".join(record.robots_directives))
+    _sub(parent, "consent:contentUsage", record.content_usage)
+    _sub(parent, "consent:tdmReservation", str(record.tdm_reservation))
+    if record.tdm_reservation:
+        _sub(parent, "consent:tdmPolicy", policy)
+
+
+def _licence_media(parent: ET.Element, record: ConsentRecord, rights: str) -> None:
+    if record.licence_url:
+        _sub(parent, "media:license", cc_name(record.licence_url) or "Licence", type="text/html",
+             href=record.licence_url)
+    _sub(parent, "media:copyright", rights)
+
+
+def entry_html(work: Work, images: list[ImageView], page_url: str, record: ConsentRecord | None = None) -> str:
+    """The entry body as HTML: warning, images with alt text, description, licence and the AI-training terms."""
     parts: list[str] = []
     warning = (work.summary or "Sensitive content") if work.sensitive or work.summary else None
     if warning:
@@ -63,8 +104,13 @@ def entry_html(work: Work, images: list[ImageView], page_url: str) -> str:
     parts.append(work.content_html)  # sanitised when the work was posted
     if work.ai_generated:
         parts.append("<p>AI-generated (marked by the artist).</p>")
-    if work.license_url:
-        parts.append(f'<p>Licence: <a href="{escape(work.license_url)}">{escape(licence_name(work.license_url))}</a></p>')
+    licence_url = record.licence_url if record is not None else work.license_url
+    terms = f" · {TRAINING_PHRASES[record.ai_training]}" if record is not None else ""
+    if licence_url:
+        parts.append(f'<p>Licence: <a href="{escape(licence_url)}" rel="license">{escape(licence_name(licence_url))}</a>'
+                     f'{escape(terms)}</p>')
+    elif terms:
+        parts.append(f"<p>All rights reserved{escape(terms)}</p>")
     return "".join(parts)
 
 
@@ -87,7 +133,9 @@ def _updated(works: list[Work], account: Account) -> datetime:
 def build_atom(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     profile_url = rt.uris.profile(account.username)
     name = display_name(account)
-    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:media": MEDIA})
+    artist = for_account(rt.settings, account)
+    policy = policy_url(rt.uris, account)
+    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:media": MEDIA, "xmlns:consent": CONSENT_NS})
     _sub(feed, "id", profile_url)
     _sub(feed, "title", f"{name} ({acct(account, rt.settings.instance.domain)})")
     if account.summary:
@@ -95,6 +143,10 @@ def build_atom(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     _sub(feed, "updated", iso(_updated(works, account)))
     _sub(feed, "link", rel="alternate", type="text/html", href=profile_url)
     _sub(feed, "link", rel="self", type="application/atom+xml", href=f"{profile_url}/feed.atom")
+    if artist.licence_url:
+        _sub(feed, "link", rel="license", type="text/html", href=artist.licence_url)  # RFC 4946
+    _sub(feed, "rights", rights_text(artist, name), type="text")
+    _consent_elements(feed, artist, policy)
     author = _sub(feed, "author")
     _sub(author, "name", name)
     _sub(author, "uri", profile_url)
@@ -104,34 +156,47 @@ def build_atom(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     for work in works:
         page_url = rt.uris.work_page(account.username, work.public_id)
         images = [image_view(rt, image) for image in work.images]
+        record = for_work(rt.settings, work)
+        rights = rights_text(record, name, work.published_at.year)
         entry = _sub(feed, "entry")
         _sub(entry, "id", work.uri)
         _sub(entry, "title", work.title or "Untitled", type="text")
         _sub(entry, "link", rel="alternate", type="text/html", href=page_url)
         for view in images:
             _sub(entry, "link", rel="enclosure", type=view.large_mime, href=view.large_url)
+        if record.licence_url:
+            _sub(entry, "link", rel="license", type="text/html", href=record.licence_url)  # RFC 4946
         _sub(entry, "published", iso(work.published_at))
         _sub(entry, "updated", iso(work.updated_at or work.published_at))
-        if work.license_url:
-            _sub(entry, "rights", work.license_url)
+        # <rights>: the licence URL when there is one (what readers link), else the statement; the AI terms are
+        # in media:copyright, the summary's licence line and the consent: elements.
+        _sub(entry, "rights", record.licence_url or rights)
         for tag in work.tags:
             _sub(entry, "category", term=tag)
-        _sub(entry, "summary", entry_html(work, images, page_url), type="html")
+        _sub(entry, "summary", entry_html(work, images, page_url, record), type="html")
         sensitive = bool(work.sensitive or work.summary)
         for view in images:
             _media(entry, view, sensitive)
+        _licence_media(entry, record, rights)
+        _consent_elements(entry, record, policy)
     return _serialise(feed)
 
 
 def build_rss(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     profile_url = rt.uris.profile(account.username)
     name = display_name(account)
-    rss = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM, "xmlns:media": MEDIA})
+    artist = for_account(rt.settings, account)
+    policy = policy_url(rt.uris, account)
+    rss = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM, "xmlns:media": MEDIA, "xmlns:consent": CONSENT_NS})
     channel = _sub(rss, "channel")
     _sub(channel, "title", f"{name} ({acct(account, rt.settings.instance.domain)})")
     _sub(channel, "link", profile_url)
     _sub(channel, "description", plain(account.summary, 500) or f"New works by {name}")
+    _sub(channel, "copyright", rights_text(artist, name))
     _sub(channel, "atom:link", rel="self", type="application/rss+xml", href=f"{profile_url}/feed.rss")
+    if artist.licence_url:
+        _sub(channel, "atom:link", rel="license", type="text/html", href=artist.licence_url)
+    _consent_elements(channel, artist, policy)
     _sub(channel, "lastBuildDate", format_datetime(_updated(works, account)))
     _sub(channel, "generator", rt.settings.instance.name)
     if account.icon_url:
@@ -142,6 +207,7 @@ def build_rss(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     for work in works:
         page_url = rt.uris.work_page(account.username, work.public_id)
         images = [image_view(rt, image) for image in work.images]
+        record = for_work(rt.settings, work)
         item = _sub(channel, "item")
         _sub(item, "title", work.title or "Untitled")
         _sub(item, "link", page_url)
@@ -149,13 +215,17 @@ def build_rss(rt: Runtime, account: Account, works: list[Work]) -> bytes:
         _sub(item, "pubDate", format_datetime(work.published_at))
         for tag in work.tags:
             _sub(item, "category", tag)
-        _sub(item, "description", entry_html(work, images, page_url))
+        _sub(item, "description", entry_html(work, images, page_url, record))
         if images:  # RSS allows one enclosure per item: the first image, large
             _sub(item, "enclosure", url=images[0].large_url, type=images[0].large_mime,
                  length=str(_size(rt, work.images[0].large_key)))
         sensitive = bool(work.sensitive or work.summary)
         for view in images:
             _media(item, view, sensitive)
+        if record.licence_url:
+            _sub(item, "atom:link", rel="license", type="text/html", href=record.licence_url)
+        _licence_media(item, record, rights_text(record, name, work.published_at.year))
+        _consent_elements(item, record, policy)
     return _serialise(rss)
 
 

@@ -8,6 +8,9 @@ traversal (`..`, `%2e%2e`, absolute paths) and unknown keys all end in 404.
   (both from Starlette's FileResponse, which also honours If-Range)
 - any other Range (several ranges, other units, malformed) is ignored and the whole file is sent (RFC 9110
   §14.2 allows it; it keeps multipart range responses, a cheap amplification trick, off the server)
+- consent: web/consent.py's middleware adds the file's record (the work's, else the artist's, found from the
+  first key segment) as X-Robots-Tag / tdm-reservation / tdm-policy / Content-Usage / Link rel=license to every
+  answer here (200, 206, 304, HEAD, 404), and refuses AI crawlers where the record refuses them
 """
 
 from __future__ import annotations

@@ -28,8 +28,11 @@ from fediverse.db import works as work_db
 from fediverse.db.works import (
     collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
 )
+from fediverse.consent.licence import TRAINING_PHRASES
+from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.models import Account, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
+from fediverse.services.consent import for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
 from fediverse.web.responses import wants_activitypub
@@ -246,7 +249,8 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
     title = work.title or "Untitled"
     name = display_name(author)
     warning = (work.summary or "Sensitive content") if work.sensitive or work.summary else None
-    licence = licence_name(work.license_url)
+    record = for_work(rt.settings, work)  # the effective consent record (instance -> artist -> work)
+    licence = licence_name(record.licence_url)
     credit = f"{name} ({acct(author, rt.settings.instance.domain)})"
     year = work.published_at.year
     graph = []
@@ -256,23 +260,30 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
             "encodingFormat": view.large_mime, "width": view.large_width, "height": view.large_height,
             "name": title, "caption": view.alt, "description": view.alt,
             "creator": {"@type": "Person", "name": name, "url": profile_url},
-            "creditText": credit, "copyrightNotice": f"© {year} {name}",
+            "creditText": record.attribution or credit, "copyrightNotice": f"© {year} {name}",
+            "copyrightHolder": {"@type": "Person", "name": name, "url": profile_url},
             "datePublished": iso(work.published_at),
+            # Google Images' licence badge: the licence (when there is one) and where to ask for one: this page,
+            # which states the licence and the artist's AI-training choice.
+            "acquireLicensePage": page_url,
         }
         if work.updated_at:
             obj["dateModified"] = iso(work.updated_at)
-        if work.license_url:
-            obj["license"] = work.license_url
-            obj["acquireLicensePage"] = page_url
+        if record.licence_url:
+            obj["license"] = record.licence_url
         graph.append(obj)
     reply_views = [
         {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
          "author_url": note.account.url or note.account.uri, "url": note.url or note.uri,
          "published": note.published_at, "published_iso": iso(note.published_at),
          "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
-         "html": Markup(sanitize(note.content_html))}
+         "html": Markup(sanitize(note.content_html)), "consent": reply_consent(rt, note)}
         for note in replies
     ]
+    # A reply whose author refused AI training makes the whole page say so; search opt-outs stay per reply.
+    own_robots = set(record.robots_directives)
+    refused = any(r["consent"]["refuses_training"] for r in reply_views)
+    replies_robots = [d for d in ("noai", "noimageai") if refused and d not in own_robots]
     description = plain(work.description) or (images[0].alt if images else "") or f"A work by {name}"
     return render_page(
         request, "work.html",
@@ -284,8 +295,29 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         tags=[(t, rt.uris.tag(t)) for t in work.tags], credit=credit,
         # Behind a content warning: no image in link previews or search metadata either.
         json_ld=json_ld({"@context": "https://schema.org", "@graph": graph}) if warning is None else None,
-        link=f'<{work.uri}>; {AP_LINK}',
+        link=f'<{work.uri}>; {AP_LINK}', replies_robots=", ".join(replies_robots),
+        licence_url=record.licence_url, attribution=record.attribution, search=record.search,
+        training=TRAINING_PHRASES[record.ai_training],
     )
+
+
+def reply_consent(rt: Runtime, note: RemoteNote) -> dict[str, Any]:
+    """Re-emit a remote reply's consent on our page (consent doc §16): data- attributes and a notice.
+
+    What the reply and its author said wins; the instance policy fills what they did not say."""
+    signals = stored_note_signals(note)
+    record = remote_record(signals, instance_record(rt.settings))
+    notice = None
+    if signals.ai_training == "none":
+        notice = "Its author does not allow AI training (noai)."
+    elif signals.ai_training == "no_generative":
+        notice = "Its author does not allow generative AI training (noai)."
+    elif signals.tdm_reserved:
+        notice = "Its author reserves text and data mining rights."
+    return {"refuses_training": signals.ai_training in ("none", "no_generative"),
+            "robots": ", ".join(record.robots_directives),
+            "content_usage": record.content_usage, "tdm_reservation": record.tdm_reservation,
+            "licence": record.licence_url, "notice": notice}
 
 
 async def collection_page(request: Request) -> Response:

@@ -101,7 +101,7 @@ async def test_profile_shows_bio_fields_counts_and_links_to_actor_and_feeds(netw
     assert page.meta("og:title") == "Alice Fox (@alice@art.test)"
     assert page.meta("og:image") == art.rt.uris.media(work.images[0].display_key)  # no avatar: the first work
     assert page.meta("og:image:alt") == "A red fox asleep in snow"
-    assert page.meta("robots") is None  # left to the consent work
+    assert page.meta("robots") == "noai, noimageai, noarchive"  # the instance default: no AI training
 
 
 async def test_work_page_shows_images_alt_texts_licence_counts_and_replies(network: Network) -> None:

@@ -16,7 +16,9 @@ from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.models import VISIBILITIES, LocalUser, Work
 from fediverse.runtime import Runtime
+from fediverse.services.consent import for_account, set_work_consent
 from fediverse.services.works import ImageUpload, WorkInput, arrange, create_work, delete_work, edit_work, set_pinned
+from fediverse.web.panel import consent_form
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
 from fediverse.web.panel.licences import LICENCE_URLS, LICENCES, licence_label
@@ -126,6 +128,7 @@ class WorkForm:
     visibility: str = "public"
     ai_generated: bool = False
     slots: list[ImageSlot] = field(default_factory=list)
+    consent: dict[str, str] = field(default_factory=dict)  # edit form: the work's consent override ("" = inherit)
     errors: list[str] = field(default_factory=list)
 
     def work_input(self) -> WorkInput:
@@ -245,7 +248,9 @@ def _edit_page(request: Request, work: Work, result: WorkForm, status: int = 200
                 default_licence=licence_label(work.account.default_license_url), visibilities=VISIBILITY_LABELS,
                 work={"public_id": work.public_id, "title": work.title,
                       "url": rt.uris.work_page(work.account.username, work.public_id)},
-                require_alt=rt.settings.media.require_alt_text)
+                require_alt=rt.settings.media.require_alt_text,
+                consent_choices=consent_form.choices(result.consent, for_account(rt.settings, work.account),
+                                                     consent_form.WORK_FIELDS, default="Your default"))
 
 
 @studio_view
@@ -258,10 +263,11 @@ async def edit_work_view(request: Request, session: AsyncSession, user: LocalUse
     if request.method == "GET":
         result = WorkForm(title=work.title, description=work.description, content_warning=work.summary,
                           sensitive=work.sensitive, licence=work.license_url or "", visibility=work.visibility,
-                          ai_generated=work.ai_generated, slots=slots)
+                          ai_generated=work.ai_generated, slots=slots,
+                          consent=consent_form.shown_values(work.consent, consent_form.WORK_FIELDS))
         return _edit_page(request, work, result)
     form = await read_form(request)
-    result = WorkForm(slots=slots)
+    result = WorkForm(slots=slots, consent=consent_form.shown_values(work.consent, consent_form.WORK_FIELDS))
     _read_work_fields(form, result, keep_licence=work.license_url)  # a licence set from the CLI stays selectable
     focal_points = []
     for slot in slots:
@@ -272,9 +278,13 @@ async def edit_work_view(request: Request, session: AsyncSession, user: LocalUse
         if focal is None:
             result.errors.append(f"Image {slot.number}: {slot.error}")
         focal_points.append(focal or (0.0, 0.0))
+    consent_changes, consent_errors = consent_form.read(form, consent_form.WORK_FIELDS, result.consent)
+    result.errors += [f"Consent: {message}" for message in consent_errors.values()]
     if result.errors:
         return _edit_page(request, work, result, status=400)
     try:
+        # Before edit_work: the Update(Note) it sends carries the work's new record.
+        set_work_consent(work, consent_changes)
         await edit_work(rt, session, user, work.public_id, result.work_input(),
                         alt_texts=[slot.alt for slot in slots], focal_points=focal_points)
     except Invalid as exc:

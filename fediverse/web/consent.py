@@ -1,0 +1,444 @@
+"""Consent on every response: the headers, the <head> elements, AI crawler refusal, and the site-level files.
+
+``ConsentMiddleware`` (pure ASGI, outermost, so answers from web/cache.py get it too) works out from the path
+whose record a response serves, and adds that record's headers (X-Robots-Tag, tdm-reservation, tdm-policy,
+Content-Usage, Link rel=license) to every response: pages, ActivityStreams JSON, feeds, media (GET, HEAD, 304,
+206, errors alike):
+
+==========================================  ====================================================================
+path                                        record
+==========================================  ====================================================================
+/@name/<id>, /users/name/works/<id>[/…]     the work's (instance -> artist -> work)
+/@name/feed.atom, /@name/feed.rss           the strictest of the artist's and the feed's works' records
+/@name…, /users/name…, /policies/tdm/name   the artist's
+/media/name/<sha2>/<sha>.<ext>              the work whose rendition it is (strictest if the bytes belong to
+                                            several works), else the artist's (avatar, header)
+anything else (/, /robots.txt, /actor …)    the instance's
+==========================================  ====================================================================
+
+Resolutions are kept in a small in-memory store: invalidated, like web/cache.py, by a session hook right
+after a commit that changed an Account, Work or WorkImage in this process, and at most TTL_SECONDS old otherwise
+(changes made by another process: CLI, workers). The resolved record is left in the scope, where templates
+read it (``consent_head(request)`` in base.html) so every page's <head> matches its headers.
+
+AI crawlers (``fediverse.consent.is_ai_crawler``) asking for an artist's pages, documents, feeds or media get
+403 with a short text when that artist's record refuses them (training refused or no AI input), unless
+``[consent] refuse_ai_crawlers = false``. The site files and policy documents stay readable: they are how a
+crawler learns the rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Literal
+
+from markupsafe import Markup
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fediverse.consent import ConsentRecord, html_head_markup, http_headers, is_ai_crawler
+from fediverse.db import works as work_db
+from fediverse.models import Account, Work, WorkImage
+from fediverse.runtime import Runtime
+from fediverse.services import consent as consent_service
+from fediverse.web.feeds import FEED_SIZE
+from fediverse.web.responses import error, json_response
+from fediverse.web.templating import templates
+
+log = logging.getLogger("fediverse.consent")
+
+TTL_SECONDS = 10.0
+SITE_FILE_MAX_AGE = 60  # browsers and crawlers may keep robots.txt & co. this long: changes show within a minute
+MAX_ENTRIES = 8192
+CONSENT_KEY = "fediverse.consent"
+STORE_KEY = "fediverse.consent_store"
+_PENDING = "fediverse.consent_invalidations"
+_CLEAR = "*"
+_WATCHED = (Account, Work, WorkImage)
+_OUR_HEADERS = {b"x-robots-tag", b"tdm-reservation", b"tdm-policy", b"content-usage"}
+_USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+_PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_MEDIA_KEY = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,8}$")
+REFUSAL = (b"This artist does not allow AI crawlers or AI agents to fetch their pages, documents or images.\n"
+           b"See /robots.txt, /.well-known/tdmrep.json and /ai.txt.\n")
+
+Kind = Literal["instance", "account", "work", "feed", "media", "policy"]
+
+
+# --- what a path serves ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    kind: Kind
+    username: str = ""
+    public_id: str = ""
+    key: str = ""
+
+
+INSTANCE = Target("instance")
+
+
+def target_of(path: str) -> Target:
+    """Whose record the response to this path carries (no I/O)."""
+    if path.startswith("/@"):
+        username, _, rest = path[2:].partition("/")
+        kind: Kind = "account"
+        public_id = ""
+        if rest in ("feed.atom", "feed.rss"):
+            kind = "feed"
+        elif rest and "/" not in rest and _PUBLIC_ID.match(rest):
+            kind, public_id = "work", rest
+        return _scoped(kind, username, public_id)
+    if path.startswith("/users/"):
+        parts = path[len("/users/"):].split("/")
+        if len(parts) in (3, 4) and parts[1] == "works" and (len(parts) == 3 or parts[3] == "activity") \
+                and _PUBLIC_ID.match(parts[2]):
+            return _scoped("work", parts[0], parts[2])
+        return _scoped("account", parts[0])
+    if path.startswith("/media/"):
+        key = path[len("/media/"):]
+        if _MEDIA_KEY.match(key):
+            return Target("media", key.partition("/")[0], key=key)
+        return _scoped("account", key.partition("/")[0])  # not a public key: 404, with the artist's headers
+    if path.startswith("/policies/tdm/"):
+        return _scoped("policy", path[len("/policies/tdm/"):])
+    return INSTANCE
+
+
+def _scoped(kind: Kind, username: str, public_id: str = "") -> Target:
+    if not _USERNAME.match(username):
+        return INSTANCE
+    return Target(kind, username.lower(), public_id)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A record as served: the headers to add, the <head> markup, and whether crawler refusal applies."""
+
+    record: ConsentRecord
+    policy_url: str
+    headers: tuple[tuple[bytes, bytes], ...]
+    head: str
+    artist: bool  # an artist's pages, documents or media (not the instance's, not a policy document)
+
+    @property
+    def refuses_crawlers(self) -> bool:
+        return self.artist and self.record.refuses_ai_crawlers
+
+
+def served(record: ConsentRecord, policy: str, *, artist: bool) -> Served:
+    headers = tuple((name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in http_headers(record, policy_url=policy))
+    return Served(record, policy, headers, html_head_markup(record, policy_url=policy), artist)
+
+
+def instance_served(rt: Runtime) -> Served:
+    return served(consent_service.instance_record(rt.settings), consent_service.instance_policy_url(rt.uris),
+                  artist=False)
+
+
+async def resolve(rt: Runtime, target: Target) -> tuple[Served, tuple[str, ...]]:
+    """The record ``target`` serves and the invalidation tags of that answer (reads the database)."""
+    if target.kind == "instance":
+        return instance_served(rt), ()
+    settings = rt.settings
+    tags = [f"username:{target.username}"]
+    async with rt.sessions() as session:
+        account = await consent_service.serving_account(session, target.username)
+        if account is None:
+            return instance_served(rt), tuple(tags)
+        tags.append(f"account:{account.id}")
+        record = consent_service.for_account(settings, account)
+        if target.kind == "work":
+            work = await work_db.by_public_id(session, target.public_id)
+            if work is not None and work.account_id == account.id:
+                record = consent_service.for_work(settings, work)
+                tags.append(f"work:{work.id}")
+        elif target.kind == "media":
+            record, work_ids = await consent_service.media_record(session, settings, account, target.key)
+            tags += [f"work:{work_id}" for work_id in work_ids]
+        elif target.kind == "feed":
+            works = await work_db.newest(session, account.id, limit=FEED_SIZE, offset=0, public_only=True)
+            record = consent_service.strictest([record, *(consent_service.for_work(settings, w) for w in works)])
+            tags += [f"work:{work.id}" for work in works]
+        policy = consent_service.policy_url(rt.uris, account)
+    return served(record, policy, artist=target.kind != "policy"), tuple(tags)
+
+
+# --- the store and its invalidation --------------------------------------------------------------------------
+
+@dataclass
+class _Entry:
+    value: Any
+    tags: tuple[str, ...]
+    expires: float
+
+
+class ConsentStore:
+    """Resolved records and generated site files, by key; dropped by tag after commits, and by age."""
+
+    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self.entries: OrderedDict[Any, _Entry] = OrderedDict()
+        self.by_tag: dict[str, set[Any]] = {}
+        self.generation = 0  # bumped by every invalidation: an answer computed across one is not kept
+
+    def get(self, key: Any) -> Any | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires < time.monotonic():
+            self._drop(key)
+            return None
+        self.entries.move_to_end(key)
+        return entry.value
+
+    def put(self, key: Any, value: Any, tags: tuple[str, ...], generation: int) -> None:
+        if generation != self.generation:
+            return
+        self._drop(key)
+        self.entries[key] = _Entry(value, tags, time.monotonic() + self.ttl)
+        for name in tags:
+            self.by_tag.setdefault(name, set()).add(key)
+        while len(self.entries) > MAX_ENTRIES:
+            self._drop(next(iter(self.entries)))
+
+    async def get_or_compute(self, key: Any, compute: Callable[[], Awaitable[tuple[Any, tuple[str, ...]]]]) -> Any:
+        found = self.get(key)
+        if found is not None:
+            return found
+        generation = self.generation
+        value, tags = await compute()
+        self.put(key, value, tags, generation)
+        return value
+
+    def invalidate(self, tags: set[str]) -> None:
+        self.generation += 1
+        if _CLEAR in tags:
+            self.clear()
+            return
+        for name in tags:
+            for key in list(self.by_tag.get(name, ())):
+                self._drop(key)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self.entries.clear()
+        self.by_tag.clear()
+
+    def _drop(self, key: Any) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is None:
+            return
+        for name in entry.tags:
+            keys = self.by_tag.get(name)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.by_tag[name]
+
+
+def _tags_of(obj: Any) -> set[str]:
+    values = inspect(obj).dict  # only what is loaded: never a lazy load inside a flush
+    if isinstance(obj, Account):
+        if "domain" in values and values["domain"] is not None:
+            return set()  # a remote actor: none of our records or files depend on it
+        account_id, username = values.get("id"), values.get("username")
+        if account_id is None or not username:
+            return {_CLEAR}
+        return {f"account:{account_id}", f"username:{str(username).lower()}", "site"}
+    if isinstance(obj, Work):
+        work_id, account_id = values.get("id"), values.get("account_id")
+        if work_id is None or account_id is None:
+            return {_CLEAR}
+        return {f"work:{work_id}", f"account:{account_id}"}
+    if isinstance(obj, WorkImage):
+        work_id = values.get("work_id")
+        return {f"work:{work_id}"} if work_id is not None else {_CLEAR}
+    return set()
+
+
+def install_invalidation(session_class: type[Session], store: ConsentStore) -> None:
+    """Drop resolutions (and site files) that depend on the rows a transaction changed, once it commits."""
+
+    def after_flush(session: Session, _context: Any) -> None:
+        pending: set[str] = session.info.setdefault(_PENDING, set())
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, _WATCHED):
+                pending |= _tags_of(obj)
+
+    def do_orm_execute(state: ORMExecuteState) -> None:
+        if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
+                and issubclass(state.bind_mapper.class_, _WATCHED):
+            state.session.info.setdefault(_PENDING, set()).add(_CLEAR)
+
+    def after_commit(session: Session) -> None:
+        pending = session.info.pop(_PENDING, None)
+        if pending:
+            store.invalidate(pending)
+
+    def after_soft_rollback(session: Session, _transaction: Any) -> None:
+        session.info.pop(_PENDING, None)
+
+    event.listen(session_class, "after_flush", after_flush)
+    event.listen(session_class, "do_orm_execute", do_orm_execute)
+    event.listen(session_class, "after_commit", after_commit)
+    event.listen(session_class, "after_soft_rollback", after_soft_rollback)
+
+
+# --- the middleware ----------------------------------------------------------------------------------------
+
+class ConsentMiddleware:
+    """Pure ASGI: resolves the record before routing, refuses AI crawlers, adds the headers on the way out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.store = ConsentStore()
+        self._runtime: Any = None
+
+    def _bind(self, scope: Scope) -> Runtime | None:
+        rt = getattr(scope["app"].state, "runtime", None)
+        if rt is not None and rt is not self._runtime:
+            self._runtime = rt
+            self.store.clear()
+            session_class = rt.sessions.kw.get("sync_session_class")
+            if session_class is not None:
+                install_invalidation(session_class, self.store)
+        return rt
+
+    async def lookup(self, rt: Runtime, target: Target) -> Served:
+        try:
+            return await self.store.get_or_compute(target, lambda: resolve(rt, target))
+        except Exception:  # the headers must not take a page down: fall back to the instance default
+            log.exception("could not resolve the consent record for %s", target)
+            return instance_served(rt)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "app" not in scope:
+            await self.app(scope, receive, send)
+            return
+        rt = self._bind(scope)
+        if rt is None:
+            await self.app(scope, receive, send)
+            return
+        found = await self.lookup(rt, target_of(scope["path"]))
+        scope[CONSENT_KEY] = found
+        scope[STORE_KEY] = self.store
+        if found.refuses_crawlers and scope["method"] in ("GET", "HEAD") \
+                and consent_service.refuse_ai_crawlers(rt.settings) and is_ai_crawler(_user_agent(scope)):
+            await _refuse(scope, send, found)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(n, v) for n, v in message.get("headers", ()) if n not in _OUR_HEADERS]
+                message = {**message, "headers": [*headers, *found.headers]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _user_agent(scope: Scope) -> bytes:
+    return next((value for name, value in scope["headers"] if name == b"user-agent"), b"")
+
+
+async def _refuse(scope: Scope, send: Send, found: Served) -> None:
+    body = b"" if scope["method"] == "HEAD" else REFUSAL
+    await send({"type": "http.response.start", "status": 403, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(REFUSAL)).encode()),
+        (b"cache-control", b"private, no-store"), (b"vary", b"User-Agent"), *found.headers,
+    ]})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# --- templates ---------------------------------------------------------------------------------------------
+
+def served_for(request: Request) -> Served:
+    """The record this request's response carries (the instance's outside the middleware, e.g. in unit tests)."""
+    found = request.scope.get(CONSENT_KEY)
+    return found if isinstance(found, Served) else instance_served(request.app.state.runtime)
+
+
+def consent_head(request: Request) -> Markup:
+    """meta robots, tdm-reservation, tdm-policy and link rel=license for base.html (escaped by the emitter)."""
+    return Markup(served_for(request).head)
+
+
+templates.env.globals["consent_head"] = consent_head
+
+
+# --- site files --------------------------------------------------------------------------------------------
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def _site_file(request: Request, name: str, build: Callable[[Runtime, list[Any]], str]) -> str:
+    rt = _rt(request)
+
+    async def compute() -> tuple[str, tuple[str, ...]]:
+        async with rt.sessions() as session:
+            rules = await consent_service.path_rules(session, rt.settings, rt.uris)
+        return build(rt, rules), ("site",)
+
+    store: ConsentStore | None = request.scope.get(STORE_KEY)
+    if store is None:
+        return (await compute())[0]
+    return await store.get_or_compute(("site", name), compute)
+
+
+def _text(body: str, media_type: str = "text/plain; charset=utf-8") -> Response:
+    return Response(body, media_type=media_type, headers={
+        "Cache-Control": f"public, max-age={SITE_FILE_MAX_AGE}", "Access-Control-Allow-Origin": "*",
+        "X-Content-Type-Options": "nosniff"})
+
+
+async def robots_txt(request: Request) -> Response:
+    return _text(await _site_file(request, "robots.txt",
+                                  lambda rt, rules: consent_service.site_robots_txt(rt.settings, rules)))
+
+
+async def tdmrep_json(request: Request) -> Response:
+    body = await _site_file(request, "tdmrep.json",
+                            lambda rt, rules: consent_service.site_tdmrep_json(rt.settings, rt.uris, rules))
+    return _text(body, "application/json")
+
+
+async def ai_txt(request: Request) -> Response:
+    return _text(await _site_file(request, "ai.txt", lambda rt, rules: consent_service.site_ai_txt(rt.settings, rules)))
+
+
+def _policy_response(doc: dict[str, Any]) -> Response:
+    return json_response(doc, media_type="application/ld+json", headers={
+        "Cache-Control": f"public, max-age={SITE_FILE_MAX_AGE}", "Access-Control-Allow-Origin": "*"})
+
+
+async def instance_policy(request: Request) -> Response:
+    rt = _rt(request)
+    return _policy_response(consent_service.instance_policy(rt.settings, rt.uris))
+
+
+async def artist_policy(request: Request) -> Response:
+    rt = _rt(request)
+    async with rt.sessions() as session:
+        account = await consent_service.serving_account(session, request.path_params["username"])
+    if account is None:
+        return error(404, "no such artist")
+    return _policy_response(consent_service.artist_policy(rt.settings, rt.uris, account))
+
+
+routes = [
+    Route("/robots.txt", robots_txt),
+    Route("/.well-known/tdmrep.json", tdmrep_json),
+    Route("/ai.txt", ai_txt),
+    Route("/policies/tdm", instance_policy),
+    Route("/policies/tdm/{username}", artist_policy),
+]
