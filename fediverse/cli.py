@@ -1,4 +1,4 @@
-"""The `fediverse` command: serve | worker | migrate | user … | follow | unfollow | requests | doctor."""
+"""The `fediverse` command: serve | worker | migrate | user … | follow | unfollow | requests | doctor | consent …."""
 
 from __future__ import annotations
 
@@ -85,9 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check config, database, keys and queue; print what is wrong")
     doctor.set_defaults(handler=cmd_doctor)
 
-    from fediverse import cli_works
+    from fediverse import cli_consent, cli_works
 
     cli_works.add_commands(sub, _run)
+    cli_consent.add_commands(sub)
     return parser
 
 

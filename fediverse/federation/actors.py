@@ -1,19 +1,33 @@
-"""Remote actors and their keys: fetch (signed by the instance actor), parse, cache as Account rows."""
+"""Remote actors and their keys: fetch (signed by the instance actor), parse, cache as Account rows.
+
+Consent signals (consent doc §16) are read off every remote actor document we store and kept in
+``Account.consent``; remote notes keep theirs in ``RemoteNote.consent`` (see ``note_consent``), folded with
+their author's, any disallow winning. When an actor's signals change (Update(Person), refetch) the stored notes
+of that actor are re-read, so a new refusal applies retroactively. The raw JSON keeps every property as sent.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urldefrag, urlsplit
 
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.parse import parse_actor, parse_key_document
+from fediverse.activitypub.render import iso
 from fediverse.activitypub.vocab import ParseError, RemoteActor
+from fediverse.consent import (
+    AI_TRAINING_VALUES, ConsentRecord, InboundSignals, Provenance, combine, signals_from_activitypub,
+)
 from fediverse.db import accounts as account_db
-from fediverse.errors import RemoteError
+from fediverse.errors import Invalid, RemoteError
 from fediverse.federation.client import Signer
-from fediverse.models import Account, utcnow
+from fediverse.models import Account, RemoteNote, utcnow
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -59,8 +73,7 @@ async def store_actor(session: AsyncSession, actor: RemoteActor, prefer_key: str
             holder.key_id = None  # the key moved to this actor; a key belongs to one actor only
             await session.flush()
     if account is None:
-        account = Account(uri=actor.id, domain=urlsplit(actor.id).netloc.lower())
-        session.add(account)
+        account = await _claim_row(session, actor)
     account.username = actor.preferred_username
     account.handle = f"{actor.preferred_username.lower()}@{account.domain}"
     account.actor_type = actor.type
@@ -83,7 +96,24 @@ async def store_actor(session: AsyncSession, actor: RemoteActor, prefer_key: str
     account.fields = [{"name": name, "value": value} for name, value in actor.fields]
     account.raw = actor.raw
     account.fetched_at = utcnow()
+    await _store_actor_consent(session, account, actor.raw)
     await session.flush()
+    return account
+
+
+async def _claim_row(session: AsyncSession, actor: RemoteActor) -> Account:
+    """The actor's row, inserted if missing. Two requests may learn of the same actor at once (a Follow arrives
+    while we look its author up): insert-or-skip on the unique id, then read whichever row won."""
+    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    domain = urlsplit(actor.id).netloc.lower()
+    await session.execute(
+        dialect_insert(Account)
+        .values(uri=actor.id, domain=domain, username=actor.preferred_username, inbox_url=actor.inbox,
+                handle=f"{actor.preferred_username.lower()}@{domain}")
+        .on_conflict_do_nothing(index_elements=["uri"])
+    )
+    account = await account_db.by_uri(session, actor.id)
+    assert account is not None
     return account
 
 
@@ -116,3 +146,114 @@ async def _refetch(rt: Runtime, session: AsyncSession, actor_uri: str, key_id: s
 def is_fresh(account: Account, max_age: timedelta) -> bool:
     """Fetched recently enough to trust without asking its server again."""
     return account.fetched_at is not None and utcnow() - account.fetched_at < max_age
+
+
+# --- inbound consent signals (consent doc §16) -------------------------------------------------------------------
+
+SIGNAL_FIELDS = ("ai_training", "tdm_reserved", "ai_input", "search", "licence_url", "licence_text", "attribution",
+                 "creator", "tdm_policy", "digital_source_type")
+_BOOL_FIELDS = ("tdm_reserved", "ai_input", "search")
+MAX_PROVENANCE = 64  # entries kept per stored record
+MAX_ATTACHMENTS = 20  # attachments of one note read for signals
+MAX_TEXT = 500
+
+
+def _clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
+    """One line of text without control characters (a peer's creditText may carry NUL, line breaks …)."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+    text = " ".join(text.split())[:limit]
+    return text or None
+
+
+def signals_to_json(parts: list[tuple[str, InboundSignals]]) -> dict[str, Any]:
+    """The stored form of signals read from several scopes ("actor", "object", "attachment 1" …).
+
+    The fields are the combination (any disallow wins, then any allow, else absent = unknown); ``provenance``
+    says which signal of which scope produced what, including what could not be read.
+    """
+    merged = combine(*(signals for _scope, signals in parts))
+    out: dict[str, Any] = {}
+    for name in SIGNAL_FIELDS:
+        value = getattr(merged, name)
+        if name in ("licence_text", "attribution", "creator"):
+            value = _clean_text(value)
+        if value is not None:
+            out[name] = value
+    out["provenance"] = [
+        {"scope": scope, "source": p.source, "signal": _clean_text(p.signal, 200) or "",
+         "value": _clean_text(p.value, 200) or "", "meaning": _clean_text(p.meaning, 300) or ""}
+        for scope, signals in parts for p in signals.provenance
+    ][:MAX_PROVENANCE]
+    out["read_at"] = iso(utcnow())
+    return out
+
+
+def signals_from_json(data: Any) -> InboundSignals:
+    """Stored signals back as ``InboundSignals`` (wrong types are dropped, never raised on)."""
+    if not isinstance(data, Mapping):
+        return InboundSignals()
+    values: dict[str, Any] = {}
+    if data.get("ai_training") in AI_TRAINING_VALUES:
+        values["ai_training"] = data["ai_training"]
+    for name in _BOOL_FIELDS:
+        if isinstance(data.get(name), bool):
+            values[name] = data[name]
+    for name in ("licence_url", "licence_text", "attribution", "creator", "tdm_policy", "digital_source_type"):
+        if isinstance(data.get(name), str):
+            values[name] = data[name]
+    provenance = tuple(
+        Provenance(str(p.get("source", "")), str(p.get("signal", "")), str(p.get("value", "")), str(p.get("meaning", "")))
+        for p in (data.get("provenance") if isinstance(data.get("provenance"), list) else [])
+        if isinstance(p, Mapping)
+    )
+    return InboundSignals(**values, provenance=provenance)
+
+
+def actor_consent(raw: Any) -> dict[str, Any]:
+    """What a remote actor document says about AI training, TDM, AI input, search and licence."""
+    return signals_to_json([("actor", signals_from_activitypub(raw, is_actor=True))])
+
+
+def note_consent(raw: Any, author_consent: Any) -> dict[str, Any]:
+    """A remote note's signals: the note, each attachment, and its author's stored signals, combined."""
+    parts: list[tuple[str, InboundSignals]] = [("object", signals_from_activitypub(raw, is_actor=False))]
+    attachments = raw.get("attachment") if isinstance(raw, Mapping) else None
+    attachments = attachments if isinstance(attachments, list) else [attachments] if attachments else []
+    for n, attachment in enumerate(attachments[:MAX_ATTACHMENTS], start=1):
+        if isinstance(attachment, Mapping):
+            parts.append((f"attachment {n}", signals_from_activitypub(attachment, is_actor=False)))
+    parts.append(("actor", signals_from_json(author_consent)))
+    return signals_to_json(parts)
+
+
+def _comparable(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (record or {}).items() if k != "read_at"}
+
+
+async def _store_actor_consent(session: AsyncSession, account: Account, raw: Any) -> None:
+    """Keep the actor's signals; when they changed, re-read the stored notes of that actor (retroactive)."""
+    before = account.consent
+    after = actor_consent(raw)
+    account.consent = after
+    if account.id is None or _comparable(before) == _comparable(after):
+        return
+    notes = await session.scalars(select(RemoteNote).where(RemoteNote.account_id == account.id))
+    for note in notes:
+        note.consent = note_consent(note.raw, after)
+
+
+def stored_note_signals(note: RemoteNote) -> InboundSignals:
+    """A remote note's combined signals (re-read from its raw JSON if it was stored before signals were kept)."""
+    stored = note.consent if note.consent is not None else note_consent(note.raw, note.account.consent)
+    return signals_from_json(stored)
+
+
+def remote_record(signals: InboundSignals, default: ConsentRecord) -> ConsentRecord:
+    """The record to re-emit for remote content: what its author said, ``default`` (instance policy) for the rest."""
+    try:
+        return signals.to_record(default)
+    except Invalid:  # a value that cannot be re-emitted safely (e.g. a licence URL we refuse): keep the refusals
+        return InboundSignals(ai_training=signals.ai_training, tdm_reserved=signals.tdm_reserved,
+                              ai_input=signals.ai_input, search=signals.search).to_record(default)

@@ -12,6 +12,7 @@ from fediverse.activitypub.parse_note import parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
+from fediverse.federation.actors import note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
 from fediverse.services.text import sanitize
 
@@ -78,7 +79,8 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
         return "ignored: not a reply to our works and mentions none of our artists"
     row = RemoteNote(uri=note.id, url=note.url, account_id=actor.id, work_id=work.id if work else None,
                      content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
-                     published_at=note.published or utcnow(), raw=note.raw)
+                     published_at=note.published or utcnow(), raw=note.raw,
+                     consent=note_consent(note.raw, actor.consent))
     session.add(row)
     await session.flush()
     notified: set[int] = set()
@@ -108,6 +110,7 @@ async def on_update_note(session: AsyncSession, activity: Activity, actor: Accou
     row.sensitive = note.sensitive
     row.updated_at = note.updated
     row.raw = note.raw
+    row.consent = note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
     return "note updated"
 
 
