@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from sqlalchemy import event, inspect
@@ -162,32 +162,42 @@ def _tags_of(obj: Any) -> set[str]:
     return {name for name in found if name}
 
 
-def install_invalidation(session_class: type[Session], cache: ResponseCache) -> None:
-    """Drop cached bytes for the rows a transaction changed, once it commits."""
+def watch_commits(
+    session_class: type[Session], *, pending_key: str, watched: tuple[type, ...],
+    tags_of: Callable[[Any], set[str]], invalidate: Callable[[set[str]], None],
+) -> None:
+    """After each commit, call `invalidate` with the tags of the watched rows the transaction changed.
+
+    ORM flushes give exact tags; bulk statements on watched tables give CLEAR ("*"), to be safe."""
 
     def after_flush(session: Session, _context: Any) -> None:
-        pending: set[str] = session.info.setdefault(_PENDING, set())
+        pending: set[str] = session.info.setdefault(pending_key, set())
         for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, _WATCHED):
-                pending |= _tags_of(obj)
+            if isinstance(obj, watched):
+                pending |= tags_of(obj)
 
     def do_orm_execute(state: ORMExecuteState) -> None:
         if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-                and issubclass(state.bind_mapper.class_, _WATCHED):
-            state.session.info.setdefault(_PENDING, set()).add(_CLEAR)
+                and issubclass(state.bind_mapper.class_, watched):
+            state.session.info.setdefault(pending_key, set()).add(_CLEAR)
 
     def after_commit(session: Session) -> None:
-        pending = session.info.pop(_PENDING, None)
+        pending = session.info.pop(pending_key, None)
         if pending:
-            cache.invalidate(pending)
+            invalidate(pending)
 
     def after_soft_rollback(session: Session, _transaction: Any) -> None:
-        session.info.pop(_PENDING, None)
+        session.info.pop(pending_key, None)
 
     event.listen(session_class, "after_flush", after_flush)
     event.listen(session_class, "do_orm_execute", do_orm_execute)
     event.listen(session_class, "after_commit", after_commit)
     event.listen(session_class, "after_soft_rollback", after_soft_rollback)
+
+
+def install_invalidation(session_class: type[Session], cache: ResponseCache) -> None:
+    """Drop cached bytes for the rows a transaction changed, once it commits."""
+    watch_commits(session_class, pending_key=_PENDING, watched=_WATCHED, tags_of=_tags_of, invalidate=cache.invalidate)
 
 
 # --- the middleware ----------------------------------------------------------------------------------------

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Literal
 
 from markupsafe import Markup
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -49,6 +49,7 @@ from fediverse.db import works as work_db
 from fediverse.models import Account, Work, WorkImage
 from fediverse.runtime import Runtime
 from fediverse.services import consent as consent_service
+from fediverse.web.cache import watch_commits
 from fediverse.web.feeds import FEED_SIZE
 from fediverse.web.responses import error, json_response
 from fediverse.web.templating import templates
@@ -268,30 +269,7 @@ def _tags_of(obj: Any) -> set[str]:
 
 def install_invalidation(session_class: type[Session], store: ConsentStore) -> None:
     """Drop resolutions (and site files) that depend on the rows a transaction changed, once it commits."""
-
-    def after_flush(session: Session, _context: Any) -> None:
-        pending: set[str] = session.info.setdefault(_PENDING, set())
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, _WATCHED):
-                pending |= _tags_of(obj)
-
-    def do_orm_execute(state: ORMExecuteState) -> None:
-        if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-                and issubclass(state.bind_mapper.class_, _WATCHED):
-            state.session.info.setdefault(_PENDING, set()).add(_CLEAR)
-
-    def after_commit(session: Session) -> None:
-        pending = session.info.pop(_PENDING, None)
-        if pending:
-            store.invalidate(pending)
-
-    def after_soft_rollback(session: Session, _transaction: Any) -> None:
-        session.info.pop(_PENDING, None)
-
-    event.listen(session_class, "after_flush", after_flush)
-    event.listen(session_class, "do_orm_execute", do_orm_execute)
-    event.listen(session_class, "after_commit", after_commit)
-    event.listen(session_class, "after_soft_rollback", after_soft_rollback)
+    watch_commits(session_class, pending_key=_PENDING, watched=_WATCHED, tags_of=_tags_of, invalidate=store.invalidate)
 
 
 # --- the middleware ----------------------------------------------------------------------------------------
