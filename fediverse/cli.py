@@ -13,6 +13,7 @@ from typing import AsyncIterator, Awaitable, Callable
 from fediverse.config import Settings, load_settings
 from fediverse.errors import FediverseError
 from fediverse.runtime import Runtime, create_runtime
+from fediverse.services.accounts import require_local_user
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -156,15 +157,11 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_user_show(args: argparse.Namespace, settings: Settings) -> int:
-    from fediverse.db import accounts as account_db
     from fediverse.db import follows as follow_db
 
     async def run(rt: Runtime) -> int:
         async with rt.sessions() as session:
-            user = await account_db.local_user(session, args.username)
-            if user is None:
-                print(f"error: no local account {args.username!r}", file=sys.stderr)
-                return 1
+            user = await require_local_user(session, args.username)
             account = user.account
             followers = await follow_db.count(session, followee_id=account.id)
             following = await follow_db.count(session, follower_id=account.id)
@@ -179,15 +176,11 @@ def cmd_user_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _follow_command(action: str) -> Command:
     def command(args: argparse.Namespace, settings: Settings) -> int:
-        from fediverse.db import accounts as account_db
         from fediverse.services import following
 
         async def run(rt: Runtime) -> int:
             async with rt.sessions() as session:
-                user = await account_db.local_user(session, args.username)
-                if user is None:
-                    print(f"error: no local account {args.username!r}", file=sys.stderr)
-                    return 1
+                user = await require_local_user(session, args.username)
                 result = await getattr(following, action)(rt, session, user, args.acct)
                 await session.commit()
             state = f" ({result.state})" if result is not None and hasattr(result, "state") else ""
@@ -206,15 +199,11 @@ cmd_reject = _follow_command("reject")
 
 
 def cmd_requests(args: argparse.Namespace, settings: Settings) -> int:
-    from fediverse.db import accounts as account_db
     from fediverse.db import follows as follow_db
 
     async def run(rt: Runtime) -> int:
         async with rt.sessions() as session:
-            user = await account_db.local_user(session, args.username)
-            if user is None:
-                print(f"error: no local account {args.username!r}", file=sys.stderr)
-                return 1
+            user = await require_local_user(session, args.username)
             pending = await follow_db.pending_requests(session, user.account_id)
         for edge in pending:
             print(f"{edge.follower.handle:<50} {edge.follower.uri}")

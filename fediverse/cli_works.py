@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from fediverse.config import Settings
 from fediverse.errors import FediverseError, Invalid
+from fediverse.services.accounts import require_local_user
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"}
 SIDECAR_KEYS = {"title", "alt", "description", "tags", "license", "visibility", "sensitive", "cw", "ai_generated", "focal_point"}
@@ -57,14 +58,10 @@ def cmd_post(args: argparse.Namespace, settings: Settings, run: Callable[..., in
                            extra_tags=tuple(args.tag))
 
     async def body(rt: Any) -> int:
-        from fediverse.db import accounts as account_db
         from fediverse.services.works import create_work
 
         async with rt.sessions() as session:
-            user = await account_db.local_user(session, args.username)
-            if user is None:
-                print(f"error: no local account {args.username!r}", file=sys.stderr)
-                return 1
+            user = await require_local_user(session, args.username)
             work = await create_work(rt, session, user, work_input, uploads)
         print(f"posted {rt.uris.work_page(user.account.username, work.public_id)} ({len(uploads)} image(s))")
         return 0
@@ -128,10 +125,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, run: Callable[..., 
         from fediverse.services.works import create_work
 
         async with rt.sessions() as session:
-            user = await account_db.local_user(session, args.username)
-        if user is None:
-            print(f"error: no local account {args.username!r}", file=sys.stderr)
-            return 1
+            user = await require_local_user(session, args.username)
         with Progress(transient=False) as progress:
             task = progress.add_task(f"importing into @{user.account.username}", total=len(plan))
             for path, meta in plan:
