@@ -1,18 +1,29 @@
-"""The one HTTP client for talking to other servers: time-outs, size caps, address guard, bounded redirects."""
+"""The one HTTP client for talking to other servers: time-outs, size caps, address guard, bounded redirects.
+
+GETs (fetches) go through httpx. Inbox POSTs, the bulk of our traffic (one per follower instance per
+activity), go through `InboxPoster`, one aiohttp session: httpx's pool scans every pooled connection on each
+request, which made a fan-out cost ~1.5 ms of event-loop CPU per delivery (bench/fanout.py). httpx still
+carries the POSTs when a transport is injected (tests) or when proxy environment variables are set (httpx
+honours them; the poster is not configured for proxies).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
+import aiohttp
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from yarl import URL
 
 from fediverse import __version__
 from fediverse.activitypub.jsonsafe import load_json
 from fediverse.activitypub.signatures.cavage import sign_cavage
+from fediverse.activitypub.signatures.http_parts import path_and_query
 from fediverse.activitypub.vocab import ParseError
 from fediverse.config import Settings
 from fediverse.errors import RemoteError
@@ -53,8 +64,103 @@ class Delivered:
     retry_after: str | None
 
 
+MAX_CONNECTIONS = 200  # connections in use at once over all hosts (as httpx's max_connections was)
+MAX_PER_HOST = 16  # in use at once to one (scheme, host, port): a busy shared inbox is not flooded
+KEEPALIVE_SECONDS = 5.0  # an idle connection is closed after this (httpx's keepalive_expiry)
+DNS_CACHE_SECONDS = 60  # aiohttp's resolver cache; the address guard resolves on its own
+
+
+class InboxPoster:
+    """POSTs of pre-signed bodies through one aiohttp.ClientSession, made on first use in the running loop.
+
+    Headers go out as given (aiohttp adds Host when missing, Content-Length, and our User-Agent; nothing
+    else); no cookies, no redirects, no decompression. The answer body is never used: at most `max_bytes`
+    of it is read and dropped, so the connection can be kept alive (a longer one closes the connection).
+    """
+
+    def __init__(self, user_agent: str, *, deadline: float, connect_timeout: float, read_timeout: float,
+                 max_bytes: int) -> None:
+        self.user_agent = user_agent
+        self.max_bytes = max_bytes
+        # sock_connect, not connect: aiohttp's `connect` also counts the wait for a free pool slot, which
+        # under a big fan-out is not the remote's fault; the total deadline bounds that wait.
+        self.timeout = aiohttp.ClientTimeout(total=deadline, sock_connect=connect_timeout, sock_read=read_timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    def _open(self) -> aiohttp.ClientSession:
+        tls = httpx.create_ssl_context()  # verification on, the trust store httpx uses (certifi, or SSL_CERT_FILE/DIR)
+        tls.set_alpn_protocols(["http/1.1"])
+        connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=MAX_PER_HOST,
+                                         keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=DNS_CACHE_SECONDS, ssl=tls)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self.timeout,
+            headers={"User-Agent": self.user_agent},
+            skip_auto_headers=("Accept", "Accept-Encoding", "Content-Type", "User-Agent"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            trust_env=False,
+        )
+        return self._session
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Delivered:
+        if self._closed:
+            raise RuntimeError("the inbox poster is closed")
+        target = path_and_query(url)  # exactly what the signature's (request-target) covers
+        if not target.isascii() or not target.isprintable() or " " in target:
+            raise RemoteError(f"inbox URL {url[:200]!r} has characters that cannot go in a request line")
+        session = self._session or self._open()
+        address = URL(url, encoded=True)
+        started = asyncio.get_running_loop().time()
+        try:
+            try:
+                return await self._exchange(session, address, body, headers, self.timeout)
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                if isinstance(exc, aiohttp.ClientConnectorError):
+                    raise
+                # Closed before any answer: most often a kept-alive connection the server shut while we took
+                # it from the pool. aiohttp resends only idempotent methods; an inbox POST is safe to send
+                # again (the activity id makes a duplicate harmless), once, within what is left of the deadline.
+                left = self.timeout.total - (asyncio.get_running_loop().time() - started)  # type: ignore[operator]
+                if left <= 0:
+                    raise
+                retry = aiohttp.ClientTimeout(total=left, sock_connect=self.timeout.sock_connect,
+                                              sock_read=self.timeout.sock_read)
+                return await self._exchange(session, address, body, headers, retry)
+        except aiohttp.InvalidURL as exc:
+            raise RemoteError(f"cannot POST to {url[:200]!r}: {exc}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            raise
+        except ValueError as exc:  # e.g. a line break in a header value, refused before sending
+            raise RemoteError(f"refusing to POST to {url[:200]!r}: {exc}") from None
+
+    async def _exchange(self, session: aiohttp.ClientSession, url: URL, body: bytes, headers: dict[str, str],
+                        timeout: aiohttp.ClientTimeout) -> Delivered:
+        request = session.post(url, data=body, headers=headers, allow_redirects=False, timeout=timeout)
+        async with request as response:
+            declared = response.content_length
+            if declared is None or declared <= self.max_bytes:
+                size = 0
+                async for chunk in response.content.iter_any():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        break  # an inbox's answer body is not used; a huge one is cut off (and not reused)
+            return Delivered(response.status, response.headers.get("Retry-After"))
+
+    async def aclose(self) -> None:
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+def _proxies_configured() -> bool:
+    return any(name in ("http", "https", "all") for name in urllib.request.getproxies())
+
+
 class SafeClient:
-    """Wraps one httpx.AsyncClient; every remote URL passes the address guard first."""
+    """Wraps one httpx.AsyncClient (and the inbox poster); every remote URL passes the address guard first."""
 
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         fed = settings.federation
@@ -70,8 +176,14 @@ class SafeClient:
             follow_redirects=False,
             headers={"User-Agent": self.user_agent},
         )
+        use_httpx = transport is not None or _proxies_configured()
+        self._poster = None if use_httpx else InboxPoster(
+            self.user_agent, deadline=self.deadline, connect_timeout=fed.connect_timeout,
+            read_timeout=fed.read_timeout, max_bytes=self.max_bytes)
 
     async def aclose(self) -> None:
+        if self._poster is not None:
+            await self._poster.aclose()
         await self._http.aclose()
 
     async def fetch_json(
@@ -126,6 +238,14 @@ class SafeClient:
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Delivered:
         """POST pre-signed bytes to an inbox; never follows redirects (a moved inbox is a failure to retry)."""
         await check_url(url, allow_private=self.allow_private)
+        if self._poster is not None:
+            try:
+                return await self._poster.post(url, body, headers)  # its ClientTimeout(total=) is the deadline
+            except TimeoutError as exc:  # aiohttp names the stage: ConnectionTimeoutError, SocketTimeoutError
+                stage = "" if type(exc) is TimeoutError else f" ({type(exc).__name__})"
+                raise Unreachable(f"{url[:200]} did not answer within {self.deadline:.0f}s{stage}") from None
+            except (aiohttp.ClientError, OSError) as exc:
+                raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
         try:
             async with asyncio.timeout(self.deadline):
                 async with self._http.stream("POST", url, content=body, headers=headers) as response:
