@@ -16,6 +16,7 @@ from fediverse.federation.outbox import DELIVER, FANOUT, fan_out
 from fediverse.federation.retry import next_attempt
 from fediverse.inbox.dispatch import PROCESS_INBOUND, process_inbound
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
+from fediverse.services.restamp import RESTAMP, restamp_work
 from fediverse.models import DEAD, DONE, QUEUED, Job, utcnow
 
 if TYPE_CHECKING:
@@ -40,10 +41,15 @@ async def _process_inbound(rt: Runtime, job: Job) -> Outcome:
     return await process_inbound(rt, int(job.payload["inbound"]))
 
 
+async def _restamp(rt: Runtime, job: Job) -> Outcome:
+    return Done(await restamp_work(rt, int(job.payload["work"])))
+
+
 HANDLERS: dict[str, Callable[[Runtime, Job], Awaitable[Outcome]]] = {
     DELIVER: _deliver,
     FANOUT: _fan_out,
     PROCESS_INBOUND: _process_inbound,
+    RESTAMP: _restamp,
 }
 
 

@@ -13,6 +13,7 @@ from fediverse.federation.outbox import publish
 from fediverse.imaging import ImageRejected, derive, probe
 from fediverse.models import LocalUser
 from fediverse.services.consent import render_actor_document
+from fediverse.services.restamp import schedule_for_account
 from fediverse.services.text import link_urls
 from fediverse.storage import MediaStore
 
@@ -89,3 +90,4 @@ async def update_profile(
     update = {"@context": context, "id": rt.uris.new_activity(), "type": "Update", "actor": account.uri,
               "to": [AS_PUBLIC], "cc": [account.followers_url], "object": actor}
     await publish(session, account, update, followers=True)
+    await schedule_for_account(session, account.id)  # the credit and consent inside image files follow

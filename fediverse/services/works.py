@@ -21,6 +21,7 @@ from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound, RemoteError
 from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.outbox import publish
+from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
 from fediverse.services import consent
@@ -117,7 +118,7 @@ async def _process_images(
             probed = probe(upload.data, max_bytes=media.max_upload_bytes, max_pixels=media.max_pixels,
                            declared_mime=upload.declared_mime)
             xmp = xmp_for(probed.ai_generated or upload.ai_generated)
-            derived = await rt.run_in_pool(_derive, upload.data, probed, rt, xmp)
+            derived = await rt.run_in_pool(derive_renditions, upload.data, probed, rt, xmp)
         except ImageRejected as exc:
             raise Invalid(f"image {number}{f' ({upload.filename})' if upload.filename else ''}: {exc.reason}") from None
         saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
@@ -137,7 +138,7 @@ async def _process_images(
     return rows
 
 
-def _derive(data: bytes, probed: Any, rt: Runtime, xmp: bytes) -> Any:
+def derive_renditions(data: bytes, probed: Any, rt: Runtime, xmp: bytes) -> Any:
     media = rt.settings.media
     return derive(data, probed, large_max=(media.large_max_width, media.large_max_height),
                   display_size=media.display_size, thumbnail_size=media.thumbnail_size, xmp=xmp)
@@ -157,7 +158,7 @@ def _consent(rt: Runtime, work: Work) -> NoteConsent:
     return consent.note_consent(rt.settings, rt.uris, work)
 
 
-async def _release(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:
+async def release_files(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:
     """Delete stored files that no work uses any more (the same picture may belong to two works)."""
     store = store_for(rt)
     for kind, key in stored:
@@ -226,7 +227,7 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
         await session.commit()
     except BaseException:
         await session.rollback()
-        await _release(rt, session, stored)
+        await release_files(rt, session, stored)
         raise
     return work
 
@@ -254,6 +255,7 @@ async def edit_work(
     await session.flush()
     await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
                                                        consent=_consent(rt, work)), inboxes=inboxes, followers=True)
+    enqueue(session, "restamp", {"work": work.id})  # services.restamp: the files' XMP follows the record
     await session.commit()
     return work
 
@@ -277,7 +279,7 @@ async def delete_work(rt: Runtime, session: AsyncSession, user: LocalUser, publi
         ("public", image.thumbnail_key))]
     await publish(session, user.account, render_delete(work), inboxes=inboxes, followers=True)
     await session.commit()
-    await _release(rt, session, keys)
+    await release_files(rt, session, keys)
 
 
 async def set_pinned(rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str, pinned: bool) -> Work:
