@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 # Fedify (a third-party ActivityPub server, with its own Node 22 from npm) for the interop tests.
 npm ci --prefix tests/interop/fedify --no-audit --no-fund --loglevel=error
 # Debian's Chromium (/usr/bin/chromium) for tests/browser, driven by playwright; never `playwright install`.
-command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) \
-  || echo "warning: chromium could not be installed; the browser tests will be skipped" >&2
+# ExifTool reads our consent XMP back out of the image files, as third-party pipelines do.
+command -v chromium >/dev/null && command -v exiftool >/dev/null \
+  || (apt-get update && apt-get install -y chromium libimage-exiftool-perl) \
+  || echo "warning: chromium/exiftool could not be installed; the browser and ExifTool tests will be skipped" >&2
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
