@@ -158,12 +158,10 @@ async def media_record(session: AsyncSession, settings: Settings, account: Accou
     A work's rendition gets the work's record (the strictest one if the same bytes belong to several works);
     anything else under the artist's prefix (avatar, header) gets the artist's record. The query is scoped to the
     artist's works (indexed), so it reads one artist's images at most."""
-    rows = await session.scalars(
-        select(Work).join(WorkImage, WorkImage.work_id == Work.id).where(
-            Work.account_id == account.id,
-            or_(WorkImage.large_key == key, WorkImage.display_key == key, WorkImage.thumbnail_key == key),
-        ).distinct()
-    )
+    using = select(WorkImage.work_id).where(
+        or_(WorkImage.large_key == key, WorkImage.display_key == key, WorkImage.thumbnail_key == key))
+    # IN (subquery), not DISTINCT over works: PostgreSQL cannot compare the JSON columns DISTINCT would need
+    rows = await session.scalars(select(Work).where(Work.account_id == account.id, Work.id.in_(using)))
     works = list(rows)
     if not works:
         return for_account(settings, account), []

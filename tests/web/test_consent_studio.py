@@ -154,6 +154,12 @@ async def test_work_consent_override_round_trip(network: Network) -> None:
         assert stored is not None and stored.consent == {"ai_training": "allowed", "show_licence_line": False}
         note = (await client.get(work.uri, headers=AP_ACCEPT)).json()
         assert note["contentUsage"] == "train-ai=y, search=y" and note["aiTraining"] == "allowed"
+        await network.drain()  # the files are re-stamped with the new record: new bytes, new URL
+        async with art.rt.sessions() as session:
+            restamped = await work_db.by_public_id(session, work.public_id)
+        assert restamped is not None and restamped.images[0].display_key != work.images[0].display_key
+        assert (await client.get(media)).status_code == 404  # the old file, with the old record inside
+        media = art.rt.uris.media(restamped.images[0].display_key)
         # training allowed, but the instance's TDM reservation and AI-input refusal still hold
         assert (await client.get(media)).headers["x-robots-tag"] == "noarchive"
         assert (await client.get(f"/@alice/{work.public_id}")).headers["content-usage"] == "train-ai=y, search=y"
