@@ -22,6 +22,7 @@ from fediverse.errors import ConfigError
 DEFAULT_CONFIG = Path("instance.toml")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 AI_TRAINING_CHOICES = ("allowed", "no_generative", "none")
+REGISTRATION_MODES = ("open", "approval", "invite", "closed")
 _ENV_SHORTCUTS = {
     "FEDIVERSE_DOMAIN": ("instance", "domain"),
     "FEDIVERSE_SCHEME": ("instance", "scheme"),
@@ -35,8 +36,9 @@ class InstanceSettings:
     scheme: str = "http"
     name: str = "fediverse"
     description: str = ""
-    open_registrations: bool = False
     contact_email: str = ""
+    rules: str = ""                    # one rule per line; shown on the sign-up form and in /api/v1/instance
+    thumbnail_url: str = ""            # instance picture; set from the admin panel
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class MediaSettings:
     images_per_work: int = 10
     require_alt_text: bool = True
     min_alt_length: int = 1
+    remote_cache_retention_days: int = 30  # cached remote media unused this long is purged
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,37 @@ class ConsentSettings:
 
 
 @dataclass(frozen=True)
+class RegistrationSettings:
+    """Who may sign up and the defences in front of the sign-up form (issue 5)."""
+
+    mode: str = "approval"             # open | approval | invite | closed
+    require_reason: bool = True        # approval mode: "why do you want to join?"
+    daily_cap: int = 50                # sign-ups accepted per UTC day, all modes; 0 = no cap
+    min_fill_seconds: int = 3          # forms sent faster than this are bots
+    attempts_per_hour_per_ip: int = 5
+    proof_of_work_bits: int = 0        # 0 = off; else leading zero bits of sha256(challenge + nonce)
+    auto_approval_after_hours: int = 48  # open mode falls back to approval when no moderator acted this long; 0 = never
+
+
+@dataclass(frozen=True)
+class SpamSettings:
+    """Rate limits and the quarantine for inbound content (issue 5)."""
+
+    inbox_per_domain_per_minute: int = 600
+    inbox_per_actor_per_minute: int = 60
+    requests_per_minute_per_ip: int = 600      # web pages and API, per client address
+    requests_per_minute_per_account: int = 300  # logged-in panel requests, per account
+    quarantine_new_account_hours: int = 24     # mentions from remote accounts first seen this recently, with no history
+    identical_message_threshold: int = 5       # the same text to this many local users within an hour is held
+    quarantine_link_only: bool = True          # posts that are nothing but links are held
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    token: str = ""                    # bearer token for /metrics; "" = loopback clients only
+
+
+@dataclass(frozen=True)
 class Settings:
     instance: InstanceSettings = field(default_factory=InstanceSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -121,6 +155,9 @@ class Settings:
     federation: FederationSettings = field(default_factory=FederationSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     consent: ConsentSettings = field(default_factory=ConsentSettings)
+    registrations: RegistrationSettings = field(default_factory=RegistrationSettings)
+    spam: SpamSettings = field(default_factory=SpamSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     source: str = "<defaults>"
 
     @property
@@ -150,6 +187,9 @@ _SECTION_TYPES = {
     "federation": FederationSettings,
     "limits": LimitSettings,
     "consent": ConsentSettings,
+    "registrations": RegistrationSettings,
+    "spam": SpamSettings,
+    "metrics": MetricsSettings,
 }
 
 
@@ -261,6 +301,25 @@ def _validate_consent(settings: Settings) -> None:
         raise ConfigError(f"{settings.source}: 'consent.licence_url' must be an http(s) URL or empty")
 
 
+def _validate_registrations(settings: Settings) -> None:
+    reg = settings.registrations
+    if reg.mode not in REGISTRATION_MODES:
+        raise ConfigError(f"{settings.source}: 'registrations.mode' must be one of {', '.join(REGISTRATION_MODES)}, "
+                          f"not {reg.mode!r}")
+    if not 0 <= reg.proof_of_work_bits <= 28:
+        raise ConfigError(f"{settings.source}: 'registrations.proof_of_work_bits' must be between 0 and 28")
+    non_negative = {
+        "registrations.daily_cap": reg.daily_cap,
+        "registrations.min_fill_seconds": reg.min_fill_seconds,
+        "registrations.auto_approval_after_hours": reg.auto_approval_after_hours,
+        "spam.quarantine_new_account_hours": settings.spam.quarantine_new_account_hours,
+        "media.remote_cache_retention_days": settings.media.remote_cache_retention_days,
+    }
+    for key, value in non_negative.items():
+        if value < 0:
+            raise ConfigError(f"{settings.source}: '{key}' must not be negative, not {value}")
+
+
 def _validated(settings: Settings) -> Settings:
     src = settings.source
     inst = settings.instance
@@ -306,6 +365,12 @@ def _validated(settings: Settings) -> Settings:
         "media.display_size": settings.media.display_size,
         "media.thumbnail_size": settings.media.thumbnail_size,
         "media.images_per_work": settings.media.images_per_work,
+        "registrations.attempts_per_hour_per_ip": settings.registrations.attempts_per_hour_per_ip,
+        "spam.inbox_per_domain_per_minute": settings.spam.inbox_per_domain_per_minute,
+        "spam.inbox_per_actor_per_minute": settings.spam.inbox_per_actor_per_minute,
+        "spam.requests_per_minute_per_ip": settings.spam.requests_per_minute_per_ip,
+        "spam.requests_per_minute_per_account": settings.spam.requests_per_minute_per_account,
+        "spam.identical_message_threshold": settings.spam.identical_message_threshold,
     }
     for key, value in positives.items():
         if value <= 0:
@@ -313,6 +378,7 @@ def _validated(settings: Settings) -> Settings:
     if settings.server.port > 65535:
         raise ConfigError(f"{src}: 'server.port' must be at most 65535, not {settings.server.port}")
     _validate_consent(settings)
+    _validate_registrations(settings)
     if settings.federation.max_redirects < 0:
         raise ConfigError(f"{src}: 'federation.max_redirects' must not be negative")
     return settings

@@ -5,6 +5,10 @@ from fediverse.models.activities import InboundActivity, OutboundActivity
 from fediverse.models.base import Base, utcnow
 from fediverse.models.domains import DomainHealth
 from fediverse.models.follows import ACCEPTED, PENDING, Follow
+from fediverse.models.moderation import (
+    DOMAIN_SEVERITIES, REPORT_STATES, AuditLog, DomainBlock, EmailDomainBlock, Invite, InstanceSetting, RemoteMedia,
+    Report,
+)
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
 from fediverse.models.works import (
     VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, Work, WorkCollection, WorkImage,
@@ -14,4 +18,6 @@ __all__ = [
     "ACCEPTED", "DEAD", "DONE", "PENDING", "QUEUED", "ROLES", "RUNNING", "Account", "Base", "DomainHealth",
     "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow", "VISIBILITIES", "CollectionItem",
     "Notification", "Reaction", "RemoteNote", "Work", "WorkCollection", "WorkImage",
+    "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
+    "RemoteMedia", "Report",
 ]

@@ -47,6 +47,8 @@ class Account(Base):
     fetched_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column()
+    silenced_at: Mapped[datetime | None] = mapped_column()     # limited: hidden from public views, not federated to
+    sensitized_at: Mapped[datetime | None] = mapped_column()   # all media forced sensitive
 
     user: Mapped[LocalUser | None] = relationship(back_populates="account", uselist=False, lazy="raise")
 
@@ -71,6 +73,10 @@ class LocalUser(Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved: Mapped[bool] = mapped_column(default=True)          # False while a sign-up waits in the queue
+    signup_reason: Mapped[str] = mapped_column(Text, default="")
+    signup_ip: Mapped[str | None] = mapped_column(String(64))
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
 
     account: Mapped[Account] = relationship(back_populates="user", lazy="joined")
 

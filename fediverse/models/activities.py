@@ -38,3 +38,5 @@ class InboundActivity(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column()
     outcome: Mapped[str | None] = mapped_column(Text)
+    quarantine_reason: Mapped[str | None] = mapped_column(String(200))  # held for a moderator instead of processed
+    reviewed_at: Mapped[datetime | None] = mapped_column()

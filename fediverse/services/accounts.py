@@ -71,10 +71,10 @@ def check_password(user: LocalUser, password: str) -> bool:
 
 
 def may_log_in(user: LocalUser) -> bool:
-    """Artists, moderators and admins with a password; never the instance actor or a suspended account."""
+    """Approved artists, moderators and admins with a password; never the instance actor or a suspended account."""
     account = user.account
     return (bool(user.password_hash) and user.role in PANEL_ROLES and account.actor_type != "Application"
-            and account.is_local and account.suspended_at is None)
+            and account.is_local and account.suspended_at is None and user.approved)
 
 
 def _verify(password_hash: str | None, password: str) -> bool:

@@ -80,7 +80,7 @@ async def nodeinfo(request: Request) -> Response:
     usage = await _usage(rt)
     inst = rt.settings.instance
     doc = render_nodeinfo(version, usage, name=inst.name, description=inst.description,
-                          open_registrations=inst.open_registrations)
+                          open_registrations=rt.settings.registrations.mode != "closed")
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
     return json_response(doc, media_type=f'application/json; profile="{profile}"',
                          headers={**CORS, "Cache-Control": "max-age=1800"})
@@ -107,11 +107,14 @@ async def _usage(rt: Runtime) -> Usage:
 
 async def instance_api(request: Request) -> Response:
     rt = _rt(request)
-    inst = rt.settings.instance
+    inst, mode = rt.settings.instance, rt.settings.registrations.mode
+    rules = [{"id": str(n), "text": line.strip()} for n, line in enumerate(inst.rules.splitlines(), 1) if line.strip()]
     return json_response({
         "uri": rt.uris.domain, "title": inst.name, "short_description": inst.description,
         "description": inst.description, "email": inst.contact_email, "version": __version__,
-        "registrations": inst.open_registrations,
+        "registrations": mode != "closed", "approval_required": mode in ("approval", "invite"),
+        "invites_enabled": mode == "invite", "rules": rules,
+        "thumbnail": inst.thumbnail_url or None,
     }, headers=CORS)
 
 

@@ -23,6 +23,7 @@ from fediverse.web.panel.render import error_page, page, redirect
 from fediverse.web.panel.sessions import panel_state
 
 WRONG_LOGIN = "Wrong username or password."
+ROLE_RANK = {"artist": 0, "moderator": 1, "admin": 2}
 StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
 
 
@@ -123,6 +124,7 @@ def studio_view(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
                 return error_page(request, 403, "You are not logged in (or your session has expired). "
                                                 "Log in and send the form again.")
             request.state.nav = {"username": user.account.username, "role": user.role,
+                                 "staff": has_role(user, "moderator"), "admin": has_role(user, "admin"),
                                  "unread": await unread_notifications(session, user.account_id)}
             try:
                 return await view(request, session, user)
@@ -137,3 +139,26 @@ def studio_view(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
                 return error_page(request, 400, str(exc))
 
     return endpoint
+
+
+def has_role(user: LocalUser, min_role: str) -> bool:
+    """Role order artist < moderator < admin; an unknown role ranks below everything."""
+    return ROLE_RANK.get(user.role, -1) >= ROLE_RANK[min_role]
+
+
+def staff_view(min_role: str) -> Callable[[StudioView], Callable[[Request], Awaitable[Response]]]:
+    """A studio view only staff of at least `min_role` may open: checked on the server for every request (403)."""
+    if min_role not in ROLE_RANK:
+        raise ValueError(f"unknown role {min_role!r}")
+
+    def decorate(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(view)
+        async def checked(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+            if not has_role(user, min_role):
+                return error_page(request, 403, f"Only {'admins' if min_role == 'admin' else 'moderators and admins'} "
+                                                "may open this page.")
+            return await view(request, session, user)
+
+        return studio_view(checked)
+
+    return decorate

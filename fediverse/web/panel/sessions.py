@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fediverse.config import Settings
 from fediverse.web.panel.secret import derive_key, load_or_create_secret
 
-PANEL_PREFIXES = ("/login", "/logout", "/studio")
+PANEL_PREFIXES = ("/login", "/logout", "/studio", "/admin", "/signup")
 IDLE_SECONDS = 12 * 3600  # a session unused this long is over
 MAX_AGE_SECONDS = 14 * 24 * 3600  # and no session outlives this, used or not
 REFRESH_SECONDS = 60  # `seen` is re-signed at most this often
