@@ -18,6 +18,7 @@ from fediverse.db.migrate import upgrade
 from fediverse.jobs.backends import make_backend
 from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
+from fediverse.services import site_settings
 from fediverse.web import consent, federation, feeds, media, pages, panel, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
@@ -34,6 +35,7 @@ async def startup(app: Starlette) -> None:
         await upgrade(rt.engine)
     async with rt.sessions() as session:
         await ensure_instance_actor(rt, session)
+    await site_settings.refresh(rt)  # settings saved in the admin panel override instance.toml
     app.state.runtime = rt
     app.state.backend = None
     if config["run_jobs"]:

@@ -69,6 +69,7 @@ class Runtime:
     activity_cache: BoundedCache = field(default_factory=lambda: BoundedCache(256))
     # Domains with a failure on record; a success elsewhere costs no write.
     unhealthy_domains: set[str] = field(default_factory=set)
+    file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
 
     def signer_for(self, user: LocalUser) -> Signer:
@@ -105,6 +106,7 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
     install_commit_hook(session_class, backend)
     return Runtime(
         settings=settings,
+        file_settings=settings,
         engine=engine,
         sessions=sessions,
         client=SafeClient(settings, transport=transport),

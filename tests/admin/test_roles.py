@@ -47,3 +47,29 @@ async def test_audit_log_lists_who_did_what_to_whom_and_why(network: Network) ->
     text = page.text
     assert "@root1" in text and "account.suspend" in text and "spammer@bad.test" in text and "posting spam links" in text
     assert "system" in text and text.index("registrations.mode") < text.index("account.suspend")  # newest first
+
+
+async def test_settings_saved_in_the_database_override_the_file_and_bad_values_write_nothing(network: Network) -> None:
+    import pytest
+
+    from fediverse.errors import Invalid
+    from fediverse.services import site_settings
+
+    art = await network.add("art.test")
+    rt = art.rt
+    async with rt.sessions() as session:
+        new = await site_settings.save(rt, session, {"instance.name": "Ink Collective", "registrations.mode": "invite"})
+        await session.commit()
+    site_settings.apply(rt, new)
+    assert rt.settings.instance.name == "Ink Collective" and rt.settings.registrations.mode == "invite"
+    assert rt.settings.instance.domain == "art.test"
+    async with rt.sessions() as session:
+        for bad in ({"registrations.mode": "anyone"}, {"instance.domain": "evil.test"}, {"media.images_per_work": "9"},
+                    {"media.images_per_work": 0}):
+            with pytest.raises(Invalid):
+                await site_settings.save(rt, session, bad)
+            await session.rollback()
+        assert (await site_settings.stored(session)) == {"instance.name": "Ink Collective", "registrations.mode": "invite"}
+    rt.settings = rt.file_settings  # another process starting from the file alone
+    await site_settings.refresh(rt)
+    assert rt.settings.registrations.mode == "invite"
