@@ -102,6 +102,7 @@ class TlsTerminator:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tls-terminator", daemon=True)
         self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
         self.port = 0
 
     def start(self) -> int:
@@ -113,10 +114,19 @@ class TlsTerminator:
         return self.port
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            await self._relay(reader, writer)
+        finally:
+            self._handlers.discard(task)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             back_reader, back_writer = await asyncio.wait_for(
                 asyncio.open_connection(LOOPBACK, self.backend_port), timeout=10)
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, asyncio.CancelledError):
             writer.close()
             return
 
@@ -136,15 +146,21 @@ class TlsTerminator:
                 except (OSError, RuntimeError):
                     pass
 
-        await asyncio.gather(pipe(reader, back_writer), pipe(back_reader, writer))
-        for w in (writer, back_writer):
-            w.close()
+        try:
+            await asyncio.gather(pipe(reader, back_writer), pipe(back_reader, writer))
+        finally:  # also when stop() cancels a connection still open: no writer left for the GC to warn about
+            for w in (writer, back_writer):
+                w.close()
 
     def stop(self) -> None:
         async def close() -> None:
             if self._server is not None:
                 self._server.close()
                 self._server.close_clients()
+            handlers = list(self._handlers)
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
         try:
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=5)
         except Exception:  # noqa: BLE001 - best effort at teardown
