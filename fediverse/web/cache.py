@@ -35,7 +35,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.activitypub.render import AS_PUBLIC
-from fediverse.models import Account, CollectionItem, Follow, Reaction, RemoteNote, Work, WorkCollection, WorkImage
+from fediverse.models import (
+    Account, CollectionItem, Follow, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection, WorkImage,
+)
 
 TTL_SECONDS = 10.0
 MAX_ENTRIES = 4096
@@ -46,7 +48,7 @@ _PENDING = "fediverse.cache_invalidations"
 _CLEAR = "*"
 _ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 _COLLECTION_TYPES = {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
-_WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem)
+_WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem, RemoteMedia)
 _SKIP_REQUEST_HEADERS = {b"cookie", b"authorization", b"if-none-match", b"if-modified-since", b"range", b"if-range"}
 
 
@@ -135,6 +137,8 @@ def _tags_of(obj: Any) -> set[str]:
         return [values.get(name) for name in names]
 
     found: list[str | None] = []
+    if isinstance(obj, RemoteMedia):
+        return {"remote-media"}  # a cached copy appeared or went: pages showing remote replies link to it
     if isinstance(obj, Work):
         uri, work_id, account_id = ids("uri", "id", "account_id")
         found = [uri and f"iri:{uri}", work_id and f"work:{work_id}", account_id and f"account:{account_id}"]
