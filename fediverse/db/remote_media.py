@@ -14,12 +14,13 @@ async def by_url(session: AsyncSession, url: str) -> RemoteMedia | None:
     return await session.scalar(select(RemoteMedia).where(RemoteMedia.url == url))
 
 
-async def cached_for_notes(session: AsyncSession, note_ids: list[int]) -> list[RemoteMedia]:
-    """The cached (stored) copies of these notes' attachments, in the order they were first seen."""
-    if not note_ids:
+async def cached_by_urls(session: AsyncSession, urls: list[str]) -> list[RemoteMedia]:
+    """The cached (stored) copies of these remote URLs (attachments, avatars), in the order first seen."""
+    if not urls:
         return []
     rows = await session.scalars(select(RemoteMedia).where(
-        RemoteMedia.note_id.in_(note_ids), RemoteMedia.storage_key.is_not(None)).order_by(RemoteMedia.id))
+        RemoteMedia.url.in_(list(dict.fromkeys(urls))[:500]), RemoteMedia.storage_key.is_not(None))
+        .order_by(RemoteMedia.id))
     return list(rows)
 
 

@@ -55,7 +55,7 @@ MAX_ERROR = 1000
 
 # --- scheduling ------------------------------------------------------------------------------------------
 
-async def schedule_for_note(session: AsyncSession, note: RemoteNote) -> int:
+async def schedule_for_note(session: AsyncSession, note: RemoteNote, author: Account) -> int:
     """A row per image attachment of ``note`` and a fetch job each (in the caller's transaction).
 
     Called after a stored Create and after an applied Update: the job reads the headers and XMP again, so a
@@ -70,6 +70,23 @@ async def schedule_for_note(session: AsyncSession, note: RemoteNote) -> int:
             await session.flush()
         elif row.note_id is None:
             row.note_id = note.id
+        enqueue(session, FETCH_REMOTE_MEDIA, {"media": row.id})
+        queued += 1
+    return queued + await schedule_for_account(session, author)
+
+
+async def schedule_for_account(session: AsyncSession, account: Account) -> int:
+    """The remote author's avatar and header, once per URL (a new picture is a new URL): their files' own
+    signals are read, combined with the actor's."""
+    queued = 0
+    for url in (account.icon_url, account.image_url):
+        if account.is_local or not url or not url.startswith(("https://", "http://")) or len(url) > 2048:
+            continue
+        if await media_db.by_url(session, url) is not None:
+            continue
+        row = RemoteMedia(url=url, account_id=account.id)
+        session.add(row)
+        await session.flush()
         enqueue(session, FETCH_REMOTE_MEDIA, {"media": row.id})
         queued += 1
     return queued

@@ -240,7 +240,9 @@ async def work_page(request: Request) -> Response:
             return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
         counts = await work_db.reaction_counts(session, work.id)
         replies = await work_db.replies(session, work.id)
-        cached = await remote_media_db.cached_for_notes(session, [note.id for note in replies])
+        wanted = [ref.url for note in replies for ref in media_attachments(note.raw)]
+        wanted += [note.account.icon_url for note in replies if note.account.icon_url]
+        cached = await remote_media_db.cached_by_urls(session, wanted)
     local = {row.url: url for row in cached if (url := remote_media.local_url(rt.uris, row))}
     return _cached(request, render_work(request, rt, work, counts, replies, local), f"work:{work.id}",
                    f"account:{work.account_id}", "remote-media")
@@ -282,6 +284,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
     reply_views = [
         {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
          "author_url": note.account.url or note.account.uri, "url": note.url or note.uri,
+         "avatar": (local_media or {}).get(note.account.icon_url or ""),
          "published": note.published_at, "published_iso": iso(note.published_at),
          "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
          "html": Markup(sanitize(note.content_html)), "consent": reply_consent(rt, note),

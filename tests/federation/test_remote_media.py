@@ -249,7 +249,11 @@ class MediaPeer(FixturePeer):
             return Response(self.image, media_type="image/jpeg", headers={
                 "X-Robots-Tag": "noai, noimageai", "Content-Usage": "train-ai=n"})
 
+        async def avatar(request: Request) -> Response:
+            return Response(imagecorpus.encode(imagecorpus.photo(96, 96, seed=3), "PNG"), media_type="image/png")
+
         app.router.routes.append(Route("/media/art.jpg", media))
+        app.router.routes.append(Route("/media/avatar.png", avatar))
         return app
 
 
@@ -265,6 +269,7 @@ async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_w
     await make_user(a, "alice")
     work = await post_work(a, "alice", 1, title="Harbour")
     peer.actor["indexable"] = True
+    peer.actor["icon"] = {"type": "Image", "mediaType": "image/png", "url": f"https://{PEER}/media/avatar.png"}
     create = reply_to(work.uri, 7)
     create["object"]["attachment"] = [{"type": "Document", "mediaType": "image/jpeg", "name": "A gull",
                                        "url": f"https://{PEER}/media/art.jpg"}]
@@ -272,8 +277,10 @@ async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_w
     await network.drain()
 
     async with a.rt.sessions() as session:
-        [row] = list(await session.scalars(select(RemoteMedia)))
-    assert row.fetch_error is None and row.storage_key
+        row, icon = list(await session.scalars(select(RemoteMedia).order_by(RemoteMedia.id)))
+    assert row.note_id is not None and icon.note_id is None and icon.url.endswith("/avatar.png")
+    assert row.fetch_error is None and row.storage_key and icon.storage_key
+    assert "ai_training" not in icon.consent  # the avatar says nothing; the reply's image refuses
     assert row.consent["ai_training"] == "none"  # the header's noai wins over the file's generative-only stamp
     assert row.consent["tdm_reserved"] is True and row.consent["ai_input"] is False  # from the XMP only
     assert {(p["scope"], p["signal"]) for p in row.consent["provenance"]} >= {
@@ -284,7 +291,8 @@ async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_w
         copy = await client.get(local)
     assert page.status_code == 200
     assert f'<img src="{local}" alt="A gull"' in page.text  # our cached copy, not the remote URL
-    assert f"https://{PEER}/media/art.jpg" not in page.text
+    assert f'<img class="avatar" src="https://art.test/media/remote/{icon.id}/file.png"' in page.text
+    assert f"https://{PEER}/media/" not in page.text
     assert "noai" in copy.headers["x-robots-tag"] and "train-ai=n" in copy.headers["content-usage"]
     assert copy.headers["tdm-reservation"] == "1"
     # no training, mining reserved, no AI input, search allowed (the author is indexable): so our stamp says
