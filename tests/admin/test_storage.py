@@ -98,6 +98,13 @@ async def test_admin_sees_real_figures_and_purges(network: Network) -> None:
         assert "Purged 2 cached remote files" in after.text
         assert figure(after.text, "cache-files") == "1"
 
+        bad_days = await post_form(client, "/admin/storage", "/admin/storage", data={"retention_days": "-4"})
+        assert bad_days.status_code == 400 and "whole number of days" in bad_days.text
+        assert art.rt.settings.media.remote_cache_retention_days == 30
+        saved = await post_form(client, "/admin/storage", "/admin/storage", data={"retention_days": "0"})
+        assert saved.status_code == 303 and art.rt.settings.media.remote_cache_retention_days == 0
+        assert figure((await client.get("/admin/storage")).text, "retention") == "0"
+
         everything = await post_form(client, "/admin/storage", "/admin/storage", data={"scope": "all"})
         assert everything.status_code == 303 and not fresh.exists()
         assert figure((await client.get("/admin/storage")).text, "cache-files") == "0"
@@ -105,8 +112,10 @@ async def test_admin_sees_real_figures_and_purges(network: Network) -> None:
     async with art.rt.sessions() as session:
         entries = list(await session.scalars(select(AuditLog).order_by(AuditLog.id)))
         rows = list(await session.scalars(select(RemoteMedia)))
-    assert [(e.action, e.actor_id, e.details["files"]) for e in entries] == [
-        ("storage.purge_remote", admin.account_id, 2), ("storage.purge_remote", admin.account_id, 1)]
-    assert "30 days" in entries[0].reason and entries[1].reason == "everything"
+    assert [(e.action, e.actor_id, e.details.get("files")) for e in entries] == [
+        ("storage.purge_remote", admin.account_id, 2), ("settings.change", admin.account_id, None),
+        ("storage.purge_remote", admin.account_id, 1)]
+    assert "30 days" in entries[0].reason and entries[2].reason == "everything"
+    assert entries[1].details == {"before": 30, "after": 0}
     assert all(r.storage_key is None and r.url for r in rows)  # rows stay: a purged file is fetched again
     assert await work_files(art) == (files, size)  # the artists' files are untouched

@@ -7,12 +7,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.models import LocalUser
-from fediverse.services import modlog, remote_media, storage_usage
+from fediverse.services import modlog, remote_media, site_settings, storage_usage
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import PanelError, human_size, read_form, text
 from fediverse.web.panel.render import page, redirect
 
 SCOPES = ("expired", "all")
+RETENTION_KEY = "media.remote_cache_retention_days"
+MAX_RETENTION_DAYS = 3650
 
 
 @staff_view("admin")
@@ -27,6 +29,8 @@ async def storage(request: Request, session: AsyncSession, user: LocalUser) -> R
 async def _purge(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     rt = request.app.state.runtime
     form = await read_form(request)
+    if "retention_days" in form:
+        return await _set_retention(request, session, user, text(form, "retention_days", limit=20).strip())
     scope = text(form, "scope", limit=20)
     if scope not in SCOPES:
         raise PanelError(400, "Choose which cached files to purge: those past the retention, or all of them.")
@@ -38,3 +42,16 @@ async def _purge(request: Request, session: AsyncSession, user: LocalUser) -> Re
     await session.commit()
     return redirect(request, "/admin/storage", f"Purged {purged.files} cached remote files "
                     f"({purged.bytes:,} bytes). They are fetched again when someone needs them.")
+
+
+async def _set_retention(request: Request, session: AsyncSession, user: LocalUser, raw: str) -> Response:
+    """Change how long unused remote copies are kept; effective at once (saved over instance.toml)."""
+    rt = request.app.state.runtime
+    if not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
+        raise PanelError(400, f"The retention is a whole number of days from 0 to {MAX_RETENTION_DAYS}.")
+    days, before = int(raw), rt.settings.media.remote_cache_retention_days
+    new_settings = await site_settings.save(rt, session, {RETENTION_KEY: days})
+    modlog.record(session, user, "settings.change", "setting", RETENTION_KEY, "", before=before, after=days)
+    await session.commit()
+    site_settings.apply(rt, new_settings)
+    return redirect(request, "/admin/storage", f"Remote media unused for {days} days is now purged.")
