@@ -24,9 +24,15 @@ async def cached_by_urls(session: AsyncSession, urls: list[str]) -> list[RemoteM
     return list(rows)
 
 
-async def of_note(session: AsyncSession, note_id: int) -> list[RemoteMedia]:
-    return list(await session.scalars(select(RemoteMedia).where(RemoteMedia.note_id == note_id)
-                                      .order_by(RemoteMedia.id)))
+async def owned_by(session: AsyncSession, *, note_id: int | None, account_id: int | None) -> list[RemoteMedia]:
+    """The rows of a note's attachments, or of everything an actor's notes and profile brought in."""
+    if note_id is not None:
+        query = select(RemoteMedia).where(RemoteMedia.note_id == note_id)
+    elif account_id is not None:
+        query = select(RemoteMedia).where(RemoteMedia.account_id == account_id)
+    else:
+        return []
+    return list(await session.scalars(query.order_by(RemoteMedia.id)))
 
 
 async def stored_unused_since(session: AsyncSession, cutoff: datetime | None, *, limit: int) -> list[RemoteMedia]:

@@ -14,6 +14,7 @@ from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
 from fediverse.federation.actors import note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
+from fediverse.services import remote_media
 from fediverse.services.remote_media import schedule_for_note
 from fediverse.services.text import sanitize
 
@@ -121,7 +122,12 @@ async def on_delete(rt: Runtime, session: AsyncSession, activity: Activity, acto
     """A deleted note disappears (with its notifications); a deleted actor takes all of its traces along."""
     target = activity.object_id or ""
     if target == actor.uri:
+        await remote_media.forget(rt, session, account_id=actor.id)
         await session.execute(delete(Account).where(Account.id == actor.id))
         return "actor deleted"
+    note_id = await session.scalar(select(RemoteNote.id).where(RemoteNote.uri == target,
+                                                               RemoteNote.account_id == actor.id))
+    if note_id is not None:
+        await remote_media.forget(rt, session, note_id=note_id)  # the cached copies of its images go with it
     result = await session.execute(delete(RemoteNote).where(RemoteNote.uri == target, RemoteNote.account_id == actor.id))
     return "note deleted" if result.rowcount else "ignored: delete of a note we do not have"

@@ -272,6 +272,23 @@ async def purge_expired(rt: Runtime) -> Purged:
     return result
 
 
+async def forget(rt: Runtime, session: AsyncSession, *, note_id: int | None = None,
+                 account_id: int | None = None) -> int:
+    """Delete the cached copies (files and rows) of a deleted note or actor, before the row that owns them goes.
+
+    A file is removed before the commit: should the transaction roll back, the row that still names it finds
+    the file missing and fetches it again, so nothing is left half-written."""
+    rows = await media_db.owned_by(session, note_id=note_id, account_id=account_id)
+    store = store_for(rt)
+    for row in rows:
+        key = row.storage_key
+        await session.delete(row)
+        await session.flush()
+        if key and not await media_db.key_in_use(session, key, besides=row.id):
+            store.delete_remote(key)
+    return len(rows)
+
+
 def local_path(row_id: int, ext: str) -> str:
     """Where we serve a cached copy: ``/media/remote/<id>/file.<ext>``."""
     return f"/media/remote/{row_id}/file.{ext}"

@@ -297,3 +297,16 @@ async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_w
     assert copy.headers["tdm-reservation"] == "1"
     # no training, mining reserved, no AI input, search allowed (the author is indexable): so our stamp says
     assert xmp_of(copy.content).first("plus:DataMining") == PLUS + "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"
+
+    # the author deletes the reply: our copy of its image goes too (the avatar stays with the actor)
+    files = [remote_media.store_for(a.rt).open_remote(r.storage_key or "") for r in (row, icon)]
+    assert all(files)
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": create["object"]["id"] + "#delete",
+              "type": "Delete", "actor": create["actor"], "object": create["object"]["id"]}
+    assert await peer.post(a, "/users/alice/inbox", delete) == 202
+    await network.drain()
+    async with a.rt.sessions() as session:
+        assert [r.id for r in await session.scalars(select(RemoteMedia))] == [icon.id]
+    assert not files[0].exists() and files[1].exists()
+    async with a.client() as client:
+        assert (await client.get(local)).status_code == 404
