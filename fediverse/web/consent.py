@@ -13,6 +13,7 @@ path                                        record
 /@name…, /users/name…, /policies/tdm/name   the artist's
 /media/name/<sha2>/<sha>.<ext>              the work whose rendition it is (strictest if the bytes belong to
                                             several works), else the artist's (avatar, header)
+/users/name/boosts/<note>-<n>               the strictest of the artist's and the boosted note's
 /media/remote/<id>/<name>                   the cached remote file's: its headers and XMP when fetched, with
                                             its note's and author's signals now (any disallow wins)
 anything else (/, /robots.txt, /actor …)    the instance's
@@ -48,6 +49,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.consent import ConsentRecord, html_head_markup, http_headers, is_ai_crawler
 from fediverse.db import works as work_db
+from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.models import Account, RemoteMedia, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
 from fediverse.services import consent as consent_service
@@ -70,11 +72,12 @@ _WATCHED = (Account, Work, WorkImage, RemoteMedia, RemoteNote)
 _OUR_HEADERS = {b"x-robots-tag", b"tdm-reservation", b"tdm-policy", b"content-usage"}
 _USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_BOOST_ID = re.compile(r"^[0-9]{1,18}-[0-9]{1,9}$")
 _MEDIA_KEY = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,8}$")
 REFUSAL = (b"This artist does not allow AI crawlers or AI agents to fetch their pages, documents or images.\n"
            b"See /robots.txt, /.well-known/tdmrep.json and /ai.txt.\n")
 
-Kind = Literal["instance", "account", "work", "feed", "media", "policy", "remote"]
+Kind = Literal["instance", "account", "work", "feed", "media", "policy", "remote", "boost"]
 
 
 # --- what a path serves ------------------------------------------------------------------------------------
@@ -106,6 +109,8 @@ def target_of(path: str) -> Target:
         if len(parts) in (3, 4) and parts[1] == "works" and (len(parts) == 3 or parts[3] == "activity") \
                 and _PUBLIC_ID.match(parts[2]):
             return _scoped("work", parts[0], parts[2])
+        if len(parts) == 3 and parts[1] == "boosts" and _BOOST_ID.match(parts[2]):
+            return _scoped("boost", parts[0], parts[2])
         return _scoped("account", parts[0])
     if path.startswith("/media/remote/"):
         media_id = path[len("/media/remote/"):].partition("/")[0]
@@ -174,6 +179,12 @@ async def resolve(rt: Runtime, target: Target) -> tuple[Served, tuple[str, ...]]
         elif target.kind == "media":
             record, work_ids = await consent_service.media_record(session, settings, account, target.key)
             tags += [f"work:{work_id}" for work_id in work_ids]
+        elif target.kind == "boost":
+            note = await session.get(RemoteNote, int(target.public_id.partition("-")[0]))
+            if note is not None:
+                boosted = remote_record(stored_note_signals(note), consent_service.instance_record(settings))
+                record = consent_service.strictest([record, boosted])
+                tags.append(f"remote-note:{note.id}")
         elif target.kind == "feed":
             works = await work_db.newest(session, account.id, limit=FEED_SIZE, offset=0, public_only=True)
             record = consent_service.strictest([record, *(consent_service.for_work(settings, w) for w in works)])

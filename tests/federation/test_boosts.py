@@ -85,6 +85,8 @@ async def test_a_boost_carries_the_refusal_to_followers_and_the_author_and_undo_
     async with art.client() as client:  # as another server sees it: the Announce at its id, same record
         served = await client.get(at_author["id"], headers=AP_ACCEPT)
     assert served.status_code == 200 and served.json() == at_author
+    # bob's own record allows training and search; the boosted post refuses both: the headers refuse
+    assert served.headers["content-usage"] == "train-ai=n, search=n" and "noai" in served.headers["x-robots-tag"]
 
     async with browser(social) as client:
         await login(client, "bob")
