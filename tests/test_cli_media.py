@@ -73,3 +73,11 @@ def test_bad_input_is_refused_with_a_message(home: Path, args: list[str], messag
     result = run(home, "media", "purge-remote", *args)
     assert result.returncode == 2 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["media"], ["media", "purge-remote"]])
+def test_help(home: Path, args: list[str]) -> None:
+    result = run(home, *args, "--help")
+    assert result.returncode == 0 and "usage: fediverse" in result.stdout
+    if len(args) == 2:
+        assert "--older-than DAYS" in result.stdout and "--all" in result.stdout
