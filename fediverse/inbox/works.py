@@ -85,7 +85,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
                      consent=note_consent(note.raw, actor.consent))
     session.add(row)
     await session.flush()
-    await schedule_for_note(session, row, actor)  # its images are fetched (and their signals read) in the background
+    await schedule_for_note(rt, session, row, actor)  # its images are fetched (and their signals read) in the background
     notified: set[int] = set()
     if work is not None:
         session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
@@ -97,7 +97,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     return "reply stored" if work is not None else "mention stored"
 
 
-async def on_update_note(session: AsyncSession, activity: Activity, actor: Account) -> str:
+async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
     """Apply an edit only when `updated` is newer than what we have (as Mastodon does)."""
     try:
         note = parse_note(activity.object)
@@ -114,7 +114,7 @@ async def on_update_note(session: AsyncSession, activity: Activity, actor: Accou
     row.updated_at = note.updated
     row.raw = note.raw
     row.consent = note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
-    await schedule_for_note(session, row, actor)  # the files' headers and XMP are read again too
+    await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"
 
 

@@ -55,14 +55,18 @@ MAX_ERROR = 1000
 
 # --- scheduling ------------------------------------------------------------------------------------------
 
-async def schedule_for_note(session: AsyncSession, note: RemoteNote, author: Account) -> int:
+async def schedule_for_note(rt: Runtime, session: AsyncSession, note: RemoteNote, author: Account) -> int:
     """A row per image attachment of ``note`` and a fetch job each (in the caller's transaction).
 
     Called after a stored Create and after an applied Update: the job reads the headers and XMP again, so a
-    changed signal replaces the old one. The same URL shared by several notes is one row (one copy)."""
+    changed signal replaces the old one. The same URL shared by several notes is one row (one copy). Copies of
+    attachments an edit removed (or replaced by re-stamped files at new URLs) are deleted."""
     await session.flush()
+    refs = media_attachments(note.raw)
+    await _release(rt, session, [row for row in await media_db.owned_by(session, note_id=note.id, account_id=None)
+                                 if row.url not in {ref.url for ref in refs}])
     queued = 0
-    for ref in media_attachments(note.raw):
+    for ref in refs:
         row = await media_db.by_url(session, ref.url)
         if row is None:
             row = RemoteMedia(url=ref.url, account_id=note.account_id, note_id=note.id)
@@ -265,7 +269,7 @@ async def purge(rt: Runtime, session: AsyncSession, *, older_than_days: int | No
 
 
 async def purge_expired(rt: Runtime) -> Purged:
-    """The periodic purge per ``[media] remote_cache_retention_days`` (0 keeps nothing past a day's use)."""
+    """The periodic purge per ``[media] remote_cache_retention_days`` (0: every copy goes at each sweep)."""
     async with rt.sessions() as session:
         result = await purge(rt, session, older_than_days=rt.settings.media.remote_cache_retention_days)
         await session.commit()
@@ -279,6 +283,11 @@ async def forget(rt: Runtime, session: AsyncSession, *, note_id: int | None = No
     A file is removed before the commit: should the transaction roll back, the row that still names it finds
     the file missing and fetches it again, so nothing is left half-written."""
     rows = await media_db.owned_by(session, note_id=note_id, account_id=account_id)
+    await _release(rt, session, rows)
+    return len(rows)
+
+
+async def _release(rt: Runtime, session: AsyncSession, rows: list[RemoteMedia]) -> None:
     store = store_for(rt)
     for row in rows:
         key = row.storage_key
@@ -286,7 +295,6 @@ async def forget(rt: Runtime, session: AsyncSession, *, note_id: int | None = No
         await session.flush()
         if key and not await media_db.key_in_use(session, key, besides=row.id):
             store.delete_remote(key)
-    return len(rows)
 
 
 def local_path(row_id: int, ext: str) -> str:

@@ -26,11 +26,13 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from fediverse.consent import ConsentRecord, read_xmp, signals_from_headers, vocab, xmp_packet
+from fediverse.db import works as work_db
 from fediverse.models import RemoteMedia, utcnow
-from fediverse.services import remote_media
+from fediverse.services import consent, remote_media
+from fediverse.services.works import WorkInput, edit_work
 from tests import imagecorpus
 from tests.conftest import FIXTURES
-from tests.federation.helpers import act, make_user
+from tests.federation.helpers import act, make_user, user
 from tests.federation.peer import PEER, FixturePeer
 from tests.federation.test_consent_inbound import reply_to
 from tests.federation.test_works_federation import post_work
@@ -43,9 +45,9 @@ ALLOWING = {"ai_training": "allowed", "tdm_reserved": False, "ai_input": True, "
 REFUSING_WORK = {"ai_training": "none", "search": False}
 
 
-async def refusing_mention(network: Network) -> tuple[Instance, Instance, RemoteMedia]:
+async def refusing_mention(network: Network, **art: dict[str, Any]) -> tuple[Instance, Instance, RemoteMedia]:
     """art.test's alice posts a refusing work mentioning bob@social.test; social.test caches its image."""
-    a = await network.add("art.test")
+    a = await network.add("art.test", **art)
     b = await network.add("social.test", consent=ALLOWING)
     await make_user(a, "alice", display_name="Alice Ink")
     await make_user(b, "bob")
@@ -316,3 +318,32 @@ async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_w
     assert not files[0].exists() and files[1].exists()
     async with a.client() as client:
         assert (await client.get(local)).status_code == 404
+
+
+async def test_an_edit_that_restamps_the_files_replaces_our_copies(network: Network) -> None:
+    """alice (whose own record allows, so only the work refused) changes the work's consent to allow: her files
+    are re-stamped at new URLs and an Update(Note) follows; we drop the old copy and cache the new file with the
+    new record."""
+    a, b, old = await refusing_mention(network, consent=ALLOWING)
+    assert old.consent["ai_training"] == "none"
+    old_path = remote_media.store_for(b.rt).open_remote(old.storage_key or "")
+    assert old_path is not None
+    async with a.rt.sessions() as session:
+        me = await session.merge(await user(a, "alice"))
+        [work] = await work_db.newest(session, me.account_id, limit=1, offset=0, public_only=False)
+        consent.set_work_consent(work, {"ai_training": None, "search": None})  # back to alice's (allowing)
+        same = WorkInput(title=work.title, description=work.description, license_url=work.license_url,
+                         visibility=work.visibility)
+        await edit_work(a.rt, session, me, work.public_id, same, alt_texts=["Study number 0"],
+                        focal_points=[(0.0, 0.0)])
+    await network.drain()
+    async with b.rt.sessions() as session:
+        rows = list(await session.scalars(select(RemoteMedia)))
+    [new] = [r for r in rows if r.note_id is not None]
+    assert new.url != old.url and new.storage_key and not old_path.exists()
+    assert new.consent["ai_training"] == "allowed"
+    async with b.client() as client:
+        got = await client.get(remote_media.local_url(b.rt.uris, new) or "")
+    assert "noai" not in got.headers.get("x-robots-tag", "") and "train-ai=y" in got.headers["content-usage"]
+    assert xmp_of(got.content).first("plus:DataMining") == PLUS + "DMI-ALLOWED"
+
