@@ -86,10 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check config, database, keys and queue; print what is wrong")
     doctor.set_defaults(handler=cmd_doctor)
 
-    from fediverse import cli_consent, cli_works
+    from fediverse import cli_consent, cli_media, cli_works
 
     cli_works.add_commands(sub, _run)
     cli_consent.add_commands(sub)
+    cli_media.add_commands(sub, _run)
     return parser
 
 

@@ -68,6 +68,7 @@ class MediaSettings:
     require_alt_text: bool = True
     min_alt_length: int = 1
     remote_cache_retention_days: int = 30  # cached remote media unused this long is purged
+    max_remote_bytes: int = 16 * 1024 * 1024  # a remote attachment larger than this is not fetched
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,7 @@ def _validated(settings: Settings) -> Settings:
         "media.display_size": settings.media.display_size,
         "media.thumbnail_size": settings.media.thumbnail_size,
         "media.images_per_work": settings.media.images_per_work,
+        "media.max_remote_bytes": settings.media.max_remote_bytes,
         "registrations.attempts_per_hour_per_ip": settings.registrations.attempts_per_hour_per_ip,
         "spam.inbox_per_domain_per_minute": settings.spam.inbox_per_domain_per_minute,
         "spam.inbox_per_actor_per_minute": settings.spam.inbox_per_actor_per_minute,

@@ -3,6 +3,8 @@
 Layout
     <root>/public/<artist>/<sha256[:2]>/<sha256>.<ext>     renditions, served at /media/<artist>/<sha2>/<sha>.<ext>
     <root>/private/<artist>/<sha256[:2]>/<sha256>.<ext>    originals, byte-for-byte; never served by the public route
+    <root>/remote/<sha256[:2]>/<sha256>.<ext>              cached copies of remote media (re-stamped), a cache
+                                                           that may be purged; served by id at /media/remote/…
 
 Public keys are ``<artist>/<sha256[:2]>/<sha256>.<ext>``: content-addressed, so a URL never changes meaning and
 can be cached forever (``Cache-Control: public, max-age=31536000, immutable``). Private keys are
@@ -32,6 +34,8 @@ ARTIST_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}$")
 EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 _PUBLIC_KEY_RE = re.compile(r"^([a-z0-9_][a-z0-9_.-]{0,63})/([0-9a-f]{2})/([0-9a-f]{64})\.([a-z0-9]{1,8})$")
 _PRIVATE_PREFIX = "private/"
+REMOTE_PREFIX = "remote/"
+_REMOTE_KEY_RE = re.compile(r"^remote/([0-9a-f]{2})/([0-9a-f]{64})\.([a-z0-9]{1,8})$")
 URL_PREFIX = "/media/"
 
 
@@ -191,6 +195,50 @@ class MediaStore:
         except OSError:
             return None
         return path
+
+    # --- the remote media cache ------------------------------------------------------------------------------
+
+    def put_remote(self, data: bytes, ext: str) -> str:
+        """Store a cached copy of remote media; returns ``remote/<sha256[:2]>/<sha256>.<ext>``.
+
+        Its own tree: a remote key can never name a local artist's file, and ``open_public`` never finds it."""
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"{REMOTE_PREFIX}{digest[:2]}/{digest}.{_check_ext(ext)}"
+        self._write(self.root.joinpath(*key.split("/")), data)
+        return key
+
+    def _remote_path(self, key: object) -> Path | None:
+        if not isinstance(key, str) or len(key) > 200:
+            return None
+        m = _REMOTE_KEY_RE.fullmatch(key)
+        if m is None or m.group(2)[:2] != m.group(1):
+            return None
+        return self.root.joinpath(*key.split("/"))
+
+    def open_remote(self, key: str) -> Path | None:
+        """The cached file for a remote key, or None when malformed or not (or no longer) stored."""
+        path = self._remote_path(key)
+        try:
+            if path is None or not path.is_file() or path.is_symlink():
+                return None
+        except OSError:
+            return None
+        return path
+
+    def delete_remote(self, key: str) -> None:
+        path = self._remote_path(key)
+        if path is None:
+            raise InvalidKey(f"not a remote media key: {key!r}")
+        self._unlink(path)
+
+    def size_of(self, key: str) -> int:
+        """Bytes stored under any kind of key (public, private, remote); 0 when nothing is there."""
+        path = self.open_private(key) if key.startswith(_PRIVATE_PREFIX) else (
+            self.open_remote(key) if key.startswith(REMOTE_PREFIX) else self.open_public(key))
+        try:
+            return path.stat().st_size if path is not None else 0
+        except OSError:
+            return 0
 
     def public_url_path(self, key: str) -> str:
         if _parse_public(key) is None:

@@ -57,6 +57,43 @@ def parse_note(doc: Any, *, embedded: bool = True) -> RemoteNoteDoc:
     )
 
 
+MAX_MEDIA = 10
+MAX_URL = 2048
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """One image attachment of a remote note: where the file is, what it claims to be, its alt text."""
+
+    url: str
+    media_type: str | None
+    name: str
+
+
+def media_attachments(raw: Any) -> tuple[MediaRef, ...]:
+    """The image attachments of a note's JSON (``attachment``: one or a list; ``url`` a string, a Link or a
+    list of Links, as Mastodon, Pixelfed and Misskey send them). Non-images and odd shapes are skipped."""
+    found = raw.get("attachment") if isinstance(raw, dict) else None
+    items = found if isinstance(found, list) else [found] if found else []
+    refs: list[MediaRef] = []
+    for item in items[:MAX_MEDIA]:
+        if not isinstance(item, dict) or item.get("type") not in ("Image", "Document"):
+            continue
+        media_type = item.get("mediaType") if isinstance(item.get("mediaType"), str) else None
+        url = item.get("url")
+        if isinstance(url, list):
+            url = next((u for u in url if isinstance(u, (str, dict))), None)
+        if isinstance(url, dict):
+            media_type = media_type or (url.get("mediaType") if isinstance(url.get("mediaType"), str) else None)
+            url = url.get("href")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > MAX_URL:
+            continue
+        if media_type is not None and not media_type.lower().startswith("image/"):
+            continue
+        refs.append(MediaRef(url=url, media_type=media_type, name=_text(item.get("name"))[:1500]))
+    return tuple(refs)
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 

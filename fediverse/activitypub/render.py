@@ -95,6 +95,21 @@ def render_undo(activity_id: str, actor: str, inner: dict[str, Any]) -> dict[str
     return {"@context": AS_CONTEXT, "id": activity_id, "type": "Undo", "actor": actor, "object": embedded}
 
 
+def render_announce(
+    activity_id: str, actor: str, object_uri: str, *, to: list[str], cc: list[str], published: datetime,
+    consent: dict[str, Any] | None = None, terms: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A boost. ``object`` is the id, as Mastodon sends it; ``consent`` (the boosted object's record as our
+    properties, with ``terms`` defining them inline) travels on the Announce, so the refusal is passed on."""
+    doc: dict[str, Any] = {
+        "@context": [AS_CONTEXT, {**(terms or {})}] if terms else AS_CONTEXT,
+        "id": activity_id, "type": "Announce", "actor": actor, "object": object_uri,
+        "to": to, "cc": cc, "published": iso(published),
+    }
+    doc.update(consent or {})
+    return doc
+
+
 def render_collection(collection_id: str, total: int, *, first: str | None) -> dict[str, Any]:
     doc: dict[str, Any] = {"@context": AS_CONTEXT, "id": collection_id, "type": "OrderedCollection", "totalItems": total}
     if first:

@@ -59,6 +59,15 @@ class Signer:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """A fetched file: where it ended up (after redirects), every response header line, and the capped body."""
+
+    url: str
+    headers: httpx.Headers
+    body: bytes
+
+
+@dataclass(frozen=True)
 class Delivered:
     status: int
     retry_after: str | None
@@ -222,16 +231,40 @@ class SafeClient:
                 raise RemoteError(f"{url[:200]}: {exc}") from None
         raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
+    async def fetch_file(self, url: str, *, max_bytes: int, accept: str = "image/*") -> Fetched:
+        """GET a media file (unsigned, as Mastodon fetches media): address guard on every hop, bounded
+        redirects, the deadline, and at most ``max_bytes`` read (a longer body is refused, not cut)."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                for _hop in range(self.max_redirects + 1):
+                    await check_url(url, allow_private=self.allow_private)
+                    async with self._http.stream("GET", url, headers={"Accept": accept}) as response:
+                        if response.status_code in REDIRECTS and "location" in response.headers:
+                            url = urljoin(url, response.headers["location"])
+                            continue
+                        if response.status_code == 410:
+                            raise Gone(f"{url[:200]} is gone (410)")
+                        if response.status_code != 200:
+                            raise RemoteStatus(url, response.status_code)
+                        body = await self._read_capped(response, max_bytes)
+                        return Fetched(url, response.headers, body)
+        except TimeoutError:
+            raise Unreachable(f"{url[:200]} did not answer within {self.deadline:.0f}s") from None
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
+        raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
+
+    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
+        limit = self.max_bytes if limit is None else limit
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise RemoteError(f"{response.url}: body of {declared} bytes is over the {self.max_bytes}-byte limit")
+        if declared.isdigit() and int(declared) > limit:
+            raise RemoteError(f"{response.url}: body of {declared} bytes is over the {limit}-byte limit")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
-            if size > self.max_bytes:
-                raise RemoteError(f"{response.url}: body is over the {self.max_bytes}-byte limit")
+            if size > limit:
+                raise RemoteError(f"{response.url}: body is over the {limit}-byte limit")
             chunks.append(chunk)
         return b"".join(chunks)
 

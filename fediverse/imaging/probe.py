@@ -21,7 +21,7 @@ Pure: bytes in, a frozen ``Probe`` out; no global Pillow state is read or change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, features
 
@@ -68,6 +68,7 @@ class Probe:
     lossless: bool = False  # PNG, GIF, lossless WebP
     mode: str = "RGB"  # Pillow mode of the decoded pixels ("RGB", "L", "CMYK", "P", "I;16" ...)
     size_bytes: int = 0
+    xmp: bytes | str | None = field(default=None, repr=False, compare=False)  # the file's own packet, as read
 
     @property
     def ext(self) -> str:
@@ -243,6 +244,7 @@ def probe(data: bytes, *, max_bytes: int, max_pixels: int, declared_mime: str | 
             lossless=fmt in ("PNG", "GIF") or (fmt == "WEBP" and _webp_lossless(data)),
             mode=im.mode,
             size_bytes=len(data),
+            xmp=xmp or None,
         )
         if frames == 1:
             _decode.remember(result, _decode.Decoded(data=data, image=im, full_size=(width, height)))

@@ -9,6 +9,7 @@ from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.federation.actors import store_actor
 from fediverse.inbox.works import on_update_note
 from fediverse.models import Account
+from fediverse.services.remote_media import schedule_for_account
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,7 @@ async def on_update(rt: Runtime, session: AsyncSession, activity: Activity, acto
             parsed = parse_actor(activity.object, embedded=True)
         except ParseError as exc:
             return f"ignored: {exc}"
-        await store_actor(session, parsed, prefer_key=actor.key_id)
+        account = await store_actor(session, parsed, prefer_key=actor.key_id)
+        await schedule_for_account(session, account)  # a new avatar or header is a new URL: cache it
         return "profile updated"
-    return await on_update_note(session, activity, actor)
+    return await on_update_note(rt, session, activity, actor)

@@ -14,6 +14,8 @@ from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
 from fediverse.federation.actors import note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
+from fediverse.services import remote_media
+from fediverse.services.remote_media import schedule_for_note
 from fediverse.services.text import sanitize
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
                      consent=note_consent(note.raw, actor.consent))
     session.add(row)
     await session.flush()
+    await schedule_for_note(rt, session, row, actor)  # its images are fetched (and their signals read) in the background
     notified: set[int] = set()
     if work is not None:
         session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
@@ -94,7 +97,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     return "reply stored" if work is not None else "mention stored"
 
 
-async def on_update_note(session: AsyncSession, activity: Activity, actor: Account) -> str:
+async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
     """Apply an edit only when `updated` is newer than what we have (as Mastodon does)."""
     try:
         note = parse_note(activity.object)
@@ -111,6 +114,7 @@ async def on_update_note(session: AsyncSession, activity: Activity, actor: Accou
     row.updated_at = note.updated
     row.raw = note.raw
     row.consent = note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
+    await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"
 
 
@@ -118,7 +122,12 @@ async def on_delete(rt: Runtime, session: AsyncSession, activity: Activity, acto
     """A deleted note disappears (with its notifications); a deleted actor takes all of its traces along."""
     target = activity.object_id or ""
     if target == actor.uri:
+        await remote_media.forget(rt, session, account_id=actor.id)
         await session.execute(delete(Account).where(Account.id == actor.id))
         return "actor deleted"
+    note_id = await session.scalar(select(RemoteNote.id).where(RemoteNote.uri == target,
+                                                               RemoteNote.account_id == actor.id))
+    if note_id is not None:
+        await remote_media.forget(rt, session, note_id=note_id)  # the cached copies of its images go with it
     result = await session.execute(delete(RemoteNote).where(RemoteNote.uri == target, RemoteNote.account_id == actor.id))
     return "note deleted" if result.rowcount else "ignored: delete of a note we do not have"

@@ -16,6 +16,7 @@ from fediverse.federation.outbox import DELIVER, FANOUT, fan_out
 from fediverse.federation.retry import next_attempt
 from fediverse.inbox.dispatch import PROCESS_INBOUND, process_inbound
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
+from fediverse.services import remote_media
 from fediverse.services.restamp import RESTAMP, restamp_work
 from fediverse.models import DEAD, DONE, QUEUED, Job, utcnow
 
@@ -45,11 +46,16 @@ async def _restamp(rt: Runtime, job: Job) -> Outcome:
     return Done(await restamp_work(rt, int(job.payload["work"])))
 
 
+async def _fetch_remote_media(rt: Runtime, job: Job) -> Outcome:
+    return await remote_media.fetch(rt, int(job.payload["media"]))
+
+
 HANDLERS: dict[str, Callable[[Runtime, Job], Awaitable[Outcome]]] = {
     DELIVER: _deliver,
     FANOUT: _fan_out,
     PROCESS_INBOUND: _process_inbound,
     RESTAMP: _restamp,
+    remote_media.FETCH_REMOTE_MEDIA: _fetch_remote_media,
 }
 
 

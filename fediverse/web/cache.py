@@ -35,7 +35,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.activitypub.render import AS_PUBLIC
-from fediverse.models import Account, CollectionItem, Follow, Reaction, RemoteNote, Work, WorkCollection, WorkImage
+from fediverse.models import (
+    Account, CollectionItem, Follow, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection,
+    WorkImage,
+)
 
 TTL_SECONDS = 10.0
 MAX_ENTRIES = 4096
@@ -46,7 +49,8 @@ _PENDING = "fediverse.cache_invalidations"
 _CLEAR = "*"
 _ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 _COLLECTION_TYPES = {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
-_WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem)
+_WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem, RemoteMedia,
+            OutboundActivity)
 _SKIP_REQUEST_HEADERS = {b"cookie", b"authorization", b"if-none-match", b"if-modified-since", b"range", b"if-range"}
 
 
@@ -135,6 +139,10 @@ def _tags_of(obj: Any) -> set[str]:
         return [values.get(name) for name in names]
 
     found: list[str | None] = []
+    if isinstance(obj, RemoteMedia):
+        return {"remote-media"}  # a cached copy appeared or went: pages showing remote replies link to it
+    if isinstance(obj, OutboundActivity):
+        return _undone(values)
     if isinstance(obj, Work):
         uri, work_id, account_id = ids("uri", "id", "account_id")
         found = [uri and f"iri:{uri}", work_id and f"work:{work_id}", account_id and f"account:{account_id}"]
@@ -193,6 +201,18 @@ def watch_commits(
     event.listen(session_class, "do_orm_execute", do_orm_execute)
     event.listen(session_class, "after_commit", after_commit)
     event.listen(session_class, "after_soft_rollback", after_soft_rollback)
+
+
+def _undone(values: dict[str, Any]) -> set[str]:
+    """An Undo we send drops the cached copy of the activity it undoes (a boost served at its id)."""
+    if values.get("type") != "Undo" or not isinstance(values.get("body"), bytes):
+        return set()
+    try:
+        inner = orjson.loads(values["body"]).get("object")
+    except (orjson.JSONDecodeError, AttributeError):
+        return set()
+    inner_id = inner.get("id") if isinstance(inner, dict) else inner
+    return {f"iri:{inner_id}"} if isinstance(inner_id, str) else set()
 
 
 def install_invalidation(session_class: type[Session], cache: ResponseCache) -> None:

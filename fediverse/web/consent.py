@@ -13,6 +13,9 @@ path                                        record
 /@name…, /users/name…, /policies/tdm/name   the artist's
 /media/name/<sha2>/<sha>.<ext>              the work whose rendition it is (strictest if the bytes belong to
                                             several works), else the artist's (avatar, header)
+/users/name/boosts/<note>-<n>               the strictest of the artist's and the boosted note's
+/media/remote/<id>/<name>                   the cached remote file's: its headers and XMP when fetched, with
+                                            its note's and author's signals now (any disallow wins)
 anything else (/, /robots.txt, /actor …)    the instance's
 ==========================================  ====================================================================
 
@@ -46,9 +49,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.consent import ConsentRecord, html_head_markup, http_headers, is_ai_crawler
 from fediverse.db import works as work_db
-from fediverse.models import Account, Work, WorkImage
+from fediverse.federation.actors import remote_record, stored_note_signals
+from fediverse.models import Account, RemoteMedia, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
 from fediverse.services import consent as consent_service
+from fediverse.services import remote_media
 from fediverse.web.cache import watch_commits
 from fediverse.web.feeds import FEED_SIZE
 from fediverse.web.responses import error, json_response
@@ -63,15 +68,16 @@ CONSENT_KEY = "fediverse.consent"
 STORE_KEY = "fediverse.consent_store"
 _PENDING = "fediverse.consent_invalidations"
 _CLEAR = "*"
-_WATCHED = (Account, Work, WorkImage)
+_WATCHED = (Account, Work, WorkImage, RemoteMedia, RemoteNote)
 _OUR_HEADERS = {b"x-robots-tag", b"tdm-reservation", b"tdm-policy", b"content-usage"}
 _USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_BOOST_ID = re.compile(r"^[0-9]{1,18}-[0-9]{1,9}$")
 _MEDIA_KEY = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,8}$")
 REFUSAL = (b"This artist does not allow AI crawlers or AI agents to fetch their pages, documents or images.\n"
            b"See /robots.txt, /.well-known/tdmrep.json and /ai.txt.\n")
 
-Kind = Literal["instance", "account", "work", "feed", "media", "policy"]
+Kind = Literal["instance", "account", "work", "feed", "media", "policy", "remote", "boost"]
 
 
 # --- what a path serves ------------------------------------------------------------------------------------
@@ -103,7 +109,12 @@ def target_of(path: str) -> Target:
         if len(parts) in (3, 4) and parts[1] == "works" and (len(parts) == 3 or parts[3] == "activity") \
                 and _PUBLIC_ID.match(parts[2]):
             return _scoped("work", parts[0], parts[2])
+        if len(parts) == 3 and parts[1] == "boosts" and _BOOST_ID.match(parts[2]):
+            return _scoped("boost", parts[0], parts[2])
         return _scoped("account", parts[0])
+    if path.startswith("/media/remote/"):
+        media_id = path[len("/media/remote/"):].partition("/")[0]
+        return Target("remote", public_id=media_id) if media_id.isdigit() and len(media_id) < 19 else INSTANCE
     if path.startswith("/media/"):
         key = path[len("/media/"):]
         if _MEDIA_KEY.match(key):
@@ -150,6 +161,8 @@ async def resolve(rt: Runtime, target: Target) -> tuple[Served, tuple[str, ...]]
     """The record ``target`` serves and the invalidation tags of that answer (reads the database)."""
     if target.kind == "instance":
         return instance_served(rt), ()
+    if target.kind == "remote":
+        return await _resolve_remote(rt, int(target.public_id))
     settings = rt.settings
     tags = [f"username:{target.username}"]
     async with rt.sessions() as session:
@@ -166,12 +179,34 @@ async def resolve(rt: Runtime, target: Target) -> tuple[Served, tuple[str, ...]]
         elif target.kind == "media":
             record, work_ids = await consent_service.media_record(session, settings, account, target.key)
             tags += [f"work:{work_id}" for work_id in work_ids]
+        elif target.kind == "boost":
+            note = await session.get(RemoteNote, int(target.public_id.partition("-")[0]))
+            if note is not None:
+                boosted = remote_record(stored_note_signals(note), consent_service.instance_record(settings))
+                record = consent_service.strictest([record, boosted])
+                tags.append(f"remote-note:{note.id}")
         elif target.kind == "feed":
             works = await work_db.newest(session, account.id, limit=FEED_SIZE, offset=0, public_only=True)
             record = consent_service.strictest([record, *(consent_service.for_work(settings, w) for w in works)])
             tags += [f"work:{work.id}" for work in works]
         policy = consent_service.policy_url(rt.uris, account)
     return served(record, policy, artist=target.kind != "policy"), tuple(tags)
+
+
+async def _resolve_remote(rt: Runtime, media_id: int) -> tuple[Served, tuple[str, ...]]:
+    """A cached remote file: what it and its note and author said; the instance's record for unknown ids."""
+    tags = (f"remote-media:{media_id}",)
+    async with rt.sessions() as session:
+        row = await session.get(RemoteMedia, media_id)
+        if row is None:
+            return instance_served(rt), tags
+        note = await session.get(RemoteNote, row.note_id) if row.note_id else None
+        account = await session.get(Account, row.account_id) if row.account_id else None
+    signals = remote_media.media_signals(row, note, account)
+    record = remote_media.media_record(rt.settings, signals)
+    tags += (f"remote-note:{row.note_id}",) if row.note_id else ()
+    tags += (f"remote-account:{row.account_id}",) if row.account_id else ()
+    return served(record, remote_media.policy_url(rt.uris, signals), artist=True), tags
 
 
 # --- the store and its invalidation --------------------------------------------------------------------------
@@ -249,9 +284,14 @@ class ConsentStore:
 
 def _tags_of(obj: Any) -> set[str]:
     values = inspect(obj).dict  # only what is loaded: never a lazy load inside a flush
+    if isinstance(obj, RemoteMedia):
+        return {f"remote-media:{values['id']}"} if values.get("id") is not None else set()
+    if isinstance(obj, RemoteNote):
+        return {f"remote-note:{values['id']}"} if values.get("id") is not None else set()
     if isinstance(obj, Account):
         if "domain" in values and values["domain"] is not None:
-            return set()  # a remote actor: none of our records or files depend on it
+            # a remote actor: only the cached copies of its media depend on it
+            return {f"remote-account:{values['id']}"} if values.get("id") is not None else set()
         account_id, username = values.get("id"), values.get("username")
         if account_id is None or not username:
             return {_CLEAR}

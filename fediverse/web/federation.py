@@ -15,6 +15,7 @@ from fediverse.activitypub.render import AS_CONTEXT
 from fediverse.activitypub.render_works import note_context, render_create, render_note, render_tombstone
 from fediverse.consent import JSONLD_TERMS
 from fediverse.db import accounts as account_db
+from fediverse.db import boosts as boost_db
 from fediverse.db import works as work_db
 from fediverse.db import follows as follow_db
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
@@ -225,6 +226,23 @@ async def work_object(request: Request) -> Response:
     return activity_json({"@context": note_context(consent), **note})
 
 
+async def boost_activity(request: Request) -> Response:
+    """One of our artists' Announces of a remote note, as sent (with the note's consent record); gone once undone."""
+    if (refusal := await authorized_fetch_refusal(request)) is not None:
+        return refusal
+    rt = _rt(request)
+    uri = f"{rt.settings.base_url}/users/{request.path_params['username']}/boosts/{request.path_params['boost_id']}"
+    async with rt.sessions() as session:
+        announce = await boost_db.by_uri(session, uri)
+        undone = await boost_db.by_uri(session, f"{uri}/undo")
+    if announce is None or announce.type != "Announce":
+        return error(404, "no such boost")
+    if undone is not None:
+        return error(410, "this boost was undone")
+    return Response(announce.body, media_type="application/activity+json",
+                    headers={"Cache-Control": "max-age=60", "Vary": "Accept, Signature"})
+
+
 async def _signed_by_follower(request: Request, session: Any, author_id: int) -> bool:
     """Followers-only works are served only to a signed fetch from an accepted follower."""
     rt = _rt(request)
@@ -245,6 +263,7 @@ routes = [
     Route("/users/{username}/inbox", inbox, methods=["POST"]),
     Route("/users/{username}/works/{public_id}", work_object),
     Route("/users/{username}/works/{public_id}/activity", work_object),
+    Route("/users/{username}/boosts/{boost_id}", boost_activity),
     Route("/users/{username}/{collection:str}", collection),
     Route("/users/{username}/collections/{collection:str}", collection),
 ]

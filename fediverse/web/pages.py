@@ -23,7 +23,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.activitypub.render import iso
+from fediverse.activitypub.parse_note import media_attachments
 from fediverse.db import accounts as account_db
+from fediverse.db import remote_media as remote_media_db
 from fediverse.db import works as work_db
 from fediverse.db.works import (
     collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
@@ -32,6 +34,7 @@ from fediverse.consent.licence import TRAINING_PHRASES
 from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.models import Account, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
+from fediverse.services import remote_media
 from fediverse.services.consent import for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
@@ -237,11 +240,17 @@ async def work_page(request: Request) -> Response:
             return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
         counts = await work_db.reaction_counts(session, work.id)
         replies = await work_db.replies(session, work.id)
-    return _cached(request, render_work(request, rt, work, counts, replies), f"work:{work.id}",
-                   f"account:{work.account_id}")
+        wanted = [ref.url for note in replies for ref in media_attachments(note.raw)]
+        wanted += [note.account.icon_url for note in replies if note.account.icon_url]
+        cached = await remote_media_db.cached_by_urls(session, wanted)
+    local = {row.url: url for row in cached if (url := remote_media.local_url(rt.uris, row))}
+    return _cached(request, render_work(request, rt, work, counts, replies, local), f"work:{work.id}",
+                   f"account:{work.account_id}", "remote-media")
 
 
-def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote]) -> Response:
+def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote],
+                local_media: dict[str, str] | None = None) -> Response:
+    """``local_media``: remote attachment URL -> our cached, re-stamped copy (shown instead of a link)."""
     author = work.account
     page_url = rt.uris.work_page(author.username, work.public_id)
     profile_url = rt.uris.profile(author.username)
@@ -275,9 +284,12 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
     reply_views = [
         {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
          "author_url": note.account.url or note.account.uri, "url": note.url or note.uri,
+         "avatar": (local_media or {}).get(note.account.icon_url or ""),
          "published": note.published_at, "published_iso": iso(note.published_at),
          "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
-         "html": Markup(sanitize(note.content_html)), "consent": reply_consent(rt, note)}
+         "html": Markup(sanitize(note.content_html)), "consent": reply_consent(rt, note),
+         "media": [{"url": ref.url, "alt": ref.name, "local": (local_media or {}).get(ref.url)}
+                   for ref in media_attachments(note.raw)]}
         for note in replies
     ]
     # A reply whose author refused AI training makes the whole page say so; search opt-outs stay per reply.

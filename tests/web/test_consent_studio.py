@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import select
 
+from fediverse.consent import read_xmp, xmp_packet
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
 from fediverse.models import InboundActivity
+from fediverse.services import consent as consent_service
 from tests.federation.helpers import act, make_user
 from tests.support import Instance, Network
 from tests.web import AP_ACCEPT, parse, post_work
-from tests.web.panel_client import PASSWORD, browser, errors_in, login, post_form, token
+from tests.web.panel_client import PASSWORD, browser, errors_in, jpeg, login, post_form, token
 
 OPT_IN = {"consent_ai_training": "allowed", "consent_tdm_reserved": "no", "consent_ai_input": "yes",
           "consent_search": "no", "consent_show_licence_line": "no", "consent_attribution": "Alice Ink / art.test"}
@@ -176,3 +180,42 @@ async def test_work_consent_override_round_trip(network: Network) -> None:
     notes = await received(social, "Update", "Note")
     usages = [n["contentUsage"] for n in notes]  # the edits, plus the re-stamps of the image files they caused
     assert "train-ai=y, search=y" in usages and usages[-1] == "train-ai=n, search=y"
+
+
+async def test_new_work_form_sets_the_works_consent_from_the_start(network: Network) -> None:
+    art, social = await setup(network)
+    fields = {"title": "Heron", "description": "", "visibility": "public", "alt1": "A heron"}
+    image = {"image1": ("heron.jpg", jpeg(), "image/jpeg")}
+    async with browser(art) as client:
+        await login(client, "alice")
+        form = await client.get("/studio/new")
+        assert form.status_code == 200 and 'id="consent_ai_training"' in form.text
+        assert 'id="consent_show_licence_line"' in form.text
+        assert "Your default (No AI training at all)" in form.text
+        bad = await post_form(client, "/studio/new", "/studio/new",
+                              data={**fields, "consent_ai_training": "maybe"}, files=image)
+        assert bad.status_code == 400 and "Consent: Choose one of the listed options." in bad.text
+        assert 'value="Heron"' in bad.text  # the form comes back filled in
+        async with art.rt.sessions() as session:
+            assert await work_db.newest(session, (await account_db.local_by_username(session, "alice")).id,
+                                        limit=5, offset=0, public_only=False) == []
+        response = await post_form(client, "/studio/new", "/studio/new",
+                                   data={**fields, "consent_ai_training": "allowed", "consent_show_licence_line": ""},
+                                   files=image)
+        assert response.status_code == 303, errors_in(response.text)
+        async with art.rt.sessions() as session:
+            account = await account_db.local_by_username(session, "alice")
+            [work] = await work_db.newest(session, account.id, limit=5, offset=0, public_only=False)
+        assert work.consent == {"ai_training": "allowed"}  # "inherit" is left out of the override
+        note = (await client.get(work.uri, headers=AP_ACCEPT)).json()
+        assert note["aiTraining"] == "allowed" and note["contentUsage"] == "train-ai=y, search=y"
+        media = await client.get(art.rt.uris.media(work.images[0].large_key))
+        assert media.headers["x-robots-tag"] == "noarchive"  # training allowed; the instance's TDM reservation holds
+        with Image.open(io.BytesIO(media.content)) as im:  # the file is stamped with the work's record
+            stamped = read_xmp(im.info.get("xmp")).first("plus:DataMining")
+        expected = read_xmp(consent_service.image_xmp(art.rt.settings, art.rt.uris, work)).first("plus:DataMining")
+        artists = read_xmp(xmp_packet(consent_service.for_account(art.rt.settings, account))).first("plus:DataMining")
+        assert stamped == expected != artists
+    await network.drain()
+    [create] = await received(social, "Create", "Note")
+    assert create["contentUsage"] == "train-ai=y, search=y"

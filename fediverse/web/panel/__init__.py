@@ -33,6 +33,7 @@ routes = [
     Route("/studio/profile", profile.profile, methods=["GET", "POST"]),
     Route("/studio/notifications", notifications.notifications_page),
     Route("/studio/follow-requests/{follow_id:int}/{action}", notifications.answer_request, methods=["POST"]),
+    Route("/studio/boosts/{note_id:int}/{action}", notifications.boost_note, methods=["POST"]),
     *admin.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fediverse.db import boosts as boost_db
 from fediverse.db import follows as follow_db
 from fediverse.errors import NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.runtime import Runtime
-from fediverse.services import following
+from fediverse.services import boosts, following
 from fediverse.services.accounts import mark_notifications_read, notifications
 from fediverse.services.text import sanitize
 from fediverse.web.panel.auth import studio_view
@@ -34,7 +35,10 @@ async def notifications_page(request: Request, session: AsyncSession, user: Loca
     rt: Runtime = request.app.state.runtime
     requests = [{"id": edge.id, **_who(edge.follower)} for edge in await follow_db.pending_requests(session, user.account_id)]
     items: list[dict[str, Any]] = []
-    for note, work, remote in await notifications(session, user.account_id, limit=100):
+    found = await notifications(session, user.account_id, limit=100)
+    notes = [remote.id for _n, _w, remote in found if remote is not None]
+    boosted = await boost_db.boosted_notes(session, user.account_id, user.account.uri, notes)
+    for note, work, remote in found:
         items.append({
             "kind": note.kind, "verb": VERBS.get(note.kind, note.kind), "who": _who(note.actor),
             "when": note.created_at, "unread": note.read_at is None,
@@ -42,6 +46,8 @@ async def notifications_page(request: Request, session: AsyncSession, user: Loca
             if work is not None and work.deleted_at is None else None,
             "text": Markup(sanitize(remote.content_html)) if remote is not None else None,
             "link": (remote.url or remote.uri) if remote is not None else None,
+            "note_id": remote.id if remote is not None and boosts.is_public(remote) else None,
+            "boosted": remote is not None and remote.id in boosted,
         })
     await mark_notifications_read(session, user.account_id)
     await session.commit()
@@ -61,4 +67,22 @@ async def answer_request(request: Request, session: AsyncSession, user: LocalUse
     await getattr(following, action)(request.app.state.runtime, session, user, edge.follower.uri)
     await session.commit()
     done = f"{who} now follows you." if action == "approve" else f"Rejected the request from {who}."
+    return redirect(request, "/studio/notifications", done)
+
+
+@studio_view
+async def boost_note(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    """Boost a remote post that replied to or mentioned the artist, or undo that boost."""
+    await read_form(request)
+    action, note_id = request.path_params["action"], request.path_params["note_id"]
+    if action not in ("boost", "undo"):
+        raise NotFound("There is no such action on a post.")
+    rt = request.app.state.runtime
+    if action == "boost":
+        await boosts.boost(rt, session, user, note_id)
+    else:
+        await boosts.unboost(rt, session, user, note_id)
+    await session.commit()
+    done = "Boosted. Your followers' servers and the author's are being sent it." if action == "boost" \
+        else "Boost undone. The servers that got it are being told."
     return redirect(request, "/studio/notifications", done)

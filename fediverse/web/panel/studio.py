@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fediverse.consent import ConsentRecord
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.models import VISIBILITIES, LocalUser, Work
@@ -128,13 +129,14 @@ class WorkForm:
     visibility: str = "public"
     ai_generated: bool = False
     slots: list[ImageSlot] = field(default_factory=list)
-    consent: dict[str, str] = field(default_factory=dict)  # edit form: the work's consent override ("" = inherit)
+    consent: dict[str, str] = field(default_factory=dict)  # the work's consent override as shown ("" = inherit)
     errors: list[str] = field(default_factory=list)
+    consent_override: dict[str, Any] | None = None  # new form: the choices made (inherited fields left out)
 
     def work_input(self) -> WorkInput:
         return WorkInput(title=self.title, description=self.description, content_warning=self.content_warning,
                          sensitive=self.sensitive, license_url=self.licence or None, visibility=self.visibility,
-                         ai_generated=self.ai_generated)
+                         ai_generated=self.ai_generated, consent=self.consent_override)
 
 
 def _read_work_fields(form: FormData, result: WorkForm, keep_licence: str | None = None) -> None:
@@ -179,24 +181,32 @@ def _place_error(message: str, slots: list[ImageSlot], numbers: list[int], resul
         result.errors.append(message[:1].upper() + message[1:])
 
 
-def _new_form_page(request: Request, default_licence: str, result: WorkForm, status: int = 200) -> Response:
+def _new_form_page(request: Request, default_licence: str, inherited: ConsentRecord, result: WorkForm,
+                   status: int = 200) -> Response:
     return page(request, "panel/work_form.html", status=status, form=result, mode="new", licences=LICENCES,
                 default_licence=default_licence, visibilities=VISIBILITY_LABELS,
                 max_size=human_size(_rt(request).settings.media.max_upload_bytes),
-                require_alt=_rt(request).settings.media.require_alt_text)
+                require_alt=_rt(request).settings.media.require_alt_text,
+                consent_choices=consent_form.choices(result.consent, inherited, consent_form.WORK_FIELDS,
+                                                     default="Your default"))
 
 
 @studio_view
 async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     rt = _rt(request)
     count = rt.settings.media.images_per_work
-    result = WorkForm(slots=[ImageSlot(n) for n in range(1, count + 1)])
+    result = WorkForm(slots=[ImageSlot(n) for n in range(1, count + 1)],
+                      consent=consent_form.shown_values(None, consent_form.WORK_FIELDS))
     default_licence = licence_label(user.account.default_license_url)  # read now: a rollback expires `user`
+    inherited = for_account(rt.settings, user.account)
     if request.method == "GET":
-        return _new_form_page(request, default_licence, result)
+        return _new_form_page(request, default_licence, inherited, result)
     form = await read_form(request, max_bytes=multipart_limit(rt.settings, count), max_files=count)
     try:
         _read_work_fields(form, result)
+        consent_changes, consent_errors = consent_form.read(form, consent_form.WORK_FIELDS, result.consent)
+        result.errors += [f"Consent: {message}" for message in consent_errors.values()]
+        result.consent_override = {k: v for k, v in consent_changes.items() if v is not None} or None
         uploads: list[ImageUpload] = []
         numbers: list[int] = []  # the slot number of each upload
         limit = rt.settings.media.max_upload_bytes
@@ -225,12 +235,12 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
         if not uploads and not result.errors:
             result.errors.append("Choose at least one image.")
         if result.errors:
-            return _new_form_page(request, default_licence, result, status=400)
+            return _new_form_page(request, default_licence, inherited, result, status=400)
         try:
             work = await create_work(rt, session, user, result.work_input(), uploads)
         except Invalid as exc:
             _place_error(str(exc), result.slots, numbers, result)
-            return _new_form_page(request, default_licence, result, status=400)
+            return _new_form_page(request, default_licence, inherited, result, status=400)
     finally:
         await form.close()
     return redirect(request, f"/studio#work-{work.public_id}", f"Published {work.title or 'your work'}. "

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from fediverse.web.panel.admin import dashboard
+from fediverse.web.panel.admin import dashboard, storage
 
 routes = [
     Route("/admin", dashboard.dashboard),
     Route("/admin/audit-log", dashboard.audit_log),
+    Route("/admin/storage", storage.storage, methods=["GET", "POST"]),
 ]

@@ -1,0 +1,57 @@
+"""/admin/storage (admins only): disk used per artist and by the remote media cache, and purging the cache."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.models import LocalUser
+from fediverse.services import modlog, remote_media, site_settings, storage_usage
+from fediverse.web.panel.auth import staff_view
+from fediverse.web.panel.forms import PanelError, human_size, read_form, text
+from fediverse.web.panel.render import page, redirect
+
+SCOPES = ("expired", "all")
+RETENTION_KEY = "media.remote_cache_retention_days"
+MAX_RETENTION_DAYS = 3650
+
+
+@staff_view("admin")
+async def storage(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    rt = request.app.state.runtime
+    if request.method == "POST":
+        return await _purge(request, session, user)
+    return page(request, "panel/admin_storage.html", artists=await storage_usage.per_artist(rt, session),
+                cache=await storage_usage.remote_cache(rt, session), human=human_size)
+
+
+async def _purge(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    rt = request.app.state.runtime
+    form = await read_form(request)
+    if "retention_days" in form:
+        return await _set_retention(request, session, user, text(form, "retention_days", limit=20).strip())
+    scope = text(form, "scope", limit=20)
+    if scope not in SCOPES:
+        raise PanelError(400, "Choose which cached files to purge: those past the retention, or all of them.")
+    days = rt.settings.media.remote_cache_retention_days
+    purged = await remote_media.purge(rt, session, older_than_days=days if scope == "expired" else None)
+    modlog.record(session, user, "storage.purge_remote", "storage", "remote media cache",
+                  f"unused for more than {days} days" if scope == "expired" else "everything",
+                  files=purged.files, bytes=purged.bytes)
+    await session.commit()
+    return redirect(request, "/admin/storage", f"Purged {purged.files} cached remote files "
+                    f"({purged.bytes:,} bytes). They are fetched again when someone needs them.")
+
+
+async def _set_retention(request: Request, session: AsyncSession, user: LocalUser, raw: str) -> Response:
+    """Change how long unused remote copies are kept; effective at once (saved over instance.toml)."""
+    rt = request.app.state.runtime
+    if not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
+        raise PanelError(400, f"The retention is a whole number of days from 0 to {MAX_RETENTION_DAYS}.")
+    days, before = int(raw), rt.settings.media.remote_cache_retention_days
+    new_settings = await site_settings.save(rt, session, {RETENTION_KEY: days})
+    modlog.record(session, user, "settings.change", "setting", RETENTION_KEY, "", before=before, after=days)
+    await session.commit()
+    site_settings.apply(rt, new_settings)
+    return redirect(request, "/admin/storage", f"Remote media unused for {days} days is now purged.")

@@ -1,0 +1,62 @@
+"""`/media/remote/<id>/file.<ext>`: our stamped copy of a remote image, with its author's consent record.
+
+The copy was re-encoded with our XMP stamp of the combined record (services/remote_media.py); the consent
+middleware (web/consent.py, target kind "remote") adds the same record as headers to every answer here (200,
+HEAD, 304, 404) and refuses AI crawlers where it refuses them. A purged copy is fetched again on request.
+Content-addressed bytes: the ETag is the SHA-256 in the storage key; the URL itself is stable (the id), so
+caches revalidate (``no-cache``) instead of keeping a copy that a re-stamp would replace.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fediverse.services import remote_media
+from fediverse.services.works import store_for
+from fediverse.web.media import CONTENT_TYPES, MediaFileResponse, etag_matches, usable_range
+from fediverse.web.responses import error
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+CACHE_CONTROL = "public, max-age=86400, no-cache"
+
+
+async def remote_file(request: Request) -> Response:
+    rt: Runtime = request.app.state.runtime
+    media_id: int = request.path_params["media_id"]
+    name: str = request.path_params["name"]
+    row = await remote_media.ensure_cached(rt, media_id)
+    if row is None or row.storage_key is None:
+        return error(404, "no such media")
+    ext = row.storage_key.rpartition(".")[2]
+    if name != f"file.{ext}":
+        return error(404, "no such media")
+    path = store_for(rt).open_remote(row.storage_key)
+    if path is None:
+        return error(404, "no such media")
+    try:
+        info = os.stat(path)
+    except OSError:
+        return error(404, "no such media")
+    await remote_media.touch(rt, row)
+    etag = '"' + row.storage_key.rpartition("/")[2].partition(".")[0] + '"'
+    headers = {
+        "ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox", "Cross-Origin-Resource-Policy": "cross-origin",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=headers)
+    return MediaFileResponse(path, stat_result=info, headers=headers,
+                             media_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
+                             honour_range=usable_range(request.headers.get("range")))
+
+
+# Mount before web/media.py's `/media/{key:path}`.
+routes = [Route("/media/remote/{media_id:int}/{name}", remote_file, methods=["GET", "HEAD"])]
