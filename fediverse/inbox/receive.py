@@ -13,6 +13,7 @@ from fediverse.activitypub.parse import parse_activity
 from fediverse.activitypub.signatures.errors import SignatureError
 from fediverse.activitypub.vocab import ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
 from fediverse.db import inbound as inbound_db
 from fediverse.federation import health
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
@@ -45,6 +46,8 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
     async with rt.sessions() as session:
+        if await domain_policy.is_suspended(session, activity.actor):  # before any key fetch; nothing stored
+            return InboxAnswer(403, "this server does not federate with the actor's domain")
         if activity.type == "Delete" and activity.object_id == activity.actor:
             if await account_db.by_uri(session, activity.actor) is None:
                 return ACCEPTED  # an unknown actor deleting itself: nothing to do (Mastodon does the same)

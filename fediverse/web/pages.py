@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from fediverse.activitypub.render import iso
 from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
 from fediverse.db import works as work_db
 from fediverse.db.works import (
     collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
@@ -213,8 +214,10 @@ async def portfolio(request: Request, account: Account) -> Response:
 async def account_or_404(request: Request) -> Account | Response:
     async with _rt(request).sessions() as session:
         account = await account_db.local_by_username(session, request.path_params["username"])
-    if account is None or account.actor_type == "Application" or account.suspended_at is not None:
+    if account is None or account.actor_type == "Application":
         return page_error(request, 404, "No such artist")
+    if account.suspended_at is not None:
+        return page_error(request, 410, "This account is suspended")
     return account
 
 
@@ -226,8 +229,10 @@ async def work_page(request: Request) -> Response:
     username = request.path_params["username"].lower()
     async with rt.sessions() as session:
         work = await work_db.by_public_id(session, request.path_params["public_id"])
-        if work is None or work.account.username != username or work.account.suspended_at is not None:
+        if work is None or work.account.username != username:
             return page_error(request, 404, "No such work")
+        if work.account.suspended_at is not None:
+            return page_error(request, 410, "This account is suspended")
         if work.deleted_at is not None:
             response = page_error(request, 410, "This work was deleted",
                                   f"{display_name(work.account)} removed it.")
@@ -236,9 +241,16 @@ async def work_page(request: Request) -> Response:
         if work.visibility == "followers":
             return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
         counts = await work_db.reaction_counts(session, work.id)
-        replies = await work_db.replies(session, work.id)
+        replies = await visible_notes(session, await work_db.replies(session, work.id))
     return _cached(request, render_work(request, rt, work, counts, replies), f"work:{work.id}",
                    f"account:{work.account_id}")
+
+
+async def visible_notes(session: Any, notes: list[RemoteNote]) -> list[RemoteNote]:
+    """Remote notes fit for a public page: none by suspended or silenced accounts, or from such domains."""
+    rules = await domain_policy.hidden_hosts(session)
+    return [note for note in notes if note.account.suspended_at is None and note.account.silenced_at is None
+            and not ((rule := domain_policy.match(rules, note.account.domain or "")) and rule.silenced)]
 
 
 def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote]) -> Response:
