@@ -286,7 +286,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         graph.append(obj)
     reply_views = [
         {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
-         "author_url": note.account.url or note.account.uri, "url": note.url or note.uri,
+         "author_url": note.account.url or note.account.uri, "url": note.url or note.uri, "uri": note.uri,
          "published": note.published_at, "published_iso": iso(note.published_at),
          "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
          "html": Markup(sanitize(note.content_html)), "consent": reply_consent(rt, note)}
