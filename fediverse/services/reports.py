@@ -83,8 +83,8 @@ async def file_report(rt: Runtime, session: AsyncSession, reporter: LocalUser, t
                     comment=comment.strip())
     session.add(report)
     await session.flush()
-    if forward and not target.is_local:
-        await forward_report(rt, session, report, target)
+    if forward and not target.is_local and not await domain_policy.is_suspended(session, target.domain):
+        await forward_report(rt, session, report, target)  # nothing is ever sent to a suspended domain
     return report
 
 
