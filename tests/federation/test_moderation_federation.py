@@ -236,3 +236,29 @@ async def test_a_suspended_remote_account_loses_its_follows_and_its_activities_a
         follow = await session.scalar(select(Follow))
         assert follow is not None and follow.state == "pending"
     assert alice.account_id
+
+
+async def test_the_delete_of_a_suspended_account_is_honoured_even_when_its_key_must_be_fetched_again(
+        network: Network) -> None:
+    """The follower's cached key is stale, the key fetch answers 410: a fresh fetch of the actor confirms it is
+    gone, so the Delete is processed (a forged Delete of a live actor would still be refused)."""
+    a = await network.add("art.test")
+    b = await network.add("social.test", federation={"key_cache_seconds": 0})
+    alice = await make_user(a, "alice")
+    mod = await make_user(a, "mod", role="moderator")
+    await make_user(b, "bob")
+    await act(b, "follow", "bob", "alice@art.test")
+    await network.drain()
+    assert await _account(b, alice.account.uri) is not None
+
+    forged = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{a.base}/activities/forged",
+              "type": "Delete", "actor": alice.account.uri, "object": alice.account.uri}
+    status, _ = await signed_post(a, b, orjson.dumps(forged), username="mod", path="/inbox")
+    assert status == 401 and await _account(b, alice.account.uri) is not None  # alice is alive: refused
+
+    async with a.rt.sessions() as session:
+        target = await session.get(Account, alice.account_id)
+        await account_actions.apply(a.rt, session, await session.merge(mod), target, "suspend", "spam")
+        await session.commit()
+    await network.drain()
+    assert await _account(b, alice.account.uri) is None
