@@ -190,7 +190,8 @@ async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: Work
     work.description = data.description
     work.content_html = formatted.html
     work.summary = data.content_warning.strip()
-    work.sensitive = data.sensitive or bool(work.summary)
+    # An account a moderator marked sensitive posts only sensitive works (Mastodon's Account#sensitized?).
+    work.sensitive = data.sensitive or bool(work.summary) or work.account.sensitized_at is not None
     work.license_url = data.license_url or work.account.default_license_url
     work.visibility = data.visibility
     work.ai_generated = data.ai_generated or any(image.ai_generated for image in work.images)

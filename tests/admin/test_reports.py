@@ -176,3 +176,13 @@ async def test_reports_of_unknown_posts_or_oneself_are_refused(art: Instance) ->
         assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
     async with art.rt.sessions() as session:
         assert await session.scalar(select(Report.id)) is None
+
+
+async def test_a_sensitized_account_posts_only_sensitive_works(art: Instance) -> None:
+    first = await post_work(art, "troll", 1, title="Before")
+    report = await _file(art, first)
+    assert (await _resolve(art, report, "sensitive")).status_code == 303
+    later = await post_work(art, "troll", 1, title="After", sensitive=False)
+    assert later.sensitive
+    untouched = await post_work(art, "alice", 1, title="Someone else")
+    assert not untouched.sensitive

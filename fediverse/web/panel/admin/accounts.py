@@ -55,7 +55,7 @@ async def account_detail(request: Request, session: AsyncSession, user: LocalUse
     target_user = await session.get(LocalUser, account.id) if account.is_local else None
     handle = account_actions.handle_of(request.app.state.runtime, account)
     history = list(await session.scalars(select(AuditLog).where(
-        AuditLog.target_type == "account", AuditLog.target.in_([handle, account.username])).order_by(AuditLog.id)))
+        AuditLog.target_type == "account", AuditLog.target.in_([handle, account.username] if account.is_local else [handle])).order_by(AuditLog.id)))
     open_reports = list(await session.scalars(select(Report).where(Report.target_id == account.id)
                                               .order_by(Report.id.desc()).limit(50)))
     return page(request, "panel/admin_account.html", account=account, target_user=target_user, handle=handle,
