@@ -40,7 +40,7 @@ async def follow(rt: Runtime, session: AsyncSession, user: LocalUser, handle: st
     session.add(edge)
     await session.flush()
     if target.is_local:
-        if not target.manually_approves_followers:
+        if not (target.manually_approves_followers or await _limited(session, me)):
             edge.state, edge.accepted_at = ACCEPTED, utcnow()
     else:
         await publish(session, me, follow_document(edge, me, target), inboxes=[target.inbox_url])

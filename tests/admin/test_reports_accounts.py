@@ -114,3 +114,16 @@ async def test_the_last_active_admin_cannot_be_demoted(art: Instance) -> None:
         await session.flush()
         await account_actions.change_role(session, chief, boss, "artist", "two admins: allowed")
         assert boss.role == "artist"
+
+
+async def test_a_silenced_artist_needs_approval_to_follow(art: Instance) -> None:
+    from tests.federation.helpers import act
+
+    alice = await _id(art, "alice")
+    async with browser(art) as client:
+        await login(client, "mod")
+        page = f"/admin/accounts/{alice}"
+        assert (await post_form(client, page, f"{page}/action", {"action": "silence", "reason": "spam"})).status_code == 303
+    silenced = await act(art, "follow", "alice", "chief@art.test")
+    free = await act(art, "follow", "mod", "chief@art.test")
+    assert silenced.state == "pending" and free.state == "accepted"
