@@ -172,8 +172,10 @@ async def test_reports_of_unknown_posts_or_oneself_are_refused(art: Instance) ->
         own = await post_form(client, "/studio", "/studio/report",
                               {"account": work.account.uri, "post": work.uri, "category": "spam"})
         assert own.status_code == 400 and "yourself" in own.text
-        anonymous = await browser(art).get(f"/studio/report?post={work.uri}")
-        assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    async with browser(art) as anonymous:
+        response = await anonymous.get(f"/studio/report?post={work.uri}")
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+        assert (await anonymous.post("/studio/report", data={"account": work.account.uri})).status_code == 403
     async with art.rt.sessions() as session:
         assert await session.scalar(select(Report.id)) is None
 
