@@ -114,16 +114,19 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         uris=Uris(settings.base_url),
         backend=backend,
     )
-    runtime.client.host_guard = _domain_guard(sessions)
+    runtime.client.host_guard = _domain_guard(engine, sessions)
     return runtime
 
 
-def _domain_guard(sessions: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
+def _domain_guard(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
     """The client's check before any request: a suspended host gets none (the policy snapshot is cached)."""
 
     async def guard(host: str) -> None:
-        async with sessions() as session:
-            rule = await domain_policy.rule_for(session, host)
+        rules = domain_policy.fresh_snapshot(engine)
+        if rules is None:
+            async with sessions() as session:
+                rules = await domain_policy.hidden_hosts(session)
+        rule = domain_policy.match(rules, host)
         if rule is not None and rule.suspended:
             raise DomainBlocked(f"{host} is suspended by the domain block on {rule.domain}")
 

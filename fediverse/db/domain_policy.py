@@ -61,6 +61,15 @@ def _engine_of(session: AsyncSession) -> Any:
     return bind.sync_engine if isinstance(bind, AsyncEngine) else bind
 
 
+def fresh_snapshot(engine: AsyncEngine) -> dict[str, Rule] | None:
+    """The cached rules of this database when still fresh, else None: the hot paths (every request the HTTP
+    client makes) then need no session at all."""
+    cached = _snapshots.get(engine.sync_engine)
+    if cached is not None and time.monotonic() - cached[0] < SNAPSHOT_SECONDS:
+        return cached[1]
+    return None
+
+
 async def _rules(session: AsyncSession) -> dict[str, Rule]:
     key = _engine_of(session)
     cached = _snapshots.get(key)
