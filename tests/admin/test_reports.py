@@ -131,6 +131,12 @@ async def test_suspend_locks_the_account_out_and_takes_its_pages_down(art: Insta
     async with art.client() as client:
         assert (await client.get(f"/@troll/{work.public_id}")).status_code == 410
     assert [a for a, *_ in await _audit(art)] == ["account.suspend", "report.resolve"]
+    async with browser(art) as client:
+        await login(client, "mod")
+        detail = await client.get(f"/admin/reports/{report.id}")
+    history = detail.text.split("<h2>History</h2>")[1]
+    assert "account.suspend" in history and "report.resolve" in history and "fraud" in history
+    assert "Resolve</button>" not in detail.text  # a closed report offers no actions
 
 
 async def test_resolving_needs_a_reason_a_token_and_an_open_report(art: Instance) -> None:
