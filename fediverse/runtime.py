@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from fediverse.activitypub.signatures.keys import load_private_key
 from fediverse.activitypub.uris import Uris
 from fediverse.config import Settings
+from fediverse.db import domain_policy
 from fediverse.db.engine import create_engine
-from fediverse.federation.client import SafeClient, Signer
+from fediverse.federation.client import DomainBlocked, SafeClient, Signer
 from fediverse.jobs.queue import JobBackend, install_commit_hook
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
     backend = _BackendProxy()
     install_commit_hook(session_class, backend)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         file_settings=settings,
         engine=engine,
@@ -113,3 +114,20 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         uris=Uris(settings.base_url),
         backend=backend,
     )
+    runtime.client.host_guard = _domain_guard(engine, sessions)
+    return runtime
+
+
+def _domain_guard(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
+    """The client's check before any request: a suspended host gets none (the policy snapshot is cached)."""
+
+    async def guard(host: str) -> None:
+        rules = domain_policy.fresh_snapshot(engine)
+        if rules is None:
+            async with sessions() as session:
+                rules = await domain_policy.hidden_hosts(session)
+        rule = domain_policy.match(rules, host)
+        if rule is not None and rule.suspended:
+            raise DomainBlocked(f"{host} is suspended by the domain block on {rule.domain}")
+
+    return guard

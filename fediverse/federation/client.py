@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urljoin
+from typing import Any, Awaitable, Callable
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import httpx
@@ -36,6 +36,10 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 class Gone(RemoteError):
     """The remote object answered 410: it was deleted for good."""
+
+
+class DomainBlocked(RemoteError):
+    """The host is under a suspend domain block: we send it nothing and fetch nothing from it."""
 
 
 class Unreachable(RemoteError):
@@ -185,6 +189,8 @@ class SafeClient:
             follow_redirects=False,
             headers={"User-Agent": self.user_agent},
         )
+        # Set by the runtime: raises DomainBlocked for a host under a suspend block (db/domain_policy.py).
+        self.host_guard: Callable[[str], Awaitable[None]] | None = None
         use_httpx = transport is not None or _proxies_configured()
         self._poster = None if use_httpx else InboxPoster(
             self.user_agent, deadline=self.deadline, connect_timeout=fed.connect_timeout,
@@ -209,6 +215,7 @@ class SafeClient:
 
     async def _fetch_json(self, url: str, signer: Signer | None, accept: str, activitypub: bool) -> tuple[str, dict[str, Any]]:
         for _hop in range(self.max_redirects + 1):
+            await self._guard(url)
             await check_url(url, allow_private=self.allow_private)
             headers = {"Accept": accept}
             if signer is not None:
@@ -237,6 +244,7 @@ class SafeClient:
         try:
             async with asyncio.timeout(self.deadline):
                 for _hop in range(self.max_redirects + 1):
+                    await self._guard(url)
                     await check_url(url, allow_private=self.allow_private)
                     async with self._http.stream("GET", url, headers={"Accept": accept}) as response:
                         if response.status_code in REDIRECTS and "location" in response.headers:
@@ -254,6 +262,11 @@ class SafeClient:
             raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
         raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
 
+    async def _guard(self, url: str) -> None:
+        """Every hop of every request asks the domain policy first: no request at all to a suspended host."""
+        if self.host_guard is not None:
+            await self.host_guard(urlsplit(url).hostname or "")
+
     async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
         limit = self.max_bytes if limit is None else limit
         declared = response.headers.get("content-length", "")
@@ -270,6 +283,7 @@ class SafeClient:
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Delivered:
         """POST pre-signed bytes to an inbox; never follows redirects (a moved inbox is a failure to retry)."""
+        await self._guard(url)
         await check_url(url, allow_private=self.allow_private)
         if self._poster is not None:
             try:

@@ -9,6 +9,7 @@ from fediverse.activitypub.signatures.cavage import sign_cavage
 from fediverse.db import accounts as account_db
 from fediverse.errors import RemoteError, UnsafeAddress
 from fediverse.federation import health
+from fediverse.federation.client import DomainBlocked
 from fediverse.federation.retry import classify_response
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
 from fediverse.models import OutboundActivity, utcnow
@@ -30,7 +31,7 @@ async def deliver(rt: Runtime, payload: dict[str, Any], domain: str) -> Outcome:
     now = utcnow()
     try:
         result = await rt.client.post(inbox, body, headers)
-    except UnsafeAddress as exc:
+    except (UnsafeAddress, DomainBlocked) as exc:  # never retried: a block is lifted by a new activity, not a retry
         return GiveUp(str(exc))
     except RemoteError as exc:
         await _record_failure(rt, domain, str(exc))

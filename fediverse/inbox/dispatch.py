@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from fediverse.activitypub.parse import parse_activity
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
 from fediverse.jobs.outcome import Done, GiveUp, Outcome
 from fediverse.models import InboundActivity, utcnow
 
@@ -21,12 +22,12 @@ Handler = Callable[["Runtime", "AsyncSession", Activity, "Account"], Awaitable[s
 
 
 def _handlers() -> dict[str, Handler]:
-    from fediverse.inbox import follow, undo, update, works
+    from fediverse.inbox import flag, follow, undo, update, works
 
     return {
         "Follow": follow.on_follow, "Accept": follow.on_accept, "Reject": follow.on_reject, "Undo": undo.on_undo,
         "Like": works.on_reaction, "EmojiReact": works.on_reaction, "Announce": works.on_reaction,
-        "Create": works.on_create, "Update": update.on_update, "Delete": works.on_delete,
+        "Create": works.on_create, "Update": update.on_update, "Delete": works.on_delete, "Flag": flag.on_flag,
     }
 
 
@@ -48,6 +49,10 @@ async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
             outcome = "actor unknown"
         elif handler is None:
             outcome = f"ignored: {activity.type} is not handled"
+        elif await domain_policy.is_suspended(session, actor.domain):
+            outcome = "ignored: the actor's domain is suspended"  # stored before the block was made
+        elif actor.suspended_at is not None and not (activity.type == "Delete" and activity.object_id == actor.uri):
+            outcome = "ignored: the actor is suspended here"
         else:
             outcome = await handler(rt, session, activity, actor)
         row.processed_at = utcnow()

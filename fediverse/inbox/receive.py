@@ -1,4 +1,5 @@
-"""Accept or refuse one inbox POST. Nothing is stored unless the signature verifies and the signer is the actor."""
+"""Accept or refuse one inbox POST. Nothing is stored unless the signature verifies and the signer is the actor
+(one exception: a Delete of an actor whose own server now answers 410 for it), or from a suspended domain."""
 
 from __future__ import annotations
 
@@ -11,19 +12,43 @@ from urllib.parse import urlsplit
 from fediverse.activitypub.jsonsafe import load_json
 from fediverse.activitypub.parse import parse_activity
 from fediverse.activitypub.signatures.errors import SignatureError
-from fediverse.activitypub.vocab import ParseError
+from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
 from fediverse.db import inbound as inbound_db
+from fediverse.errors import RemoteError
 from fediverse.federation import health
+from fediverse.federation.actors import instance_signer
+from fediverse.federation.client import Gone
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.dispatch import PROCESS_INBOUND
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from fediverse.models import Account
     from fediverse.runtime import Runtime
 
 log = logging.getLogger("fediverse.inbox")
+
+
+async def _gone_actor(rt: Runtime, session: AsyncSession, activity: Activity) -> Account | None:
+    """For a Delete of a known actor whose key can no longer be fetched: the stored account when a fresh fetch
+    of the actor's own id answers 410 (a suspended or deleted account: Mastodon deletes it on 410 too)."""
+    if activity.type != "Delete" or activity.object_id != activity.actor:
+        return None
+    account = await account_db.by_uri(session, activity.actor)
+    if account is None or account.is_local:
+        return None
+    try:
+        await rt.client.fetch_json(activity.actor, signer=await instance_signer(rt, session))
+    except Gone:
+        return account
+    except RemoteError:
+        return None
+    return None
 
 
 @dataclass(frozen=True)
@@ -45,14 +70,19 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
     async with rt.sessions() as session:
+        if await domain_policy.is_suspended(session, activity.actor):  # before any key fetch; nothing stored
+            return InboxAnswer(403, "this server does not federate with the actor's domain")
         if activity.type == "Delete" and activity.object_id == activity.actor:
             if await account_db.by_uri(session, activity.actor) is None:
                 return ACCEPTED  # an unknown actor deleting itself: nothing to do (Mastodon does the same)
         try:
             signer = await verified_signer(rt, session, request)
         except SignatureError as exc:
-            log.info("refused inbox POST for %s: %s", activity.id[:200], exc)
-            return InboxAnswer(401, str(exc))
+            known = await _gone_actor(rt, session, activity)
+            if known is None:
+                log.info("refused inbox POST for %s: %s", activity.id[:200], exc)
+                return InboxAnswer(401, str(exc))
+            signer = known  # its own server says 410 for the actor: the Delete is true, whoever signed it
         except KeyUnavailable as exc:
             return InboxAnswer(503, str(exc))
         if signer.uri != activity.actor:

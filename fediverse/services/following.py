@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.render import render_follow, render_response, render_undo
+from fediverse.db import domain_policy
 from fediverse.db import follows as follow_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.lookup import resolve_handle
@@ -39,7 +40,7 @@ async def follow(rt: Runtime, session: AsyncSession, user: LocalUser, handle: st
     session.add(edge)
     await session.flush()
     if target.is_local:
-        if not target.manually_approves_followers:
+        if not (target.manually_approves_followers or await _limited(session, me)):
             edge.state, edge.accepted_at = ACCEPTED, utcnow()
     else:
         await publish(session, me, follow_document(edge, me, target), inboxes=[target.inbox_url])
@@ -75,7 +76,7 @@ async def receive_follow(rt: Runtime, session: AsyncSession, follower: Account, 
         edge.follower_inbox = follower.delivery_inbox
     await session.flush()
     was_accepted = edge.state == ACCEPTED
-    if was_accepted or not target.manually_approves_followers:
+    if was_accepted or not (target.manually_approves_followers or await _limited(session, follower)):
         edge.state = ACCEPTED
         edge.accepted_at = edge.accepted_at or utcnow()
         await _respond(rt, session, "Accept", target, follower, doc)
@@ -83,6 +84,11 @@ async def receive_follow(rt: Runtime, session: AsyncSession, follower: Account, 
         kind = "follow" if edge.state == ACCEPTED else "follow_request"
         session.add(Notification(account_id=target.id, kind=kind, actor_id=follower.id))
     return edge
+
+
+async def _limited(session: AsyncSession, follower: Account) -> bool:
+    """A silenced account (or one on a silenced domain) only follows after the artist approves (Mastodon)."""
+    return follower.silenced_at is not None or await domain_policy.is_silenced(session, follower.domain)
 
 
 async def approve(rt: Runtime, session: AsyncSession, user: LocalUser, follower_handle: str) -> Follow:

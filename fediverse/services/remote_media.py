@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from fediverse.activitypub.parse_note import media_attachments
 from fediverse.config import Settings
 from fediverse.consent import ConsentRecord, InboundSignals, combine, signals_from_headers, signals_from_xmp
 from fediverse.consent import xmp_packet
+from fediverse.db import domain_policy
 from fediverse.db import remote_media as media_db
 from fediverse.errors import Invalid, RemoteError
 from fediverse.federation.actors import remote_record, signals_from_json, signals_to_json, stored_note_signals
@@ -168,6 +170,10 @@ async def fetch(rt: Runtime, media_id: int) -> Outcome:
             return Done("remote media row is gone")
         note = await session.get(RemoteNote, row.note_id) if row.note_id else None
         account = await session.get(Account, row.account_id) if row.account_id else None
+        rejected = await domain_policy.media_rejected(session, urlsplit(row.url).hostname)
+    if rejected:  # a domain block with reject_media: nothing is fetched from there
+        await _record_failure(rt, media_id, "media from this domain is rejected by a domain block")
+        return Done("not cached: media from this domain is rejected")
     try:
         cached = await _fetch_and_stamp(rt, row, note, account)
     except Exception as exc:  # noqa: BLE001 - a hostile file (any decoder error) is recorded, never raised

@@ -190,7 +190,8 @@ async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: Work
     work.description = data.description
     work.content_html = formatted.html
     work.summary = data.content_warning.strip()
-    work.sensitive = data.sensitive or bool(work.summary)
+    # An account a moderator marked sensitive posts only sensitive works (Mastodon's Account#sensitized?).
+    work.sensitive = data.sensitive or bool(work.summary) or work.account.sensitized_at is not None
     work.license_url = data.license_url or work.account.default_license_url
     work.visibility = data.visibility
     work.ai_generated = data.ai_generated or any(image.ai_generated for image in work.images)
@@ -271,15 +272,34 @@ def next_edit_time(work: Work) -> datetime:
 async def delete_work(rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str) -> None:
     """Tombstone the work (its URL answers 410), send Delete, and remove its files."""
     work = await _own_work(session, user, public_id)
+    keys = await tombstone(session, work)
+    await session.commit()
+    await release_files(rt, session, keys)
+
+
+async def tombstone(session: AsyncSession, work: Work) -> list[tuple[str, str]]:
+    """Mark the work deleted and queue its federated Delete (the caller commits, then releases the files
+    returned); shared by the artist's delete and a moderator's removal."""
     inboxes = await work_db.mention_inboxes(session, work)
     work.deleted_at = utcnow()
     work.pinned_at = None
     keys = [(kind, key) for image in work.images for kind, key in (
         ("private", image.original_key), ("public", image.large_key), ("public", image.display_key),
         ("public", image.thumbnail_key))]
-    await publish(session, user.account, render_delete(work), inboxes=inboxes, followers=True)
-    await session.commit()
-    await release_files(rt, session, keys)
+    await publish(session, work.account, render_delete(work), inboxes=inboxes, followers=True)
+    return keys
+
+
+async def mark_sensitive(rt: Runtime, session: AsyncSession, work: Work) -> None:
+    """A moderator's sensitive mark: federated as an Update with a newer `updated` (the caller commits)."""
+    if work.sensitive:
+        return
+    work.sensitive = True
+    work.updated_at = next_edit_time(work)
+    await session.flush()
+    await publish(session, work.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
+                                                       consent=_consent(rt, work)),
+                  inboxes=await work_db.mention_inboxes(session, work), followers=True)
 
 
 async def set_pinned(rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str, pinned: bool) -> Work:

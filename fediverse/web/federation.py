@@ -60,10 +60,17 @@ async def _local_account(request: Request) -> Account | None:
     return account if account is not None and account.actor_type != "Application" else None
 
 
+def gone_if_suspended(account: Account) -> Response | None:
+    """A suspended account answers 410 everywhere (actor, collections, works), so other servers drop it."""
+    return error(410, "this account is suspended") if account.suspended_at is not None else None
+
+
 async def actor(request: Request) -> Response:
     account = await _local_account(request)
     if account is None:
         return error(404, "no such account")
+    if gone := gone_if_suspended(account):
+        return gone
     if not wants_activitypub(request):
         return await profile_page(request, account)
     refusal = await authorized_fetch_refusal(request)
@@ -77,6 +84,8 @@ async def profile(request: Request) -> Response:
     account = await _local_account(request)
     if account is None:
         return error(404, "no such account")
+    if gone := gone_if_suspended(account):
+        return gone
     if wants_activitypub(request):
         return await actor(request)
     return await profile_page(request, account)
@@ -140,6 +149,8 @@ async def collection(request: Request) -> Response:
     account = await _local_account(request)
     if account is None:
         return error(404, "no such account")
+    if gone := gone_if_suspended(account):
+        return gone
     refusal = await authorized_fetch_refusal(request)
     if refusal:
         return refusal
@@ -210,6 +221,8 @@ async def work_object(request: Request) -> Response:
         work = await work_db.by_public_id(session, request.path_params["public_id"])
         if work is None or work.account.username != request.path_params["username"].lower():
             return error(404, "no such work")
+        if gone := gone_if_suspended(work.account):
+            return gone
         if not wants_activitypub(request):
             return RedirectResponse(rt.uris.work_page(work.account.username, work.public_id), status_code=303)
         if work.deleted_at is not None:

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from markupsafe import Markup
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from fediverse.activitypub.render import iso
 from fediverse.activitypub.parse_note import media_attachments
 from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
 from fediverse.db import remote_media as remote_media_db
 from fediverse.db import works as work_db
 from fediverse.db.works import (
@@ -216,8 +218,10 @@ async def portfolio(request: Request, account: Account) -> Response:
 async def account_or_404(request: Request) -> Account | Response:
     async with _rt(request).sessions() as session:
         account = await account_db.local_by_username(session, request.path_params["username"])
-    if account is None or account.actor_type == "Application" or account.suspended_at is not None:
+    if account is None or account.actor_type == "Application":
         return page_error(request, 404, "No such artist")
+    if account.suspended_at is not None:
+        return page_error(request, 410, "This account is suspended")
     return account
 
 
@@ -229,8 +233,10 @@ async def work_page(request: Request) -> Response:
     username = request.path_params["username"].lower()
     async with rt.sessions() as session:
         work = await work_db.by_public_id(session, request.path_params["public_id"])
-        if work is None or work.account.username != username or work.account.suspended_at is not None:
+        if work is None or work.account.username != username:
             return page_error(request, 404, "No such work")
+        if work.account.suspended_at is not None:
+            return page_error(request, 410, "This account is suspended")
         if work.deleted_at is not None:
             response = page_error(request, 410, "This work was deleted",
                                   f"{display_name(work.account)} removed it.")
@@ -239,13 +245,22 @@ async def work_page(request: Request) -> Response:
         if work.visibility == "followers":
             return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
         counts = await work_db.reaction_counts(session, work.id)
-        replies = await work_db.replies(session, work.id)
+        replies = await visible_notes(session, await work_db.replies(session, work.id))
+        rules = await domain_policy.hidden_hosts(session)
         wanted = [ref.url for note in replies for ref in media_attachments(note.raw)]
         wanted += [note.account.icon_url for note in replies if note.account.icon_url]
+        wanted = [url for url in wanted if not domain_policy.rejects_media(rules, urlsplit(url).hostname or "")]
         cached = await remote_media_db.cached_by_urls(session, wanted)
     local = {row.url: url for row in cached if (url := remote_media.local_url(rt.uris, row))}
     return _cached(request, render_work(request, rt, work, counts, replies, local), f"work:{work.id}",
                    f"account:{work.account_id}", "remote-media")
+
+
+async def visible_notes(session: Any, notes: list[RemoteNote]) -> list[RemoteNote]:
+    """Remote notes fit for a public page: none by suspended or silenced accounts, or from such domains."""
+    rules = await domain_policy.hidden_hosts(session)
+    return [note for note in notes if note.account.suspended_at is None and note.account.silenced_at is None
+            and not ((rule := domain_policy.match(rules, note.account.domain or "")) and rule.silenced)]
 
 
 def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote],
@@ -283,7 +298,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         graph.append(obj)
     reply_views = [
         {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
-         "author_url": note.account.url or note.account.uri, "url": note.url or note.uri,
+         "author_url": note.account.url or note.account.uri, "url": note.url or note.uri, "uri": note.uri,
          "avatar": (local_media or {}).get(note.account.icon_url or ""),
          "published": note.published_at, "published_iso": iso(note.published_at),
          "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,

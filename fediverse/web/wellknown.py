@@ -41,6 +41,8 @@ async def webfinger(request: Request) -> Response:
         account = await _account_for(rt, session, resource)
     if account is None:
         return json_response({"error": "no such account"}, status=404, headers=CORS)
+    if account.suspended_at is not None:  # Mastodon reads 410 as "suspended and gone"
+        return json_response({"error": "this account is suspended"}, status=410, headers=CORS)
     profile = account.url if account.actor_type != "Application" else None
     jrd = render_jrd(account.username, rt.uris.domain, account.uri, profile)
     return json_response(jrd, media_type="application/jrd+json",
@@ -122,7 +124,8 @@ async def home(request: Request) -> Response:
     rt = _rt(request)
     async with rt.sessions() as session:
         users = await account_db.list_local_users(session)
-    return render_page(request, "home.html", artists=[u.account for u in users])
+    artists = [u.account for u in users if u.account.suspended_at is None and u.account.silenced_at is None]
+    return render_page(request, "home.html", artists=artists)
 
 
 routes = [

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from fediverse.consent import ConsentRecord, read_xmp, signals_from_headers, vocab, xmp_packet
 from fediverse.db import works as work_db
-from fediverse.models import RemoteMedia, utcnow
+from fediverse.models import DomainBlock, RemoteMedia, utcnow
 from fediverse.services import consent, remote_media
 from fediverse.services.works import WorkInput, edit_work
 from tests import imagecorpus
@@ -347,3 +347,19 @@ async def test_an_edit_that_restamps_the_files_replaces_our_copies(network: Netw
     assert "noai" not in got.headers.get("x-robots-tag", "") and "train-ai=y" in got.headers["content-usage"]
     assert xmp_of(got.content).first("plus:DataMining") == PLUS + "DMI-ALLOWED"
 
+
+
+async def test_a_reject_media_domain_block_stops_the_fetch(network: Network) -> None:
+    """The media of a domain blocked with reject_media is never fetched, and the refusal is recorded."""
+    home = await network.add("home.test")
+    async with home.rt.sessions() as session:
+        session.add(DomainBlock(domain="pics.test", severity="noop", reject_media=True))
+        row = RemoteMedia(url="https://cdn.pics.test/a.jpg")
+        session.add(row)
+        await session.commit()
+        media_id = row.id
+    outcome = await remote_media.fetch(home.rt, media_id)
+    assert "rejected" in str(outcome)
+    async with home.rt.sessions() as session:
+        stored = await session.get(RemoteMedia, media_id)
+    assert stored is not None and stored.storage_key is None and "domain block" in (stored.fetch_error or "")

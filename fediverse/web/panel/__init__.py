@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fediverse.config import Settings
-from fediverse.web.panel import admin, auth, notifications, profile, studio
+from fediverse.web.panel import admin, auth, notifications, profile, report, studio
 from fediverse.web.panel.sessions import PanelSessionMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -34,6 +34,7 @@ routes = [
     Route("/studio/notifications", notifications.notifications_page),
     Route("/studio/follow-requests/{follow_id:int}/{action}", notifications.answer_request, methods=["POST"]),
     Route("/studio/boosts/{note_id:int}/{action}", notifications.boost_note, methods=["POST"]),
+    Route("/studio/report", report.report_form, methods=["GET", "POST"]),
     *admin.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

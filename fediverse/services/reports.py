@@ -1,0 +1,171 @@
+"""Reports: filed by our artists, received as Flags, forwarded as Flags, resolved by moderators.
+
+Like Mastodon (ReportService, flag.rb): a report names one account and some of its posts; a forwarded report
+is a Flag from the instance actor (the reporter stays anonymous) to the reported account's inbox; an inbound
+Flag becomes a report when it names an account of ours (or one of our works), once per Flag id, and is dropped
+when its server's domain block rejects reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.activitypub.moderation import FlagReport, render_flag
+from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
+from fediverse.db import works as work_db
+from fediverse.errors import Conflict, Invalid, NotFound
+from fediverse.federation.outbox import publish
+from fediverse.models import Account, LocalUser, RemoteNote, Report, Work, utcnow
+from fediverse.services import account_actions, modlog
+from fediverse.services.works import mark_sensitive, release_files, tombstone
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+CATEGORIES = ("spam", "legal", "violation", "other")
+RESOLUTIONS = ("dismiss", "remove", "sensitive", "silence", "suspend")
+MAX_COMMENT = 1000  # Mastodon's limit for local reports
+MAX_POSTS = 20
+
+
+@dataclass(frozen=True)
+class Posts:
+    """The reported posts we can still show: local works and cached remote notes; the rest are ids only."""
+
+    works: list[Work]
+    notes: list[RemoteNote]
+    missing: list[str]
+
+
+async def find_posts(session: AsyncSession, uris: list[str]) -> Posts:
+    works: list[Work] = []
+    notes: list[RemoteNote] = []
+    missing: list[str] = []
+    for uri in uris:
+        work = await work_db.by_uri(session, uri)
+        note = None if work else await session.scalar(select(RemoteNote).where(RemoteNote.uri == uri))
+        if work is not None:
+            works.append(work)
+        elif note is not None:
+            notes.append(note)
+        else:
+            missing.append(uri)
+    return Posts(works, notes, missing)
+
+
+def _check_category(category: str) -> str:
+    if category not in CATEGORIES:
+        raise Invalid(f"category must be one of {', '.join(CATEGORIES)}")
+    return category
+
+
+async def file_report(rt: Runtime, session: AsyncSession, reporter: LocalUser, target: Account, post_uris: list[str],
+                      category: str, comment: str, *, forward: bool) -> Report:
+    """A local artist's report; the posts must be the target's. Forwarding applies to remote targets only."""
+    _check_category(category)
+    if target.id == reporter.account_id:
+        raise Invalid("you cannot report yourself")
+    if target.is_local and target.actor_type == "Application":
+        raise Invalid("the instance actor cannot be reported")
+    if len(comment) > MAX_COMMENT:
+        raise Invalid(f"the comment is limited to {MAX_COMMENT} characters")
+    uris = list(dict.fromkeys(u for u in post_uris if u))[:MAX_POSTS]
+    posts = await find_posts(session, uris)
+    if posts.missing or any(w.account_id != target.id or w.deleted_at for w in posts.works) \
+            or any(n.account_id != target.id for n in posts.notes):
+        raise Invalid("a reported post is unknown here or is not by the reported account")
+    report = Report(reporter_id=reporter.account_id, target_id=target.id, object_uris=uris, category=category,
+                    comment=comment.strip())
+    session.add(report)
+    await session.flush()
+    if forward and not target.is_local and not await domain_policy.is_suspended(session, target.domain):
+        await forward_report(rt, session, report, target)  # nothing is ever sent to a suspended domain
+    return report
+
+
+async def forward_report(rt: Runtime, session: AsyncSession, report: Report, target: Account) -> None:
+    """Send the report to the target's server as a Flag from the instance actor (Mastodon's anonymised form)."""
+    if target.is_local:
+        raise Invalid("only reports about remote accounts can be forwarded")
+    if await domain_policy.is_suspended(session, target.domain):
+        raise Invalid(f"{target.domain} is suspended; nothing is sent there")
+    instance = await account_db.by_uri(session, rt.uris.instance_actor())
+    if instance is None:
+        raise Conflict("the instance actor does not exist yet")
+    doc = render_flag(rt.uris.new_activity(), instance.uri, target.uri, list(report.object_uris), report.comment)
+    await publish(session, instance, doc, inboxes=[target.inbox_url])
+    report.forwarded = True
+
+
+async def receive_flag(session: AsyncSession, sender: Account, flag: FlagReport) -> str:
+    """An inbound Flag -> a report about one of our accounts; the outcome string is kept on the inbox row."""
+    if await domain_policy.reports_rejected(session, sender.domain):
+        return f"ignored: reports from {sender.domain} are rejected by a domain block"
+    if flag.id is not None and await session.scalar(select(Report.id).where(Report.flag_uri == flag.id)):
+        return "ignored: this Flag was already received"
+    target: Account | None = None
+    posts: list[str] = []
+    for uri in flag.object_uris:
+        account = await account_db.by_uri(session, uri)
+        work = None if account else await work_db.by_uri(session, uri)
+        if account is not None and account.is_local and target is None:
+            target = account
+        elif work is not None and work.deleted_at is None:
+            target = target or work.account
+            if work.account_id == target.id:
+                posts.append(work.uri)
+    if target is None or target.actor_type == "Application":
+        return "ignored: the Flag names no account or work of ours (not found)"
+    session.add(Report(reporter_id=None, origin_domain=sender.domain, flag_uri=flag.id, target_id=target.id,
+                       object_uris=posts, category="other", comment=flag.comment))
+    return f"report filed about {target.handle}"
+
+
+async def resolve(rt: Runtime, session: AsyncSession, staff: LocalUser, report_id: int, resolution: str,
+                  note: str) -> None:
+    """Close a report with one action; audited as report.resolve plus the action's own entry. Commits."""
+    if resolution not in RESOLUTIONS:
+        raise Invalid(f"choose one of {', '.join(RESOLUTIONS)}")
+    note = account_actions.require_reason(note)
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id}")
+    if report.state != "open":
+        raise Conflict(f"report {report_id} is already {report.state}")
+    target = await session.get(Account, report.target_id)
+    assert target is not None
+    posts = await find_posts(session, list(report.object_uris))
+    files: list[tuple[str, str]] = []
+    if resolution in ("silence", "suspend"):
+        await account_actions.apply(rt, session, staff, target, resolution, note, report=report_id)
+    elif resolution == "sensitive":
+        await account_actions.apply(rt, session, staff, target, "sensitive", note, report=report_id)
+        for work in posts.works:
+            await mark_sensitive(rt, session, work)
+        for remote in posts.notes:
+            remote.sensitive = True
+    elif resolution == "remove":
+        if not posts.works and not posts.notes:
+            raise Invalid("this report names no post that is still here to remove")
+        await account_actions.check_may_act(session, staff, target)
+        for work in posts.works:
+            if work.deleted_at is None:
+                files += await tombstone(session, work)
+        for remote in posts.notes:
+            await session.delete(remote)
+        modlog.record(session, staff, "post.remove", "account", account_actions.handle_of(rt, target), note,
+                      report=report_id, posts=[w.uri for w in posts.works] + [n.uri for n in posts.notes])
+    report.state = "dismissed" if resolution == "dismiss" else "resolved"
+    report.resolution = resolution
+    report.resolution_note = note
+    report.resolved_by_id = staff.account_id
+    report.resolved_at = utcnow()
+    modlog.record(session, staff, "report.resolve", "report", str(report_id), note, resolution=resolution)
+    await session.commit()
+    if files:
+        await release_files(rt, session, files)
