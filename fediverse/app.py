@@ -22,6 +22,7 @@ from fediverse.services import site_settings
 from fediverse.web import consent, federation, feeds, media, pages, panel, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
+from fediverse.web.ratelimit import RateLimitMiddleware
 from fediverse.web.responses import error
 
 log = logging.getLogger("fediverse")
@@ -69,8 +70,11 @@ def create_app(
                 *media.routes, *panel.routes],
         # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
-        middleware=[Middleware(ConsentMiddleware), Middleware(ResponseCacheMiddleware),
-                    *panel.middleware(settings)],  # signed session cookie on /login, /logout and /studio only
+        # Requests per client address are counted before the cache, per account inside the session cookie.
+        middleware=[Middleware(ConsentMiddleware), Middleware(RateLimitMiddleware, by="ip"),
+                    Middleware(ResponseCacheMiddleware),
+                    *panel.middleware(settings),  # signed session cookie on /login, /logout and /studio only
+                    Middleware(RateLimitMiddleware, by="account")],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )

@@ -19,6 +19,7 @@ from fediverse.config import Settings
 from fediverse.db.engine import create_engine
 from fediverse.federation.client import SafeClient, Signer
 from fediverse.jobs.queue import JobBackend, install_commit_hook
+from fediverse.ratelimit import Limiter, make_limiter
 
 if TYPE_CHECKING:
     from fediverse.models import LocalUser
@@ -71,6 +72,8 @@ class Runtime:
     unhealthy_domains: set[str] = field(default_factory=set)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
+    # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
+    limiter: Limiter | None = None
 
     def signer_for(self, user: LocalUser) -> Signer:
         """Each private key is parsed once per process: loading a PEM costs ~29 ms."""
@@ -90,6 +93,8 @@ class Runtime:
 
     async def close(self) -> None:
         await self.client.aclose()
+        if self.limiter is not None:
+            await self.limiter.aclose()
         await self.engine.dispose()
         self.signing_pool.shutdown(wait=False)
 
@@ -112,4 +117,5 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         client=SafeClient(settings, transport=transport),
         uris=Uris(settings.base_url),
         backend=backend,
+        limiter=make_limiter(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:ratelimit"),
     )

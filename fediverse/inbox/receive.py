@@ -17,6 +17,7 @@ from fediverse.db import inbound as inbound_db
 from fediverse.federation import health
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.dispatch import PROCESS_INBOUND
+from fediverse.inbox.limits import inbox_wait
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import utcnow
 
@@ -30,6 +31,7 @@ log = logging.getLogger("fediverse.inbox")
 class InboxAnswer:
     status: int
     error: str | None = None
+    retry_after: int | None = None  # seconds, for 429
 
 
 ACCEPTED = InboxAnswer(202)
@@ -44,6 +46,9 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
         activity = parse_activity(doc)
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
+    limited = await inbox_wait(rt, activity.actor)  # before any key fetch, signature check or write
+    if limited is not None:
+        return InboxAnswer(429, limited[1], retry_after=limited[0])
     async with rt.sessions() as session:
         if activity.type == "Delete" and activity.object_id == activity.actor:
             if await account_db.by_uri(session, activity.actor) is None:
