@@ -22,6 +22,7 @@ from fediverse.services import site_settings
 from fediverse.web import consent, federation, feeds, media, pages, panel, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
+from fediverse.web.live_settings import SettingsRefreshMiddleware
 from fediverse.web.ratelimit import RateLimitMiddleware
 from fediverse.web.responses import error
 
@@ -71,7 +72,9 @@ def create_app(
         # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
-        middleware=[Middleware(ConsentMiddleware), Middleware(RateLimitMiddleware, by="ip"),
+        # Settings saved from the panel by another process are re-read every few seconds, before anything uses them.
+        middleware=[Middleware(SettingsRefreshMiddleware), Middleware(ConsentMiddleware),
+                    Middleware(RateLimitMiddleware, by="ip"),
                     Middleware(ResponseCacheMiddleware),
                     *panel.middleware(settings),  # signed session cookie on /login, /logout and /studio only
                     Middleware(RateLimitMiddleware, by="account")],

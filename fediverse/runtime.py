@@ -71,6 +71,7 @@ class Runtime:
     # Domains with a failure on record; a success elsewhere costs no write.
     unhealthy_domains: set[str] = field(default_factory=set)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
+    settings_checked_at: float = 0.0  # monotonic time of the last site_settings.refresh (see maybe_refresh)
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
     # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
     limiter: Limiter | None = None

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from fediverse.activitypub.parse import parse_activity
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
+from fediverse.inbox import quarantine
 from fediverse.jobs.outcome import Done, GiveUp, Outcome
 from fediverse.models import InboundActivity, utcnow
+from fediverse.services import site_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,12 +34,15 @@ def _handlers() -> dict[str, Handler]:
 
 async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
     """Idempotent: a row already processed is left alone; the handler and the mark commit together."""
+    await site_settings.maybe_refresh(rt)  # spam settings changed in the panel of another process
     async with rt.sessions() as session:
         row = await session.get(InboundActivity, inbound_id)
         if row is None:
             return GiveUp("inbound activity no longer exists")
         if row.processed_at is not None:
             return Done("already processed")
+        if row.quarantine_reason is not None and row.reviewed_at is None:
+            return Done("held in the quarantine")
         try:
             activity = parse_activity(row.raw)
         except ParseError as exc:
@@ -48,6 +53,10 @@ async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
             outcome = "actor unknown"
         elif handler is None:
             outcome = f"ignored: {activity.type} is not handled"
+        elif (held := await quarantine.hold_reason(rt, session, row, activity, actor)) is not None:
+            row.quarantine_reason = held[:200]  # not processed: a moderator releases or discards it
+            await session.commit()
+            return Done(f"held: {held}")
         else:
             outcome = await handler(rt, session, activity, actor)
         row.processed_at = utcnow()

@@ -8,6 +8,8 @@ key, nothing is written), and `apply` swaps `rt.settings` in this process. Other
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -19,6 +21,9 @@ from fediverse.models import InstanceSetting, utcnow
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
+
+log = logging.getLogger("fediverse.settings")
+REFRESH_SECONDS = 5.0  # other processes see a change made in the panel within this long
 
 # What the panel may change; everything else (domain, database, secrets) needs the file and a restart.
 EDITABLE: tuple[str, ...] = (
@@ -86,8 +91,10 @@ def apply(rt: Runtime, new_settings: Settings) -> None:
     base = rt.file_settings or rt.settings
     if rt.file_settings is None:
         rt.file_settings = base
-    rt.settings = dataclasses.replace(new_settings, instance=dataclasses.replace(
+    new_settings = dataclasses.replace(new_settings, instance=dataclasses.replace(
         new_settings.instance, domain=base.instance.domain, scheme=base.instance.scheme))
+    if new_settings != rt.settings:  # unchanged settings keep their identity: caches keyed on it stay warm
+        rt.settings = new_settings
 
 
 async def refresh(rt: Runtime) -> None:
@@ -100,3 +107,15 @@ async def refresh(rt: Runtime) -> None:
     except Invalid:
         new_settings = base  # a row made invalid by a later file edit: the file wins rather than a crash
     apply(rt, new_settings)
+
+
+async def maybe_refresh(rt: Runtime, every: float = REFRESH_SECONDS) -> None:
+    """`refresh` at most once per `every` seconds: cheap enough to call on every request and every job."""
+    now = time.monotonic()
+    if now - rt.settings_checked_at < every:
+        return
+    rt.settings_checked_at = now
+    try:
+        await refresh(rt)
+    except Exception:  # noqa: BLE001 - a database hiccup must not fail the request; the old settings stay
+        log.warning("could not re-read the instance settings", exc_info=True)

@@ -247,6 +247,7 @@ class ResponseCacheMiddleware:
         self.app = app
         self.cache = ResponseCache()
         self._runtime: Any = None
+        self._settings: Any = None
 
     def _bind(self, scope: Scope) -> Any:
         """The runtime is created at startup: hook its session class on first use (again after a restart)."""
@@ -257,6 +258,10 @@ class ResponseCacheMiddleware:
             session_class = rt.sessions.kw.get("sync_session_class")
             if session_class is not None:
                 install_invalidation(session_class, self.cache)
+        if rt is not None and rt.settings is not self._settings:
+            # Instance settings changed (admin panel): pages rendered with the old name, rules… must go.
+            self._settings = rt.settings
+            self.cache.clear()
         return rt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from fediverse.web.panel.admin import dashboard
+from fediverse.web.panel.admin import dashboard, quarantine
 
 routes = [
     Route("/admin", dashboard.dashboard),
     Route("/admin/audit-log", dashboard.audit_log),
+    Route("/admin/quarantine", quarantine.quarantine_page),
+    Route("/admin/quarantine/{inbound_id:int}/{action}", quarantine.quarantine_action, methods=["POST"]),
 ]
