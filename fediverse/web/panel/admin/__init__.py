@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from fediverse.web.panel.admin import dashboard, quarantine
+from fediverse.web.panel.admin import dashboard, federation, quarantine
 
 routes = [
     Route("/admin", dashboard.dashboard),
     Route("/admin/audit-log", dashboard.audit_log),
     Route("/admin/quarantine", quarantine.quarantine_page),
     Route("/admin/quarantine/{inbound_id:int}/{action}", quarantine.quarantine_action, methods=["POST"]),
+    Route("/admin/federation", federation.federation_page),
+    Route("/admin/federation/{action}", federation.federation_action, methods=["POST"]),
 ]
