@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from fediverse.web.panel.admin import dashboard, federation, quarantine
+from fediverse.web.panel.admin import dashboard, federation, quarantine, settings
 
 routes = [
     Route("/admin", dashboard.dashboard),
@@ -17,4 +17,5 @@ routes = [
     Route("/admin/quarantine/{inbound_id:int}/{action}", quarantine.quarantine_action, methods=["POST"]),
     Route("/admin/federation", federation.federation_page),
     Route("/admin/federation/{action}", federation.federation_action, methods=["POST"]),
+    Route("/admin/settings", settings.settings_page, methods=["GET", "POST"]),
 ]
