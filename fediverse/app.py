@@ -19,7 +19,7 @@ from fediverse.jobs.backends import make_backend
 from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
 from fediverse.services import site_settings
-from fediverse.web import consent, federation, feeds, media, pages, panel, wellknown
+from fediverse.web import consent, federation, feeds, media, metrics, pages, panel, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.live_settings import SettingsRefreshMiddleware
@@ -68,7 +68,7 @@ def create_app(
     app = Starlette(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
         routes=[*wellknown.routes, *consent.routes, *federation.routes, *feeds.routes, *pages.routes,
-                *media.routes, *panel.routes],
+                *media.routes, *metrics.routes, *panel.routes],
         # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.

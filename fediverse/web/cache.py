@@ -255,6 +255,7 @@ class ResponseCacheMiddleware:
         if rt is not None and rt is not self._runtime:
             self._runtime = rt
             self.cache.clear()
+            scope["app"].state.response_cache = self.cache  # hits and misses for /metrics
             session_class = rt.sessions.kw.get("sync_session_class")
             if session_class is not None:
                 install_invalidation(session_class, self.cache)

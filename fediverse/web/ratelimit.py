@@ -40,9 +40,17 @@ class RateLimitMiddleware:
             raise ValueError(f"rate limit by {by!r}: must be 'ip' or 'account'")
         self.app = app
         self.by = by
+        self.requests = 0  # every HTTP request seen (by="ip"), for /metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or exempt(scope):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.by == "ip":
+            self.requests += 1
+            if self.requests == 1 and "app" in scope:
+                scope["app"].state.rate_limit_ip = self  # so /metrics can read the count
+        if exempt(scope):
             await self.app(scope, receive, send)
             return
         rt: Any = getattr(scope["app"].state, "runtime", None) if "app" in scope else None
