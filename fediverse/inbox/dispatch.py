@@ -10,7 +10,6 @@ from fediverse.db import accounts as account_db
 from fediverse.inbox import quarantine
 from fediverse.jobs.outcome import Done, GiveUp, Outcome
 from fediverse.models import InboundActivity, utcnow
-from fediverse.services import site_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +33,6 @@ def _handlers() -> dict[str, Handler]:
 
 async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
     """Idempotent: a row already processed is left alone; the handler and the mark commit together."""
-    await site_settings.maybe_refresh(rt)  # spam settings changed in the panel of another process
     async with rt.sessions() as session:
         row = await session.get(InboundActivity, inbound_id)
         if row is None:

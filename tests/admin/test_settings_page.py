@@ -140,3 +140,30 @@ async def test_a_moderator_cannot_open_or_post_the_settings(network: Network) ->
     assert art.rt.settings.instance.name == "Test art.test"
     async with art.rt.sessions() as session:
         assert await site_settings.stored(session) == {}
+
+
+async def test_a_worker_process_takes_the_change_before_its_next_job(network: Network) -> None:
+    from datetime import timedelta
+
+    from fediverse.jobs.runner import run_job
+    from fediverse.models import RUNNING, Job, utcnow
+    from fediverse.runtime import create_runtime
+
+    art = await network.add("art.test")
+    await make_user(art, "boss", password=PASSWORD, role="admin")
+    worker = create_runtime(art.rt.file_settings or art.rt.settings)  # e.g. `fediverse worker`, same database
+    try:
+        worker.settings_checked_at = time.monotonic() - site_settings.REFRESH_SECONDS
+        async with admin_browser(art) as client:
+            saved = await post_form(client, "/admin/settings", "/admin/settings", {"consent.ai_training": "allowed"})
+            assert saved.status_code == 303
+        assert worker.settings.consent.ai_training == "none"
+        async with worker.sessions() as session:  # a job this worker has claimed (leased, so nobody else runs it)
+            job = Job(kind="no_such_kind", payload={}, state=RUNNING, attempts=1,
+                      lease_until=utcnow() + timedelta(seconds=60))
+            session.add(job)
+            await session.commit()
+        await run_job(worker, job)
+        assert worker.settings.consent.ai_training == "allowed"
+    finally:
+        await worker.close()
