@@ -71,6 +71,9 @@ class RedisLimiter:
         self.rejections: Counter[str] = Counter()
         self._redis = aioredis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
         self._last_warning = 0.0
+        # Keys known to be over their limit in their window (name includes the window index) -> window end:
+        # a flood is refused without a round trip to Redis.
+        self._blocked: OrderedDict[str, float] = OrderedDict()
 
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None:
         import redis
@@ -78,6 +81,9 @@ class RedisLimiter:
         now = self.clock()
         index = int(now // window)
         name = f"{self.prefix}:{scope}:{key}:{index}"
+        if name in self._blocked:
+            self.rejections[scope] += 1
+            return _retry_after(now, window)
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.incr(name)
@@ -90,6 +96,9 @@ class RedisLimiter:
             return None
         if int(count) > limit:
             self.rejections[scope] += 1
+            self._blocked[name] = (index + 1) * window  # when this window ends
+            while self._blocked and (len(self._blocked) > MAX_KEYS or next(iter(self._blocked.values())) <= now):
+                self._blocked.popitem(last=False)  # roughly oldest first: ended windows go
             return _retry_after(now, window)
         return None
 
