@@ -49,7 +49,8 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
                     changes["instance.thumbnail_url"] = await rt.run_in_pool(
                         _store_profile_image, rt, instance_username(rt), "thumbnail", image, THUMBNAIL_BOX)
                 except Invalid as exc:
-                    errors["thumbnail"] = str(exc).split(": ", 1)[-1].capitalize()
+                    message = str(exc).split(": ", 1)[-1]
+                    errors["thumbnail"] = message[:1].upper() + message[1:]
         elif flag(form, "remove_thumbnail") and rt.settings.instance.thumbnail_url:
             changes["instance.thumbnail_url"] = ""
     finally:
