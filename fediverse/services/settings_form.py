@@ -159,6 +159,7 @@ async def change(rt: Runtime, session: AsyncSession, staff: LocalUser, changes: 
     except Invalid as exc:
         message = str(exc)
         key = next((k for k in changes if k in message), None) or next(iter(changes), "form")
+        message = message.replace(f"'{key}' ", "").replace(f"{key} ", "")  # shown next to that very field
         raise FormErrors({key: message[:1].upper() + message[1:]}) from None
     current = current_values(rt.settings) | {"instance.thumbnail_url": rt.settings.instance.thumbnail_url}
     for key, value in changes.items():

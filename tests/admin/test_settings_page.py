@@ -94,7 +94,7 @@ async def test_bad_values_save_nothing_and_are_marked_next_to_their_field(networ
     await make_user(art, "boss", password=PASSWORD, role="admin")
     async with admin_browser(art) as client:
         for data, field, message in (
-            ({"registrations.mode": "anyone"}, "registrations-mode", "registrations.mode"),
+            ({"registrations.mode": "anyone"}, "registrations-mode", "Must be one of open, approval, invite, closed"),
             ({"media.images_per_work": "0"}, "media-images_per_work", "greater than 0"),
             ({"media.images_per_work": "ten"}, "media-images_per_work", "whole number"),
             ({"instance.contact_email": "not an address"}, "instance-contact_email", "e-mail address"),
