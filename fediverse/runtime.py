@@ -72,6 +72,7 @@ class Runtime:
     unhealthy_domains: set[str] = field(default_factory=set)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
     settings_checked_at: float = 0.0  # monotonic time of the last site_settings.refresh (see maybe_refresh)
+    settings_refresh: asyncio.Task[None] | None = None  # a refresh running in the background
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
     # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
     limiter: Limiter | None = None
@@ -93,6 +94,9 @@ class Runtime:
         return await asyncio.get_running_loop().run_in_executor(self.signing_pool, func, *args)
 
     async def close(self) -> None:
+        if self.settings_refresh is not None and not self.settings_refresh.done():
+            self.settings_refresh.cancel()
+            await asyncio.gather(self.settings_refresh, return_exceptions=True)
         await self.client.aclose()
         if self.limiter is not None:
             await self.limiter.aclose()

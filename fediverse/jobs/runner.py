@@ -57,7 +57,7 @@ HANDLERS: dict[str, Callable[[Runtime, Job], Awaitable[Outcome]]] = {
 async def run_job(rt: Runtime, job: Job) -> Outcome:
     """Run a claimed job and write its outcome; an unexpected exception is a retry, never a lost row."""
     handler = HANDLERS.get(job.kind)
-    await site_settings.maybe_refresh(rt)  # panel changes (consent defaults, spam limits) reach worker processes
+    site_settings.maybe_refresh(rt)  # panel changes (consent defaults, spam limits) reach worker processes
     try:
         outcome: Outcome = await handler(rt, job) if handler else GiveUp(f"unknown job kind {job.kind!r}")
     except Exception as exc:  # noqa: BLE001 - a bug in one job must not kill the worker

@@ -7,6 +7,7 @@ key, nothing is written), and `apply` swaps `rt.settings` in this process. Other
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -99,6 +100,7 @@ def apply(rt: Runtime, new_settings: Settings) -> None:
 
 async def refresh(rt: Runtime) -> None:
     """Re-read the overrides (at start-up, and now and then in other processes)."""
+    rt.settings_checked_at = time.monotonic()
     async with rt.sessions() as session:
         overrides = await stored(session)
     base = rt.file_settings or rt.settings
@@ -109,13 +111,21 @@ async def refresh(rt: Runtime) -> None:
     apply(rt, new_settings)
 
 
-async def maybe_refresh(rt: Runtime, every: float = REFRESH_SECONDS) -> None:
-    """`refresh` at most once per `every` seconds: cheap enough to call on every request and every job."""
+def maybe_refresh(rt: Runtime, every: float = REFRESH_SECONDS) -> None:
+    """Start a `refresh` in the background at most once per `every` seconds; cheap enough for every request
+    and every job. Nobody waits for it: the caller goes on with the settings it has, and later callers get the
+    new ones (so a request never pays for the query, nor overtakes another while it runs)."""
     now = time.monotonic()
     if now - rt.settings_checked_at < every:
         return
     rt.settings_checked_at = now
+    if rt.settings_refresh is not None and not rt.settings_refresh.done():
+        return
+    rt.settings_refresh = asyncio.get_running_loop().create_task(_refresh_quietly(rt), name="fediverse-settings")
+
+
+async def _refresh_quietly(rt: Runtime) -> None:
     try:
         await refresh(rt)
-    except Exception:  # noqa: BLE001 - a database hiccup must not fail the request; the old settings stay
+    except Exception:  # noqa: BLE001 - a database hiccup must not break anything; the old settings stay
         log.warning("could not re-read the instance settings", exc_info=True)

@@ -1,8 +1,8 @@
 """Settings changed in the admin panel reach every web process within seconds, without a restart (pure ASGI).
 
 The process that saves applies the change at once (services.site_settings.apply). Every other process — more
-uvicorn workers, another machine — re-reads the stored overrides at most every REFRESH_SECONDS, on the way
-in of a request (one small query every few seconds, none in between). When the settings change, they are a
+uvicorn workers, another machine — re-reads the stored overrides at most every REFRESH_SECONDS, started by a
+request and run beside it (one small query every few seconds, none in between; no request waits for it). When the settings change, they are a
 new object, and the response cache drops everything it rendered with the old ones (web/cache.py).
 """
 
@@ -21,5 +21,5 @@ class SettingsRefreshMiddleware:
         if scope["type"] == "http" and "app" in scope:
             rt = getattr(scope["app"].state, "runtime", None)
             if rt is not None:
-                await site_settings.maybe_refresh(rt)
+                site_settings.maybe_refresh(rt)
         await self.app(scope, receive, send)

@@ -82,7 +82,10 @@ async def test_another_process_sees_the_change_within_seconds(network: Network) 
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url=art.base) as client:
             # between two looks no query is made: still the old name (and that answer is now cached)
             assert (await client.get("/api/v1/instance")).json()["title"] == "Test art.test"
-            rt.settings_checked_at -= site_settings.REFRESH_SECONDS  # ... five seconds later
+            rt.settings_checked_at -= site_settings.REFRESH_SECONDS  # ... five seconds later, a request
+            await client.get("/api/v1/instance")  # starts a refresh beside it
+            assert rt.settings_refresh is not None
+            await rt.settings_refresh
             assert (await client.get("/api/v1/instance")).json()["title"] == "Renamed"
             assert "Renamed" in (await client.get("/")).text
     finally:
@@ -163,7 +166,9 @@ async def test_a_worker_process_takes_the_change_before_its_next_job(network: Ne
                       lease_until=utcnow() + timedelta(seconds=60))
             session.add(job)
             await session.commit()
-        await run_job(worker, job)
+        await run_job(worker, job)  # starts a refresh beside the job
+        assert worker.settings_refresh is not None
+        await worker.settings_refresh
         assert worker.settings.consent.ai_training == "allowed"
     finally:
         await worker.close()
