@@ -25,6 +25,7 @@ from fediverse.activitypub.parse_note import parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
+from fediverse.errors import Invalid, NotFound
 from fediverse.jobs.outcome import Done
 from fediverse.models import Account, Follow, InboundActivity, LocalUser, utcnow
 from fediverse.services import modlog
@@ -146,8 +147,6 @@ def _excerpt(raw: dict[str, Any]) -> str:
 
 
 async def _held_row(session: AsyncSession, inbound_id: int) -> InboundActivity:
-    from fediverse.errors import NotFound
-
     row = await session.get(InboundActivity, inbound_id)
     if row is None or row.quarantine_reason is None or row.reviewed_at is not None:
         raise NotFound("That activity is not waiting in the quarantine (already reviewed?).")
@@ -156,7 +155,7 @@ async def _held_row(session: AsyncSession, inbound_id: int) -> InboundActivity:
 
 async def release(rt: Runtime, session: AsyncSession, staff: LocalUser, inbound_id: int) -> str:
     """Mark reviewed, commit, then process it through the normal path; the outcome of that processing."""
-    from fediverse.inbox.dispatch import process_inbound
+    from fediverse.inbox.dispatch import process_inbound  # dispatch imports this module: resolved at call time
 
     row = await _held_row(session, inbound_id)
     row.reviewed_at = utcnow()
@@ -182,8 +181,6 @@ async def discard(session: AsyncSession, staff: LocalUser, inbound_id: int, reas
 
 async def discard_actor(session: AsyncSession, staff: LocalUser, inbound_id: int, reason: str = "") -> int:
     """Discard everything this actor has waiting and suspend the (remote) account; how many were discarded."""
-    from fediverse.errors import Invalid
-
     row = await _held_row(session, inbound_id)
     actor_uri = row.actor_uri
     account = await account_db.by_uri(session, actor_uri)

@@ -10,7 +10,7 @@ the audit log in its own transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -102,8 +102,6 @@ async def overview(session: AsyncSession) -> Overview:
 
 def _aware(value: datetime | str | None) -> datetime | None:
     """Aggregates (MIN over a CASE) come back without the column type: naive on SQLite, text on some drivers."""
-    from datetime import UTC
-
     if value is None:
         return None
     if isinstance(value, str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,8 +56,6 @@ async def snapshot(session: AsyncSession) -> Snapshot:
 
 
 def _age(moment: datetime | str | None) -> float:
-    from datetime import UTC
-
     if moment is None:
         return 0.0
     if isinstance(moment, str):
