@@ -32,14 +32,16 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     jobs = {(kind, state): int(n) for kind, state, n in await session.execute(
         select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state))}
     deliveries = {"pending": 0, "retrying": 0, "running": 0, "done": 0, "dead": 0}
+    # Grouped by label: PostgreSQL does not see two copies of an expression with bound parameters as the same.
+    retried_label = (Job.attempts > 0).label("retried")
     for state, retried, n in await session.execute(
-            select(Job.state, Job.attempts > 0, func.count()).where(Job.kind == DELIVER)
-            .group_by(Job.state, Job.attempts > 0)):
+            select(Job.state, retried_label, func.count()).where(Job.kind == DELIVER)
+            .group_by(Job.state, retried_label)):
         name = ("retrying" if retried else "pending") if state == QUEUED else state
         deliveries[name] = deliveries.get(name, 0) + int(n)
     state = case((InboundActivity.processed_at.is_not(None), "processed"),
                  (InboundActivity.reviewed_at.is_(None) & InboundActivity.quarantine_reason.is_not(None), "held"),
-                 else_="backlog")
+                 else_="backlog").label("inbound_state")
     inbound = {"backlog": 0, "held": 0, "processed": 0}
     inbound.update({name: int(n) for name, n in await session.execute(
         select(state, func.count()).group_by(state))})
