@@ -72,7 +72,7 @@ def create_app(
         # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
-        # Settings saved from the panel by another process are re-read every few seconds, before anything uses them.
+        # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
         middleware=[Middleware(SettingsRefreshMiddleware), Middleware(ConsentMiddleware),
                     Middleware(RateLimitMiddleware, by="ip"),
                     Middleware(ResponseCacheMiddleware),
