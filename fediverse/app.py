@@ -19,9 +19,11 @@ from fediverse.jobs.backends import make_backend
 from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
 from fediverse.services import site_settings
-from fediverse.web import consent, federation, feeds, media, pages, panel, remote_media, wellknown
+from fediverse.web import consent, federation, feeds, media, metrics, pages, panel, remote_media, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
+from fediverse.web.live_settings import SettingsRefreshMiddleware
+from fediverse.web.ratelimit import RateLimitMiddleware
 from fediverse.web.responses import error
 
 log = logging.getLogger("fediverse")
@@ -66,11 +68,16 @@ def create_app(
     app = Starlette(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
         routes=[*wellknown.routes, *consent.routes, *federation.routes, *feeds.routes, *pages.routes,
-                *remote_media.routes, *media.routes, *panel.routes],
+                *remote_media.routes, *media.routes, *metrics.routes, *panel.routes],
         # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
-        middleware=[Middleware(ConsentMiddleware), Middleware(ResponseCacheMiddleware),
-                    *panel.middleware(settings)],  # signed session cookie on /login, /logout and /studio only
+        # Requests per client address are counted before the cache, per account inside the session cookie.
+        # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
+        middleware=[Middleware(SettingsRefreshMiddleware), Middleware(ConsentMiddleware),
+                    Middleware(RateLimitMiddleware, by="ip"),
+                    Middleware(ResponseCacheMiddleware),
+                    *panel.middleware(settings),  # signed session cookie on /login, /logout and /studio only
+                    Middleware(RateLimitMiddleware, by="account")],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )

@@ -20,6 +20,7 @@ from fediverse.db import domain_policy
 from fediverse.db.engine import create_engine
 from fediverse.federation.client import DomainBlocked, SafeClient, Signer
 from fediverse.jobs.queue import JobBackend, install_commit_hook
+from fediverse.ratelimit import Limiter, make_limiter
 
 if TYPE_CHECKING:
     from fediverse.models import LocalUser
@@ -71,7 +72,11 @@ class Runtime:
     # Domains with a failure on record; a success elsewhere costs no write.
     unhealthy_domains: set[str] = field(default_factory=set)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
+    settings_checked_at: float = 0.0  # monotonic time of the last site_settings.refresh (see maybe_refresh)
+    settings_refresh: asyncio.Task[None] | None = None  # a refresh running in the background
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
+    # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
+    limiter: Limiter | None = None
 
     def signer_for(self, user: LocalUser) -> Signer:
         """Each private key is parsed once per process: loading a PEM costs ~29 ms."""
@@ -90,7 +95,12 @@ class Runtime:
         return await asyncio.get_running_loop().run_in_executor(self.signing_pool, func, *args)
 
     async def close(self) -> None:
+        if self.settings_refresh is not None and not self.settings_refresh.done():
+            self.settings_refresh.cancel()
+            await asyncio.gather(self.settings_refresh, return_exceptions=True)
         await self.client.aclose()
+        if self.limiter is not None:
+            await self.limiter.aclose()
         await self.engine.dispose()
         self.signing_pool.shutdown(wait=False)
 
@@ -113,6 +123,7 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         client=SafeClient(settings, transport=transport),
         uris=Uris(settings.base_url),
         backend=backend,
+        limiter=make_limiter(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:ratelimit"),
     )
     runtime.client.host_guard = _domain_guard(engine, sessions)
     return runtime

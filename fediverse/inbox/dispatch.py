@@ -8,6 +8,7 @@ from fediverse.activitypub.parse import parse_activity
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import domain_policy
+from fediverse.inbox import quarantine
 from fediverse.jobs.outcome import Done, GiveUp, Outcome
 from fediverse.models import InboundActivity, utcnow
 
@@ -39,6 +40,8 @@ async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
             return GiveUp("inbound activity no longer exists")
         if row.processed_at is not None:
             return Done("already processed")
+        if row.quarantine_reason is not None and row.reviewed_at is None:
+            return Done("held in the quarantine")
         try:
             activity = parse_activity(row.raw)
         except ParseError as exc:
@@ -53,6 +56,10 @@ async def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
             outcome = "ignored: the actor's domain is suspended"  # stored before the block was made
         elif actor.suspended_at is not None and not (activity.type == "Delete" and activity.object_id == actor.uri):
             outcome = "ignored: the actor is suspended here"
+        elif (held := await quarantine.hold_reason(rt, session, row, activity, actor)) is not None:
+            row.quarantine_reason = held[:200]  # not processed: a moderator releases or discards it
+            await session.commit()
+            return Done(f"held: {held}")
         else:
             outcome = await handler(rt, session, activity, actor)
         row.processed_at = utcnow()

@@ -22,6 +22,7 @@ from fediverse.federation.actors import instance_signer
 from fediverse.federation.client import Gone
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.dispatch import PROCESS_INBOUND
+from fediverse.inbox.limits import inbox_wait
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import utcnow
 
@@ -55,6 +56,7 @@ async def _gone_actor(rt: Runtime, session: AsyncSession, activity: Activity) ->
 class InboxAnswer:
     status: int
     error: str | None = None
+    retry_after: int | None = None  # seconds, for 429
 
 
 ACCEPTED = InboxAnswer(202)
@@ -69,6 +71,9 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
         activity = parse_activity(doc)
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
+    limited = await inbox_wait(rt, activity.actor)  # before any key fetch, signature check or write
+    if limited is not None:
+        return InboxAnswer(429, limited[1], retry_after=limited[0])
     async with rt.sessions() as session:
         if await domain_policy.is_suspended(session, activity.actor):  # before any key fetch; nothing stored
             return InboxAnswer(403, "this server does not federate with the actor's domain")

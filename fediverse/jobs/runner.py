@@ -16,7 +16,7 @@ from fediverse.federation.outbox import DELIVER, FANOUT, fan_out
 from fediverse.federation.retry import next_attempt
 from fediverse.inbox.dispatch import PROCESS_INBOUND, process_inbound
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
-from fediverse.services import remote_media
+from fediverse.services import remote_media, site_settings
 from fediverse.services.restamp import RESTAMP, restamp_work
 from fediverse.models import DEAD, DONE, QUEUED, Job, utcnow
 
@@ -62,6 +62,7 @@ HANDLERS: dict[str, Callable[[Runtime, Job], Awaitable[Outcome]]] = {
 async def run_job(rt: Runtime, job: Job) -> Outcome:
     """Run a claimed job and write its outcome; an unexpected exception is a retry, never a lost row."""
     handler = HANDLERS.get(job.kind)
+    site_settings.maybe_refresh(rt)  # panel changes (consent defaults, spam limits) reach worker processes
     try:
         outcome: Outcome = await handler(rt, job) if handler else GiveUp(f"unknown job kind {job.kind!r}")
     except Exception as exc:  # noqa: BLE001 - a bug in one job must not kill the worker

@@ -7,7 +7,10 @@ key, nothing is written), and `apply` swaps `rt.settings` in this process. Other
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -19,6 +22,9 @@ from fediverse.models import InstanceSetting, utcnow
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
+
+log = logging.getLogger("fediverse.settings")
+REFRESH_SECONDS = 5.0  # other processes see a change made in the panel within this long
 
 # What the panel may change; everything else (domain, database, secrets) needs the file and a restart.
 EDITABLE: tuple[str, ...] = (
@@ -86,12 +92,15 @@ def apply(rt: Runtime, new_settings: Settings) -> None:
     base = rt.file_settings or rt.settings
     if rt.file_settings is None:
         rt.file_settings = base
-    rt.settings = dataclasses.replace(new_settings, instance=dataclasses.replace(
+    new_settings = dataclasses.replace(new_settings, instance=dataclasses.replace(
         new_settings.instance, domain=base.instance.domain, scheme=base.instance.scheme))
+    if new_settings != rt.settings:  # unchanged settings keep their identity: caches keyed on it stay warm
+        rt.settings = new_settings
 
 
 async def refresh(rt: Runtime) -> None:
     """Re-read the overrides (at start-up, and now and then in other processes)."""
+    rt.settings_checked_at = time.monotonic()
     async with rt.sessions() as session:
         overrides = await stored(session)
     base = rt.file_settings or rt.settings
@@ -100,3 +109,23 @@ async def refresh(rt: Runtime) -> None:
     except Invalid:
         new_settings = base  # a row made invalid by a later file edit: the file wins rather than a crash
     apply(rt, new_settings)
+
+
+def maybe_refresh(rt: Runtime, every: float = REFRESH_SECONDS) -> None:
+    """Start a `refresh` in the background at most once per `every` seconds; cheap enough for every request
+    and every job. Nobody waits for it: the caller goes on with the settings it has, and later callers get the
+    new ones (so a request never pays for the query, nor overtakes another while it runs)."""
+    now = time.monotonic()
+    if now - rt.settings_checked_at < every:
+        return
+    rt.settings_checked_at = now
+    if rt.settings_refresh is not None and not rt.settings_refresh.done():
+        return
+    rt.settings_refresh = asyncio.get_running_loop().create_task(_refresh_quietly(rt), name="fediverse-settings")
+
+
+async def _refresh_quietly(rt: Runtime) -> None:
+    try:
+        await refresh(rt)
+    except Exception:  # noqa: BLE001 - a database hiccup must not break anything; the old settings stay
+        log.warning("could not re-read the instance settings", exc_info=True)

@@ -267,6 +267,7 @@ class ResponseCacheMiddleware:
         self.app = app
         self.cache = ResponseCache()
         self._runtime: Any = None
+        self._settings: Any = None
 
     def _bind(self, scope: Scope) -> Any:
         """The runtime is created at startup: hook its session class on first use (again after a restart)."""
@@ -274,9 +275,14 @@ class ResponseCacheMiddleware:
         if rt is not None and rt is not self._runtime:
             self._runtime = rt
             self.cache.clear()
+            scope["app"].state.response_cache = self.cache  # hits and misses for /metrics
             session_class = rt.sessions.kw.get("sync_session_class")
             if session_class is not None:
                 install_invalidation(session_class, self.cache)
+        if rt is not None and rt.settings is not self._settings:
+            # Instance settings changed (admin panel): pages rendered with the old name, rules… must go.
+            self._settings = rt.settings
+            self.cache.clear()
         return rt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -129,7 +129,10 @@ async def inbox(request: Request) -> Response:
         return error(413, f"body is larger than {limit} bytes")
     answer = await receive(rt, signed_request(request, body), owner_id)
     if answer.error:
-        return error(answer.status, answer.error)
+        response = error(answer.status, answer.error)
+        if answer.retry_after is not None:
+            response.headers["Retry-After"] = str(answer.retry_after)
+        return response
     return Response(status_code=answer.status)
 
 

@@ -1,0 +1,40 @@
+"""/admin/federation: delivery health per remote domain (moderators look), and the admin's levers."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.models import LocalUser, utcnow
+from fediverse.services import federation_health
+from fediverse.web.panel.auth import has_role, staff_view
+from fediverse.web.panel.forms import PanelError, read_form, text
+from fediverse.web.panel.render import page, redirect
+
+
+@staff_view("moderator")
+async def federation_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    data = await federation_health.overview(session)
+    return page(request, "panel/admin_federation.html", overview=data, now=utcnow(), can_act=has_role(user, "admin"))
+
+
+@staff_view("admin")
+async def federation_action(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    action = request.path_params["action"]
+    form = await read_form(request)
+    domain = text(form, "domain", limit=300)
+    rt = request.app.state.runtime
+    if action == "retry":
+        count = await federation_health.retry_now(rt, session, user, domain)
+        message = f"{count} deliveries to {domain} will be tried now."
+    elif action == "give-up":
+        count = await federation_health.give_up(session, user, domain)
+        message = f"Gave up {count} queued deliveries to {domain}."
+    elif action == "available":
+        found = await federation_health.mark_available(rt, session, user, domain)
+        message = f"{domain} is available again." if found else f"{domain} had no failure record."
+    else:
+        raise PanelError(404, f"Unknown action {action[:40]!r}: use retry, give-up or available.")
+    await session.commit()
+    return redirect(request, "/admin/federation", message)

@@ -1,0 +1,158 @@
+"""The quarantine with two real instances: a spam wave from social.test is held on art.test, nobody is
+notified, and a moderator releases (processed as usual), discards, or discards everything and suspends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+
+from fediverse.db import accounts as account_db
+from fediverse.models import AuditLog, InboundActivity, Notification, RemoteNote
+from tests.federation.helpers import act, make_user
+from tests.federation.test_inbox_bad_input import signed_post
+from tests.support import Instance, Network
+from tests.web.panel_client import PASSWORD, browser, csrf_of, login
+
+AS = "https://www.w3.org/ns/activitystreams"
+SPAM = 'Cheap followers! <a href="https://spam.example/buy" rel="nofollow">spam.example/buy</a>'
+
+
+def create(sender: str, n: int, mentions: list[str], content: str) -> dict[str, Any]:
+    actor = f"https://social.test/users/{sender}"
+    note = f"{actor}/statuses/{n}"
+    tags = "".join(f'<span class="h-card"><a href="{m}" class="u-url mention">@<span>{m.rsplit("/", 1)[1]}</span></a></span> '
+                   for m in mentions)
+    return {"@context": AS, "id": f"{note}/activity", "type": "Create", "actor": actor, "to": mentions,
+            "object": {"id": note, "type": "Note", "attributedTo": actor, "to": mentions,
+                       "content": f"<p>{tags}{content}</p>", "published": "2026-12-06T10:00:00Z",
+                       "tag": [{"type": "Mention", "href": m} for m in mentions]}}
+
+
+async def send(social: Instance, art: Instance, sender: str, n: int, mentions: list[str], content: str) -> None:
+    status, answer = await signed_post(social, art, orjson.dumps(create(sender, n, mentions, content)),
+                                       username=sender, path="/inbox")
+    assert status == 202, answer
+
+
+async def count(instance: Instance, model: Any, *where: Any) -> int:
+    async with instance.rt.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def held(instance: Instance) -> list[InboundActivity]:
+    async with instance.rt.sessions() as session:
+        return list((await session.scalars(select(InboundActivity).where(
+            InboundActivity.quarantine_reason.is_not(None), InboundActivity.reviewed_at.is_(None))
+            .order_by(InboundActivity.id))).all())
+
+
+async def setup(network: Network, **spam: Any) -> tuple[Instance, Instance, list[str]]:
+    art = await network.add("art.test", spam=spam)
+    social = await network.add("social.test")
+    locals_ = []
+    for n in range(10):
+        await make_user(art, f"artist{n}")
+        locals_.append(f"https://art.test/users/artist{n}")
+    await make_user(art, "mod", password=PASSWORD, role="moderator")
+    return art, social, locals_
+
+
+async def test_a_spam_wave_from_a_fresh_account_is_held_then_released_or_discarded(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await make_user(social, "spammer")
+    for n, target in enumerate(locals_):
+        await send(social, art, "spammer", n, [target], SPAM)
+    await network.drain()
+    waiting = await held(art)
+    assert len(waiting) == 10
+    assert all(row.quarantine_reason and row.quarantine_reason.startswith("new account") for row in waiting)
+    assert all(row.processed_at is None for row in waiting)
+    assert await count(art, Notification) == 0 and await count(art, RemoteNote) == 0
+
+    async with browser(art) as client:
+        await login(client, "mod")
+        listing = await client.get("/admin/quarantine")
+        assert listing.status_code == 200
+        assert "new account" in listing.text and "@spammer@social.test" in listing.text
+        assert "10 held from this account" in listing.text
+        assert 'href="https://spam.example/buy"' in listing.text and "<script" not in listing.text
+        csrf = csrf_of(listing.text)
+        first, second = waiting[0], waiting[1]
+        released = await client.post(f"/admin/quarantine/{first.id}/release", data={"csrf_token": csrf})
+        assert released.status_code == 303
+        assert await count(art, Notification) == 1 and await count(art, RemoteNote) == 1  # the normal path ran
+        again = await client.post(f"/admin/quarantine/{first.id}/release", data={"csrf_token": csrf})
+        assert again.status_code == 404 and await count(art, Notification) == 1  # released once only
+        dropped = await client.post(f"/admin/quarantine/{second.id}/discard", data={"csrf_token": csrf})
+        assert dropped.status_code == 303
+        no_token = await client.post(f"/admin/quarantine/{waiting[2].id}/discard-actor", data={})
+        assert no_token.status_code == 403 and len(await held(art)) == 8
+        wiped = await client.post(f"/admin/quarantine/{waiting[2].id}/discard-actor",
+                                  data={"csrf_token": csrf, "reason": "spam wave"})
+        assert wiped.status_code == 303
+    assert await held(art) == []
+    assert await count(art, Notification) == 1 and await count(art, RemoteNote) == 1
+    assert await count(art, InboundActivity, InboundActivity.outcome == "discarded by a moderator") == 9
+    async with art.rt.sessions() as session:
+        spammer = await account_db.by_uri(session, "https://social.test/users/spammer")
+        assert spammer is not None and spammer.suspended_at is not None
+        actions = list(await session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+    assert actions == ["quarantine.release", "quarantine.discard", "quarantine.discard_actor"]
+
+
+async def test_an_artist_cannot_review_the_quarantine(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await make_user(art, "plain", password=PASSWORD)
+    await make_user(social, "spammer")
+    await send(social, art, "spammer", 1, locals_[:1], SPAM)
+    await network.drain()
+    [row] = await held(art)
+    async with browser(art) as client:
+        await login(client, "plain")
+        assert (await client.get("/admin/quarantine")).status_code == 403
+        csrf = csrf_of((await client.get("/studio")).text)
+        refused = await client.post(f"/admin/quarantine/{row.id}/release", data={"csrf_token": csrf})
+        assert refused.status_code == 403
+    assert len(await held(art)) == 1 and await count(art, Notification) == 0
+
+
+async def known_sender(network: Network, art: Instance, social: Instance) -> None:
+    """bob on social.test follows artist0 on art.test: an account with history."""
+    await make_user(social, "bob")
+    await act(social, "follow", "bob", "artist0@art.test")
+    await network.drain()
+
+
+async def test_the_same_text_to_many_artists_is_held_once_it_reaches_the_threshold(network: Network) -> None:
+    art, social, locals_ = await setup(network, identical_message_threshold=4)
+    await known_sender(network, art, social)
+    text = "Hello, I love your work, visit my gallery for a special offer today"
+    for n, target in enumerate(locals_[:6]):
+        await send(social, art, "bob", n, [target], text)
+        await network.drain()
+    waiting = await held(art)
+    assert [row.quarantine_reason for row in waiting] == [
+        "identical message: the same text reached 4 local accounts within an hour",
+        "identical message: the same text reached 5 local accounts within an hour",
+        "identical message: the same text reached 6 local accounts within an hour"]
+    assert await count(art, Notification, Notification.kind == "mention") == 3
+    # a different text from the same account still goes through
+    await send(social, art, "bob", 99, [locals_[7]], "A real question about your brushes")
+    await network.drain()
+    assert await count(art, Notification, Notification.kind == "mention") == 4 and len(await held(art)) == 3
+
+
+async def test_link_only_posts_are_held_only_while_the_setting_is_on(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await known_sender(network, art, social)
+    link = '<a href="https://elsewhere.example/x">elsewhere.example/x</a>'
+    await send(social, art, "bob", 1, [locals_[1]], link)
+    await network.drain()
+    [row] = await held(art)
+    assert row.quarantine_reason == "link-only post (1 link(s), no other text)"
+    art.rt.settings = art.rt.settings.replace(spam={"quarantine_link_only": False})
+    await send(social, art, "bob", 2, [locals_[2]], link)
+    await network.drain()
+    assert len(await held(art)) == 1 and await count(art, Notification, Notification.kind == "mention") == 1
