@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 
 from fediverse.activitypub.note_text import NoteText, read_note_text
+from fediverse.activitypub.parse import parse_actor
 from fediverse.activitypub.parse_note import parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
@@ -67,9 +68,9 @@ async def hold_reason(rt: Runtime, session: AsyncSession, row: InboundActivity, 
     spam = rt.settings.spam
     text = read_note_text(note.content, note.mentions)
     if local_mentions and spam.quarantine_new_account_hours > 0:
-        age = utcnow() - actor.created_at
+        age, seen = account_age(actor)
         if age < timedelta(hours=spam.quarantine_new_account_hours) and not await _has_history(session, actor, row.id):
-            return (f"new account: first seen {int(age.total_seconds() // 3600)} h ago, no history here, "
+            return (f"new account: {seen} {int(age.total_seconds() // 3600)} h ago, no history here, "
                     f"mentions {len(set(local_mentions))} local account(s)")
     reached = await _recipients_of_same_text(session, rt, text, row.id) | set(local_mentions)
     if len(reached) >= spam.identical_message_threshold:
@@ -77,6 +78,19 @@ async def hold_reason(rt: Runtime, session: AsyncSession, row: InboundActivity, 
     if spam.quarantine_link_only and text.link_only:
         return f"link-only post ({len(text.links)} link(s), no other text)"
     return None
+
+
+def account_age(actor: Account) -> tuple[timedelta, str]:
+    """How old the account is: by the `published` date its own server states (Mastodon, GoToSocial and
+    Misskey send it), so a long-standing stranger's first reply is not held; else since we first saw it."""
+    try:
+        published = parse_actor(actor.raw).published if actor.raw else None
+    except ParseError:
+        published = None
+    now = utcnow()
+    if published is not None and published <= now:
+        return now - published, "created"
+    return now - actor.created_at, "first seen"
 
 
 async def _has_history(session: AsyncSession, actor: Account, row_id: int) -> bool:

@@ -36,7 +36,7 @@ async def _account(instance: Instance, uri: str) -> Account | None:
 async def test_a_forwarded_report_arrives_as_an_anonymous_flag_from_the_instance_actor_and_becomes_a_report(
         network: Network) -> None:
     a = await network.add("art.test")
-    b = await network.add("social.test")
+    b = await network.add("social.test", spam={"quarantine_new_account_hours": 0})  # alice is brand-new there
     alice = await make_user(a, "alice")
     bob = await make_user(b, "bob")
     await make_user(b, "carol")
