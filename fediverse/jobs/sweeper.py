@@ -1,4 +1,5 @@
-"""Housekeeping shared by every backend: prune finished rows, refresh the unhealthy-domain set."""
+"""Housekeeping shared by every backend: prune finished rows, refresh the unhealthy-domain set, and fall back
+to approval-only sign-ups when no moderator has acted for too long (so that never waits for a visitor)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from fediverse.db import jobs as job_db
 from fediverse.models import DomainHealth, utcnow
+from fediverse.services.registrations import check_auto_approval
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -20,4 +22,5 @@ async def housekeeping(rt: Runtime) -> int:
         pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=rt.settings.jobs.retention_days))
         failing = await session.scalars(select(DomainHealth.domain).where(DomainHealth.last_failure_at.is_not(None)))
         rt.unhealthy_domains = set(failing)
+    await check_auto_approval(rt)
     return pruned

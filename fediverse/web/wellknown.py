@@ -122,7 +122,8 @@ async def home(request: Request) -> Response:
     rt = _rt(request)
     async with rt.sessions() as session:
         users = await account_db.list_local_users(session)
-    return render_page(request, "home.html", artists=[u.account for u in users])
+    return render_page(request, "home.html", artists=[u.account for u in users],
+                       signup_open=rt.settings.registrations.mode != "closed")
 
 
 routes = [
