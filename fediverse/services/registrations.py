@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.errors import Invalid, NotFound
@@ -31,10 +32,11 @@ AUTO_APPROVAL_ACTION = "registrations.auto_approval"
 class Refused(Exception):
     """A sign-up this instance does not take now, with the HTTP status and a sentence for the person."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,11 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     reason = app.reason.strip()[:MAX_REASON]
     if reason_required(rt, invite is not None) and not reason:
         raise Invalid("Please tell the moderators why you want to join; they read it before approving you.")
-    if reg.daily_cap and await signups_today(session) >= reg.daily_cap:
-        raise Refused(429, "This instance has taken all the sign-ups it accepts today. Please try again tomorrow.")
+    now = utcnow()
+    if reg.daily_cap and await signups_today(session, now) >= reg.daily_cap:
+        tomorrow = day_start(now) + timedelta(days=1)
+        raise Refused(429, "This instance has taken all the sign-ups it accepts today. Please try again tomorrow.",
+                      retry_after=max(1, int((tomorrow - now).total_seconds())))
     if invite is not None and not await invites.use(session, invite):
         raise Refused(403, "This invite link has just been used up. Ask for a new one.")
     user = await accounts.create_user(rt, session, username, password=app.password)
@@ -158,7 +163,7 @@ async def check_auto_approval(rt: Runtime) -> bool:
     """Switch open sign-ups to approval when no moderator or admin acted for `auto_approval_after_hours`.
 
     Runs on every sign-up request and in the job backends' housekeeping, so it never waits for a moderator
-    to visit. Saved like a panel change (every process picks it up) and logged as a system action.
+    to visit. An open instance without any moderator or admin account switches at once. Saved like a panel change (every process picks it up) and logged as a system action.
     """
     hours = rt.settings.registrations.auto_approval_after_hours
     if rt.settings.registrations.mode != "open" or hours <= 0:
@@ -175,7 +180,12 @@ async def check_auto_approval(rt: Runtime) -> bool:
         modlog.record(session, None, AUTO_APPROVAL_ACTION, "setting", "registrations.mode",
                       f"no moderator or admin acted for {hours} hours", previous="open", new="approval",
                       last_staff_action=since.isoformat() if since else None)
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:  # another request or process switched at the same moment: take its result
+            await session.rollback()
+            await site_settings.refresh(rt)
+            return False
     site_settings.apply(rt, new_settings)
     return True
 

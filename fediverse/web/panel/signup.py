@@ -123,8 +123,8 @@ async def _submit(request: Request) -> Response:
               (("username", 100), ("email", 320), ("reason", registrations.MAX_REASON))}
     code = text(form, "invite", limit=invites.MAX_CODE_CHARS).strip()
 
-    def again(status: int, error: str) -> Response:
-        return _form_page(request, status=status, error=error, values=values, invite_code=code)
+    def again(status: int, error: str, headers: dict[str, str] | None = None) -> Response:
+        return _form_page(request, status=status, error=error, values=values, invite_code=code, headers=headers)
 
     if text(form, HONEYPOT_FIELD, limit=1000).strip():
         return again(400, REFUSED_QUIETLY)
@@ -148,7 +148,8 @@ async def _submit(request: Request) -> Response:
             await session.commit()
         except registrations.Refused as exc:
             await session.rollback()
-            return again(exc.status, exc.message)
+            return again(exc.status, exc.message,
+                         {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None)
         except (Invalid, Conflict) as exc:
             await session.rollback()
             return again(400 if isinstance(exc, Invalid) else 409, _sentence(str(exc)))
