@@ -12,6 +12,7 @@ from tests.support import Instance
 from tests.web.panel_client import PASSWORD, csrf_of
 
 STAMP_RE = re.compile(r'name="stamp" value="([^"]+)"')
+INVITE_RE = re.compile(r'name="invite" value="([^"]+)"')
 # Open mode without the fill-time wait or the idle fall-back, unless a test asks for them.
 OPEN = {"mode": "open", "min_fill_seconds": 0, "auto_approval_after_hours": 0, "attempts_per_hour_per_ip": 100}
 
@@ -48,5 +49,7 @@ def fields(username: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def sign_up(client: httpx.AsyncClient, username: str, *, path: str = "/signup", **overrides: Any) -> httpx.Response:
-    csrf, stamp, _ = await open_form(client, path)
-    return await client.post("/signup", data={"csrf_token": csrf, "stamp": stamp, **fields(username, **overrides)})
+    csrf, stamp, html = await open_form(client, path)
+    invite = INVITE_RE.search(html)  # the hidden field the form carries when opened from an invite link
+    data = {"csrf_token": csrf, "stamp": stamp, **({"invite": invite.group(1)} if invite else {})}
+    return await client.post("/signup", data={**data, **fields(username, **overrides)})
