@@ -89,6 +89,9 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     domain = email_blocks.email_domain(app.email)
     if await email_blocks.blocking(session, domain) is not None:
         raise Invalid(f"Sign-ups with e-mail addresses at {domain} are not accepted here. Use another address.")
+    email = app.email.strip()[:320]
+    if await session.scalar(select(LocalUser.account_id).where(func.lower(LocalUser.email) == email.lower())):
+        raise Invalid("An account with this e-mail address already exists here. Log in instead.")
     if app.password != app.password_confirm:
         raise Invalid("The two passwords are not the same.")
     if rules(rt) and not app.accepted_rules:
@@ -104,7 +107,7 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     if invite is not None and not await invites.use(session, invite):
         raise Refused(403, "This invite link has just been used up. Ask for a new one.")
     user = await accounts.create_user(rt, session, username, password=app.password)
-    user.email = app.email.strip()[:320]
+    user.email = email
     user.approved = reg.mode == "open" or invite is not None
     user.signup_reason = reason
     user.signup_ip = app.ip[:64] or "unknown"
@@ -144,6 +147,7 @@ async def reject(session: AsyncSession, staff: LocalUser, account_id: int, messa
                   email=user.email or "", signup_reason=user.signup_reason[:500])
     await session.execute(delete(LocalUser).where(LocalUser.account_id == account_id))
     await session.execute(delete(Account).where(Account.id == account_id))
+    session.expunge(user.account)
     session.expunge(user)
     return name
 

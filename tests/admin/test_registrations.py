@@ -52,6 +52,10 @@ async def test_bad_fields_are_refused_with_the_reason_and_nothing_is_written(net
             assert response.status_code == 400 and message in errors_in(response.text).lower(), (overrides, response.text[:300])
         taken = await sign_up(client, "taken")
         assert taken.status_code == 409 and "taken" in errors_in(taken.text)
+        assert (await sign_up(client, "first", email="Same@mail.example")).status_code == 303
+        client.cookies.clear()
+        same_mail = await sign_up(client, "second", email="same@MAIL.example")
+        assert same_mail.status_code == 400 and "already exists" in errors_in(same_mail.text)
         kept = await sign_up(client, "fresh", password_confirm="nope nope nope")
         assert 'value="fresh"' in kept.text and 'value="fresh@mail.example"' in kept.text  # typed values stay
         assert PASSWORD not in kept.text
