@@ -173,7 +173,11 @@ async def check_auto_approval(rt: Runtime) -> bool:
     if rt.settings.registrations.mode != "open" or hours <= 0:
         return False
     async with rt.sessions() as session:
-        current = site_settings.overlay(rt.file_settings or rt.settings, await site_settings.stored(session))
+        base = rt.file_settings or rt.settings
+        try:
+            current = site_settings.overlay(base, await site_settings.stored(session))
+        except Invalid:  # a stored row made invalid by a later file edit: the file wins, as in refresh
+            current = base
         if current.registrations.mode != "open":  # another process switched already
             site_settings.apply(rt, current)
             return False

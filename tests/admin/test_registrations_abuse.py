@@ -45,6 +45,17 @@ async def test_a_thousand_posts_from_one_address_are_capped_at_the_hourly_limit(
         assert (await sign_up(other, "human")).status_code == 303
 
 
+async def test_rotating_within_one_ipv6_64_does_not_escape_the_limit(network: Network) -> None:
+    art = await network.add("art.test", registrations={**OPEN, "attempts_per_hour_per_ip": 2, "daily_cap": 0})
+    results = []
+    for n in range(4):
+        async with from_ip(art, f"2001:db8:7:7::{n + 1:x}") as client:
+            results.append((await sign_up(client, f"six{n}")).status_code)
+    assert results == [303, 303, 429, 429]
+    async with from_ip(art, "2001:db8:7:8::1") as client:  # the next /64 is someone else
+        assert (await sign_up(client, "neighbour")).status_code == 303
+
+
 async def test_the_daily_cap_holds_across_many_addresses_and_restarts(network: Network) -> None:
     cap = 3
     art = await network.add("art.test", registrations={**OPEN, "daily_cap": cap})

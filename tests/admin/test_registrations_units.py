@@ -7,6 +7,7 @@ import pytest
 from fediverse.errors import Invalid
 from fediverse.services import email_blocks, signup_tokens
 from fediverse.web.panel.ratelimit import LoginLimiter, WindowLimiter
+from fediverse.web.panel.signup import limit_key
 
 
 def test_leading_zero_bits() -> None:
@@ -42,3 +43,10 @@ def test_email_domains_and_subdomains() -> None:
     for bad in ("no-at-sign", "two@@example.org", "a@", "a b@example.org", "a@exa mple.org"):
         with pytest.raises(Invalid):
             email_blocks.email_domain(bad)
+
+
+def test_ipv6_addresses_are_limited_per_64() -> None:
+    assert limit_key("2001:db8:1:2::1") == limit_key("2001:db8:1:2:ffff::9") == "ip:2001:db8:1:2::/64"
+    assert limit_key("2001:db8:1:3::1") != limit_key("2001:db8:1:2::1")
+    assert limit_key("203.0.113.7") == "ip:203.0.113.7" == limit_key("::ffff:203.0.113.7")
+    assert limit_key("unknown") == "ip:unknown"

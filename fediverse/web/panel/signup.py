@@ -7,6 +7,7 @@ the instance (mode, invite, e-mail blocks, daily cap) are services.registrations
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import OrderedDict
 from urllib.parse import quote
@@ -40,6 +41,19 @@ def client_ip(request: Request) -> str:
     """The peer address as the server sees it (uvicorn rewrites it from X-Forwarded-For only for trusted
     proxies, `--forwarded-allow-ips`); a header sent by the client itself is never believed here."""
     return request.client.host if request.client else "unknown"
+
+
+def limit_key(ip: str) -> str:
+    """IPv6 by /64, as Mastodon's rack-attack does: one host usually holds a whole /64 and rotates within it."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"ip:{ip}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"ip:{address.ipv4_mapped}"
+        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"ip:{address}"
 
 
 def _limiter(request: Request) -> WindowLimiter:
@@ -112,13 +126,14 @@ async def _submit(request: Request) -> Response:
         return _form_page(request, status=exc.status, error=exc.message)
     ip = client_ip(request)
     limiter = _limiter(request)
-    wait = limiter.retry_after(f"ip:{ip}")
+    key = limit_key(ip)
+    wait = limiter.retry_after(key)
     if wait is not None:
         minutes = max(1, round(wait / 60))
         return _form_page(request, status=429, headers={"Retry-After": str(wait)},
                           error=f"Too many sign-up attempts from your network. Try again in about {minutes} minute"
                                 f"{'s' if minutes != 1 else ''}.")
-    limiter.record(f"ip:{ip}")
+    limiter.record(key)
     values = {name: text(form, name, limit=limit) for name, limit in
               (("username", 100), ("email", 320), ("reason", registrations.MAX_REASON))}
     code = text(form, "invite", limit=invites.MAX_CODE_CHARS).strip()
