@@ -38,8 +38,8 @@ def _rt(request: Request) -> Runtime:
 
 
 def client_ip(request: Request) -> str:
-    """The peer address as the server sees it (uvicorn rewrites it from X-Forwarded-For only for trusted
-    proxies, `--forwarded-allow-ips`); a header sent by the client itself is never believed here."""
+    """The peer address as the server sees it: `fediverse serve` runs uvicorn with proxy headers, which takes
+    X-Forwarded-For only from proxies in FORWARDED_ALLOW_IPS (default 127.0.0.1); the app never reads it."""
     return request.client.host if request.client else "unknown"
 
 
