@@ -43,6 +43,9 @@ async def test_a_thousand_posts_from_one_address_are_capped_at_the_hourly_limit(
     assert statuses == {303: limit, 429: 1000 - limit}, statuses
     assert retry_afters and all(0 < wait <= 3600 for wait in retry_afters)
     assert await _signups(art) == limit
+    async with art.rt.sessions() as session:
+        ips = set(await session.scalars(select(LocalUser.signup_ip).where(LocalUser.signup_ip.is_not(None))))
+    assert ips == {"203.0.113.7"}  # the peer address, not the forged headers
     async with from_ip(art, "198.51.100.9") as other:  # someone else is not affected
         assert (await sign_up(other, "human")).status_code == 303
 
