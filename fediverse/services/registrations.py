@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 MAX_REASON = 2000
 MAX_MESSAGE = 2000
 AUTO_APPROVAL_ACTION = "registrations.auto_approval"
+SIGNUP_LOCK_KEY = 0x5167_6E55  # any constant of our own, for pg_advisory_xact_lock
 
 
 class Refused(Exception):
@@ -100,10 +101,10 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     if reason_required(rt, invite is not None) and not reason:
         raise Invalid("Please tell the moderators why you want to join; they read it before approving you.")
     now = utcnow()
-    if reg.daily_cap and await signups_today(session, now) >= reg.daily_cap:
-        tomorrow = day_start(now) + timedelta(days=1)
-        raise Refused(429, "This instance has taken all the sign-ups it accepts today. Please try again tomorrow.",
-                      retry_after=max(1, int((tomorrow - now).total_seconds())))
+    if reg.daily_cap:
+        await _one_signup_at_a_time(session)
+        if await signups_today(session, now) >= reg.daily_cap:
+            raise _cap_reached(now)
     if invite is not None and not await invites.use(session, invite):
         raise Refused(403, "This invite link has just been used up. Ask for a new one.")
     user = await accounts.create_user(rt, session, username, password=app.password)
@@ -113,7 +114,22 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     user.signup_ip = app.ip[:64] or "unknown"
     user.invite_id = invite.id if invite is not None else None
     await session.flush()
+    if reg.daily_cap and await signups_today(session, now) > reg.daily_cap:
+        raise _cap_reached(now)  # another sign-up committed meanwhile took the last place: the caller rolls back
     return user
+
+
+async def _one_signup_at_a_time(session: AsyncSession) -> None:
+    """On PostgreSQL, a transaction lock so concurrent sign-ups count one after another (SQLite serialises
+    writers by itself; the re-count after the insert covers what is left)."""
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SIGNUP_LOCK_KEY})
+
+
+def _cap_reached(now: datetime) -> Refused:
+    tomorrow = day_start(now) + timedelta(days=1)
+    return Refused(429, "This instance has taken all the sign-ups it accepts today. Please try again tomorrow.",
+                   retry_after=max(1, int((tomorrow - now).total_seconds())))
 
 
 # --- the approval queue ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from sqlalchemy import func, select
@@ -106,3 +107,22 @@ async def test_only_moderators_run_the_queue_and_only_admins_invites(network: Ne
         assert await session.scalar(select(LocalUser.approved).where(LocalUser.account_id == pending_id)) is True
     async with browser(art) as client:
         assert (await login(client, "hopeful")).status_code == 303
+
+
+async def test_the_daily_cap_holds_when_the_wave_arrives_all_at_once(network: Network) -> None:
+    cap = 3
+    art = await network.add("art.test", registrations={**OPEN, "daily_cap": cap})
+    key = signup_key(art)
+    clients = [from_ip(art, f"198.18.0.{n + 1}") for n in range(12)]
+    try:
+        forms = [await open_form(client) for client in clients]
+        posts = [client.post("/signup", data={"csrf_token": csrf, "stamp": signup_tokens.issue(key, time.time() - 10),
+                                              **fields(f"burst{n}")})
+                 for n, (client, (csrf, _, _)) in enumerate(zip(clients, forms))]
+        responses = await asyncio.gather(*posts)
+    finally:
+        for client in clients:
+            await client.aclose()
+    codes = sorted(r.status_code for r in responses)
+    assert set(codes) <= {303, 429}, [r.text[:300] for r in responses if r.status_code not in (303, 429)]
+    assert 1 <= codes.count(303) <= cap and await _signups(art) == codes.count(303)
