@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.errors import Invalid, NotFound
+from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.models import Account, AuditLog, LocalUser, utcnow
 from fediverse.services import accounts, email_blocks, invites, modlog, site_settings
 
@@ -107,7 +107,10 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
             raise _cap_reached(now)
     if invite is not None and not await invites.use(session, invite):
         raise Refused(403, "This invite link has just been used up. Ask for a new one.")
-    user = await accounts.create_user(rt, session, username, password=app.password)
+    try:
+        user = await accounts.create_user(rt, session, username, password=app.password)
+    except IntegrityError:  # the same name sent twice at the same moment: the second loses (caller rolls back)
+        raise Conflict(f"username {username!r} is taken") from None
     user.email = email
     user.approved = reg.mode == "open" or invite is not None
     user.signup_reason = reason

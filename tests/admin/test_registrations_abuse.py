@@ -126,3 +126,21 @@ async def test_the_daily_cap_holds_when_the_wave_arrives_all_at_once(network: Ne
     codes = sorted(r.status_code for r in responses)
     assert set(codes) <= {303, 429}, [r.text[:300] for r in responses if r.status_code not in (303, 429)]
     assert 1 <= codes.count(303) <= cap and await _signups(art) == codes.count(303)
+
+
+async def test_the_same_username_sent_twice_at_once_makes_one_account(network: Network) -> None:
+    art = await network.add("art.test", registrations=OPEN)
+    key = signup_key(art)
+    clients = [from_ip(art, f"198.18.1.{n + 1}") for n in range(4)]
+    try:
+        forms = [await open_form(client) for client in clients]
+        responses = await asyncio.gather(*[
+            client.post("/signup", data={"csrf_token": csrf, "stamp": signup_tokens.issue(key, time.time() - 10),
+                                         **fields("twin", email=f"twin{n}@mail.example")})
+            for n, (client, (csrf, _, _)) in enumerate(zip(clients, forms))])
+    finally:
+        for client in clients:
+            await client.aclose()
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [303, 409, 409, 409], [r.text[:300] for r in responses]
+    assert await _signups(art) == 1

@@ -153,6 +153,9 @@ async def _submit(request: Request) -> Response:
     spent = _spent(request)
     if stamp in spent:
         return again(400, "This form was already used for a sign-up. Reload the page to sign up again.")
+    spent[stamp] = None  # reserved now, so two copies sent at once cannot both go through
+    while len(spent) > MAX_SPENT:
+        spent.popitem(last=False)
     application = registrations.Application(
         username=values["username"], email=values["email"], password=text(form, "password", limit=1025),
         password_confirm=text(form, "password_confirm", limit=1025), accepted_rules=flag(form, "accept_rules"),
@@ -163,14 +166,13 @@ async def _submit(request: Request) -> Response:
             await session.commit()
         except registrations.Refused as exc:
             await session.rollback()
+            spent.pop(stamp, None)
             return again(exc.status, exc.message,
                          {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None)
         except (Invalid, Conflict) as exc:
             await session.rollback()
+            spent.pop(stamp, None)  # the person may correct the form and send the same one again
             return again(400 if isinstance(exc, Invalid) else 409, _sentence(str(exc)))
-    spent[stamp] = None
-    while len(spent) > MAX_SPENT:
-        spent.popitem(last=False)
     if not user.approved:
         return page(request, "panel/signup_waiting.html", username=user.account.username)
     start_session(request, user)
