@@ -148,9 +148,10 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(rt: Runtime) -> int:
         async with rt.sessions() as session:
-            users = await account_db.list_local_users(session)
+            users = await account_db.list_local_users(session, include_pending=True)
         for user in users:
-            print(f"{user.account.username:<30} {user.role:<10} {user.account.uri}")
+            pending = "" if user.approved else "  (waiting for approval)"
+            print(f"{user.account.username:<30} {user.role:<10} {user.account.uri}{pending}")
         print(f"{len(users)} account(s)")
         return 0
 

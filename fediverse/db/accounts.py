@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from fediverse.models import Account, LocalUser
 
+# A sign-up waiting for approval is invisible: no actor, WebFinger, profile, listing or count until approved.
+_PENDING = exists().where(LocalUser.account_id == Account.id, LocalUser.approved.is_(False))
 
-async def by_uri(session: AsyncSession, uri: str) -> Account | None:
-    return await session.scalar(select(Account).where(Account.uri == uri))
+
+async def by_uri(session: AsyncSession, uri: str, *, include_pending: bool = False) -> Account | None:
+    stmt = select(Account).where(Account.uri == uri)
+    return await session.scalar(stmt if include_pending else stmt.where(~_PENDING))
 
 
 async def by_key_id(session: AsyncSession, key_id: str) -> Account | None:
     return await session.scalar(select(Account).where(Account.key_id == key_id))
 
 
-async def local_by_username(session: AsyncSession, username: str) -> Account | None:
+async def local_by_username(session: AsyncSession, username: str, *, include_pending: bool = False) -> Account | None:
     """Usernames are case-insensitive on the fediverse; stored lower-case, looked up lower-case."""
-    return await session.scalar(
-        select(Account).where(Account.domain.is_(None), Account.handle == username.lower())
-    )
+    stmt = select(Account).where(Account.domain.is_(None), Account.handle == username.lower())
+    return await session.scalar(stmt if include_pending else stmt.where(~_PENDING))
 
 
 async def remote_by_handle(session: AsyncSession, handle: str) -> Account | None:
@@ -43,14 +46,16 @@ async def local_user_by_account(session: AsyncSession, account_id: int) -> Local
     )
 
 
-async def list_local_users(session: AsyncSession) -> list[LocalUser]:
-    rows = await session.scalars(
-        select(LocalUser).join(LocalUser.account).where(Account.actor_type != "Application").order_by(Account.handle)
-    )
-    return list(rows)
+async def list_local_users(session: AsyncSession, *, include_pending: bool = False) -> list[LocalUser]:
+    stmt = select(LocalUser).join(LocalUser.account).where(Account.actor_type != "Application")
+    if not include_pending:
+        stmt = stmt.where(LocalUser.approved.is_(True))
+    return list(await session.scalars(stmt.order_by(Account.handle)))
 
 
 async def count_local_users(session: AsyncSession) -> int:
+    """Approved artists (what NodeInfo reports)."""
     return await session.scalar(
-        select(func.count()).select_from(LocalUser).join(LocalUser.account).where(Account.actor_type != "Application")
+        select(func.count()).select_from(LocalUser).join(LocalUser.account)
+        .where(Account.actor_type != "Application", LocalUser.approved.is_(True))
     ) or 0

@@ -72,9 +72,18 @@ def check_password(user: LocalUser, password: str) -> bool:
 
 def may_log_in(user: LocalUser) -> bool:
     """Approved artists, moderators and admins with a password; never the instance actor or a suspended account."""
+    return _eligible(user) and user.approved
+
+
+def _eligible(user: LocalUser) -> bool:
+    """Everything may_log_in asks except approval."""
     account = user.account
     return (bool(user.password_hash) and user.role in PANEL_ROLES and account.actor_type != "Application"
-            and account.is_local and account.suspended_at is None and user.approved)
+            and account.is_local and account.suspended_at is None)
+
+
+class AwaitingApproval(Exception):
+    """The password is right but a moderator has not approved this sign-up yet (the person is told so)."""
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
@@ -88,7 +97,8 @@ async def authenticate(rt: Runtime, session: AsyncSession, username: str, passwo
     """The user for this username and password, or None; unknown names take as long as wrong passwords.
 
     argon2 runs in the runtime's thread pool so a login never stalls the event loop. A hash made with
-    older parameters is upgraded on success (the caller commits).
+    older parameters is upgraded on success (the caller commits). A right password for a sign-up still
+    waiting for approval raises AwaitingApproval, so the person is not told their password is wrong.
     """
     name = username.strip().lstrip("@").lower()
     if "@" in name:
@@ -98,6 +108,8 @@ async def authenticate(rt: Runtime, session: AsyncSession, username: str, passwo
     password = password[:1024]
     stored = user.password_hash if user is not None else None
     ok = await rt.run_in_pool(_verify, stored, password)
+    if ok and user is not None and not user.approved and _eligible(user):
+        raise AwaitingApproval(user.account.username)
     if not ok or user is None or not may_log_in(user):
         return None
     if _hasher.check_needs_rehash(user.password_hash or ""):
@@ -138,7 +150,7 @@ async def create_user(
     name = validate_username(rt, username)
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
-    if await account_db.local_by_username(session, name) is not None:
+    if await account_db.local_by_username(session, name, include_pending=True) is not None:
         raise Conflict(f"username {name!r} is taken")
     password_hash = hash_password(password) if password is not None else None
     return await _create_local(rt, session, name, rt.uris.actor(name), "Person", role, password_hash,

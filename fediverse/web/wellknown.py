@@ -125,7 +125,7 @@ async def home(request: Request) -> Response:
     async with rt.sessions() as session:
         users = await account_db.list_local_users(session)
     artists = [u.account for u in users if u.account.suspended_at is None and u.account.silenced_at is None]
-    return render_page(request, "home.html", artists=artists)
+    return render_page(request, "home.html", artists=artists, signup_open=rt.settings.registrations.mode != "closed")
 
 
 routes = [

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -57,8 +58,11 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def running_server(tmp_path: Path, extra_config: str = "", users: tuple[tuple[str, str], ...] = (("alice", "artist"),)
+                   ) -> Iterator[str]:
+    """`fediverse serve` on a free port with its own config and database; yields the base URL.
+    `users` are (name, role) made with the CLI first, all with PASSWORD."""
     port = _free_port()
     config = tmp_path / "instance.toml"
     config.write_text(f"""
@@ -78,10 +82,13 @@ root = "media"
 
 [jobs]
 backend = "embedded"
+{extra_config}
 """, encoding="utf-8")
-    created = subprocess.run(_command(config, "user", "create", "alice", "--password-stdin"), input=PASSWORD + "\n",
-                             capture_output=True, text=True, timeout=120, env=_clean_env(), cwd=tmp_path)
-    assert created.returncode == 0, created.stderr
+    for name, role in users:
+        created = subprocess.run(_command(config, "user", "create", name, "--role", role, "--password-stdin"),
+                                 input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
+                                 env=_clean_env(), cwd=tmp_path)
+        assert created.returncode == 0, created.stderr
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(_command(config, "serve", "--host", "127.0.0.1", "--port", str(port)), stdout=log,
                                stderr=subprocess.STDOUT, env=_clean_env(), cwd=tmp_path)
@@ -106,6 +113,12 @@ backend = "embedded"
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    with running_server(tmp_path) as base:
+        yield base
 
 
 def _browser_or_skip():  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The artist's panel: log in and out, and the studio (works, profile, notifications). Server-rendered forms.
+"""The artist's panel: sign up, log in and out, and the studio (works, profile, notifications). Server-rendered forms.
 
 Mount with `routes` and `middleware(settings)` (see fediverse.app). Security, in one place:
 - sessions.py: signed cookie (HttpOnly, SameSite=Lax, Secure + __Host- on https), new id on login, idle expiry;
@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fediverse.config import Settings
-from fediverse.web.panel import admin, auth, notifications, profile, report, studio
+from fediverse.web.panel import admin, auth, notifications, profile, report, signup, studio
 from fediverse.web.panel.sessions import PanelSessionMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -24,6 +24,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 routes = [
     Route("/login", auth.login, methods=["GET", "POST"]),
     Route("/logout", auth.logout, methods=["POST"]),
+    Route("/signup", signup.signup, methods=["GET", "POST"]),
+    Route("/invite/{code}", signup.invite_link),
     Route("/studio", studio.studio_home),
     Route("/studio/new", studio.new_work, methods=["GET", "POST"]),
     Route("/studio/works/{public_id}/edit", studio.edit_work_view, methods=["GET", "POST"]),

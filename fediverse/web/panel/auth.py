@@ -16,13 +16,15 @@ from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, NotFound, RemoteError
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
-from fediverse.services.accounts import authenticate, may_log_in, unread_notifications
+from fediverse.services.accounts import AwaitingApproval, authenticate, may_log_in, unread_notifications
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.ratelimit import LoginLimiter
 from fediverse.web.panel.render import error_page, page, redirect
 from fediverse.web.panel.sessions import panel_state
 
 WRONG_LOGIN = "Wrong username or password."
+AWAITING_APPROVAL = ("Your sign-up is waiting for a moderator's approval. You can log in as soon as it is "
+                     "approved; there is nothing else to do until then.")
 ROLE_RANK = {"artist": 0, "moderator": 1, "admin": 2}
 StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
 
@@ -37,6 +39,10 @@ def _limiter(request: Request) -> LoginLimiter:
         limiter = LoginLimiter(_rt(request).settings.server.login_attempts_per_minute)
         request.app.state.login_limiter = limiter
     return limiter
+
+
+def _signup_open(request: Request) -> bool:
+    return _rt(request).settings.registrations.mode != "closed"
 
 
 def safe_next(value: str | None, default: str = "/studio") -> str:
@@ -75,7 +81,7 @@ async def login(request: Request) -> Response:
         async with _rt(request).sessions() as session:
             if await session_user(request, session) is not None:
                 return RedirectResponse(next_url, status_code=303)
-        return page(request, "panel/login.html", next=next_url, username="")
+        return page(request, "panel/login.html", next=next_url, username="", signup_open=_signup_open(request))
     try:
         form = await read_form(request)
     except PanelError as exc:
@@ -94,7 +100,11 @@ async def login(request: Request) -> Response:
     limiter.record(*keys)
     rt = _rt(request)
     async with rt.sessions() as session:
-        user = await authenticate(rt, session, username, password)
+        try:
+            user = await authenticate(rt, session, username, password)
+        except AwaitingApproval:
+            return page(request, "panel/login.html", status=403, error=AWAITING_APPROVAL, next=next_url,
+                        username=username, signup_open=_signup_open(request))
         if user is None:
             return page(request, "panel/login.html", status=401, error=WRONG_LOGIN, next=next_url, username=username)
         await session.commit()  # a re-hashed password, if argon2's parameters changed

@@ -1,6 +1,7 @@
-"""Login attempts per minute, per username and per client address (sliding window, in memory, bounded).
+"""Attempts per time window, per key (a username, a client address), sliding window, in memory, bounded.
 
-Each process keeps its own counts: with several web processes the effective limit is that many times higher.
+Used for logins (per minute) and sign-ups (per hour). Each process keeps its own counts: with several web
+processes the effective limit is that many times higher (the daily sign-up cap is counted in the database).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ WINDOW_SECONDS = 60.0
 MAX_KEYS = 50_000
 
 
-class LoginLimiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
+class WindowLimiter:
+    """At most `limit` attempts per key in any `window` seconds; `limit` may be changed at any time."""
+
+    def __init__(self, limit: int, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
         self.clock = clock
         self._hits: OrderedDict[str, deque[float]] = OrderedDict()
 
@@ -26,8 +30,8 @@ class LoginLimiter:
         waits = []
         for key in keys:
             hits = self._recent(key, now)
-            if hits is not None and len(hits) >= self.per_minute:
-                waits.append(hits[0] + WINDOW_SECONDS - now)
+            if hits is not None and len(hits) >= self.limit:
+                waits.append(hits[-self.limit] + self.window - now if self.limit > 0 else self.window)
         return max(1, math.ceil(max(waits))) if waits else None
 
     def record(self, *keys: str) -> None:
@@ -37,6 +41,8 @@ class LoginLimiter:
             if hits is None:
                 hits = self._hits[key] = deque()
             hits.append(now)
+            while len(hits) > max(self.limit, 1) * 2:  # refused attempts need not all be remembered
+                hits.popleft()
             self._hits.move_to_end(key)
         while len(self._hits) > MAX_KEYS:
             self._hits.popitem(last=False)
@@ -45,9 +51,20 @@ class LoginLimiter:
         hits = self._hits.get(key)
         if hits is None:
             return None
-        while hits and hits[0] <= now - WINDOW_SECONDS:
+        while hits and hits[0] <= now - self.window:
             hits.popleft()
         if not hits:
             del self._hits[key]
             return None
         return hits
+
+
+class LoginLimiter(WindowLimiter):
+    """Login attempts per minute."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(per_minute, WINDOW_SECONDS, clock)
+
+    @property
+    def per_minute(self) -> int:
+        return self.limit

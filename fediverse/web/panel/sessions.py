@@ -86,7 +86,9 @@ class PanelSessionMiddleware:
 
     def __init__(self, app: ASGIApp, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.app = app
-        self.codec = SessionCodec(load_or_create_secret(settings.server.secret_key_file))
+        secret = load_or_create_secret(settings.server.secret_key_file)
+        self.codec = SessionCodec(secret)
+        self.signup_key = derive_key(secret, "signup-form")  # signs the sign-up form's timestamp and challenge
         self.secure = settings.instance.scheme == "https"
         # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only and Path=/.
         self.cookie_name = "__Host-session" if self.secure else "session"

@@ -1,0 +1,31 @@
+"""E-mail domain blocks (admins only): sign-ups with addresses at these domains, or their subdomains, are refused."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.models import LocalUser
+from fediverse.services import email_blocks
+from fediverse.web.panel.auth import staff_view
+from fediverse.web.panel.forms import read_form, text
+from fediverse.web.panel.render import page, redirect
+
+
+@staff_view("admin")
+async def blocks_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    if request.method == "POST":
+        form = await read_form(request)
+        block = await email_blocks.add(session, user, text(form, "domain", limit=300))
+        await session.commit()
+        return redirect(request, "/admin/email-blocks", f"Sign-ups from {block.domain} and its subdomains are now refused.")
+    return page(request, "panel/admin_email_blocks.html", blocks=await email_blocks.listed(session))
+
+
+@staff_view("admin")
+async def remove(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    await read_form(request)
+    domain = await email_blocks.remove(session, user, request.path_params["block_id"])
+    await session.commit()
+    return redirect(request, "/admin/email-blocks", f"{domain} is no longer blocked.")

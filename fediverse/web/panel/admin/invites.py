@@ -1,0 +1,49 @@
+"""Invite links (admins only): make one with a use limit and an expiry, see their uses, revoke them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.errors import Invalid
+from fediverse.models import LocalUser, utcnow
+from fediverse.services import invites
+from fediverse.web.panel.auth import staff_view
+from fediverse.web.panel.forms import read_form, text
+from fediverse.web.panel.render import page, redirect
+
+
+def optional_int(value: str, what: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 6:
+        raise Invalid(f"{what} must be a whole number, or empty")
+    return int(value)
+
+
+@staff_view("admin")
+async def invites_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    if request.method == "POST":
+        form = await read_form(request)
+        invite = await invites.create(session, user, max_uses=optional_int(text(form, "max_uses", limit=20), "Uses"),
+                                      days=optional_int(text(form, "days", limit=20), "Days"))
+        await session.commit()
+        return redirect(request, "/admin/invites", f"New invite link: {_link(request, invite.code)}")
+    now = utcnow()
+    rows = [{"invite": invite, "state": invites.state(invite, now), "link": _link(request, invite.code)}
+            for invite in await invites.recent(session)]
+    return page(request, "panel/admin_invites.html", rows=rows, mode=request.app.state.runtime.settings.registrations.mode)
+
+
+@staff_view("admin")
+async def revoke(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    await read_form(request)
+    invite = await invites.revoke(session, user, request.path_params["invite_id"])
+    await session.commit()
+    return redirect(request, "/admin/invites", f"Invite {invite.code} revoked; it no longer works.")
+
+
+def _link(request: Request, code: str) -> str:
+    return f"{request.app.state.runtime.settings.base_url}/invite/{code}"
