@@ -313,11 +313,13 @@ async def test_notifications_list_follow_requests_that_can_be_approved(network: 
         page = await client.get("/studio/notifications")
         assert page.status_code == 200
         assert page.text.count("asked to follow you") == 2 and page.text.count("wants to follow you") == 2
-        ids = re.findall(r'/studio/follow-requests/(\d+)/approve', page.text)
-        assert len(ids) == 2
-        approve = await post_form(client, "/studio/notifications", f"/studio/follow-requests/{ids[0]}/approve")
+        requests = dict(re.findall(r'<span class="handle">@(\w+)@social\.test</span> wants to follow you\.\s*'
+                                   r'<span class="actions">\s*<form method="post" action="/studio/follow-requests/(\d+)/approve"',
+                                   page.text))
+        assert set(requests) == {"bob", "carol"}  # the two arrive in either order
+        approve = await post_form(client, "/studio/notifications", f"/studio/follow-requests/{requests['bob']}/approve")
         assert approve.status_code == 303
-        reject = await post_form(client, "/studio/notifications", f"/studio/follow-requests/{ids[1]}/reject")
+        reject = await post_form(client, "/studio/notifications", f"/studio/follow-requests/{requests['carol']}/reject")
         assert reject.status_code == 303
         after = await client.get("/studio/notifications")
         assert "wants to follow you" not in after.text
