@@ -20,7 +20,7 @@ from fediverse.db import domain_policy
 from fediverse.db.engine import create_engine
 from fediverse.federation.client import DomainBlocked, SafeClient, Signer
 from fediverse.jobs.queue import JobBackend, install_commit_hook
-from fediverse.ratelimit import Limiter, make_limiter
+from fediverse.ratelimit import Limiter, MemoryLimiter, make_limiter
 
 if TYPE_CHECKING:
     from fediverse.models import LocalUser
@@ -76,7 +76,7 @@ class Runtime:
     settings_refresh: asyncio.Task[None] | None = None  # a refresh running in the background
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
     # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
-    limiter: Limiter | None = None
+    limiter: Limiter = field(default_factory=MemoryLimiter)  # login, sign-up, inbox and web rate limits
 
     def signer_for(self, user: LocalUser) -> Signer:
         """Each private key is parsed once per process: loading a PEM costs ~29 ms."""
@@ -99,8 +99,7 @@ class Runtime:
             self.settings_refresh.cancel()
             await asyncio.gather(self.settings_refresh, return_exceptions=True)
         await self.client.aclose()
-        if self.limiter is not None:
-            await self.limiter.aclose()
+        await self.limiter.aclose()
         await self.engine.dispose()
         self.signing_pool.shutdown(wait=False)
 

@@ -19,8 +19,6 @@ ACTOR_SCOPE = "inbox_actor"
 
 async def inbox_wait(rt: Runtime, actor_uri: str) -> tuple[int, str] | None:
     """(seconds to wait, why) when this actor or its domain sent too much this minute; None when allowed."""
-    if rt.limiter is None:
-        return None
     spam = rt.settings.spam
     domain = (urlsplit(actor_uri).hostname or "").lower()
     wait = await rt.limiter.hit(DOMAIN_SCOPE, domain, spam.inbox_per_domain_per_minute)

@@ -6,7 +6,7 @@ import pytest
 
 from fediverse.errors import Invalid
 from fediverse.services import email_blocks, signup_tokens
-from fediverse.web.panel.ratelimit import LoginLimiter, WindowLimiter
+from fediverse.ratelimit import MemoryLimiter
 from fediverse.web.panel.signup import limit_key
 
 
@@ -20,21 +20,17 @@ def test_leading_zero_bits() -> None:
     assert not signup_tokens.pow_ok("anything", "9" * 100, 1)  # oversized nonce
 
 
-def test_window_limiter_counts_an_hour_and_follows_a_changed_limit() -> None:
-    now = [1000.0]
-    limiter = WindowLimiter(2, 3600, clock=lambda: now[0])
-    assert limiter.retry_after("ip:a") is None
-    limiter.record("ip:a")
+async def test_the_hourly_sign_up_window_follows_a_changed_limit() -> None:
+    now = [7200.0]
+    limiter = MemoryLimiter(clock=lambda: now[0])
+    assert [await limiter.hit("signup", "ip:a", 2, window=3600) for _ in range(2)] == [None, None]
     now[0] += 600
-    limiter.record("ip:a")
-    assert limiter.retry_after("ip:a") == 3000  # the first attempt leaves the window in 50 minutes
-    assert limiter.retry_after("ip:b") is None
-    now[0] += 3001
-    assert limiter.retry_after("ip:a") is None
-    limiter.limit = 1  # lowered from the panel: the attempt still in the window now blocks
-    assert limiter.retry_after("ip:a") == 599
-    login = LoginLimiter(3)
-    assert login.per_minute == 3 and login.window == 60
+    assert await limiter.hit("signup", "ip:a", 2, window=3600) == 3000  # the window ends in 50 minutes
+    assert await limiter.hit("signup", "ip:b", 2, window=3600) is None
+    assert await limiter.hit("signup", "ip:a", 5, window=3600) is None  # raised from the panel: allowed again
+    now[0] += 3000
+    assert await limiter.hit("signup", "ip:a", 1, window=3600) is None  # a new window
+    assert limiter.rejections["signup"] == 1
 
 
 def test_email_domains_and_subdomains() -> None:

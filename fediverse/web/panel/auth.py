@@ -18,7 +18,6 @@ from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services.accounts import AwaitingApproval, authenticate, may_log_in, unread_notifications
 from fediverse.web.panel.forms import PanelError, read_form, text
-from fediverse.web.panel.ratelimit import LoginLimiter
 from fediverse.web.panel.render import error_page, page, redirect
 from fediverse.web.panel.sessions import panel_state
 
@@ -31,14 +30,6 @@ StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-def _limiter(request: Request) -> LoginLimiter:
-    limiter = getattr(request.app.state, "login_limiter", None)
-    if limiter is None:
-        limiter = LoginLimiter(_rt(request).settings.server.login_attempts_per_minute)
-        request.app.state.login_limiter = limiter
-    return limiter
 
 
 def _signup_open(request: Request) -> bool:
@@ -91,14 +82,14 @@ async def login(request: Request) -> Response:
     next_url = safe_next(text(form, "next", limit=600) or None)
     client = request.client.host if request.client else "unknown"
     keys = [f"ip:{client}"] + ([f"user:{username.lower().lstrip('@')}"] if username else [])
-    limiter = _limiter(request)
-    wait = limiter.retry_after(*keys)
+    rt = _rt(request)
+    per_minute = rt.settings.server.login_attempts_per_minute
+    waits = [wait for key in keys if (wait := await rt.limiter.hit("login", key, per_minute)) is not None]
+    wait = max(waits) if waits else None
     if wait is not None:
         return page(request, "panel/login.html", status=429, headers={"Retry-After": str(wait)},
                     error=f"Too many login attempts. Wait {wait} seconds, then try again.",
                     next=next_url, username=username)
-    limiter.record(*keys)
-    rt = _rt(request)
     async with rt.sessions() as session:
         try:
             user = await authenticate(rt, session, username, password)

@@ -20,12 +20,11 @@ from fediverse.runtime import Runtime
 from fediverse.services import invites, registrations, signup_tokens
 from fediverse.web.panel.auth import start_session
 from fediverse.web.panel.forms import PanelError, flag, read_form, text
-from fediverse.web.panel.ratelimit import WindowLimiter
 from fediverse.web.panel.render import SECURITY_HEADERS, page, redirect
 from fediverse.web.panel.sessions import panel_state
 
 HONEYPOT_FIELD = "website"  # hidden by CSS; people never see it, form-filling bots do
-HOUR = 3600.0
+HOUR = 3600
 MAX_SPENT = 20_000
 REFUSED_QUIETLY = "This sign-up could not be accepted. If you are a person, reload the page and try again."
 # Only the proof-of-work page runs a script, and only this site's own.
@@ -54,15 +53,6 @@ def limit_key(ip: str) -> str:
             return f"ip:{address.ipv4_mapped}"
         return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
     return f"ip:{address}"
-
-
-def _limiter(request: Request) -> WindowLimiter:
-    limit = _rt(request).settings.registrations.attempts_per_hour_per_ip
-    limiter = getattr(request.app.state, "signup_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.signup_limiter = WindowLimiter(limit, HOUR)
-    limiter.limit = limit  # the setting can change from the panel at any time
-    return limiter
 
 
 def _spent(request: Request) -> OrderedDict[str, None]:
@@ -125,15 +115,13 @@ async def _submit(request: Request) -> Response:
     except PanelError as exc:
         return _form_page(request, status=exc.status, error=exc.message)
     ip = client_ip(request)
-    limiter = _limiter(request)
-    key = limit_key(ip)
-    wait = limiter.retry_after(key)
+    wait = await rt.limiter.hit("signup", limit_key(ip), rt.settings.registrations.attempts_per_hour_per_ip,
+                                window=HOUR)  # shared by every process when Redis is configured
     if wait is not None:
         minutes = max(1, round(wait / 60))
         return _form_page(request, status=429, headers={"Retry-After": str(wait)},
                           error=f"Too many sign-up attempts from your network. Try again in about {minutes} minute"
                                 f"{'s' if minutes != 1 else ''}.")
-    limiter.record(key)
     values = {name: text(form, name, limit=limit) for name, limit in
               (("username", 100), ("email", 320), ("reason", registrations.MAX_REASON))}
     code = text(form, "invite", limit=invites.MAX_CODE_CHARS).strip()
