@@ -214,6 +214,32 @@ class SafeClient:
             raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
 
     async def _fetch_json(self, url: str, signer: Signer | None, accept: str, activitypub: bool) -> tuple[str, dict[str, Any]]:
+        def check(response: httpx.Response) -> None:
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if activitypub and content_type not in AP_CONTENT_TYPES:
+                raise RemoteError(f"{url[:200]} answered {content_type or 'no content type'}, not ActivityPub JSON")
+
+        fetched = await self._get(url, accept=accept, signer=signer, limit=self.max_bytes, check=check)
+        try:
+            return fetched.url, load_json(fetched.body, max_bytes=self.max_bytes, max_depth=64)
+        except ParseError as exc:
+            raise RemoteError(f"{fetched.url[:200]}: {exc}") from None
+
+    async def fetch_file(self, url: str, *, max_bytes: int, accept: str = "image/*") -> Fetched:
+        """GET a media file (unsigned, as Mastodon fetches media): at most ``max_bytes`` read (a longer body
+        is refused, not cut)."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._get(url, accept=accept, signer=None, limit=max_bytes)
+        except TimeoutError:
+            raise Unreachable(f"{url[:200]} did not answer within {self.deadline:.0f}s") from None
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
+
+    async def _get(self, url: str, *, accept: str, signer: Signer | None, limit: int,
+                   check: Callable[[httpx.Response], None] | None = None) -> Fetched:
+        """One GET with redirects followed by hand, so every hop passes the domain policy and the address
+        guard (and is signed again for its own URL); 410 is Gone, anything but 200 a RemoteStatus."""
         for _hop in range(self.max_redirects + 1):
             await self._guard(url)
             await check_url(url, allow_private=self.allow_private)
@@ -228,38 +254,9 @@ class SafeClient:
                     raise Gone(f"{url[:200]} is gone (410)")
                 if response.status_code != 200:
                     raise RemoteStatus(url, response.status_code)
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if activitypub and content_type not in AP_CONTENT_TYPES:
-                    raise RemoteError(f"{url[:200]} answered {content_type or 'no content type'}, not ActivityPub JSON")
-                body = await self._read_capped(response)
-            try:
-                return url, load_json(body, max_bytes=self.max_bytes, max_depth=64)
-            except ParseError as exc:
-                raise RemoteError(f"{url[:200]}: {exc}") from None
-        raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
-
-    async def fetch_file(self, url: str, *, max_bytes: int, accept: str = "image/*") -> Fetched:
-        """GET a media file (unsigned, as Mastodon fetches media): address guard on every hop, bounded
-        redirects, the deadline, and at most ``max_bytes`` read (a longer body is refused, not cut)."""
-        try:
-            async with asyncio.timeout(self.deadline):
-                for _hop in range(self.max_redirects + 1):
-                    await self._guard(url)
-                    await check_url(url, allow_private=self.allow_private)
-                    async with self._http.stream("GET", url, headers={"Accept": accept}) as response:
-                        if response.status_code in REDIRECTS and "location" in response.headers:
-                            url = urljoin(url, response.headers["location"])
-                            continue
-                        if response.status_code == 410:
-                            raise Gone(f"{url[:200]} is gone (410)")
-                        if response.status_code != 200:
-                            raise RemoteStatus(url, response.status_code)
-                        body = await self._read_capped(response, max_bytes)
-                        return Fetched(url, response.headers, body)
-        except TimeoutError:
-            raise Unreachable(f"{url[:200]} did not answer within {self.deadline:.0f}s") from None
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
+                if check is not None:
+                    check(response)
+                return Fetched(url, response.headers, await self._read_capped(response, limit))
         raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
 
     async def _guard(self, url: str) -> None:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from fediverse.services import remote_media
 from fediverse.services.works import store_for
-from fediverse.web.media import CONTENT_TYPES, MediaFileResponse, etag_matches, usable_range
+from fediverse.web.media import stored_file
 from fediverse.web.responses import error
 
 if TYPE_CHECKING:
@@ -45,17 +45,7 @@ async def remote_file(request: Request) -> Response:
     except OSError:
         return error(404, "no such media")
     await remote_media.touch(rt, row)
-    etag = '"' + row.storage_key.rpartition("/")[2].partition(".")[0] + '"'
-    headers = {
-        "ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox", "Cross-Origin-Resource-Policy": "cross-origin",
-        "Access-Control-Allow-Origin": "*",
-    }
-    if etag_matches(request.headers.get("if-none-match", ""), etag):
-        return Response(status_code=304, headers=headers)
-    return MediaFileResponse(path, stat_result=info, headers=headers,
-                             media_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
-                             honour_range=usable_range(request.headers.get("range")))
+    return stored_file(request, path, info, row.storage_key, CACHE_CONTROL)
 
 
 # Mount before web/media.py's `/media/{key:path}`.
