@@ -9,6 +9,7 @@ the web layer, which runs them first because they are cheap.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -169,6 +170,21 @@ async def reject(session: AsyncSession, staff: LocalUser, account_id: int, messa
     session.expunge(user.account)
     session.expunge(user)
     return name
+
+
+async def reject_from_address(session: AsyncSession, staff: LocalUser, ip: str, message: str = "") -> list[str]:
+    """A sign-up wave in one go: reject every pending sign-up made from `ip` (each audited on its own)."""
+    ids = list(await session.scalars(select(LocalUser.account_id).where(
+        LocalUser.approved.is_(False), LocalUser.signup_ip == ip)))
+    if not ip or not ids:
+        raise NotFound("No sign-up from that address is waiting.")
+    return [await reject(session, staff, account_id, message) for account_id in ids]
+
+
+def waves(pending_users: list[LocalUser]) -> list[tuple[str, int]]:
+    """Addresses with more than one pending sign-up, most first: what a bulk rejection is offered for."""
+    counts = Counter(u.signup_ip for u in pending_users if u.signup_ip)
+    return [(ip, n) for ip, n in counts.most_common() if n > 1]
 
 
 # --- falling back to approval when nobody moderates --------------------------------------------------------

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fediverse.db import accounts as account_db
 from fediverse.models import Account, AuditLog, LocalUser
-from tests.admin.signup_client import OPEN, open_form, sign_up
+from tests.admin.signup_client import OPEN, from_ip, open_form, sign_up
 from tests.federation.helpers import make_user
 from tests.support import Instance, Network
 from tests.web.panel_client import PASSWORD, browser, errors_in, login, post_form
@@ -185,3 +185,28 @@ async def test_signup_links_on_login_and_home_when_open(network: Network) -> Non
     async with browser(art) as client:
         assert 'href="/signup"' in (await client.get("/login")).text
         assert 'href="/signup"' in (await client.get("/")).text
+
+
+async def test_a_moderator_rejects_every_pending_sign_up_from_one_address_at_once(network: Network) -> None:
+    art = await network.add("art.test", registrations={"mode": "approval", "min_fill_seconds": 0,
+                                                     "auto_approval_after_hours": 0})
+    await make_user(art, "mod", password=PASSWORD, role="moderator")
+    for n in range(3):
+        async with from_ip(art, "203.0.113.9") as bot:
+            assert (await sign_up(bot, f"wave{n}")).status_code == 200
+    async with from_ip(art, "198.51.100.4") as person:
+        assert (await sign_up(person, "heron")).status_code == 200
+    async with browser(art) as client:
+        await login(client, "mod")
+        queue = await client.get("/admin/signups")
+        assert "Reject all 3 from 203.0.113.9" in queue.text and "from 198.51.100.4" not in queue.text
+        done = await post_form(client, "/admin/signups", "/admin/signups/reject-address",
+                               {"ip": "203.0.113.9", "message": "bot wave"})
+        assert done.status_code == 303
+        again = await post_form(client, "/admin/signups", "/admin/signups/reject-address", {"ip": "203.0.113.9"})
+        assert again.status_code == 404  # nothing left from there: a clear answer, nothing touched
+        after = (await client.get("/admin/signups")).text
+    assert "@heron" in after and "@wave0" not in after and "@wave2" not in after
+    async with art.rt.sessions() as session:
+        reasons = list(await session.scalars(select(AuditLog.reason).where(AuditLog.action == "signup.reject")))
+    assert reasons == ["bot wave"] * 3

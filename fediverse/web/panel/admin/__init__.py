@@ -17,6 +17,7 @@ routes = [
     Route("/admin", dashboard.dashboard),
     Route("/admin/audit-log", dashboard.audit_log),
     Route("/admin/signups", signups.queue),
+    Route("/admin/signups/reject-address", signups.reject_address, methods=["POST"]),
     Route("/admin/signups/{account_id:int}/{action}", signups.decide, methods=["POST"]),
     Route("/admin/invites", invites.invites_page, methods=["GET", "POST"]),
     Route("/admin/invites/{invite_id:int}/revoke", invites.revoke, methods=["POST"]),

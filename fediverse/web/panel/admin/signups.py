@@ -17,7 +17,8 @@ from fediverse.web.panel.render import page, redirect
 @staff_view("moderator")
 async def queue(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     rt = request.app.state.runtime
-    return page(request, "panel/admin_signups.html", pending=await registrations.pending(session),
+    pending = await registrations.pending(session)
+    return page(request, "panel/admin_signups.html", pending=pending, waves=registrations.waves(pending),
                 mode=rt.settings.registrations.mode, auto_switch=await registrations.last_auto_switch(session))
 
 
@@ -37,3 +38,13 @@ async def decide(request: Request, session: AsyncSession, user: LocalUser) -> Re
         done = f"Rejected the sign-up of @{name}; the account was deleted."
     await session.commit()
     return redirect(request, "/admin/signups", done)
+
+
+@staff_view("moderator")
+async def reject_address(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    form = await read_form(request)
+    ip = text(form, "ip", limit=64).strip()
+    message = text(form, "message", limit=registrations.MAX_MESSAGE)
+    names = await registrations.reject_from_address(session, user, ip, message)
+    await session.commit()
+    return redirect(request, "/admin/signups", f"Rejected {len(names)} sign-ups from {ip}; the accounts were deleted.")
