@@ -89,14 +89,15 @@ def invalidate(session: AsyncSession) -> None:
     _snapshots.pop(_engine_of(session), None)
 
 
+def parent_domains(host: str) -> list[str]:
+    """mail.spam.example -> [mail.spam.example, spam.example, example]: most specific first."""
+    labels = normalize_host(host).split(".")
+    return [".".join(labels[start:]) for start in range(len(labels))]
+
+
 def match(rules: dict[str, Rule], host: str) -> Rule | None:
     """The most specific rule for `host`: itself, then each parent domain (a.b.example.com, b.example.com …)."""
-    labels = normalize_host(host).split(".")
-    for start in range(len(labels)):
-        rule = rules.get(".".join(labels[start:]))
-        if rule is not None:
-            return rule
-    return None
+    return next((rules[name] for name in parent_domains(host) if name in rules), None)
 
 
 async def rule_for(session: AsyncSession, host: str | None) -> Rule | None:

@@ -7,23 +7,18 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse.db.domain_policy import parent_domains
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.models import EmailDomainBlock, LocalUser
 from fediverse.services import modlog
+from fediverse.services.blocklist_csv import clean_domain
 
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@([^@\s<>\"',;]{1,253})$")
 
 
 def normalise_domain(text: str) -> str:
-    domain = text.strip().lower().lstrip("@").rstrip(".")
-    try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise Invalid(f"{text[:100]!r} is not a domain name") from None
-    if not DOMAIN_RE.match(domain):
-        raise Invalid(f"{text[:100]!r} is not a domain name (e.g. spam.example)")
-    return domain
+    """As domain blocks store theirs (lower case, IDNA), with a leading "@" of a pasted address allowed."""
+    return clean_domain(text.strip().lstrip("@"))
 
 
 def email_domain(email: str) -> str:
@@ -34,10 +29,7 @@ def email_domain(email: str) -> str:
     return normalise_domain(match.group(1))
 
 
-def candidates(domain: str) -> list[str]:
-    """mail.spam.example -> [mail.spam.example, spam.example, example]: a block on any of them applies."""
-    parts = domain.split(".")
-    return [".".join(parts[i:]) for i in range(len(parts))]
+candidates = parent_domains  # a block on any of them applies
 
 
 async def blocking(session: AsyncSession, domain: str) -> str | None:

@@ -30,6 +30,8 @@ def exempt(scope: Scope) -> bool:
 
 
 def client_address(scope: Scope) -> str:
+    """The peer address as the server sees it: `fediverse serve` runs uvicorn with proxy headers, which takes
+    X-Forwarded-For only from proxies in FORWARDED_ALLOW_IPS (default 127.0.0.1); the app never reads it."""
     client = scope.get("client")
     return client[0] if client else "unknown"
 

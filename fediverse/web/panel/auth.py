@@ -20,6 +20,7 @@ from fediverse.services.accounts import AwaitingApproval, authenticate, may_log_
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.render import error_page, page, redirect
 from fediverse.web.panel.sessions import panel_state
+from fediverse.web.ratelimit import client_address
 
 WRONG_LOGIN = "Wrong username or password."
 AWAITING_APPROVAL = ("Your sign-up is waiting for a moderator's approval. You can log in as soon as it is "
@@ -80,7 +81,7 @@ async def login(request: Request) -> Response:
     username = text(form, "username", limit=400).strip()
     password = text(form, "password", limit=1025)
     next_url = safe_next(text(form, "next", limit=600) or None)
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request.scope)
     keys = [f"ip:{client}"] + ([f"user:{username.lower().lstrip('@')}"] if username else [])
     rt = _rt(request)
     per_minute = rt.settings.server.login_attempts_per_minute

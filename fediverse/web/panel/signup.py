@@ -22,6 +22,7 @@ from fediverse.web.panel.auth import start_session
 from fediverse.web.panel.forms import PanelError, flag, read_form, text
 from fediverse.web.panel.render import SECURITY_HEADERS, page, redirect
 from fediverse.web.panel.sessions import panel_state
+from fediverse.web.ratelimit import client_address
 
 HONEYPOT_FIELD = "website"  # hidden by CSS; people never see it, form-filling bots do
 HOUR = 3600
@@ -34,12 +35,6 @@ POW_HEADERS = {"Content-Security-Policy": SECURITY_HEADERS["Content-Security-Pol
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-def client_ip(request: Request) -> str:
-    """The peer address as the server sees it: `fediverse serve` runs uvicorn with proxy headers, which takes
-    X-Forwarded-For only from proxies in FORWARDED_ALLOW_IPS (default 127.0.0.1); the app never reads it."""
-    return request.client.host if request.client else "unknown"
 
 
 def limit_key(ip: str) -> str:
@@ -114,7 +109,7 @@ async def _submit(request: Request) -> Response:
         form = await read_form(request)
     except PanelError as exc:
         return _form_page(request, status=exc.status, error=exc.message)
-    ip = client_ip(request)
+    ip = client_address(request.scope)
     wait = await rt.limiter.hit("signup", limit_key(ip), rt.settings.registrations.attempts_per_hour_per_ip,
                                 window=HOUR)  # shared by every process when Redis is configured
     if wait is not None:

@@ -16,7 +16,7 @@ from fediverse.errors import Invalid
 from fediverse.models import LocalUser
 from fediverse.services import settings_form, site_settings
 from fediverse.services.accounts import instance_username
-from fediverse.services.profile import ProfileImage, _store_profile_image  # the avatar pipeline: probe, shrink, store
+from fediverse.services.profile import ProfileImage, store_profile_image  # the avatar pipeline: probe, shrink, store
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, upload
 from fediverse.web.panel.render import page, redirect
@@ -47,7 +47,7 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
                 image = ProfileImage(await file.read(), file.content_type, (file.filename or "")[:200])
                 try:
                     changes["instance.thumbnail_url"] = await rt.run_in_pool(
-                        _store_profile_image, rt, instance_username(rt), "thumbnail", image, THUMBNAIL_BOX)
+                        store_profile_image, rt, instance_username(rt), "thumbnail", image, THUMBNAIL_BOX)
                 except Invalid as exc:
                     message = str(exc).split(": ", 1)[-1]
                     errors["thumbnail"] = message[:1].upper() + message[1:]
