@@ -7,7 +7,8 @@ import pytest
 
 from tests.support import Network
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+# Real payloads from other servers, copied from shared/fixtures (sources in tests/fixtures/SOURCES.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture

@@ -30,6 +30,16 @@ BLUE = (20, 40, 220)
 # --- building blocks --------------------------------------------------------------------------------------
 
 
+def seeded_noise(rnd: random.Random, width: int, height: int, sigma: float) -> Image.Image:
+    """Noise centred on 128 with about `sigma` spread, the same bytes for the same seed.
+
+    Pillow's effect_noise draws from C's rand(), which no seed reaches: a rendition once held the bytes `GPS`
+    by chance and failed the metadata-stripping test."""
+    uniform = Image.frombytes("L", (width, height), rnd.randbytes(width * height))
+    scale = sigma / 74.0  # a uniform byte has a standard deviation of about 74
+    return uniform.point(lambda v: round(128 + (v - 128) * scale))
+
+
 def photo(width: int = 320, height: int = 240, seed: int = 1) -> Image.Image:
     """A photo-like RGB image: gradients, shapes, blur and per-channel noise (compresses like a real photo)."""
     rnd = random.Random(seed)
@@ -47,7 +57,7 @@ def photo(width: int = 320, height: int = 240, seed: int = 1) -> Image.Image:
         else:
             draw.rectangle([x0, y0, x0 + s, y0 + s // 2], fill=colour)
     im = im.filter(ImageFilter.GaussianBlur(max(1, width // 1300)))
-    noise = Image.merge("RGB", [Image.effect_noise((width, height), 18 + i * 3) for i in range(3)])
+    noise = Image.merge("RGB", [seeded_noise(rnd, width, height, 18 + i * 3) for i in range(3)])
     return ImageChops.add(im, noise, scale=1.0, offset=-128)
 
 

@@ -1,4 +1,4 @@
-"""A peer server built from real recorded payloads (shared/fixtures), re-hosted with a key we hold.
+"""A peer server built from real recorded payloads (tests/fixtures), re-hosted with a key we hold.
 
 The recorded documents keep every field their software sent; only host names, ids that point at
 third parties, and the public key change, so that we can sign for them and address our own objects.

@@ -1,4 +1,4 @@
-"""A Mastodon-shaped peer built from the real payloads in shared/fixtures (re-hosted, with a key we hold).
+"""A Mastodon-shaped peer built from the real payloads in tests/fixtures (re-hosted, with a key we hold).
 
 The recorded actor, Follow and Undo documents keep every field Mastodon sent; only their host names
 and the public key change, so that we can sign for them. Our answers are checked with apsig, a
@@ -33,8 +33,6 @@ def load(name: str, target: str) -> dict[str, Any]:
 
 @pytest.fixture
 def peer(network: Network) -> FixturePeer:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"fixtures folder {FIXTURES} is missing")
     return FixturePeer().install(network)
 
 

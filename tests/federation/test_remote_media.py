@@ -267,8 +267,6 @@ class MediaPeer(FixturePeer):
 
 async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_with_the_refusal(
         network: Network) -> None:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"fixtures folder {FIXTURES} is missing")
     stamp = xmp_packet(ConsentRecord(ai_training="no_generative"), creator="Brauca")
     source = io.BytesIO()
     imagecorpus.photo(320, 240).save(source, "JPEG", xmp=stamp)

@@ -98,8 +98,6 @@ async def test_edit_and_delete_reach_the_follower(network: Network) -> None:
 
 @pytest.fixture
 def peer(network: Network) -> FixturePeer:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"fixtures folder {FIXTURES} is missing")
     return FixturePeer().install(network)
 
 

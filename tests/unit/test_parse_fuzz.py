@@ -55,8 +55,7 @@ SEEDS: list[dict[str, Any]] = [
      "links": [{"rel": "self", "type": "application/activity+json", "href": ID},
                {"rel": "http://webfinger.net/rel/profile-page", "href": "https://art.example/@mira"}]},
 ]
-if FIXTURES.is_dir():
-    SEEDS += [json.loads(p.read_text(encoding="utf-8")) for p in sorted(FIXTURES.rglob("*.json"))]
+SEEDS += [json.loads(p.read_text(encoding="utf-8")) for p in sorted(FIXTURES.rglob("*.json"))]
 
 PARSERS: list[Callable[[Any], Any]] = [
     parse_actor, parse_activity, parse_object, parse_document, parse_key_document, parse_webfinger,
