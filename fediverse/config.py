@@ -136,6 +136,7 @@ class SpamSettings:
     inbox_per_actor_per_minute: int = 60
     requests_per_minute_per_ip: int = 600      # web pages and API, per client address
     requests_per_minute_per_account: int = 300  # logged-in panel requests, per account
+    remote_media_per_minute_per_ip: int = 180  # /media/remote/... per client address (each may fetch upstream)
     quarantine_new_account_hours: int = 24     # mentions from remote accounts first seen this recently, with no history
     identical_message_threshold: int = 5       # the same text to this many local users within an hour is held
     quarantine_link_only: bool = True          # posts that are nothing but links are held
@@ -372,6 +373,7 @@ def _validated(settings: Settings) -> Settings:
         "spam.inbox_per_actor_per_minute": settings.spam.inbox_per_actor_per_minute,
         "spam.requests_per_minute_per_ip": settings.spam.requests_per_minute_per_ip,
         "spam.requests_per_minute_per_account": settings.spam.requests_per_minute_per_account,
+        "spam.remote_media_per_minute_per_ip": settings.spam.remote_media_per_minute_per_ip,
         "spam.identical_message_threshold": settings.spam.identical_message_threshold,
     }
     for key, value in positives.items():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,6 +59,15 @@ class _BackendProxy:
         self.target.notify(jobs)
 
 
+def image_workers() -> int:
+    """Threads for image work: every core but one, which stays free for the event loop and the signing pool.
+
+    Threads, not processes: Pillow releases the GIL while it decodes, resamples and encodes, so they run in
+    parallel; a process pool would copy every file across and lose probe's decode that derive reuses
+    (imaging/_decode.py). The Python parts (XMP reading, header walks) are linear and capped."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -66,6 +77,13 @@ class Runtime:
     uris: Uris
     backend: _BackendProxy
     signing_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="sign"))
+    # Decoding and re-encoding images: its own bounded pool, so a queue of big or hostile files never delays
+    # signing deliveries or checking passwords (signing_pool).
+    image_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(image_workers(), thread_name_prefix="image"))
+    # One fetch per remote media id at a time in this process (services.remote_media.ensure_cached).
+    media_fetch_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary)
     _signers: dict[int, Signer] = field(default_factory=dict)
     # Activity bodies never change once stored: a fan-out of thousands reads each one once.
     activity_cache: BoundedCache = field(default_factory=lambda: BoundedCache(256))
@@ -92,7 +110,12 @@ class Runtime:
         self.backend.target = backend
 
     async def run_in_pool(self, func, *args):  # type: ignore[no-untyped-def]
+        """Signing and password hashing (CPU-bound, small, latency-sensitive)."""
         return await asyncio.get_running_loop().run_in_executor(self.signing_pool, func, *args)
+
+    async def run_image_work(self, func, *args):  # type: ignore[no-untyped-def]
+        """Probing, deriving and storing images: off the event loop, never in the signing pool."""
+        return await asyncio.get_running_loop().run_in_executor(self.image_pool, func, *args)
 
     async def close(self) -> None:
         if self.settings_refresh is not None and not self.settings_refresh.done():
@@ -102,6 +125,7 @@ class Runtime:
         await self.limiter.aclose()
         await self.engine.dispose()
         self.signing_pool.shutdown(wait=False)
+        self.image_pool.shutdown(wait=False)
 
 
 class _JobSession(Session):

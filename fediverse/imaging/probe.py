@@ -6,7 +6,8 @@ Checks, in order, each before any costly work:
    HEIC ... are refused, naming what the content is;
 3. the declared MIME type (if any) matches the content;
 4. the headers parse; width x height and then width x height x frames are within the pixel limit. This happens
-   before a single pixel is decoded, so a small file declaring 30000x30000 costs nothing;
+   before a single pixel is decoded, so a small file declaring 30000x30000 costs nothing. For a GIF the real
+   canvas is checked first (``canvas``: frames placed outside the logical screen grow it);
 5. a full decode of every frame (``load()``), so truncated and corrupt files are refused. A JPEG is decoded with
    ``draft()`` at the smallest scale that still covers the default large rendition (3840x2160): libjpeg still
    reads and Huffman-decodes every byte of the scan, so truncation and corruption are found all the same. The
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from PIL import Image, features
 
 from fediverse.imaging import _decode, provenance
+from fediverse.imaging.canvas import gif_canvas
 from fediverse.imaging.errors import (
     EMPTY,
     NOT_ACCEPTED,
@@ -108,6 +110,21 @@ def _check_declared(declared_mime: str | None, fmt: str) -> None:
     )
 
 
+def _check_pixels(width: int, height: int, frames: int, max_pixels: int) -> None:
+    """Refuse width x height (x frames) over the limit, naming the numbers."""
+    pixels = width * height
+    if frames == 1 and pixels > max_pixels:
+        raise ImageRejected(
+            f"image is {width}x{height} = {_mp(pixels)}, over the {_mp(max_pixels)} limit", TOO_MANY_PIXELS
+        )
+    if pixels * frames > max_pixels:
+        raise ImageRejected(
+            f"animation is {width}x{height} x {frames} frames = {_mp(pixels * frames)}, "
+            f"over the {_mp(max_pixels)} limit",
+            TOO_MANY_PIXELS,
+        )
+
+
 def _webp_lossless(data: bytes) -> bool:
     """True when the first image chunk (top level or in the first ANMF frame) is VP8L."""
     pos, end = 12, len(data)
@@ -167,6 +184,10 @@ def probe(data: bytes, *, max_bytes: int, max_pixels: int, declared_mime: str | 
     if fmt == "AVIF" and not features.check("avif"):
         raise ImageRejected("format AVIF is not accepted on this server (Pillow lacks AVIF support)", NOT_ACCEPTED)
     _check_declared(declared_mime, fmt)
+    if fmt == "GIF":  # frames placed outside the logical screen grow Pillow's canvas: check the real one first
+        real = gif_canvas(data)
+        _check_pixels(real.width, real.height, 1, max_pixels)
+        _check_pixels(real.width, real.height, real.frames, max_pixels)
 
     im = _decode.open_image(data, fmt)
     name = DISPLAY_NAME[fmt]
@@ -174,21 +195,12 @@ def probe(data: bytes, *, max_bytes: int, max_pixels: int, declared_mime: str | 
         width, height = im.size
         if width <= 0 or height <= 0:
             raise ImageRejected(f"{name} data is corrupt (image is {width}x{height})")
-        pixels = width * height
-        if pixels > max_pixels:
-            raise ImageRejected(
-                f"image is {width}x{height} = {_mp(pixels)}, over the {_mp(max_pixels)} limit", TOO_MANY_PIXELS
-            )
+        _check_pixels(width, height, 1, max_pixels)
         try:
             frames = int(getattr(im, "n_frames", 1) or 1)
         except Exception as exc:
             raise _decode.decode_error(fmt, exc) from None
-        if pixels * frames > max_pixels:
-            raise ImageRejected(
-                f"animation is {width}x{height} x {frames} frames = {_mp(pixels * frames)}, "
-                f"over the {_mp(max_pixels)} limit",
-                TOO_MANY_PIXELS,
-            )
+        _check_pixels(width, height, frames, max_pixels)
 
         orientation = 1
         if fmt == "JPEG":

@@ -71,9 +71,9 @@ async def update_profile(
     if fields is not None and len(fields) > MAX_FIELDS:
         raise Invalid(f"at most {MAX_FIELDS} profile fields")
     if avatar is not None:
-        account.icon_url = await rt.run_in_pool(store_profile_image, rt, account.username, "avatar", avatar, AVATAR_BOX)
+        account.icon_url = await rt.run_image_work(store_profile_image, rt, account.username, "avatar", avatar, AVATAR_BOX)
     if header is not None:
-        account.image_url = await rt.run_in_pool(store_profile_image, rt, account.username, "header", header, HEADER_BOX)
+        account.image_url = await rt.run_image_work(store_profile_image, rt, account.username, "header", header, HEADER_BOX)
     if default_license_url is not None:
         account.default_license_url = default_license_url or None
     if display_name is not None:

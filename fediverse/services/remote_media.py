@@ -19,6 +19,7 @@ item is fetched again the next time it is needed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,7 +37,7 @@ from fediverse.db import remote_media as media_db
 from fediverse.errors import Invalid, RemoteError
 from fediverse.federation.actors import remote_record, signals_from_json, signals_to_json, stored_note_signals
 from fediverse.federation.client import Unreachable
-from fediverse.imaging import ImageRejected, probe
+from fediverse.imaging import EXTENSION_OF_MIME, ImageRejected, probe
 from fediverse.jobs.outcome import Done, Outcome, Retry
 from fediverse.jobs.queue import enqueue
 from fediverse.models import Account, RemoteMedia, RemoteNote, utcnow
@@ -53,6 +54,7 @@ PURGE_BATCH = 500
 REFETCH_FAILED_AFTER = timedelta(hours=1)  # a failed file is not fetched again on request before this
 TOUCH_EVERY = timedelta(hours=1)  # last_used_at is written at most this often per file (no write per request)
 MAX_ERROR = 1000
+SERVED_EXTENSIONS = frozenset(EXTENSION_OF_MIME.values())  # what a stored copy can be
 
 
 # --- scheduling ------------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ async def _fetch_and_stamp(rt: Runtime, row: RemoteMedia, note: RemoteNote | Non
     media = rt.settings.media
     fetched = await rt.client.fetch_file(row.url, max_bytes=media.max_remote_bytes)
     declared = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
-    probed = await rt.run_in_pool(lambda: probe(fetched.body, max_bytes=media.max_remote_bytes,
+    probed = await rt.run_image_work(lambda: probe(fetched.body, max_bytes=media.max_remote_bytes,
                                                 max_pixels=media.max_pixels, declared_mime=declared))
     scope, parent = _parent_signals(note, account)
     consent = signals_to_json([("media http", signals_from_headers(fetched.headers)),
@@ -156,7 +158,7 @@ async def _fetch_and_stamp(rt: Runtime, row: RemoteMedia, note: RemoteNote | Non
     signals = signals_from_json(consent)
     record = media_record(rt.settings, signals)
     packet = stamp_for(record, account, policy_url(rt.uris, signals))
-    derived = await rt.run_in_pool(derive_renditions, fetched.body, probed, rt, packet)
+    derived = await rt.run_image_work(derive_renditions, fetched.body, probed, rt, packet)
     large = derived.rendition("large")
     key = store_for(rt).put_remote(large.data, large.ext)
     return Cached(key, large.mime, len(large.data), consent)
@@ -211,20 +213,46 @@ async def _record_success(rt: Runtime, media_id: int, cached: Cached) -> None:
         await session.commit()
 
 
-async def ensure_cached(rt: Runtime, media_id: int) -> RemoteMedia | None:
+def name_fits(row: RemoteMedia, name: str) -> bool:
+    """Is ``name`` the file name we serve this row under (``file.<ext>`` of the stored copy)? Before the first
+    fetch the type is unknown, so only ``file.`` + an image extension fits; anything else never causes a fetch."""
+    if row.storage_key:
+        return name == f"file.{row.storage_key.rpartition('.')[2]}"
+    if row.content_type:
+        return name == f"file.{EXTENSION_OF_MIME.get(row.content_type, '')}"
+    return name.startswith("file.") and name[5:] in SERVED_EXTENSIONS
+
+
+def _fetch_lock(rt: Runtime, media_id: int) -> asyncio.Lock:
+    """The lock for fetching this id in this process; it lives while a request holds or waits for it."""
+    lock = rt.media_fetch_locks.get(media_id)
+    if lock is None:
+        lock = rt.media_fetch_locks[media_id] = asyncio.Lock()
+    return lock
+
+
+async def ensure_cached(rt: Runtime, media_id: int, name: str | None = None) -> RemoteMedia | None:
     """The row with a stored copy, fetching it again first if it was purged (Mastodon's media proxy does
-    the same on demand); None when there is no such row or the fetch fails (the failure is recorded)."""
+    the same on demand); None when there is no such row, ``name`` is not its file name, or the fetch fails
+    (the failure is recorded). Concurrent requests for one id wait for a single fetch."""
     async with rt.sessions() as session:
         row = await session.get(RemoteMedia, media_id)
-    if row is None:
+    if row is None or (name is not None and not name_fits(row, name)):
         return None
     if row.storage_key and store_for(rt).open_remote(row.storage_key) is not None:
         return row
-    if row.fetch_error and row.fetched_at and utcnow() - row.fetched_at < REFETCH_FAILED_AFTER:
-        return None  # a request must not make us hammer a server that just failed (or refused) us
-    await fetch(rt, media_id)
-    async with rt.sessions() as session:
-        row = await session.get(RemoteMedia, media_id)
+    async with _fetch_lock(rt, media_id):
+        async with rt.sessions() as session:
+            row = await session.get(RemoteMedia, media_id)  # another request may have fetched it meanwhile
+        if row is None:
+            return None
+        if row.storage_key and store_for(rt).open_remote(row.storage_key) is not None:
+            return row
+        if row.fetch_error and row.fetched_at and utcnow() - row.fetched_at < REFETCH_FAILED_AFTER:
+            return None  # a request must not make us hammer a server that just failed (or refused) us
+        await fetch(rt, media_id)
+        async with rt.sessions() as session:
+            row = await session.get(RemoteMedia, media_id)
     return row if row is not None and row.storage_key else None
 
 

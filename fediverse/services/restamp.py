@@ -8,6 +8,7 @@ Works whose files already carry the current packet are left alone.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -54,8 +55,9 @@ async def restamp_work(rt: Runtime, work_id: int) -> str:
             if original_path is None:
                 continue  # nothing to derive from
             data = original_path.read_bytes()
-            probed = probe(data, max_bytes=max(media.max_upload_bytes, len(data)), max_pixels=media.max_pixels)
-            derived = await rt.run_in_pool(derive_renditions, data, probed, rt, packet)
+            probed = await rt.run_image_work(
+                partial(probe, data, max_bytes=max(media.max_upload_bytes, len(data)), max_pixels=media.max_pixels))
+            derived = await rt.run_image_work(derive_renditions, data, probed, rt, packet)
             saved = store.put_upload(work.account.username, data, probed.ext, derived.renditions)
             old_keys += [("public", image.large_key), ("public", image.display_key), ("public", image.thumbnail_key)]
             image.large_key = saved.renditions["large"]

@@ -7,6 +7,7 @@ write fails, every file stored for the work is removed again, so nothing is half
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from datetime import datetime, timedelta
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -115,10 +116,10 @@ async def _process_images(
     rows = []
     for number, upload in enumerate(images, 1):
         try:
-            probed = probe(upload.data, max_bytes=media.max_upload_bytes, max_pixels=media.max_pixels,
-                           declared_mime=upload.declared_mime)
+            probed = await rt.run_image_work(partial(probe, upload.data, max_bytes=media.max_upload_bytes,
+                                                     max_pixels=media.max_pixels, declared_mime=upload.declared_mime))
             xmp = xmp_for(probed.ai_generated or upload.ai_generated)
-            derived = await rt.run_in_pool(derive_renditions, upload.data, probed, rt, xmp)
+            derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp)
         except ImageRejected as exc:
             raise Invalid(f"image {number}{f' ({upload.filename})' if upload.filename else ''}: {exc.reason}") from None
         saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)

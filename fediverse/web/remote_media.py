@@ -3,6 +3,9 @@
 The copy was re-encoded with our XMP stamp of the combined record (services/remote_media.py); the consent
 middleware (web/consent.py, target kind "remote") adds the same record as headers to every answer here (200,
 HEAD, 304, 404) and refuses AI crawlers where it refuses them. A purged copy is fetched again on request.
+A request can make us fetch from another server, so ``guard`` runs first: a budget per client address
+(``[spam] remote_media_per_minute_per_ip``, 429 + Retry-After); the file name is checked before any fetch, and
+concurrent requests for one id share one fetch (services/remote_media.ensure_cached).
 Content-addressed bytes: the ETag is the SHA-256 in the storage key; the URL itself is stable (the id), so
 caches revalidate (``no-cache``) instead of keeping a copy that a re-stamp would replace.
 """
@@ -19,19 +22,37 @@ from starlette.routing import Route
 from fediverse.services import remote_media
 from fediverse.services.works import store_for
 from fediverse.web.media import stored_file
+from fediverse.web.ratelimit import client_address
 from fediverse.web.responses import error
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 CACHE_CONTROL = "public, max-age=86400, no-cache"
+LIMIT_SCOPE = "remote_media_ip"
+
+
+async def guard(request: Request) -> Response | None:
+    """A 429 when this client address is over its budget for remote media, else None."""
+    rt: Runtime = request.app.state.runtime
+    wait = await rt.limiter.hit(LIMIT_SCOPE, client_address(request.scope),
+                                rt.settings.spam.remote_media_per_minute_per_ip)
+    if wait is None:
+        return None
+    response = error(429, f"too many requests; wait {wait} seconds")
+    response.headers["Retry-After"] = str(wait)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def remote_file(request: Request) -> Response:
+    refused = await guard(request)
+    if refused is not None:
+        return refused
     rt: Runtime = request.app.state.runtime
     media_id: int = request.path_params["media_id"]
     name: str = request.path_params["name"]
-    row = await remote_media.ensure_cached(rt, media_id)
+    row = await remote_media.ensure_cached(rt, media_id, name)
     if row is None or row.storage_key is None:
         return error(404, "no such media")
     ext = row.storage_key.rpartition(".")[2]

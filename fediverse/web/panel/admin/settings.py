@@ -46,7 +46,7 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
             else:
                 image = ProfileImage(await file.read(), file.content_type, (file.filename or "")[:200])
                 try:
-                    changes["instance.thumbnail_url"] = await rt.run_in_pool(
+                    changes["instance.thumbnail_url"] = await rt.run_image_work(
                         store_profile_image, rt, instance_username(rt), "thumbnail", image, THUMBNAIL_BOX)
                 except Invalid as exc:
                     message = str(exc).split(": ", 1)[-1]
