@@ -48,6 +48,7 @@ from fediverse.consent import (
 )
 from fediverse.consent.crawlers import ai_crawler_tokens
 from fediverse.consent.inbound import data_mining_meaning, licence_links
+from fediverse.consent.xmp import MAX_XMP_BYTES  # the audit reads what the live pipeline reads
 from fediverse.errors import FediverseError, Invalid
 from fediverse.federation.addresses import check_url
 
@@ -57,7 +58,6 @@ ACCEPT_JRD = "application/jrd+json, application/json"
 REDIRECTS = (301, 302, 303, 307, 308)
 POLICY_PLACEHOLDER = "https://policy.invalid/"  # only makes jsonld_properties list tdmPolicy when rights are reserved
 SAMPLE_CRAWLER = "GPTBot"  # the AI crawler whose robots.txt treatment of the artist's paths is checked
-MAX_XMP_BYTES = 1024 * 1024
 MAX_ATTACHMENTS = 20
 
 PRESENT, OPTIONAL, MISSING, CONFLICT, INVALID = "present", "optional", "missing", "conflict", "invalid"
