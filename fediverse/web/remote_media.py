@@ -1,9 +1,12 @@
-"""`/media/remote/<id>/file.<ext>`: our stamped copy of a remote image, with its author's consent record.
+"""`/media/remote/<token>/file.<ext>`: our stamped copy of a remote image, with its author's consent record.
+
+The token is random (never the row id): the files of followers-only and direct notes cannot be enumerated, and
+they are served only to a signed-in local account the note addressed (or staff); anyone else gets 404.
 
 The copy was re-encoded with our XMP stamp of the combined record (services/remote_media.py); the consent
 middleware (web/consent.py, target kind "remote") adds the same record as headers to every answer here (200,
 HEAD, 304, 404) and refuses AI crawlers where it refuses them. A purged copy is fetched again on request.
-Content-addressed bytes: the ETag is the SHA-256 in the storage key; the URL itself is stable (the id), so
+Content-addressed bytes: the ETag is the SHA-256 in the storage key; the URL itself is stable (the token), so
 caches revalidate (``no-cache``) instead of keeping a copy that a re-stamp would replace.
 """
 
@@ -19,19 +22,25 @@ from starlette.routing import Route
 from fediverse.services import remote_media
 from fediverse.services.works import store_for
 from fediverse.web.media import stored_file
+from fediverse.web.panel.auth import viewer
 from fediverse.web.responses import error
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 CACHE_CONTROL = "public, max-age=86400, no-cache"
+PRIVATE_CACHE_CONTROL = "private, no-cache"  # a followers-only or direct note's file: for its addressee only
 
 
 async def remote_file(request: Request) -> Response:
     rt: Runtime = request.app.state.runtime
-    media_id: int = request.path_params["media_id"]
     name: str = request.path_params["name"]
-    row = await remote_media.ensure_cached(rt, media_id)
+    async with rt.sessions() as session:
+        user = await viewer(request, session)
+    found = await remote_media.find_for(rt, request.path_params["token"], user)
+    if found is None:  # unknown, or the file of a note not addressed to whoever asks: the same 404
+        return error(404, "no such media")
+    row = await remote_media.ensure_cached(rt, found.media_id)
     if row is None or row.storage_key is None:
         return error(404, "no such media")
     ext = row.storage_key.rpartition(".")[2]
@@ -45,8 +54,8 @@ async def remote_file(request: Request) -> Response:
     except OSError:
         return error(404, "no such media")
     await remote_media.touch(rt, row)
-    return stored_file(request, path, info, row.storage_key, CACHE_CONTROL)
+    return stored_file(request, path, info, row.storage_key, CACHE_CONTROL if found.listed else PRIVATE_CACHE_CONTROL)
 
 
 # Mount before web/media.py's `/media/{key:path}`.
-routes = [Route("/media/remote/{media_id:int}/{name}", remote_file, methods=["GET", "HEAD"])]
+routes = [Route("/media/remote/{token}/{name}", remote_file, methods=["GET", "HEAD"])]
