@@ -116,7 +116,7 @@ class RemoteNote(Base):
 
     ``visibility`` is Mastodon's (activitypub/audience.py): only public and unlisted notes are shown to anyone;
     followers-only and direct ones only to the local accounts in ``audience`` (and the author's local followers
-    for followers-only). Required on purpose: a note whose audience is unknown must not default to public."""
+    for followers-only). A note whose audience is unknown is direct (the database default), never public."""
 
     __tablename__ = "remote_notes"
     __table_args__ = (Index("ix_remote_notes_work_visibility", "work_id", "visibility"),)
@@ -133,7 +133,7 @@ class RemoteNote(Base):
     updated_at: Mapped[datetime | None] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column()
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # signals read off the note (any disallow wins)
-    visibility: Mapped[str] = mapped_column(String(16))  # public | unlisted | private | direct
+    visibility: Mapped[str] = mapped_column(String(16), server_default="direct")  # public|unlisted|private|direct
 
     account: Mapped[Account] = relationship(lazy="joined")
 

@@ -39,8 +39,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['note_id'], ['remote_notes.id'], name=op.f('fk_remote_note_audience_note_id_remote_notes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('note_id', 'iri', name=op.f('pk_remote_note_audience'))
     )
+    # Never a batch rebuild of remote_notes: on SQLite, dropping the old copy of a table that notifications,
+    # reports and cached files point at (ON DELETE CASCADE) would delete those rows. ADD COLUMN with a default
+    # needs no rebuild; the default is the closed one.
     with op.batch_alter_table('remote_notes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('visibility', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('visibility', sa.String(length=16), server_default='direct', nullable=False))
+    op.create_index('ix_remote_notes_work_visibility', 'remote_notes', ['work_id', 'visibility'], unique=False)
     with op.batch_alter_table('remote_media', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token', sa.String(length=32), nullable=True))
 
@@ -48,10 +52,7 @@ def upgrade() -> None:
     _classify_notes(bind)
     _mint_tokens(bind)
 
-    with op.batch_alter_table('remote_notes', schema=None) as batch_op:
-        batch_op.alter_column('visibility', existing_type=sa.String(length=16), nullable=False)
-        batch_op.create_index('ix_remote_notes_work_visibility', ['work_id', 'visibility'], unique=False)
-    with op.batch_alter_table('remote_media', schema=None) as batch_op:
+    with op.batch_alter_table('remote_media', schema=None) as batch_op:  # nothing points at remote_media
         batch_op.alter_column('token', existing_type=sa.String(length=32), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_remote_media_token'), ['token'])
 
@@ -94,7 +95,7 @@ def downgrade() -> None:
     with op.batch_alter_table('remote_media', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_remote_media_token'), type_='unique')
         batch_op.drop_column('token')
+    op.drop_index('ix_remote_notes_work_visibility', table_name='remote_notes')
     with op.batch_alter_table('remote_notes', schema=None) as batch_op:
-        batch_op.drop_index('ix_remote_notes_work_visibility')
         batch_op.drop_column('visibility')
     op.drop_table('remote_note_audience')
