@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from fediverse.services import remote_media
@@ -57,5 +58,19 @@ async def remote_file(request: Request) -> Response:
     return stored_file(request, path, info, row.storage_key, CACHE_CONTROL if found.listed else PRIVATE_CACHE_CONTROL)
 
 
+class MediaToken(Convertor[str]):
+    """A RemoteMedia.token: never the 2-hex folder of a local key (`/media/<artist>/<ab>/<sha>.<ext>`)."""
+
+    regex = "[A-Za-z0-9_-]{16,32}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("media_token", MediaToken())
+
 # Mount before web/media.py's `/media/{key:path}`.
-routes = [Route("/media/remote/{token}/{name}", remote_file, methods=["GET", "HEAD"])]
+routes = [Route("/media/remote/{token:media_token}/{name}", remote_file, methods=["GET", "HEAD"])]
