@@ -4,7 +4,7 @@ Layout
     <root>/public/<artist>/<sha256[:2]>/<sha256>.<ext>     renditions, served at /media/<artist>/<sha2>/<sha>.<ext>
     <root>/private/<artist>/<sha256[:2]>/<sha256>.<ext>    originals, byte-for-byte; never served by the public route
     <root>/remote/<sha256[:2]>/<sha256>.<ext>              cached copies of remote media (re-stamped), a cache
-                                                           that may be purged; served by id at /media/remote/…
+                                                           that may be purged; served by token at /media/remote/…
 
 Public keys are ``<artist>/<sha256[:2]>/<sha256>.<ext>``: content-addressed, so a URL never changes meaning and
 can be cached forever (``Cache-Control: public, max-age=31536000, immutable``). Private keys are

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fediverse.activitypub.audience import addressed, note_visibility
 from fediverse.activitypub.parse import object_id, parse_object
-from fediverse.activitypub.vocab import ParseError
+from fediverse.activitypub.vocab import Activity, ParseError
 
 NOTE_TYPES = ("Note", "Question", "Article", "Page", "Image")
 MAX_CONTENT = 100_000
@@ -28,11 +29,17 @@ class RemoteNoteDoc:
     mentions: tuple[str, ...]  # actor ids tagged as Mention
     to: tuple[str, ...]
     cc: tuple[str, ...]
+    visibility: str  # public | unlisted | private (followers-only) | direct: activitypub/audience.py
+    addressed: tuple[str, ...]  # the actors (and collections) in to/cc, as:Public left out
     raw: dict[str, Any]
 
 
-def parse_note(doc: Any, *, embedded: bool = True) -> RemoteNoteDoc:
-    """The object of a Create/Update; raises ParseError for anything we would not show."""
+def parse_note(doc: Any, *, embedded: bool = True, followers: str | None = None,
+               envelope: Activity | None = None) -> RemoteNoteDoc:
+    """The object of a Create/Update; raises ParseError for anything we would not show.
+
+    ``followers``: the author's followers collection (a note addressed to it in ``to`` is followers-only);
+    ``envelope``: the Create/Update, whose ``to``/``cc`` count when the object has none (as on Mastodon)."""
     base = parse_object(doc, embedded=embedded)
     if base.type not in NOTE_TYPES:
         raise ParseError(f"object type {base.type} is not a note")
@@ -48,12 +55,14 @@ def parse_note(doc: Any, *, embedded: bool = True) -> RemoteNoteDoc:
         href for tag in tags if isinstance(tag, dict) and tag.get("type") == "Mention"
         and isinstance(href := tag.get("href"), str)
     )
+    to = base.to if "to" in raw or envelope is None else envelope.to
+    cc = base.cc if "cc" in raw or envelope is None else envelope.cc
     url = object_id(raw.get("url")) if not isinstance(raw.get("url"), list) else object_id(raw["url"][0] if raw["url"] else None)
     return RemoteNoteDoc(
         id=base.id, type=base.type, attributed_to=base.attributed_to, in_reply_to=base.in_reply_to, url=url,
         content=content, summary=summary, sensitive=raw.get("sensitive") is True or bool(summary),
         published=base.published, updated=_updated(raw.get("updated")), mentions=mentions[:50],
-        to=base.to, cc=base.cc, raw=raw,
+        to=to, cc=cc, visibility=note_visibility(to, cc, followers), addressed=addressed(to, cc), raw=raw,
     )
 
 

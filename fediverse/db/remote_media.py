@@ -14,6 +14,11 @@ async def by_url(session: AsyncSession, url: str) -> RemoteMedia | None:
     return await session.scalar(select(RemoteMedia).where(RemoteMedia.url == url))
 
 
+async def by_token(session: AsyncSession, token: str) -> RemoteMedia | None:
+    """The row a /media/remote/<token>/… URL names (tokens are random: see RemoteMedia.token)."""
+    return await session.scalar(select(RemoteMedia).where(RemoteMedia.token == token))
+
+
 async def cached_by_urls(session: AsyncSession, urls: list[str]) -> list[RemoteMedia]:
     """The cached (stored) copies of these remote URLs (attachments, avatars), in the order first seen."""
     if not urls:

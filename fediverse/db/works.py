@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import accounts as account_db
-from fediverse.models import ACCEPTED, CollectionItem, Follow, Reaction, RemoteNote, Work, WorkCollection
+from fediverse.db.audience import visible_to
+from fediverse.models import ACCEPTED, Account, CollectionItem, Follow, Reaction, RemoteNote, Work, WorkCollection
 
 
 async def by_public_id(session: AsyncSession, public_id: str) -> Work | None:
@@ -58,21 +59,24 @@ async def pinned(session: AsyncSession, account_id: int) -> list[Work]:
     return list(rows)
 
 
-async def reaction_counts(session: AsyncSession, work_id: int) -> dict[str, int]:
+async def reaction_counts(session: AsyncSession, work_id: int, viewer: Account | None = None) -> dict[str, int]:
+    """Likes, boosts and the replies ``viewer`` may see (signed out: public and unlisted ones only)."""
     rows = await session.execute(
         select(Reaction.kind, func.count()).where(Reaction.work_id == work_id).group_by(Reaction.kind)
     )
     counts = {"like": 0, "announce": 0}
     counts.update({kind: n for kind, n in rows.all()})
     counts["reply"] = await session.scalar(
-        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id)
+        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer))
     ) or 0
     return counts
 
 
-async def replies(session: AsyncSession, work_id: int, limit: int = 100) -> list[RemoteNote]:
+async def replies(session: AsyncSession, work_id: int, viewer: Account | None = None,
+                  limit: int = 100) -> list[RemoteNote]:
+    """The replies to a work that ``viewer`` may see, oldest first (signed out: public and unlisted ones)."""
     rows = await session.scalars(
-        select(RemoteNote).where(RemoteNote.work_id == work_id).order_by(RemoteNote.published_at).limit(limit)
+        select(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer)).order_by(RemoteNote.published_at).limit(limit)
     )
     return list(rows)
 

@@ -12,6 +12,7 @@ from fediverse.activitypub.parse_note import parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
+from fediverse.db.audience import add_audience, may_see
 from fediverse.federation.actors import note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
 from fediverse.services import remote_media
@@ -66,7 +67,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     if not isinstance(activity.object, dict):
         return "ignored: Create without an embedded object"
     try:
-        note = parse_note(activity.object)
+        note = parse_note(activity.object, followers=actor.followers_url, envelope=activity)
     except ParseError as exc:
         return f"ignored: {exc}"
     if note.attributed_to != actor.uri or not _same_host(note.id, actor.uri):
@@ -81,17 +82,19 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
         return "ignored: not a reply to our works and mentions none of our artists"
     row = RemoteNote(uri=note.id, url=note.url, account_id=actor.id, work_id=work.id if work else None,
                      content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
-                     published_at=note.published or utcnow(), raw=note.raw,
+                     published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
                      consent=note_consent(note.raw, actor.consent))
     session.add(row)
     await session.flush()
+    add_audience(session, row.id, note.addressed)
+    await session.flush()
     await schedule_for_note(rt, session, row, actor)  # its images are fetched (and their signals read) in the background
     notified: set[int] = set()
-    if work is not None:
+    if work is not None and await may_see(session, row.id, work.account):  # a direct note to others is not theirs
         session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
         notified.add(work.account_id)
     for account in mentioned:
-        if account.id not in notified:
+        if account.id not in notified and await may_see(session, row.id, account):
             session.add(Notification(account_id=account.id, kind="mention", actor_id=actor.id, note_id=row.id))
             notified.add(account.id)
     return "reply stored" if work is not None else "mention stored"
@@ -112,7 +115,7 @@ async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity,
     row.summary = note.summary
     row.sensitive = note.sensitive
     row.updated_at = note.updated
-    row.raw = note.raw
+    row.raw = note.raw  # visibility and audience stay as created: Mastodon does not re-address a status on edit
     row.consent = note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
     await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models: domain state and invariants, no I/O, no JSON-LD."""
 
-from fediverse.models.accounts import ROLES, Account, LocalUser
+from fediverse.models.accounts import ROLES, STAFF_ROLES, Account, LocalUser
 from fediverse.models.activities import InboundActivity, OutboundActivity
 from fediverse.models.base import Base, utcnow
 from fediverse.models.domains import DomainHealth
@@ -11,13 +11,13 @@ from fediverse.models.moderation import (
 )
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
 from fediverse.models.works import (
-    VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, Work, WorkCollection, WorkImage,
+    VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, RemoteNoteAudience, Work, WorkCollection, WorkImage,
 )
 
 __all__ = [
-    "ACCEPTED", "DEAD", "DONE", "PENDING", "QUEUED", "ROLES", "RUNNING", "Account", "Base", "DomainHealth",
+    "ACCEPTED", "DEAD", "DONE", "PENDING", "QUEUED", "ROLES", "RUNNING", "STAFF_ROLES", "Account", "Base", "DomainHealth",
     "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow", "VISIBILITIES", "CollectionItem",
-    "Notification", "Reaction", "RemoteNote", "Work", "WorkCollection", "WorkImage",
+    "Notification", "Reaction", "RemoteNote", "RemoteNoteAudience", "Work", "WorkCollection", "WorkImage",
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
     "RemoteMedia", "Report",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fediverse.models.base import Base, utcnow
 
 ROLES = ("artist", "moderator", "admin")
+STAFF_ROLES = ("moderator", "admin")  # they see what moderation needs, e.g. the files of a reported direct note
 
 
 class Account(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,11 @@ from fediverse.models.base import Base, utcnow
 
 REPORT_STATES = ("open", "resolved", "dismissed")
 DOMAIN_SEVERITIES = ("suspend", "silence", "noop")
+
+
+def new_media_token() -> str:
+    """22 URL-safe characters (128 random bits): the public name of a cached remote file."""
+    return secrets.token_urlsafe(16)
 
 
 class AuditLog(Base):
@@ -110,6 +116,9 @@ class RemoteMedia(Base):
     __tablename__ = "remote_media"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What the URL names (/media/remote/<token>/…): random, so the files of followers-only and direct notes
+    # cannot be found by counting ids.
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_media_token)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     note_id: Mapped[int | None] = mapped_column(ForeignKey("remote_notes.id", ondelete="CASCADE"), index=True)

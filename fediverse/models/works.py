@@ -112,9 +112,14 @@ class Reaction(Base):
 
 
 class RemoteNote(Base):
-    """A remote Note that replies to a local work or mentions a local artist; HTML sanitised before storage."""
+    """A remote Note that replies to a local work or mentions a local artist; HTML sanitised before storage.
+
+    ``visibility`` is Mastodon's (activitypub/audience.py): only public and unlisted notes are shown to anyone;
+    followers-only and direct ones only to the local accounts in ``audience`` (and the author's local followers
+    for followers-only). A note whose audience is unknown is direct (the database default), never public."""
 
     __tablename__ = "remote_notes"
+    __table_args__ = (Index("ix_remote_notes_work_visibility", "work_id", "visibility"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -128,8 +133,18 @@ class RemoteNote(Base):
     updated_at: Mapped[datetime | None] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column()
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # signals read off the note (any disallow wins)
+    visibility: Mapped[str] = mapped_column(String(16), server_default="direct")  # public|unlisted|private|direct
 
     account: Mapped[Account] = relationship(lazy="joined")
+
+
+class RemoteNoteAudience(Base):
+    """One actor (or collection) IRI a remote note was addressed to in ``to``/``cc`` (as:Public left out)."""
+
+    __tablename__ = "remote_note_audience"
+
+    note_id: Mapped[int] = mapped_column(ForeignKey("remote_notes.id", ondelete="CASCADE"), primary_key=True)
+    iri: Mapped[str] = mapped_column(String(2048), primary_key=True)
 
 
 class Notification(Base):

@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.render import AS_PUBLIC, render_announce, render_undo
-from fediverse.activitypub.vocab import PUBLIC_ALIASES
+from fediverse.activitypub.audience import LISTED_VISIBILITIES
 from fediverse.consent import JSONLD_TERMS, jsonld_properties
 from fediverse.db import boosts as boost_db
 from fediverse.errors import Conflict, Invalid, NotFound
@@ -28,12 +28,7 @@ if TYPE_CHECKING:
 
 def is_public(note: RemoteNote) -> bool:
     """Addressed to the public (``to``: public; ``cc``: unlisted). Followers-only and direct notes are not."""
-    raw = note.raw if isinstance(note.raw, dict) else {}
-    audience = []
-    for key in ("to", "cc"):
-        value = raw.get(key)
-        audience += value if isinstance(value, list) else [value]
-    return any(isinstance(a, str) and a in PUBLIC_ALIASES for a in audience)
+    return note.visibility in LISTED_VISIBILITIES
 
 
 async def _note(session: AsyncSession, note_id: int) -> RemoteNote:

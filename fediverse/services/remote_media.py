@@ -34,13 +34,14 @@ from fediverse.consent import ConsentRecord, InboundSignals, combine, signals_fr
 from fediverse.consent import xmp_packet
 from fediverse.db import domain_policy
 from fediverse.db import remote_media as media_db
+from fediverse.db.audience import may_see
 from fediverse.errors import Invalid, RemoteError
 from fediverse.federation.actors import remote_record, signals_from_json, signals_to_json, stored_note_signals
 from fediverse.federation.client import Unreachable
 from fediverse.imaging import EXTENSION_OF_MIME, ImageRejected, probe
 from fediverse.jobs.outcome import Done, Outcome, Retry
 from fediverse.jobs.queue import enqueue
-from fediverse.models import Account, RemoteMedia, RemoteNote, utcnow
+from fediverse.models import STAFF_ROLES, Account, LocalUser, RemoteMedia, RemoteNote, utcnow
 from fediverse.services.consent import instance_policy_url, instance_record
 from fediverse.services.works import derive_renditions, store_for
 
@@ -256,6 +257,32 @@ async def ensure_cached(rt: Runtime, media_id: int, name: str | None = None) -> 
     return row if row is not None and row.storage_key else None
 
 
+@dataclass(frozen=True)
+class Found:
+    """A cached file someone may see: its row id, and whether everyone may (else: only that person)."""
+
+    media_id: int
+    listed: bool
+
+
+async def find_for(rt: Runtime, token: str, user: LocalUser | None) -> Found | None:
+    """The file named ``token`` if ``user`` (None: signed out) may see it, else None (the caller says 404).
+
+    Avatars and headers are public; a note's attachment is as visible as its note (db/audience.py), and staff
+    see every one (reports show them)."""
+    async with rt.sessions() as session:
+        row = await media_db.by_token(session, token)
+        if row is None:
+            return None
+        if row.note_id is None:
+            return Found(row.id, True)
+        if await may_see(session, row.note_id, None):
+            return Found(row.id, True)
+        if user is None or not (user.role in STAFF_ROLES or await may_see(session, row.note_id, user.account)):
+            return None
+    return Found(row.id, False)
+
+
 async def touch(rt: Runtime, row: RemoteMedia) -> None:
     """Mark a copy as used (it is kept past the retention while people look at it)."""
     now = utcnow()
@@ -331,13 +358,13 @@ async def _release(rt: Runtime, session: AsyncSession, rows: list[RemoteMedia]) 
             store.delete_remote(key)
 
 
-def local_path(row_id: int, ext: str) -> str:
-    """Where we serve a cached copy: ``/media/remote/<id>/file.<ext>``."""
-    return f"/media/remote/{row_id}/file.{ext}"
+def local_path(token: str, ext: str) -> str:
+    """Where we serve a cached copy: ``/media/remote/<token>/file.<ext>`` (never the guessable row id)."""
+    return f"/media/remote/{token}/file.{ext}"
 
 
 def local_url(uris: Uris, row: RemoteMedia) -> str | None:
     if not row.storage_key:
         return None
-    return uris.base + local_path(row.id, row.storage_key.rpartition(".")[2])
+    return uris.base + local_path(row.token, row.storage_key.rpartition(".")[2])
 

@@ -14,7 +14,7 @@ path                                        record
 /media/name/<sha2>/<sha>.<ext>              the work whose rendition it is (strictest if the bytes belong to
                                             several works), else the artist's (avatar, header)
 /users/name/boosts/<note>-<n>               the strictest of the artist's and the boosted note's
-/media/remote/<id>/<name>                   the cached remote file's: its headers and XMP when fetched, with
+/media/remote/<token>/<name>                the cached remote file's: its headers and XMP when fetched, with
                                             its note's and author's signals now (any disallow wins)
 anything else (/, /robots.txt, /actor …)    the instance's
 ==========================================  ====================================================================
@@ -48,6 +48,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.consent import ConsentRecord, html_head_markup, http_headers, is_ai_crawler
+from fediverse.db import remote_media as remote_media_db
 from fediverse.db import works as work_db
 from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.models import Account, RemoteMedia, RemoteNote, Work, WorkImage
@@ -113,8 +114,8 @@ def target_of(path: str) -> Target:
             return _scoped("boost", parts[0], parts[2])
         return _scoped("account", parts[0])
     if path.startswith("/media/remote/"):
-        media_id = path[len("/media/remote/"):].partition("/")[0]
-        return Target("remote", public_id=media_id) if media_id.isdigit() and len(media_id) < 19 else INSTANCE
+        token = path[len("/media/remote/"):].partition("/")[0]
+        return Target("remote", public_id=token) if _PUBLIC_ID.match(token) else INSTANCE
     if path.startswith("/media/"):
         key = path[len("/media/"):]
         if _MEDIA_KEY.match(key):
@@ -162,7 +163,7 @@ async def resolve(rt: Runtime, target: Target) -> tuple[Served, tuple[str, ...]]
     if target.kind == "instance":
         return instance_served(rt), ()
     if target.kind == "remote":
-        return await _resolve_remote(rt, int(target.public_id))
+        return await _resolve_remote(rt, target.public_id)
     settings = rt.settings
     tags = [f"username:{target.username}"]
     async with rt.sessions() as session:
@@ -193,13 +194,13 @@ async def resolve(rt: Runtime, target: Target) -> tuple[Served, tuple[str, ...]]
     return served(record, policy, artist=target.kind != "policy"), tuple(tags)
 
 
-async def _resolve_remote(rt: Runtime, media_id: int) -> tuple[Served, tuple[str, ...]]:
-    """A cached remote file: what it and its note and author said; the instance's record for unknown ids."""
-    tags = (f"remote-media:{media_id}",)
+async def _resolve_remote(rt: Runtime, token: str) -> tuple[Served, tuple[str, ...]]:
+    """A cached remote file: what it and its note and author said; the instance's record for unknown tokens."""
     async with rt.sessions() as session:
-        row = await session.get(RemoteMedia, media_id)
+        row = await remote_media_db.by_token(session, token)
         if row is None:
-            return instance_served(rt), tags
+            return instance_served(rt), ()  # tokens are random: nobody names a row before it exists
+        tags = (f"remote-media:{row.id}",)
         note = await session.get(RemoteNote, row.note_id) if row.note_id else None
         account = await session.get(Account, row.account_id) if row.account_id else None
     signals = remote_media.media_signals(row, note, account)

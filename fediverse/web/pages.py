@@ -40,6 +40,7 @@ from fediverse.services import remote_media
 from fediverse.services.consent import for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
+from fediverse.web.panel.auth import viewer
 from fediverse.web.responses import wants_activitypub
 from fediverse.web.templating import render_page
 
@@ -232,6 +233,8 @@ async def work_page(request: Request) -> Response:
     rt = _rt(request)
     username = request.path_params["username"].lower()
     async with rt.sessions() as session:
+        user = await viewer(request, session)
+        me = user.account if user is not None else None  # followers-only and direct replies it was sent
         work = await work_db.by_public_id(session, request.path_params["public_id"])
         if work is None or work.account.username != username:
             return page_error(request, 404, "No such work")
@@ -244,16 +247,19 @@ async def work_page(request: Request) -> Response:
             return response
         if work.visibility == "followers":
             return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
-        counts = await work_db.reaction_counts(session, work.id)
-        replies = await visible_notes(session, await work_db.replies(session, work.id))
+        counts = await work_db.reaction_counts(session, work.id, me)
+        replies = await visible_notes(session, await work_db.replies(session, work.id, me))
         rules = await domain_policy.hidden_hosts(session)
         wanted = [ref.url for note in replies for ref in media_attachments(note.raw)]
         wanted += [note.account.icon_url for note in replies if note.account.icon_url]
         wanted = [url for url in wanted if not domain_policy.rejects_media(rules, urlsplit(url).hostname or "")]
         cached = await remote_media_db.cached_by_urls(session, wanted)
     local = {row.url: url for row in cached if (url := remote_media.local_url(rt.uris, row))}
-    return _cached(request, render_work(request, rt, work, counts, replies, local), f"work:{work.id}",
-                   f"account:{work.account_id}", "remote-media")
+    response = render_work(request, rt, work, counts, replies, local)
+    if me is not None:  # may hold what was addressed to this artist alone: for them, not for any cache
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    return _cached(request, response, f"work:{work.id}", f"account:{work.account_id}", "remote-media")
 
 
 async def visible_notes(session: Any, notes: list[RemoteNote]) -> list[RemoteNote]:

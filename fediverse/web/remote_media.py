@@ -1,12 +1,15 @@
-"""`/media/remote/<id>/file.<ext>`: our stamped copy of a remote image, with its author's consent record.
+"""`/media/remote/<token>/file.<ext>`: our stamped copy of a remote image, with its author's consent record.
+
+The token is random (never the row id): the files of followers-only and direct notes cannot be enumerated, and
+they are served only to a signed-in local account the note addressed (or staff); anyone else gets 404.
 
 The copy was re-encoded with our XMP stamp of the combined record (services/remote_media.py); the consent
 middleware (web/consent.py, target kind "remote") adds the same record as headers to every answer here (200,
 HEAD, 304, 404) and refuses AI crawlers where it refuses them. A purged copy is fetched again on request.
 A request can make us fetch from another server, so ``guard`` runs first: a budget per client address
 (``[spam] remote_media_per_minute_per_ip``, 429 + Retry-After); the file name is checked before any fetch, and
-concurrent requests for one id share one fetch (services/remote_media.ensure_cached).
-Content-addressed bytes: the ETag is the SHA-256 in the storage key; the URL itself is stable (the id), so
+concurrent requests for one file share one fetch (services/remote_media.ensure_cached).
+Content-addressed bytes: the ETag is the SHA-256 in the storage key; the URL itself is stable (the token), so
 caches revalidate (``no-cache``) instead of keeping a copy that a re-stamp would replace.
 """
 
@@ -17,11 +20,13 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from fediverse.services import remote_media
 from fediverse.services.works import store_for
 from fediverse.web.media import stored_file
+from fediverse.web.panel.auth import viewer
 from fediverse.web.ratelimit import client_address
 from fediverse.web.responses import error
 
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 CACHE_CONTROL = "public, max-age=86400, no-cache"
+PRIVATE_CACHE_CONTROL = "private, no-cache"  # a followers-only or direct note's file: for its addressee only
 LIMIT_SCOPE = "remote_media_ip"
 
 
@@ -50,13 +56,14 @@ async def remote_file(request: Request) -> Response:
     if refused is not None:
         return refused
     rt: Runtime = request.app.state.runtime
-    media_id: int = request.path_params["media_id"]
     name: str = request.path_params["name"]
-    row = await remote_media.ensure_cached(rt, media_id, name)
-    if row is None or row.storage_key is None:
+    async with rt.sessions() as session:
+        user = await viewer(request, session)
+    found = await remote_media.find_for(rt, request.path_params["token"], user)
+    if found is None:  # unknown, or the file of a note not addressed to whoever asks: the same 404
         return error(404, "no such media")
-    ext = row.storage_key.rpartition(".")[2]
-    if name != f"file.{ext}":
+    row = await remote_media.ensure_cached(rt, found.media_id, name)  # a wrong name never causes a fetch
+    if row is None or row.storage_key is None or not remote_media.name_fits(row, name):
         return error(404, "no such media")
     path = store_for(rt).open_remote(row.storage_key)
     if path is None:
@@ -66,8 +73,22 @@ async def remote_file(request: Request) -> Response:
     except OSError:
         return error(404, "no such media")
     await remote_media.touch(rt, row)
-    return stored_file(request, path, info, row.storage_key, CACHE_CONTROL)
+    return stored_file(request, path, info, row.storage_key, CACHE_CONTROL if found.listed else PRIVATE_CACHE_CONTROL)
 
+
+class MediaToken(Convertor[str]):
+    """A RemoteMedia.token: never the 2-hex folder of a local key (`/media/<artist>/<ab>/<sha>.<ext>`)."""
+
+    regex = "[A-Za-z0-9_-]{16,32}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("media_token", MediaToken())
 
 # Mount before web/media.py's `/media/{key:path}`.
-routes = [Route("/media/remote/{media_id:int}/{name}", remote_file, methods=["GET", "HEAD"])]
+routes = [Route("/media/remote/{token:media_token}/{name}", remote_file, methods=["GET", "HEAD"])]

@@ -67,7 +67,7 @@ async def test_silence_hides_replies_from_the_domain_and_holds_its_follows_for_a
         shouter = await account_db.by_uri(session, f"{b.base}/users/shouter")
         assert shouter is not None
         session.add(RemoteNote(uri=f"{b.base}/notes/1", account_id=shouter.id, work_id=work.id,
-                               content_html="<p>BUY NOW</p>", raw={}))
+                               content_html="<p>BUY NOW</p>", raw={}, visibility="public"))
         await session.commit()
     async with a.client() as client:
         page = await client.get(f"/@alice/{work.public_id}")

@@ -87,7 +87,7 @@ async def test_a_refusing_remote_image_is_cached_and_re_served_with_headers_and_
     assert row.consent["licence_url"] == CC_BY_NC_ND
 
     url = remote_media.local_url(b.rt.uris, row)
-    assert url == f"https://social.test/media/remote/{row.id}/file.jpg"
+    assert url == f"https://social.test/media/remote/{row.token}/file.jpg"
     async with b.client() as client:
         got = await client.get(url)
         head = await client.head(url)
@@ -148,7 +148,7 @@ async def test_purge_removes_unused_copies_and_a_purged_item_is_fetched_again(ne
     assert again is not None and again.storage_key is None
 
     async with b.client() as client:  # the next need fetches it again
-        got = await client.get(f"/media/remote/{row.id}/file.jpg")
+        got = await client.get(f"/media/remote/{row.token}/file.jpg")
     assert got.status_code == 200
     assert_refusal_headers(got.headers)
     assert path.exists()
@@ -224,7 +224,7 @@ async def test_hostile_files_end_in_a_recorded_error(network: Network, name: str
     assert row.storage_key is None and row.fetch_error and expected in row.fetch_error, row.fetch_error
     assert row.fetched_at is not None
     async with b.client() as client:  # asking for it does not crash either, nor fetch again at once
-        assert (await client.get(f"/media/remote/{row.id}/file.png")).status_code == 404
+        assert (await client.get(f"/media/remote/{row.token}/file.png")).status_code == 404
 
 
 async def test_private_addresses_are_refused(network: Network) -> None:
@@ -291,13 +291,13 @@ async def test_a_reply_image_refusing_only_in_its_file_is_shown_from_our_cache_w
     assert row.consent["tdm_reserved"] is True and row.consent["ai_input"] is False  # from the XMP only
     assert {(p["scope"], p["signal"]) for p in row.consent["provenance"]} >= {
         ("media http", "X-Robots-Tag"), ("media http", "Content-Usage"), ("media xmp", "plus:DataMining")}
-    local = f"https://art.test/media/remote/{row.id}/file.jpg"
+    local = f"https://art.test/media/remote/{row.token}/file.jpg"
     async with a.client() as client:
         page = await client.get(f"/@alice/{work.public_id}", headers={"Accept": "text/html"})
         copy = await client.get(local)
     assert page.status_code == 200
     assert f'<img src="{local}" alt="A gull"' in page.text  # our cached copy, not the remote URL
-    assert f'<img class="avatar" src="https://art.test/media/remote/{icon.id}/file.png"' in page.text
+    assert f'<img class="avatar" src="https://art.test/media/remote/{icon.token}/file.png"' in page.text
     assert f"https://{PEER}/media/" not in page.text
     assert "noai" in copy.headers["x-robots-tag"] and "train-ai=n" in copy.headers["content-usage"]
     assert copy.headers["tdm-reservation"] == "1"

@@ -1,4 +1,4 @@
-"""`/media/remote/<id>/<name>` as an attacker would use it: floods, stampedes, made-up names, hostile files.
+"""`/media/remote/<token>/<name>` as an attacker would use it: floods, stampedes, made-up names, hostile files.
 
 A request can make us fetch from another server (a purged or never-fetched copy), so: the name is checked
 before any fetch, one fetch per id runs at a time however many requests wait for it, every client address has
@@ -49,7 +49,7 @@ class Origin:
         return Starlette(routes=[Route("/{name}", serve)])
 
 
-async def uncached(network: Network, name: str, **sections: dict) -> tuple[Instance, Origin, int]:  # type: ignore[type-arg]
+async def uncached(network: Network, name: str, **sections: dict) -> tuple[Instance, Origin, str]:  # type: ignore[type-arg]
     """social.test with a remote media row for origin.test/<name> that was never fetched."""
     b = await network.add("social.test", **sections)
     origin = Origin()
@@ -58,7 +58,7 @@ async def uncached(network: Network, name: str, **sections: dict) -> tuple[Insta
         row = RemoteMedia(url=f"https://{ORIGIN}/{name}")
         session.add(row)
         await session.commit()
-        return b, origin, row.id
+        return b, origin, row.token
 
 
 def client_from(instance: Instance, address: str) -> httpx.AsyncClient:
@@ -67,29 +67,29 @@ def client_from(instance: Instance, address: str) -> httpx.AsyncClient:
 
 
 async def test_concurrent_requests_for_an_uncached_file_cause_one_fetch(network: Network) -> None:
-    b, origin, media_id = await uncached(network, "photo.jpg")
+    b, origin, token = await uncached(network, "photo.jpg")
     async with b.client() as client:
-        answers = await asyncio.gather(*(client.get(f"/media/remote/{media_id}/file.jpg") for _ in range(20)))
+        answers = await asyncio.gather(*(client.get(f"/media/remote/{token}/file.jpg") for _ in range(20)))
     assert [a.status_code for a in answers] == [200] * 20
     assert len({a.content for a in answers}) == 1
     assert origin.hits["photo.jpg"] == 1
 
 
 async def test_a_name_that_is_not_the_stored_one_is_404_without_contacting_the_origin(network: Network) -> None:
-    b, origin, media_id = await uncached(network, "photo.jpg")
+    b, origin, token = await uncached(network, "photo.jpg")
     async with b.client() as client:
         for name in ("anything.html", "file.svg", "file.jpg.php", "x"):
-            assert (await client.get(f"/media/remote/{media_id}/{name}")).status_code == 404
+            assert (await client.get(f"/media/remote/{token}/{name}")).status_code == 404
         assert origin.hits["photo.jpg"] == 0, "a made-up name made us fetch"
-        assert (await client.get(f"/media/remote/{media_id}/file.jpg")).status_code == 200
+        assert (await client.get(f"/media/remote/{token}/file.jpg")).status_code == 200
         assert origin.hits["photo.jpg"] == 1
-        assert (await client.get(f"/media/remote/{media_id}/file.webp")).status_code == 404  # not the stored name
+        assert (await client.get(f"/media/remote/{token}/file.webp")).status_code == 404  # not the stored name
     assert origin.hits["photo.jpg"] == 1
 
 
 async def test_remote_media_requests_are_rate_limited_per_client_address(network: Network) -> None:
-    b, _origin, media_id = await uncached(network, "photo.jpg", spam={"remote_media_per_minute_per_ip": 3})
-    path = f"/media/remote/{media_id}/file.jpg"
+    b, _origin, token = await uncached(network, "photo.jpg", spam={"remote_media_per_minute_per_ip": 3})
+    path = f"/media/remote/{token}/file.jpg"
     async with client_from(b, "203.0.113.7") as client:
         codes = [(await client.get(path)).status_code for _ in range(3)]
         refused = await client.get(path)
@@ -101,11 +101,11 @@ async def test_remote_media_requests_are_rate_limited_per_client_address(network
 
 
 async def test_requests_stay_responsive_while_a_hostile_file_is_decoded(network: Network) -> None:
-    b, origin, media_id = await uncached(network, "hostile.png")
+    b, origin, token = await uncached(network, "hostile.png")
     origin.delay = 0.0
     async with b.client() as client:
         answered = [time.perf_counter()]  # when each plain request got its answer, while the file is processed
-        fetching = asyncio.create_task(client.get(f"/media/remote/{media_id}/file.png"))
+        fetching = asyncio.create_task(client.get(f"/media/remote/{token}/file.png"))
         while not fetching.done():
             assert (await client.get("/.well-known/nodeinfo")).status_code == 200
             answered.append(time.perf_counter())

@@ -71,7 +71,7 @@ async def reply(instance: Instance, work: Work, account: Account, html: str, **f
     async with instance.rt.sessions() as session:
         note = RemoteNote(uri=f"{account.uri}/statuses/{len(html)}{work.public_id}",
                           url=f"{account.url}/{len(html)}", account_id=account.id, work_id=work.id,
-                          content_html=html, raw={}, **fields)
+                          content_html=html, raw={}, **({"visibility": "public"} | fields))
         session.add(note)
         await session.commit()
     return note

@@ -353,9 +353,9 @@ async def test_notifications_show_likes_boosts_replies_and_mentions_with_the_wor
         assert alice is not None and bob is not None
         reply = RemoteNote(uri="https://social.test/notes/1", url="https://social.test/@bob/1", account_id=bob.id,
                            work_id=work.id, content_html='<p>Lovely <script>alert(1)</script><b>heron</b></p>',
-                           raw={})
+                           raw={}, visibility="direct")
         mention = RemoteNote(uri="https://social.test/notes/2", account_id=bob.id, content_html="<p>@alice look</p>",
-                             raw={})
+                             raw={}, visibility="direct")
         session.add_all([reply, mention])
         await session.flush()
         session.add_all([

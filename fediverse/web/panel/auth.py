@@ -58,6 +58,11 @@ async def session_user(request: Request, session: AsyncSession) -> LocalUser | N
     return user
 
 
+async def viewer(request: Request, session: AsyncSession) -> LocalUser | None:
+    """Who is signed in, on any path (public pages and files read the session cookie, never write it)."""
+    return await session_user(request, session) if "session" in request.scope else None
+
+
 def start_session(request: Request, user: LocalUser) -> None:
     """A brand-new session (new id, new CSRF token) on every login, so a planted cookie is worth nothing."""
     request.session.clear()

@@ -4,7 +4,8 @@ The cookie holds a small JSON dict signed with HMAC-SHA256 under a key derived f
 `sid` (random, new on every login), `uid` (account id), `csrf` (per-session token), `iat` (issued),
 `seen` (last use, refreshed at most once a minute), `pw` (a fingerprint of the password hash, so changing
 the password ends every other session) and an optional one-shot `flash` message.
-Only panel paths read or write it; federation endpoints never see a cookie.
+Only panel paths write it; other paths may read it (never refreshed there), so a public page or a cached
+remote file can show a signed-in artist what was addressed to them. Federation requests carry no cookie.
 """
 
 from __future__ import annotations
@@ -95,12 +96,18 @@ class PanelSessionMiddleware:
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_panel_path(scope["path"]):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         now = self.clock()
         raw = HTTPConnection(scope).cookies.get(self.cookie_name, "")
         data = (self.codec.decode(raw, now) if raw else None) or {}
+        if not is_panel_path(scope["path"]):
+            if data:  # read-only elsewhere: a page or file shown only to the accounts a note addressed
+                scope["session"] = data
+                scope[SCOPE_KEY] = self
+            await self.app(scope, receive, send)
+            return
         before = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
         scope["session"] = data
         scope[SCOPE_KEY] = self
