@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from fediverse.activitypub.signatures.keys import load_private_key
 from fediverse.models import InboundActivity
 from tests.federation.helpers import edge_state, user
-from tests.federation.test_third_party_signatures import AP, Message, follow_body, post, setup
+from tests.federation.test_third_party_signatures import AP, Message, follow_body, post
+from tests.federation.test_third_party_signatures import setup as two_instances
 from tests.support import Instance, Network
 
 
@@ -43,7 +44,7 @@ async def stored(instance: Instance) -> int:
     lambda sent, other: f"{sf_digest('sha-512', other)}, {sf_digest('sha-256', sent)}",
 ], ids=["sha-512-only", "sha-256-right-sha-512-wrong", "sha-512-wrong-first"])
 async def test_sha512_content_digest_that_does_not_match_the_body_is_refused(network: Network, digest_of) -> None:  # type: ignore[no-untyped-def]
-    a, b, alice, bob = await setup(network)
+    a, b, alice, bob = await two_instances(network)
     sent, other = follow_body(bob, alice, 1), follow_body(bob, alice, 2)
     headers = await signed_with_digest(b, bob, digest_of(sent, other))
     assert await post(a, sent, headers) == 401
@@ -52,10 +53,10 @@ async def test_sha512_content_digest_that_does_not_match_the_body_is_refused(net
     assert await edge_state(a, bob, alice) is None
 
 
-@pytest.mark.parametrize("algorithms_sent", [("sha-512",), ("sha-256", "sha-512")])
+@pytest.mark.parametrize("algorithms_sent", [("sha-512",), ("sha-256", "sha-512")], ids=["sha-512", "sha-256-and-sha-512"])
 async def test_a_matching_sha512_content_digest_is_accepted(network: Network, algorithms_sent: tuple[str, ...]) -> None:
     """The positive control: the same request with the digest of the body it carries is processed."""
-    a, b, alice, bob = await setup(network)
+    a, b, alice, bob = await two_instances(network)
     sent = follow_body(bob, alice, 1)
     headers = await signed_with_digest(b, bob, ", ".join(sf_digest(name, sent) for name in algorithms_sent))
     assert await post(a, sent, headers) == 202
