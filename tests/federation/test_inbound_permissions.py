@@ -1,0 +1,262 @@
+"""Who may change what: every inbound activity kind, sent by a third party that does not own its object, changes
+nothing a user would see; the owner's identical activity does (the positive control in the same row proves the
+check, not a broken handler).
+
+Three real instances: art.test (ours: alice and her work), social.test (bob, who owns the follow, the like, the
+boost, the reply and his profile) and evil.test (mallory, a validly signed third party). Each activity is signed
+with its sender's real key and goes through the inbox, the job queue and the handler.
+
+Not covered because we do not handle them at all: Block (and so Undo of a Block: the inbox answers 202 and
+records "ignored: Undo of Block"), Move and QuoteRequest (not implemented yet).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from fediverse.db import accounts as account_db
+from fediverse.db import follows as follow_db
+from fediverse.db import works as work_db
+from fediverse.models import Account, InboundActivity, RemoteNote, Report, Work
+from tests.federation.helpers import act, edge_state, get_json, make_user
+from tests.federation.test_inbox_bad_input import signed_post
+from tests.federation.test_works_federation import post_work
+from tests.support import Instance, Network
+
+AS = "https://www.w3.org/ns/activitystreams"
+ALICE = "https://art.test/users/alice"
+BOB = "https://social.test/users/bob"
+MALLORY = "https://evil.test/users/mallory"
+REPLY = "https://social.test/notes/reply-1"
+
+
+@dataclass
+class World:
+    art: Instance
+    social: Instance
+    evil: Instance
+    network: Network
+    work: Work
+
+    def sender(self, actor: str) -> tuple[Instance, str]:
+        return (self.social, "bob") if actor == BOB else (self.evil, "mallory")
+
+    async def send(self, doc: dict[str, Any], *, signed_by: str | None = None) -> int:
+        """POST `doc` to alice's inbox signed by `signed_by` (default: its actor) and run the inbox jobs."""
+        sender, username = self.sender(signed_by or doc["actor"])
+        status, _ = await signed_post(sender, self.art, orjson.dumps(doc), username=username)
+        await self.network.drain()
+        return status
+
+    async def outcome(self, activity_id: str) -> str | None:
+        async with self.art.rt.sessions() as session:
+            return await session.scalar(select(InboundActivity.outcome).where(InboundActivity.uri == activity_id))
+
+
+def activity(kind: str, actor: str, obj: Any) -> dict[str, Any]:
+    """An activity from `actor`, with a fresh id on the actor's own host (as the inbox requires)."""
+    host = actor.split("/")[2]
+    return {"@context": AS, "id": f"https://{host}/activities/{uuid.uuid4().hex}", "type": kind, "actor": actor,
+            "object": obj}
+
+
+def reply_note(content: str, *, updated: str | None = None) -> dict[str, Any]:
+    note = {"id": REPLY, "type": "Note", "attributedTo": BOB, "inReplyTo": "", "content": content,
+            "published": "2025-01-01T00:00:00Z", "to": [f"{AS}#Public"]}
+    return note | ({"updated": updated} if updated else {})
+
+
+@pytest.fixture
+async def world(network: Network) -> World:
+    art = await network.add("art.test")
+    social = await network.add("social.test")
+    evil = await network.add("evil.test")
+    await make_user(art, "alice")
+    await make_user(social, "bob", display_name="Bob", manually_approves_followers=True)
+    await make_user(evil, "mallory")
+    work = await post_work(art, "alice", 1, title="Harbour")
+    return World(art, social, evil, network, work)
+
+
+# --- what a user would see on art.test ------------------------------------------------------------------------
+
+async def alice_follows_bob(w: World) -> str | None:
+    return await edge_state(w.art, ALICE, BOB)
+
+
+async def bob_follows_alice(w: World) -> str | None:
+    return await edge_state(w.art, BOB, ALICE)
+
+
+async def reactions(w: World) -> dict[str, int]:
+    async with w.art.rt.sessions() as session:
+        return await work_db.reaction_counts(session, w.work.id)
+
+
+async def bob_profile(w: World) -> tuple[str, str] | None:
+    async with w.art.rt.sessions() as session:
+        bob = await account_db.by_uri(session, BOB)
+    return (bob.display_name, bob.summary) if bob else None
+
+
+async def stored_reply(w: World) -> str | None:
+    async with w.art.rt.sessions() as session:
+        return await session.scalar(select(RemoteNote.content_html).where(RemoteNote.uri == REPLY))
+
+
+async def bob_and_his_traces(w: World) -> tuple[bool, str | None, dict[str, int], str | None]:
+    return (await bob_profile(w) is not None, await bob_follows_alice(w), await reactions(w), await stored_reply(w))
+
+
+# --- what the owner did before the row runs ----------------------------------------------------------------------
+
+async def alice_asks_to_follow_bob(w: World) -> dict[str, Any]:
+    """bob approves followers by hand, so alice's Follow stays pending until an Accept (or Reject) comes."""
+    await act(w.art, "follow", "alice", "bob@social.test")
+    await w.network.drain()
+    async with w.art.rt.sessions() as session:
+        alice = await account_db.by_uri(session, ALICE)
+        bob = await account_db.by_uri(session, BOB)
+        assert alice is not None and bob is not None
+        edge = await follow_db.between(session, alice.id, bob.id)
+    assert edge is not None and edge.state == "pending"
+    return {"id": edge.uri, "type": "Follow", "actor": ALICE, "object": BOB}
+
+
+async def bob_follows(w: World) -> dict[str, Any]:
+    follow = activity("Follow", BOB, ALICE)
+    assert await w.send(follow) == 202
+    assert await bob_follows_alice(w) == "accepted"
+    return {"id": follow["id"], "type": "Follow", "actor": BOB, "object": ALICE}
+
+
+def bob_reacts(kind: str) -> Callable[[World], Awaitable[dict[str, Any]]]:
+    async def setup(w: World) -> dict[str, Any]:
+        reaction = activity(kind, BOB, w.work.uri)
+        assert await w.send(reaction) == 202
+        assert (await reactions(w))[kind.lower()] == 1
+        return {"id": reaction["id"], "type": kind, "actor": BOB, "object": w.work.uri}
+    return setup
+
+
+async def bob_replies(w: World) -> dict[str, Any]:
+    assert await w.send(activity("Create", BOB, reply_note("Lovely harbour") | {"inReplyTo": w.work.uri})) == 202
+    assert await stored_reply(w) == "Lovely harbour"
+    return {}
+
+
+async def bob_is_known(w: World) -> dict[str, Any]:
+    await bob_follows(w)
+    await bob_replies(w)
+    await bob_reacts("Like")(w)
+    doc = await get_json(w.art, BOB)  # bob's actor document as social.test serves it
+    assert doc["name"] == "Bob"
+    return doc
+
+
+@dataclass(frozen=True)
+class Row:
+    """One permission check: `setup` returns the owner's object; `build` makes the activity from it."""
+
+    name: str
+    kind: str
+    setup: Callable[[World], Awaitable[dict[str, Any]]]
+    build: Callable[[World, dict[str, Any]], Any]  # the activity's object
+    seen: Callable[[World], Awaitable[Any]]
+    after_owner: Callable[[World], Any] = lambda w: None  # what the user sees once the owner's activity is processed
+
+
+ROWS = [
+    Row("accept-of-our-follow", "Accept", alice_asks_to_follow_bob, lambda w, follow: follow,
+        alice_follows_bob, lambda w: "accepted"),
+    Row("reject-of-our-follow", "Reject", alice_asks_to_follow_bob, lambda w, follow: follow,
+        alice_follows_bob, lambda w: None),
+    Row("undo-follow", "Undo", bob_follows, lambda w, follow: follow, bob_follows_alice, lambda w: None),
+    Row("undo-follow-by-id", "Undo", bob_follows, lambda w, follow: follow["id"], bob_follows_alice, lambda w: None),
+    Row("undo-like", "Undo", bob_reacts("Like"), lambda w, like: like, reactions,
+        lambda w: {"like": 0, "announce": 0, "reply": 0}),
+    Row("undo-like-by-id", "Undo", bob_reacts("Like"), lambda w, like: like["id"], reactions,
+        lambda w: {"like": 0, "announce": 0, "reply": 0}),
+    Row("undo-announce", "Undo", bob_reacts("Announce"), lambda w, boost: boost, reactions,
+        lambda w: {"like": 0, "announce": 0, "reply": 0}),
+    Row("undo-announce-renamed", "Undo", bob_reacts("Announce"),  # some servers give the undone activity a new id
+        lambda w, boost: boost | {"id": f"{boost['id']}/renamed"}, reactions,
+        lambda w: {"like": 0, "announce": 0, "reply": 0}),
+    Row("update-actor", "Update", bob_is_known, lambda w, doc: doc | {"name": "Defaced", "summary": "pwned"},
+        bob_profile, lambda w: ("Defaced", "pwned")),
+    Row("update-note", "Update", bob_replies,
+        lambda w, _: reply_note("Defaced", updated="2030-01-01T00:00:00Z") | {"inReplyTo": w.work.uri},
+        stored_reply, lambda w: "Defaced"),
+    Row("delete-note", "Delete", bob_replies, lambda w, _: {"id": REPLY, "type": "Tombstone"},
+        stored_reply, lambda w: None),
+    Row("delete-note-by-id", "Delete", bob_replies, lambda w, _: REPLY, stored_reply, lambda w: None),
+    Row("delete-actor", "Delete", bob_is_known, lambda w, _: BOB, bob_and_his_traces,
+        lambda w: (False, None, {"like": 0, "announce": 0, "reply": 0}, None)),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+async def test_a_third_party_changes_nothing_and_the_owner_does(world: World, row: Row) -> None:
+    obj = row.build(world, await row.setup(world))
+    before = await row.seen(world)
+
+    intruder = activity(row.kind, MALLORY, obj)
+    assert await world.send(intruder) == 202  # validly signed: accepted at the door, refused by the handler
+    outcome = await world.outcome(intruder["id"])
+    assert outcome is not None and outcome.startswith("ignored"), outcome
+    assert await row.seen(world) == before
+
+    owner = activity(row.kind, BOB, obj)
+    assert await world.send(owner) == 202
+    assert await row.seen(world) == row.after_owner(world) != before
+
+
+FORGED = [Row("accept", "Accept", alice_asks_to_follow_bob, lambda w, follow: follow, alice_follows_bob),
+          Row("undo-follow", "Undo", bob_follows, lambda w, follow: follow, bob_follows_alice),
+          Row("update-actor", "Update", bob_is_known, lambda w, doc: doc | {"name": "Defaced"}, bob_profile),
+          Row("delete-actor", "Delete", bob_is_known, lambda w, _: BOB, bob_and_his_traces),
+          Row("like", "Like", bob_follows, lambda w, _: w.work.uri, reactions),
+          Row("announce", "Announce", bob_follows, lambda w, _: w.work.uri, reactions),
+          Row("undo-like", "Undo", bob_reacts("Like"), lambda w, like: like, reactions)]
+
+
+@pytest.mark.parametrize("row", FORGED, ids=[row.name for row in FORGED])
+async def test_an_activity_in_the_owners_name_signed_by_a_third_party_is_refused(world: World, row: Row) -> None:
+    """Mallory cannot speak for bob: the signer must be the actor (for a Like or Announce this is the only check,
+    since a third party's own reaction is simply its own)."""
+    kind, seen = row.kind, row.seen
+    obj = row.build(world, await row.setup(world))
+    before = await seen(world)
+    forged = activity(kind, BOB, obj)
+    assert await world.send(forged, signed_by=MALLORY) == 401
+    assert await world.outcome(forged["id"]) is None  # not even stored
+    assert await seen(world) == before
+    assert await world.send(forged) == 202  # the same activity signed by its actor does change it
+    assert await seen(world) != before
+
+
+async def reports(w: World) -> list[tuple[str, list[str]]]:
+    async with w.art.rt.sessions() as session:
+        rows = list(await session.scalars(select(Report).order_by(Report.id)))
+        return [((await session.get_one(Account, r.target_id)).handle, list(r.object_uris)) for r in rows]
+
+
+async def test_a_flag_attaches_only_the_reported_artists_own_works(world: World) -> None:
+    await make_user(world.art, "dave")
+    daves = await post_work(world.art, "dave", 1, title="Not alice's")
+    await bob_replies(world)
+    not_ours = activity("Flag", MALLORY, [BOB, REPLY])
+    assert await world.send(not_ours) == 202
+    assert (await world.outcome(not_ours["id"]) or "").startswith("ignored")
+    assert await reports(world) == []
+
+    about_alice = activity("Flag", MALLORY, [ALICE, daves.uri, world.work.uri]) | {"content": "spam"}
+    assert await world.send(about_alice) == 202
+    assert await reports(world) == [("alice", [world.work.uri])]  # dave's work is not put in alice's report
