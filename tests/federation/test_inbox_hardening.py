@@ -1,0 +1,86 @@
+"""An attacker's view of the inbox: signatures bound to our host, limits that trust only verified signers, key
+refetches that cannot be turned against another server, a key host that never answers, absurd headers and
+bodies whose duplicate keys parsers read differently."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from fediverse.activitypub.signatures.cavage import sign_cavage, signing_string
+from fediverse.activitypub.signatures.keys import generate_private_key
+from tests.federation.helpers import make_user, user
+from tests.federation.test_inbox_bad_input import AP, follow, raw_post, stored
+from tests.support import Instance, Network
+
+INBOX = "/users/alice/inbox"
+
+
+@pytest.fixture
+async def pair(network: Network) -> tuple[Instance, Instance]:
+    a = await network.add("art.test")
+    b = await network.add("social.test")
+    await make_user(a, "alice")
+    await make_user(b, "bob")
+    return a, b
+
+
+async def signed_for(sender: Instance, url: str, body: bytes, *, key: Any = None, **extra: str) -> dict[str, str]:
+    """Headers of a POST that bob signs for `url` (which may name another server)."""
+    signer = sender.rt.signer_for(await user(sender, "bob"))
+    headers = {"Content-Type": AP, **extra}
+    headers.update(sign_cavage("POST", url, headers, body, signer.key_id, key or signer.private_key))
+    return headers
+
+
+def post_from(instance: Instance, address: str) -> httpx.AsyncClient:
+    """A client connecting from `address` (the ASGI scope's client), as the web server would report it."""
+    transport = httpx.ASGITransport(app=instance.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=instance.base)
+
+
+# --- signatures bound to this server ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host_header", ["other.test", "art.test"])
+async def test_a_request_signed_for_another_host_is_refused(pair: tuple[Instance, Instance], host_header: str) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    headers = await signed_for(b, f"https://other.test{INBOX}", body)  # a real delivery to another server, replayed
+    headers["Host"] = host_header
+    status, answer = await raw_post(a, INBOX, body, headers)
+    assert status == 401, answer
+    assert await stored(a) == 0
+
+
+async def test_a_signature_that_does_not_cover_host_is_refused(pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    signer = b.rt.signer_for(await user(b, "bob"))
+    url = f"https://art.test{INBOX}"
+    headers = {"Content-Type": AP}
+    headers.update(sign_cavage("POST", url, headers, body, signer.key_id, signer.private_key))
+    # The same signature, re-made over (request-target) date digest only: valid for any server's /users/alice/inbox.
+    covered = ["(request-target)", "date", "digest"]
+    values = {"(request-target)": f"post {INBOX}", "date": headers["Date"], "digest": headers["Digest"]}
+    raw = signer.private_key.sign(signing_string(covered, values).encode(), padding.PKCS1v15(), hashes.SHA256())
+    headers["Signature"] = (f'keyId="{signer.key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
+                            f'signature="{base64.b64encode(raw).decode()}"')
+    status, answer = await raw_post(a, INBOX, body, headers)
+    assert status == 401 and "host" in answer["error"]
+    assert await stored(a) == 0
+
+
+async def test_a_request_signed_for_our_host_with_an_explicit_default_port_is_accepted(
+        pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    status, answer = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body, Host="art.test:443"))
+    assert status == 202, answer
