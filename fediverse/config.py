@@ -134,6 +134,7 @@ class SpamSettings:
 
     inbox_per_domain_per_minute: int = 600
     inbox_per_actor_per_minute: int = 60
+    inbox_per_address_per_minute: int = 1200   # inbox POSTs per client address (IPv6 /64), before any verification
     requests_per_minute_per_ip: int = 600      # web pages and API, per client address
     requests_per_minute_per_account: int = 300  # logged-in panel requests, per account
     quarantine_new_account_hours: int = 24     # mentions from remote accounts first seen this recently, with no history
@@ -370,6 +371,7 @@ def _validated(settings: Settings) -> Settings:
         "registrations.attempts_per_hour_per_ip": settings.registrations.attempts_per_hour_per_ip,
         "spam.inbox_per_domain_per_minute": settings.spam.inbox_per_domain_per_minute,
         "spam.inbox_per_actor_per_minute": settings.spam.inbox_per_actor_per_minute,
+        "spam.inbox_per_address_per_minute": settings.spam.inbox_per_address_per_minute,
         "spam.requests_per_minute_per_ip": settings.spam.requests_per_minute_per_ip,
         "spam.requests_per_minute_per_account": settings.spam.requests_per_minute_per_account,
         "spam.identical_message_threshold": settings.spam.identical_message_threshold,

@@ -22,7 +22,7 @@ from fediverse.federation.actors import instance_signer
 from fediverse.federation.client import Gone
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.dispatch import PROCESS_INBOUND
-from fediverse.inbox.limits import inbox_wait
+from fediverse.inbox.limits import address_wait, signer_wait
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import utcnow
 
@@ -62,18 +62,20 @@ class InboxAnswer:
 ACCEPTED = InboxAnswer(202)
 
 
-async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | None) -> InboxAnswer:
-    """Parse, verify, store and queue one POSTed activity; the answer says why when it refuses."""
+async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | None, client_key: str) -> InboxAnswer:
+    """Parse, verify, store and queue one POSTed activity; the answer says why when it refuses.
+
+    `client_key` is the sender's rate-limit key (its address, IPv6 by /64): the only limit before verification."""
     assert request.body is not None
+    limited = await address_wait(rt, client_key)  # before any parsing, key fetch, signature check or write
+    if limited is not None:
+        return InboxAnswer(429, limited[1], retry_after=limited[0])
     limits = rt.settings.limits
     try:
         doc = load_json(request.body, max_bytes=limits.max_inbox_bytes, max_depth=limits.max_json_depth)
         activity = parse_activity(doc)
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
-    limited = await inbox_wait(rt, activity.actor)  # before any key fetch, signature check or write
-    if limited is not None:
-        return InboxAnswer(429, limited[1], retry_after=limited[0])
     async with rt.sessions() as session:
         if await domain_policy.is_suspended(session, activity.actor):  # before any key fetch; nothing stored
             return InboxAnswer(403, "this server does not federate with the actor's domain")
@@ -90,6 +92,9 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
             signer = known  # its own server says 410 for the actor: the Delete is true, whoever signed it
         except KeyUnavailable as exc:
             return InboxAnswer(503, str(exc))
+        limited = await signer_wait(rt, signer)  # the verified signer's budgets, never a claimed actor's
+        if limited is not None:
+            return InboxAnswer(429, limited[1], retry_after=limited[0])
         if signer.uri != activity.actor:
             return InboxAnswer(401, f"signed by {signer.uri} but the activity's actor is {activity.actor}")
         if urlsplit(activity.id).netloc.lower() != urlsplit(activity.actor).netloc.lower():

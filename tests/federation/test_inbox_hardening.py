@@ -84,3 +84,38 @@ async def test_a_request_signed_for_our_host_with_an_explicit_default_port_is_ac
     body = orjson.dumps(follow())
     status, answer = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body, Host="art.test:443"))
     assert status == 202, answer
+
+
+# --- limits that trust only what was verified ----------------------------------------------------------------------
+
+async def test_unsigned_junk_claiming_a_peer_does_not_use_up_the_peers_budget(pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    claimed = "https://social.test/users/bob"
+    for n in range(700):  # from many addresses: none of them reaches its own per-address limit
+        async with post_from(a, f"198.51.100.{n % 250 + 1}") as client:
+            response = await client.post("/inbox", content=orjson.dumps(follow(claimed, f"https://social.test/j/{n}")),
+                                         headers={"Content-Type": AP})
+        assert response.status_code == 401
+    body = orjson.dumps(follow())
+    status, answer = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body))
+    assert status == 202, answer
+    assert await stored(a) == 1
+
+
+async def test_random_claimed_domains_from_one_address_meet_the_address_limit(network: Network) -> None:
+    a = await network.add("art.test", spam={"inbox_per_address_per_minute": 5})
+    await make_user(a, "alice")
+    answers = []
+    async with post_from(a, "2001:db8:7:7::1") as client:
+        for n in range(7):
+            actor = f"https://random{n}.example/users/x"
+            response = await client.post("/inbox", content=orjson.dumps(follow(actor, f"https://random{n}.example/1")),
+                                         headers={"Content-Type": AP})
+            answers.append(response.status_code)
+    assert answers == [401] * 5 + [429] * 2
+    async with post_from(a, "2001:db8:7:7:ffff::2") as client:  # the same /64: the same budget
+        response = await client.post("/inbox", content=orjson.dumps(follow()), headers={"Content-Type": AP})
+    assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
+    async with post_from(a, "2001:db8:7:8::1") as client:  # another /64 is not held back
+        response = await client.post("/inbox", content=orjson.dumps(follow()), headers={"Content-Type": AP})
+    assert response.status_code == 401
