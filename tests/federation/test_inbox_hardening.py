@@ -119,3 +119,56 @@ async def test_random_claimed_domains_from_one_address_meet_the_address_limit(ne
     async with post_from(a, "2001:db8:7:8::1") as client:  # another /64 is not held back
         response = await client.post("/inbox", content=orjson.dumps(follow()), headers={"Content-Type": AP})
     assert response.status_code == 401
+
+
+# --- key fetches that cannot be turned against another server ----------------------------------------------------
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Sits in front of a peer's app in the network and counts the GETs it answers (what the peer would log)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.gets: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            self.gets.append(str(request.url))
+        return await self.inner.handle_async_request(request)
+
+
+async def test_forged_signatures_within_the_cooldown_refetch_the_key_at_most_once(
+        pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    counter = CountingTransport(a.network.apps["social.test"])
+    a.network.apps["social.test"] = counter  # type: ignore[assignment]
+    body = orjson.dumps(follow())
+    status, _ = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body))
+    assert status == 202  # bob's key is now cached at art.test
+    first = len(counter.gets)
+    forger = generate_private_key()
+    for n in range(2):  # signed with another key under bob's keyId
+        forged = orjson.dumps(follow(activity_id=f"https://social.test/forged/{n}"))
+        status, _ = await raw_post(a, INBOX, forged, await signed_for(b, f"https://art.test{INBOX}", forged, key=forger))
+        assert status == 401
+    assert len(counter.gets) - first <= 1, counter.gets[first:]
+    assert await stored(a) == 1
+
+
+async def test_a_key_host_that_never_answers_gets_the_inbox_an_answer_within_5_seconds(network: Network) -> None:
+    a = await network.add("art.test")
+    await make_user(a, "alice")
+
+    async def tarpit(scope: Any, receive: Any, send: Any) -> None:  # accepts, then never answers
+        await asyncio.sleep(3600)
+
+    network.apps["tarpit.test"] = httpx.ASGITransport(app=tarpit)
+    actor = "https://tarpit.test/users/eve"
+    body = orjson.dumps(follow(actor, "https://tarpit.test/f/1"))
+    headers = {"Content-Type": AP}
+    headers.update(sign_cavage("POST", f"https://art.test{INBOX}", headers, body, f"{actor}#main-key",
+                               generate_private_key()))
+    started = time.monotonic()
+    status, answer = await asyncio.wait_for(raw_post(a, INBOX, body, headers), timeout=15)
+    took = time.monotonic() - started
+    assert status in (401, 503), answer
+    assert took < 5.0, f"answered after {took:.1f}s"
