@@ -172,3 +172,40 @@ async def test_a_key_host_that_never_answers_gets_the_inbox_an_answer_within_5_s
     took = time.monotonic() - started
     assert status in (401, 503), answer
     assert took < 5.0, f"answered after {took:.1f}s"
+
+
+# --- absurd headers and ambiguous bodies ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("extra", "path"), [
+    ({f"X-Filler-{n}": "x" for n in range(120)}, INBOX),          # too many header fields
+    ({"X-Big": "x" * 9000}, INBOX),                               # one header field too large
+    ({f"X-Part-{n}": "x" * 4000 for n in range(5)}, INBOX),      # too large in total
+    ({f"X-Filler-{n}": "x" for n in range(120)}, "/@alice"),      # on every route, not only the inbox
+])
+async def test_absurd_headers_are_refused_with_431(pair: tuple[Instance, Instance], extra: dict[str, str],
+                                                    path: str) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    headers = await signed_for(b, f"https://art.test{INBOX}", body)
+    headers.update(extra)
+    async with a.client() as client:
+        response = await client.post(path, content=body, headers=headers) if path == INBOX else \
+            await client.get(path, headers=extra)
+    assert response.status_code == 431
+    assert "too large" in response.json()["error"]
+    assert await stored(a) == 0
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://social.test/activities/1", '
+    b'"type": "Follow", "actor": "https://evil.test/users/mallory", "actor": "https://social.test/users/bob", '
+    b'"object": "https://art.test/users/alice"}',
+    b'{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://social.test/activities/1", '
+    b'"type": "Follow", "actor": "https://social.test/users/bob", '
+    b'"object": {"id": "https://art.test/users/alice", "type": "Person", "id": "https://art.test/users/bob"}}',
+])
+async def test_a_body_with_duplicate_keys_is_refused_with_400(pair: tuple[Instance, Instance], raw: bytes) -> None:
+    a, b = pair
+    status, answer = await raw_post(a, INBOX, raw, await signed_for(b, f"https://art.test{INBOX}", raw))
+    assert status == 400 and "twice" in answer["error"]
+    assert await stored(a) == 0
