@@ -79,6 +79,7 @@ class JobSettings:
     lease_seconds: int = 120
     sweep_seconds: int = 15
     retention_days: int = 7
+    inbound_retention_days: int = 7    # processed inbound activities are pruned after this; held ones stay
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ def _validated(settings: Settings) -> Settings:
         "jobs.lease_seconds": jobs.lease_seconds,
         "jobs.sweep_seconds": jobs.sweep_seconds,
         "jobs.retention_days": jobs.retention_days,
+        "jobs.inbound_retention_days": jobs.inbound_retention_days,
         "federation.connect_timeout": settings.federation.connect_timeout,
         "federation.read_timeout": settings.federation.read_timeout,
         "federation.max_response_bytes": settings.federation.max_response_bytes,
