@@ -63,10 +63,8 @@ async def test_a_request_signed_for_another_host_is_refused(pair: tuple[Instance
 async def test_a_signature_that_does_not_cover_host_is_refused(pair: tuple[Instance, Instance]) -> None:
     a, b = pair
     body = orjson.dumps(follow())
+    headers = await signed_for(b, f"https://art.test{INBOX}", body)
     signer = b.rt.signer_for(await user(b, "bob"))
-    url = f"https://art.test{INBOX}"
-    headers = {"Content-Type": AP}
-    headers.update(sign_cavage("POST", url, headers, body, signer.key_id, signer.private_key))
     # The same signature, re-made over (request-target) date digest only: valid for any server's /users/alice/inbox.
     covered = ["(request-target)", "date", "digest"]
     values = {"(request-target)": f"post {INBOX}", "date": headers["Date"], "digest": headers["Digest"]}
