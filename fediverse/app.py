@@ -22,6 +22,7 @@ from fediverse.services import site_settings
 from fediverse.web import consent, federation, feeds, media, metrics, pages, panel, remote_media, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
+from fediverse.web.headerlimits import HeaderLimitMiddleware
 from fediverse.web.live_settings import SettingsRefreshMiddleware
 from fediverse.web.ratelimit import RateLimitMiddleware
 from fediverse.web.responses import error
@@ -73,7 +74,9 @@ def create_app(
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
         # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
-        middleware=[Middleware(SettingsRefreshMiddleware), Middleware(ConsentMiddleware),
+        # Before all of them: absurd header counts or sizes are refused with 431 (web/headerlimits.py).
+        middleware=[Middleware(HeaderLimitMiddleware), Middleware(SettingsRefreshMiddleware),
+                    Middleware(ConsentMiddleware),
                     Middleware(RateLimitMiddleware, by="ip"),
                     Middleware(ResponseCacheMiddleware),
                     *panel.middleware(settings),  # signed session cookie on /login, /logout and /studio only

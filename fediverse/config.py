@@ -79,6 +79,7 @@ class JobSettings:
     lease_seconds: int = 120
     sweep_seconds: int = 15
     retention_days: int = 7
+    inbound_retention_days: int = 7    # processed inbound activities are pruned after this; held ones stay
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class SpamSettings:
 
     inbox_per_domain_per_minute: int = 600
     inbox_per_actor_per_minute: int = 60
+    inbox_per_address_per_minute: int = 1200   # inbox POSTs per client address (IPv6 /64), before any verification
     requests_per_minute_per_ip: int = 600      # web pages and API, per client address
     requests_per_minute_per_account: int = 300  # logged-in panel requests, per account
     remote_media_per_minute_per_ip: int = 180  # /media/remote/... per client address (each may fetch upstream)
@@ -352,6 +354,7 @@ def _validated(settings: Settings) -> Settings:
         "jobs.lease_seconds": jobs.lease_seconds,
         "jobs.sweep_seconds": jobs.sweep_seconds,
         "jobs.retention_days": jobs.retention_days,
+        "jobs.inbound_retention_days": jobs.inbound_retention_days,
         "federation.connect_timeout": settings.federation.connect_timeout,
         "federation.read_timeout": settings.federation.read_timeout,
         "federation.max_response_bytes": settings.federation.max_response_bytes,
@@ -371,6 +374,7 @@ def _validated(settings: Settings) -> Settings:
         "registrations.attempts_per_hour_per_ip": settings.registrations.attempts_per_hour_per_ip,
         "spam.inbox_per_domain_per_minute": settings.spam.inbox_per_domain_per_minute,
         "spam.inbox_per_actor_per_minute": settings.spam.inbox_per_actor_per_minute,
+        "spam.inbox_per_address_per_minute": settings.spam.inbox_per_address_per_minute,
         "spam.requests_per_minute_per_ip": settings.spam.requests_per_minute_per_ip,
         "spam.requests_per_minute_per_account": settings.spam.requests_per_minute_per_account,
         "spam.remote_media_per_minute_per_ip": settings.spam.remote_media_per_minute_per_ip,

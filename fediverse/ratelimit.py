@@ -10,6 +10,7 @@ Redis trouble never turns into an error for the client: the limiter fails open a
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -27,6 +28,20 @@ class Limiter(Protocol):
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None: ...
 
     async def aclose(self) -> None: ...
+
+
+def limit_key(ip: str) -> str:
+    """The budget a client address counts against: IPv6 by /64, as Mastodon's rack-attack does (one host
+    usually holds a whole /64 and rotates within it); an IPv4-mapped IPv6 address as its IPv4 address."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"ip:{ip}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"ip:{address.ipv4_mapped}"
+        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"ip:{address}"
 
 
 def _retry_after(now: float, window: int) -> int:

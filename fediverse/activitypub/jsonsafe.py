@@ -7,6 +7,7 @@ where an object is expected. Pure: orjson only.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -32,7 +33,33 @@ def load_json(body: bytes, *, max_bytes: int, max_depth: int) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ParseError("top-level JSON must be an object")
     check_depth(value, max_depth)
+    check_unique_keys(body)
     return value
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> None:
+    if len(pairs) > 1 and len({key for key, _value in pairs}) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+
+
+def check_unique_keys(body: bytes) -> None:
+    """Refuse an object with the same key twice, at any depth: parsers disagree on which value wins (orjson and
+    Python take the last, others the first), so a signed or checked value could differ from the one acted on.
+
+    orjson has no hook for this, so the body (already known to be valid, shallow JSON) is scanned once more by
+    the C scanner of json.loads with an object_pairs_hook that builds nothing."""
+    try:
+        json.loads(body, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as exc:
+        raise ParseError(f"JSON object has the key {str(exc)[:100]!r} twice") from None
 
 
 def check_depth(value: Any, max_depth: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,3 +36,26 @@ async def store(
                            attempts=0, run_at=now, created_at=now).returning(Job.id, Job.run_at)
     )).one()
     return job.id, job.run_at
+
+
+PRUNE_BATCH = 5000  # rows per DELETE: a first prune of a large table never holds one long write lock
+
+
+async def prune_processed(session: AsyncSession, before: datetime) -> int:
+    """Delete activities processed before `before`; commits per batch and returns how many went.
+
+    Rows held in the quarantine are kept until a moderator reviews them (they are never processed before that,
+    and the reviewed_at test says so again). A redelivery of a pruned activity is stored and processed anew,
+    which handlers tolerate (they are idempotent on the object's id), as Mastodon's do after its own pruning."""
+    prunable = select(InboundActivity.id).where(
+        InboundActivity.processed_at < before,
+        or_(InboundActivity.quarantine_reason.is_(None), InboundActivity.reviewed_at.is_not(None)),
+    ).limit(PRUNE_BATCH)
+    total = 0
+    while True:
+        ids = list((await session.scalars(prunable)).all())
+        if not ids:
+            return total
+        result = await session.execute(delete(InboundActivity).where(InboundActivity.id.in_(ids)))
+        await session.commit()
+        total += result.rowcount or 0

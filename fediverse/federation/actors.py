@@ -44,14 +44,15 @@ async def _instance_account_id(rt: Runtime, session: AsyncSession) -> int:
     return account.id if account else -1
 
 
-async def fetch_actor(rt: Runtime, session: AsyncSession, uri: str, prefer_key: str | None = None) -> Account:
-    """Fetch `uri`, check the document is the actor it claims to be, and store it."""
+async def fetch_actor(rt: Runtime, session: AsyncSession, uri: str, prefer_key: str | None = None, *,
+                      deadline: float | None = None) -> Account:
+    """Fetch `uri`, check the document is the actor it claims to be, and store it (`deadline`: see fetch_json)."""
     if rt.uris.is_local(uri):
         local = await account_db.by_uri(session, uri)
         if local is None:
             raise RemoteError(f"no local actor {uri}")
         return local
-    final_url, doc = await rt.client.fetch_json(uri, signer=await instance_signer(rt, session))
+    final_url, doc = await rt.client.fetch_json(uri, signer=await instance_signer(rt, session), deadline=deadline)
     try:
         actor = parse_actor(doc)
     except ParseError as exc:
@@ -117,27 +118,31 @@ async def _claim_row(session: AsyncSession, actor: RemoteActor) -> Account:
     return account
 
 
-async def account_for_key(rt: Runtime, session: AsyncSession, key_id: str, *, refresh: bool = False) -> Account:
-    """The actor owning `key_id`: from the cache when fresh, otherwise fetched (key rotation, new actors)."""
+async def account_for_key(rt: Runtime, session: AsyncSession, key_id: str, *, refresh: bool = False,
+                          deadline: float | None = None) -> Account:
+    """The actor owning `key_id`: from the cache when fresh, otherwise fetched (key rotation, new actors).
+
+    Every fetch made here (key document, then actor) ends by `deadline` (event-loop time) when one is given."""
     account = await account_db.by_key_id(session, key_id)
     max_age = timedelta(seconds=rt.settings.federation.key_cache_seconds)
     if account is not None and not refresh and (account.is_local or is_fresh(account, max_age)):
         return account
     if account is not None and not account.is_local:
-        return await _refetch(rt, session, account.uri, key_id)
+        return await _refetch(rt, session, account.uri, key_id, deadline)
     document_url = urldefrag(key_id).url
-    final_url, doc = await rt.client.fetch_json(document_url, signer=await instance_signer(rt, session))
+    final_url, doc = await rt.client.fetch_json(document_url, signer=await instance_signer(rt, session),
+                                                deadline=deadline)
     if isinstance(doc.get("publicKeyPem"), str) and doc.get("owner"):
         try:
             key = parse_key_document(doc)
         except ParseError as exc:
             raise RemoteError(f"key {key_id[:200]} is not usable: {exc}") from None
-        return await _refetch(rt, session, key.owner, key_id)
-    return await _refetch(rt, session, document_url, key_id)
+        return await _refetch(rt, session, key.owner, key_id, deadline)
+    return await _refetch(rt, session, document_url, key_id, deadline)
 
 
-async def _refetch(rt: Runtime, session: AsyncSession, actor_uri: str, key_id: str) -> Account:
-    account = await fetch_actor(rt, session, actor_uri, prefer_key=key_id)
+async def _refetch(rt: Runtime, session: AsyncSession, actor_uri: str, key_id: str, deadline: float | None) -> Account:
+    account = await fetch_actor(rt, session, actor_uri, prefer_key=key_id, deadline=deadline)
     if account.key_id != key_id:
         raise RemoteError(f"actor {actor_uri[:200]} does not list key {key_id[:200]}")
     return account

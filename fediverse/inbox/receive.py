@@ -20,9 +20,11 @@ from fediverse.errors import RemoteError
 from fediverse.federation import health
 from fediverse.federation.actors import instance_signer
 from fediverse.federation.client import Gone
-from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
+from fediverse.federation.signed import (
+    REFETCH_COOLDOWN_SECONDS, REFETCH_SCOPE, KeyUnavailable, SignedRequest, key_deadline, verified_signer,
+)
 from fediverse.inbox.dispatch import PROCESS_INBOUND
-from fediverse.inbox.limits import inbox_wait
+from fediverse.inbox.limits import address_wait, signer_wait
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import utcnow
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("fediverse.inbox")
 
 
-async def _gone_actor(rt: Runtime, session: AsyncSession, activity: Activity) -> Account | None:
+async def _gone_actor(rt: Runtime, session: AsyncSession, activity: Activity, deadline: float) -> Account | None:
     """For a Delete of a known actor whose key can no longer be fetched: the stored account when a fresh fetch
     of the actor's own id answers 410 (a suspended or deleted account: Mastodon deletes it on 410 too)."""
     if activity.type != "Delete" or activity.object_id != activity.actor:
@@ -43,8 +45,10 @@ async def _gone_actor(rt: Runtime, session: AsyncSession, activity: Activity) ->
     account = await account_db.by_uri(session, activity.actor)
     if account is None or account.is_local:
         return None
+    if await rt.limiter.hit(REFETCH_SCOPE, f"gone:{activity.actor[:500]}", 1, window=REFETCH_COOLDOWN_SECONDS):
+        return None  # asked a moment ago: forged Deletes cannot make us hammer the actor's server
     try:
-        await rt.client.fetch_json(activity.actor, signer=await instance_signer(rt, session))
+        await rt.client.fetch_json(activity.actor, signer=await instance_signer(rt, session), deadline=deadline)
     except Gone:
         return account
     except RemoteError:
@@ -62,34 +66,40 @@ class InboxAnswer:
 ACCEPTED = InboxAnswer(202)
 
 
-async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | None) -> InboxAnswer:
-    """Parse, verify, store and queue one POSTed activity; the answer says why when it refuses."""
+async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | None, client_key: str) -> InboxAnswer:
+    """Parse, verify, store and queue one POSTed activity; the answer says why when it refuses.
+
+    `client_key` is the sender's rate-limit key (its address, IPv6 by /64): the only limit before verification."""
     assert request.body is not None
+    limited = await address_wait(rt, client_key)  # before any parsing, key fetch, signature check or write
+    if limited is not None:
+        return InboxAnswer(429, limited[1], retry_after=limited[0])
     limits = rt.settings.limits
     try:
         doc = load_json(request.body, max_bytes=limits.max_inbox_bytes, max_depth=limits.max_json_depth)
         activity = parse_activity(doc)
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
-    limited = await inbox_wait(rt, activity.actor)  # before any key fetch, signature check or write
-    if limited is not None:
-        return InboxAnswer(429, limited[1], retry_after=limited[0])
     async with rt.sessions() as session:
         if await domain_policy.is_suspended(session, activity.actor):  # before any key fetch; nothing stored
             return InboxAnswer(403, "this server does not federate with the actor's domain")
         if activity.type == "Delete" and activity.object_id == activity.actor:
             if await account_db.by_uri(session, activity.actor) is None:
                 return ACCEPTED  # an unknown actor deleting itself: nothing to do (Mastodon does the same)
+        deadline = key_deadline()  # one deadline for every fetch verification makes
         try:
-            signer = await verified_signer(rt, session, request)
+            signer = await verified_signer(rt, session, request, deadline=deadline)
         except SignatureError as exc:
-            known = await _gone_actor(rt, session, activity)
+            known = await _gone_actor(rt, session, activity, deadline)
             if known is None:
                 log.info("refused inbox POST for %s: %s", activity.id[:200], exc)
                 return InboxAnswer(401, str(exc))
             signer = known  # its own server says 410 for the actor: the Delete is true, whoever signed it
         except KeyUnavailable as exc:
             return InboxAnswer(503, str(exc))
+        limited = await signer_wait(rt, signer)  # the verified signer's budgets, never a claimed actor's
+        if limited is not None:
+            return InboxAnswer(429, limited[1], retry_after=limited[0])
         if signer.uri != activity.actor:
             return InboxAnswer(401, f"signed by {signer.uri} but the activity's actor is {activity.actor}")
         if urlsplit(activity.id).netloc.lower() != urlsplit(activity.actor).netloc.lower():

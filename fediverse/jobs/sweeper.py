@@ -1,4 +1,4 @@
-"""Housekeeping shared by every backend: prune finished rows, refresh the unhealthy-domain set, purge remote
+"""Housekeeping shared by every backend: prune finished jobs and processed inbound activities, refresh the unhealthy-domain set, purge remote
 media copies unused for longer than the retention, and fall back to approval-only sign-ups when no moderator
 has acted for too long (so that never waits for a visitor)."""
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from fediverse.db import inbound as inbound_db
 from fediverse.db import jobs as job_db
 from fediverse.models import DomainHealth, utcnow
 from fediverse.services.remote_media import purge_expired
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
 
 
 async def housekeeping(rt: Runtime) -> int:
-    """Returns how many finished rows were pruned."""
+    """Returns how many finished rows (jobs, processed inbound activities) were pruned."""
+    jobs = rt.settings.jobs
     async with rt.sessions() as session:
-        pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=rt.settings.jobs.retention_days))
+        pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=jobs.retention_days))
+        pruned += await inbound_db.prune_processed(session, utcnow() - timedelta(days=jobs.inbound_retention_days))
         failing = await session.scalars(select(DomainHealth.domain).where(DomainHealth.last_failure_at.is_not(None)))
         rt.unhealthy_domains = set(failing)
     await purge_expired(rt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fediverse.models.base import Base, utcnow
@@ -28,6 +28,10 @@ class InboundActivity(Base):
     """A verified activity accepted by an inbox; unique `uri` makes redelivered duplicates no-ops."""
 
     __tablename__ = "inbound_activities"
+    __table_args__ = (
+        # Pruning (processed before a cutoff) and /metrics (the unprocessed slice; the oldest waiting) by range.
+        Index("ix_inbound_activities_processed", "processed_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)

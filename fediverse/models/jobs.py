@@ -23,6 +23,7 @@ class Job(Base):
     __table_args__ = (
         Index("ix_jobs_due", "state", "run_at"),
         Index("ix_jobs_finished", "finished_at"),
+        Index("ix_jobs_state_kind", "state", "kind"),  # /metrics counts jobs by state and kind from the index alone
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

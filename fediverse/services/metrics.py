@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.federation.outbox import DELIVER
@@ -29,24 +29,30 @@ async def _count(session: AsyncSession, model: type, *where: object) -> int:
 
 
 async def snapshot(session: AsyncSession) -> Snapshot:
-    jobs = {(kind, state): int(n) for kind, state, n in await session.execute(
-        select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state))}
+    """Every query reads an index range, never the whole table: jobs by (state, kind) from ix_jobs_state_kind
+    alone; the split of queued deliveries into first tries and retries reads only the queued slice; inbound
+    activities by processed_at (ix_inbound_activities_processed), so the backlog, the quarantine and the oldest
+    waiting come from the unprocessed slice, and processed rows are bounded by their retention (pruned by the
+    sweeper)."""
+    jobs = {(kind, state): int(n) for state, kind, n in await session.execute(
+        select(Job.state, Job.kind, func.count()).group_by(Job.state, Job.kind))}
     deliveries = {"pending": 0, "retrying": 0, "running": 0, "done": 0, "dead": 0}
-    # Grouped by label: PostgreSQL does not see two copies of an expression with bound parameters as the same.
-    retried_label = (Job.attempts > 0).label("retried")
-    for state, retried, n in await session.execute(
-            select(Job.state, retried_label, func.count()).where(Job.kind == DELIVER)
-            .group_by(Job.state, retried_label)):
-        name = ("retrying" if retried else "pending") if state == QUEUED else state
-        deliveries[name] = deliveries.get(name, 0) + int(n)
-    state = case((InboundActivity.processed_at.is_not(None), "processed"),
-                 (InboundActivity.reviewed_at.is_(None) & InboundActivity.quarantine_reason.is_not(None), "held"),
-                 else_="backlog").label("inbound_state")
+    for (kind, state), n in jobs.items():
+        if kind == DELIVER:
+            deliveries[state] = deliveries.get(state, 0) + n
+    queued = deliveries.pop(QUEUED, 0)
+    retrying = await _count(session, Job, Job.state == QUEUED, Job.kind == DELIVER, Job.attempts > 0)
+    deliveries["pending"], deliveries["retrying"] = queued - retrying, retrying
+    held_label = (InboundActivity.quarantine_reason.is_not(None) & InboundActivity.reviewed_at.is_(None)).label("held")
     inbound = {"backlog": 0, "held": 0, "processed": 0}
-    inbound.update({name: int(n) for name, n in await session.execute(
-        select(state, func.count()).group_by(state))})
-    oldest = await session.scalar(select(func.min(InboundActivity.received_at)).where(
-        InboundActivity.processed_at.is_(None), InboundActivity.quarantine_reason.is_(None)))
+    oldest = None
+    for held, n, first in await session.execute(
+            select(held_label, func.count(), func.min(InboundActivity.received_at))
+            .where(InboundActivity.processed_at.is_(None)).group_by(held_label)):
+        inbound["held" if held else "backlog"] += int(n)
+        if not held:
+            oldest = first
+    inbound["processed"] = await _count(session, InboundActivity, InboundActivity.processed_at.is_not(None))
     users = {"active": await _count(session, LocalUser, LocalUser.approved.is_(True)),
              "pending": await _count(session, LocalUser, LocalUser.approved.is_(False))}
     return Snapshot(

@@ -76,6 +76,8 @@ GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     ("Spam defence", (
         Field("spam.inbox_per_domain_per_minute", "Inbox activities per remote domain per minute", widget="number"),
         Field("spam.inbox_per_actor_per_minute", "Inbox activities per remote account per minute", widget="number"),
+        Field("spam.inbox_per_address_per_minute", "Inbox activities per sending address per minute (before the "
+              "signature is checked)", widget="number"),
         Field("spam.requests_per_minute_per_ip", "Web requests per minute per address", widget="number"),
         Field("spam.requests_per_minute_per_account", "Web requests per minute per logged-in account",
               widget="number"),

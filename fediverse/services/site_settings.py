@@ -36,7 +36,8 @@ EDITABLE: tuple[str, ...] = (
     "consent.attribution", "consent.show_licence_line", "consent.refuse_ai_crawlers",
     "media.max_upload_bytes", "media.images_per_work", "media.require_alt_text",
     "media.remote_cache_retention_days",
-    "spam.inbox_per_domain_per_minute", "spam.inbox_per_actor_per_minute", "spam.requests_per_minute_per_ip",
+    "spam.inbox_per_domain_per_minute", "spam.inbox_per_actor_per_minute",
+    "spam.inbox_per_address_per_minute", "spam.requests_per_minute_per_ip",
     "spam.requests_per_minute_per_account", "spam.quarantine_new_account_hours",
     "spam.identical_message_threshold", "spam.quarantine_link_only",
 )

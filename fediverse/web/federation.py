@@ -23,6 +23,7 @@ from fediverse.inbox.receive import receive
 from fediverse.models import Account
 from fediverse.runtime import Runtime
 from fediverse.services.consent import collection_properties, note_consent, render_actor_document
+from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import activity_json, error, wants_activitypub
 
 INBOX_TYPES = ("application/activity+json", "application/ld+json", "application/json")
@@ -127,7 +128,7 @@ async def inbox(request: Request) -> Response:
     body = await _read_capped(request, limit)
     if body is None:
         return error(413, f"body is larger than {limit} bytes")
-    answer = await receive(rt, signed_request(request, body), owner_id)
+    answer = await receive(rt, signed_request(request, body), owner_id, client_key(request.scope))
     if answer.error:
         response = error(answer.status, answer.error)
         if answer.retry_after is not None:

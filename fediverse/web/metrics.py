@@ -90,7 +90,7 @@ class _Collector:
         if limiter is not None:
             refused = CounterMetricFamily("fediverse_rate_limit_rejections", "Requests refused with 429 "
                                           "(this process)", labels=["scope"])
-            for scope in ("inbox_domain", "inbox_actor", "web_ip", "web_account", "login", "signup"):
+            for scope in ("inbox_address", "inbox_domain", "inbox_actor", "web_ip", "web_account", "login", "signup"):
                 refused.add_metric([scope], limiter.rejections.get(scope, 0))
             yield refused
         requests = self.counters.get("requests")

@@ -9,7 +9,7 @@ with X-Forwarded-For only when the connection comes from an address in uvicorn's
 (127.0.0.1 unless FORWARDED_ALLOW_IPS says otherwise): a header sent by anyone else is never trusted.
 
 Exempt: static assets and media files (a gallery page loads dozens), health checks, and inbox POSTs, which
-have their own per-domain and per-actor limits (fediverse.inbox.limits). Limits are read from rt.settings on
+have their own per-address, per-domain and per-actor limits (fediverse.inbox.limits). Limits are read from rt.settings on
 every request, so the admin panel changes them live.
 """
 
@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fediverse.ratelimit import limit_key
 
 EXEMPT_PREFIXES = ("/static/", "/media/", "/health", "/favicon.ico")
 IP_SCOPE = "web_ip"
@@ -34,6 +36,11 @@ def client_address(scope: Scope) -> str:
     X-Forwarded-For only from proxies in FORWARDED_ALLOW_IPS (default 127.0.0.1); the app never reads it."""
     client = scope.get("client")
     return client[0] if client else "unknown"
+
+
+def client_key(scope: Scope) -> str:
+    """The rate-limit budget of the client: its address, or its /64 for IPv6 (fediverse.ratelimit.limit_key)."""
+    return limit_key(client_address(scope))
 
 
 class RateLimitMiddleware:
@@ -61,7 +68,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         if self.by == "ip":
-            wait = await limiter.hit(IP_SCOPE, client_address(scope), rt.settings.spam.requests_per_minute_per_ip)
+            wait = await limiter.hit(IP_SCOPE, client_key(scope), rt.settings.spam.requests_per_minute_per_ip)
         else:
             session = scope.get("session")
             uid = session.get("uid") if isinstance(session, dict) else None

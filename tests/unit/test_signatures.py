@@ -502,7 +502,8 @@ def test_query_string_fallback(key):
 @pytest.mark.parametrize(
     ("method", "signed", "expected"),
     [
-        ("GET", ["(request-target)", "date"], "headers must include host for GET"),
+        ("GET", ["(request-target)", "date"], "headers must include host"),
+        ("POST", ["(request-target)", "date"], "headers must include host"),
         ("GET", ["(request-target)", "host"], "headers must include date or (created)"),
         ("GET", ["host", "date"], "headers must include (request-target) or digest"),
     ],

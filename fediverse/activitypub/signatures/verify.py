@@ -7,11 +7,12 @@ headers are signed, keyId present, dates parseable); the caller then resolves
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from .errors import SignatureError
-from .http_parts import BODY_METHODS, limited, lower_headers
+from .http_parts import BODY_METHODS, authority, limited, lower_headers
 from .info import SignedRequestInfo
 from .keys import load_public_key
 from .time_window import check_time_window
@@ -50,7 +51,10 @@ def verify_request(
     now: datetime | None = None,
     require_digest_for_body: bool = True,
 ) -> None:
-    """Check freshness, body digest and the signature itself; raise SignatureError."""
+    """Check freshness, body digest and the signature itself; raise SignatureError.
+
+    ``url`` is the absolute URL as this server names it (its configured base URL + the requested path), never
+    one built from the request's Host header: both schemes bind the signature to it."""
     if isinstance(public_key, str):
         public_key = load_public_key(public_key)
     lowered = lower_headers(headers)
@@ -58,7 +62,8 @@ def verify_request(
     payload = body or b""
     needs_digest = require_digest_for_body and (method.upper() in BODY_METHODS or bool(payload))
     if info.scheme == "cavage":
-        verify_cavage(info, method, path_and_query, lowered, payload, needs_digest, public_key)
+        verify_cavage(info, method, path_and_query, lowered, payload, needs_digest, public_key,
+                      our_host=authority(url), scheme=urlsplit(url).scheme)
     else:
         verify_rfc9421(
             info, method, path_and_query, url, lowered, payload, needs_digest, public_key

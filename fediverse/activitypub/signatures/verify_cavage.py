@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from .cavage import REQUEST_TARGET, parse_signature_header, signing_string
 from .digest import check_cavage_digest
 from .errors import SignatureError, shown
-from .http_parts import limited, parse_http_date
+from .http_parts import DEFAULT_PORTS, limited, parse_http_date
 from .info import MAX_COVERED, SignedRequestInfo
 from .time_window import timestamp_to_datetime
 
@@ -45,8 +45,8 @@ def read_cavage(method: str, lowered: Mapping[str, str], value: str) -> SignedRe
         raise SignatureError("headers must include date or (created)")
     if REQUEST_TARGET not in signed and "digest" not in signed:
         raise SignatureError("headers must include (request-target) or digest")
-    if method.upper() == "GET" and "host" not in signed:
-        raise SignatureError("headers must include host for GET")
+    if "host" not in signed:  # unsigned, a request made for another server could be replayed to us
+        raise SignatureError("headers must include host")
     pseudo = {name: params.get(name[1:-1]) for name in PSEUDO_HEADERS & set(signed)}
     for name, raw in pseudo.items():
         if raw is None:
@@ -90,6 +90,22 @@ def _b64(text: str) -> bytes:
         raise SignatureError("signature is not valid base64") from exc
 
 
+def check_signed_host(lowered: Mapping[str, str], our_host: str, scheme: str) -> None:
+    """The signed ``host`` must name this server (``our_host`` is host[:port] of our base URL, as a sender puts
+    it in Host): a request signed for another server must not verify here, whatever Host it arrives with.
+
+    The default port may be written or left out; anything else must match exactly (case-insensitive)."""
+    signed = limited(lowered, "host")
+    if signed is None:
+        raise SignatureError("Host header is signed but missing")
+    default = DEFAULT_PORTS.get(scheme.lower())
+    value = signed.strip().lower()
+    if default is not None:
+        value = value.removesuffix(f":{default}")
+    if value != our_host.lower():
+        raise SignatureError(f"signed for host {shown(signed[:200])}, not for this server ({our_host})")
+
+
 def verify_cavage(
     info: SignedRequestInfo,
     method: str,
@@ -98,7 +114,12 @@ def verify_cavage(
     body: bytes,
     needs_digest: bool,
     public_key: PublicKeyTypes,
+    *,
+    our_host: str,
+    scheme: str,
 ) -> None:
+    """``(request-target)`` is rebuilt from the path we were asked for, so it always names what was requested."""
+    check_signed_host(lowered, our_host, scheme)
     if "digest" in info.covered:
         digest = limited(lowered, "digest")
         if digest is None:

@@ -7,7 +7,6 @@ the instance (mode, invite, e-mail blocks, daily cap) are services.registrations
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections import OrderedDict
 from urllib.parse import quote
@@ -16,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fediverse.errors import Conflict, Invalid
+from fediverse.ratelimit import limit_key
 from fediverse.runtime import Runtime
 from fediverse.services import invites, registrations, signup_tokens
 from fediverse.web.panel.auth import start_session
@@ -35,19 +35,6 @@ POW_HEADERS = {"Content-Security-Policy": SECURITY_HEADERS["Content-Security-Pol
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-def limit_key(ip: str) -> str:
-    """IPv6 by /64, as Mastodon's rack-attack does: one host usually holds a whole /64 and rotates within it."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return f"ip:{ip}"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return f"ip:{address.ipv4_mapped}"
-        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
-    return f"ip:{address}"
 
 
 def _spent(request: Request) -> OrderedDict[str, None]:

@@ -1,0 +1,209 @@
+"""An attacker's view of the inbox: signatures bound to our host, limits that trust only verified signers, key
+refetches that cannot be turned against another server, a key host that never answers, absurd headers and
+bodies whose duplicate keys parsers read differently."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from fediverse.activitypub.signatures.cavage import sign_cavage, signing_string
+from fediverse.activitypub.signatures.keys import generate_private_key
+from tests.federation.helpers import make_user, user
+from tests.federation.test_inbox_bad_input import AP, follow, raw_post, stored
+from tests.support import Instance, Network
+
+INBOX = "/users/alice/inbox"
+
+
+@pytest.fixture
+async def pair(network: Network) -> tuple[Instance, Instance]:
+    a = await network.add("art.test")
+    b = await network.add("social.test")
+    await make_user(a, "alice")
+    await make_user(b, "bob")
+    return a, b
+
+
+async def signed_for(sender: Instance, url: str, body: bytes, *, key: Any = None, **extra: str) -> dict[str, str]:
+    """Headers of a POST that bob signs for `url` (which may name another server)."""
+    signer = sender.rt.signer_for(await user(sender, "bob"))
+    headers = {"Content-Type": AP, **extra}
+    headers.update(sign_cavage("POST", url, headers, body, signer.key_id, key or signer.private_key))
+    return headers
+
+
+def post_from(instance: Instance, address: str) -> httpx.AsyncClient:
+    """A client connecting from `address` (the ASGI scope's client), as the web server would report it."""
+    transport = httpx.ASGITransport(app=instance.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=instance.base)
+
+
+# --- signatures bound to this server ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host_header", ["other.test", "art.test"])
+async def test_a_request_signed_for_another_host_is_refused(pair: tuple[Instance, Instance], host_header: str) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    headers = await signed_for(b, f"https://other.test{INBOX}", body)  # a real delivery to another server, replayed
+    headers["Host"] = host_header
+    status, answer = await raw_post(a, INBOX, body, headers)
+    assert status == 401, answer
+    assert await stored(a) == 0
+
+
+async def test_a_signature_that_does_not_cover_host_is_refused(pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    headers = await signed_for(b, f"https://art.test{INBOX}", body)
+    signer = b.rt.signer_for(await user(b, "bob"))
+    # The same signature, re-made over (request-target) date digest only: valid for any server's /users/alice/inbox.
+    covered = ["(request-target)", "date", "digest"]
+    values = {"(request-target)": f"post {INBOX}", "date": headers["Date"], "digest": headers["Digest"]}
+    raw = signer.private_key.sign(signing_string(covered, values).encode(), padding.PKCS1v15(), hashes.SHA256())
+    headers["Signature"] = (f'keyId="{signer.key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
+                            f'signature="{base64.b64encode(raw).decode()}"')
+    status, answer = await raw_post(a, INBOX, body, headers)
+    assert status == 401 and "host" in answer["error"]
+    assert await stored(a) == 0
+
+
+async def test_a_request_signed_for_our_host_with_an_explicit_default_port_is_accepted(
+        pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    status, answer = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body, Host="art.test:443"))
+    assert status == 202, answer
+
+
+# --- limits that trust only what was verified ----------------------------------------------------------------------
+
+async def test_unsigned_junk_claiming_a_peer_does_not_use_up_the_peers_budget(pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    claimed = "https://social.test/users/bob"
+    for n in range(700):  # from many addresses: none of them reaches its own per-address limit
+        async with post_from(a, f"198.51.100.{n % 250 + 1}") as client:
+            response = await client.post("/inbox", content=orjson.dumps(follow(claimed, f"https://social.test/j/{n}")),
+                                         headers={"Content-Type": AP})
+        assert response.status_code == 401
+    body = orjson.dumps(follow())
+    status, answer = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body))
+    assert status == 202, answer
+    assert await stored(a) == 1
+
+
+async def test_random_claimed_domains_from_one_address_meet_the_address_limit(network: Network) -> None:
+    a = await network.add("art.test", spam={"inbox_per_address_per_minute": 5})
+    await make_user(a, "alice")
+    answers = []
+    async with post_from(a, "2001:db8:7:7::1") as client:
+        for n in range(7):
+            actor = f"https://random{n}.example/users/x"
+            response = await client.post("/inbox", content=orjson.dumps(follow(actor, f"https://random{n}.example/1")),
+                                         headers={"Content-Type": AP})
+            answers.append(response.status_code)
+    assert answers == [401] * 5 + [429] * 2
+    async with post_from(a, "2001:db8:7:7:ffff::2") as client:  # the same /64: the same budget
+        response = await client.post("/inbox", content=orjson.dumps(follow()), headers={"Content-Type": AP})
+    assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
+    async with post_from(a, "2001:db8:7:8::1") as client:  # another /64 is not held back
+        response = await client.post("/inbox", content=orjson.dumps(follow()), headers={"Content-Type": AP})
+    assert response.status_code == 401
+
+
+# --- key fetches that cannot be turned against another server ----------------------------------------------------
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Sits in front of a peer's app in the network and counts the GETs it answers (what the peer would log)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.gets: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            self.gets.append(str(request.url))
+        return await self.inner.handle_async_request(request)
+
+
+async def test_forged_signatures_within_the_cooldown_refetch_the_key_at_most_once(
+        pair: tuple[Instance, Instance]) -> None:
+    a, b = pair
+    counter = CountingTransport(a.network.apps["social.test"])
+    a.network.apps["social.test"] = counter  # type: ignore[assignment]
+    body = orjson.dumps(follow())
+    status, _ = await raw_post(a, INBOX, body, await signed_for(b, f"https://art.test{INBOX}", body))
+    assert status == 202  # bob's key is now cached at art.test
+    first = len(counter.gets)
+    forger = generate_private_key()
+    for n in range(2):  # signed with another key under bob's keyId
+        forged = orjson.dumps(follow(activity_id=f"https://social.test/forged/{n}"))
+        status, _ = await raw_post(a, INBOX, forged, await signed_for(b, f"https://art.test{INBOX}", forged, key=forger))
+        assert status == 401
+    assert len(counter.gets) - first <= 1, counter.gets[first:]
+    assert await stored(a) == 1
+
+
+async def test_a_key_host_that_never_answers_gets_the_inbox_an_answer_within_5_seconds(network: Network) -> None:
+    a = await network.add("art.test")
+    await make_user(a, "alice")
+
+    async def tarpit(scope: Any, receive: Any, send: Any) -> None:  # accepts, then never answers
+        await asyncio.sleep(3600)
+
+    network.apps["tarpit.test"] = httpx.ASGITransport(app=tarpit)
+    actor = "https://tarpit.test/users/eve"
+    body = orjson.dumps(follow(actor, "https://tarpit.test/f/1"))
+    headers = {"Content-Type": AP}
+    headers.update(sign_cavage("POST", f"https://art.test{INBOX}", headers, body, f"{actor}#main-key",
+                               generate_private_key()))
+    started = time.monotonic()
+    status, answer = await asyncio.wait_for(raw_post(a, INBOX, body, headers), timeout=15)
+    took = time.monotonic() - started
+    assert status in (401, 503), answer
+    assert took < 5.0, f"answered after {took:.1f}s"
+
+
+# --- absurd headers and ambiguous bodies ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("extra", "path"), [
+    ({f"X-Filler-{n}": "x" for n in range(120)}, INBOX),          # too many header fields
+    ({"X-Big": "x" * 9000}, INBOX),                               # one header field too large
+    ({f"X-Part-{n}": "x" * 4000 for n in range(5)}, INBOX),      # too large in total
+    ({f"X-Filler-{n}": "x" for n in range(120)}, "/@alice"),      # on every route, not only the inbox
+])
+async def test_absurd_headers_are_refused_with_431(pair: tuple[Instance, Instance], extra: dict[str, str],
+                                                    path: str) -> None:
+    a, b = pair
+    body = orjson.dumps(follow())
+    headers = await signed_for(b, f"https://art.test{INBOX}", body)
+    headers.update(extra)
+    async with a.client() as client:
+        response = await client.post(path, content=body, headers=headers) if path == INBOX else \
+            await client.get(path, headers=extra)
+    assert response.status_code == 431
+    assert "too large" in response.json()["error"]
+    assert await stored(a) == 0
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://social.test/activities/1", '
+    b'"type": "Follow", "actor": "https://evil.test/users/mallory", "actor": "https://social.test/users/bob", '
+    b'"object": "https://art.test/users/alice"}',
+    b'{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://social.test/activities/1", '
+    b'"type": "Follow", "actor": "https://social.test/users/bob", '
+    b'"object": {"id": "https://art.test/users/alice", "type": "Person", "id": "https://art.test/users/bob"}}',
+])
+async def test_a_body_with_duplicate_keys_is_refused_with_400(pair: tuple[Instance, Instance], raw: bytes) -> None:
+    a, b = pair
+    status, answer = await raw_post(a, INBOX, raw, await signed_for(b, f"https://art.test{INBOX}", raw))
+    assert status == 400 and "twice" in answer["error"]
+    assert await stored(a) == 0
