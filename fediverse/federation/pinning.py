@@ -32,6 +32,15 @@ def proxies_configured() -> bool:
     return any(name in ("http", "https", "all") for name in urllib.request.getproxies())
 
 
+def interleave_families(addresses: list[str]) -> list[str]:
+    """The resolver's order, alternating IPv6 and IPv4 from the first one on (RFC 8305 section 4), so a
+    broken family costs one attempt, not all of them."""
+    first = [a for a in addresses if (":" in a) == (":" in addresses[0])]
+    other = [a for a in addresses if (":" in a) != (":" in addresses[0])]
+    mixed = [a for pair in zip(first, other) for a in pair]
+    return mixed + first[len(other):] + other[len(first):]
+
+
 class PinnedBackend(httpcore.AsyncNetworkBackend):
     """httpcore network backend: connect_tcp(host) resolves `host` once, refuses it when any address is
     non-public (unless `allow_private`), and connects to those addresses only, in the resolver's order."""
@@ -50,12 +59,16 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout}s") from None
         failure: Exception | None = None
-        for address in addresses:
+        candidates = interleave_families(addresses)
+        for index, address in enumerate(candidates):
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
                 break
+            # A silent address (say, a dead IPv6 route) gets its share of the time, not all of it; refusals
+            # come back at once and leave the rest to the next address.
+            share = None if left is None else left / (len(candidates) - index)
             try:
-                return await self._backend.connect_tcp(address, port, timeout=left, local_address=local_address,
+                return await self._backend.connect_tcp(address, port, timeout=share, local_address=local_address,
                                                        socket_options=socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc  # try the next checked address
@@ -77,11 +90,12 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, *, allow_private: bool, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's defaults
-        super().__init__(limits=limits)
+        tls = httpx.create_ssl_context()  # verification on, certifi or SSL_CERT_FILE/DIR, as httpx's default
+        super().__init__(verify=tls, limits=limits)
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
             raise RuntimeError("httpx changed its transport internals: cannot pin outbound connections")
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),  # verification on; SSL_CERT_FILE/DIR honoured
+            ssl_context=tls,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -146,3 +146,18 @@ async def test_tls_verifies_the_certificate_and_sends_sni_for_the_host_name(monk
     assert server.server_names[:2] == ["pinned.test", "pinned.test"]
     assert all(("Host", f"pinned.test:{server.port}") in request.headers for request in server.requests)
     assert len(server.requests) == 2
+
+
+async def test_when_the_first_checked_address_refuses_the_next_one_is_tried(monkeypatch, serve) -> None:  # type: ignore[no-untyped-def]
+    """Nothing listens on 127.0.0.2 (the server is bound to 127.0.0.1): a peer with one dead address is still
+    reached, over the addresses of the one lookup."""
+    server: Server = await serve(DOC)
+    dns = ScriptedDNS(monkeypatch, {"twohomes.test": [["127.0.0.2", "127.0.0.1"]]})
+    client = SafeClient(settings(allow_private_addresses=True))
+    try:
+        _final, body = await client.fetch_json(f"http://twohomes.test:{server.port}/doc")
+        assert await client.post(f"http://twohomes.test:{server.port}/inbox", b"{}", {}) == Delivered(200, None)
+    finally:
+        await client.aclose()
+    assert body["id"] == "https://pinned.test/doc" and len(server.requests) == 2
+    assert dns.lookups["twohomes.test"] == 2  # one per client (httpx, aiohttp), none in between
