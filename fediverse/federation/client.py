@@ -5,12 +5,15 @@ activity), go through `InboxPoster`, one aiohttp session: httpx's pool scans eve
 request, which made a fan-out cost ~1.5 ms of event-loop CPU per delivery (bench/fanout.py). httpx still
 carries the POSTs when a transport is injected (tests) or when proxy environment variables are set (httpx
 honours them; the poster is not configured for proxies).
+
+Both connect only to addresses the guard checked (federation/pinning.py): a host name is resolved once per
+connection and the socket pinned to that answer, so DNS cannot rebind it to a private address in between.
+With an injected transport or a proxy, the guard resolves and checks before each request instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +31,7 @@ from fediverse.activitypub.vocab import ParseError
 from fediverse.config import Settings
 from fediverse.errors import RemoteError
 from fediverse.federation.addresses import check_url
+from fediverse.federation.pinning import CheckedResolver, http_transport
 
 ACCEPT_AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 AP_CONTENT_TYPES = ("application/activity+json", "application/ld+json")
@@ -80,7 +84,7 @@ class Delivered:
 MAX_CONNECTIONS = 200  # connections in use at once over all hosts (as httpx's max_connections was)
 MAX_PER_HOST = 16  # in use at once to one (scheme, host, port): a busy shared inbox is not flooded
 KEEPALIVE_SECONDS = 5.0  # an idle connection is closed after this (httpx's keepalive_expiry)
-DNS_CACHE_SECONDS = 60  # aiohttp's resolver cache; the address guard resolves on its own
+DNS_CACHE_SECONDS = 60  # aiohttp caches the checked answers of CheckedResolver this long
 
 
 class InboxPoster:
@@ -92,8 +96,9 @@ class InboxPoster:
     """
 
     def __init__(self, user_agent: str, *, deadline: float, connect_timeout: float, read_timeout: float,
-                 max_bytes: int) -> None:
+                 max_bytes: int, allow_private: bool) -> None:
         self.user_agent = user_agent
+        self.allow_private = allow_private
         self.max_bytes = max_bytes
         # sock_connect, not connect: aiohttp's `connect` also counts the wait for a free pool slot, which
         # under a big fan-out is not the remote's fault; the total deadline bounds that wait.
@@ -105,7 +110,8 @@ class InboxPoster:
         tls = httpx.create_ssl_context()  # verification on, the trust store httpx uses (certifi, or SSL_CERT_FILE/DIR)
         tls.set_alpn_protocols(["http/1.1"])
         connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=MAX_PER_HOST,
-                                         keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=DNS_CACHE_SECONDS, ssl=tls)
+                                         keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=DNS_CACHE_SECONDS, ssl=tls,
+                                         resolver=CheckedResolver(allow_private=self.allow_private))
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=self.timeout,
@@ -168,10 +174,6 @@ class InboxPoster:
             await session.close()
 
 
-def _proxies_configured() -> bool:
-    return any(name in ("http", "https", "all") for name in urllib.request.getproxies())
-
-
 class SafeClient:
     """Wraps one httpx.AsyncClient (and the inbox poster); every remote URL passes the address guard first."""
 
@@ -182,19 +184,23 @@ class SafeClient:
         self.max_bytes = fed.max_response_bytes
         self.deadline = fed.connect_timeout + 3 * fed.read_timeout
         self.user_agent = f"fediverse/{__version__} (httpx; +{settings.base_url}/)"
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        pinned = None if transport is not None else http_transport(allow_private=self.allow_private, limits=limits)
+        # Pinned: the transport resolves and checks each host once, at connect time; otherwise (an injected
+        # transport, or a proxy) every hop is resolved and checked before it is sent.
+        self.resolve_first = pinned is None
         self._http = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or pinned,
             timeout=httpx.Timeout(fed.read_timeout, connect=fed.connect_timeout),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            limits=limits,
             follow_redirects=False,
             headers={"User-Agent": self.user_agent},
         )
         # Set by the runtime: raises DomainBlocked for a host under a suspend block (db/domain_policy.py).
         self.host_guard: Callable[[str], Awaitable[None]] | None = None
-        use_httpx = transport is not None or _proxies_configured()
-        self._poster = None if use_httpx else InboxPoster(
+        self._poster = None if self.resolve_first else InboxPoster(
             self.user_agent, deadline=self.deadline, connect_timeout=fed.connect_timeout,
-            read_timeout=fed.read_timeout, max_bytes=self.max_bytes)
+            read_timeout=fed.read_timeout, max_bytes=self.max_bytes, allow_private=self.allow_private)
 
     async def aclose(self) -> None:
         if self._poster is not None:
@@ -248,7 +254,6 @@ class SafeClient:
         guard (and is signed again for its own URL); 410 is Gone, anything but 200 a RemoteStatus."""
         for _hop in range(self.max_redirects + 1):
             await self._guard(url)
-            await check_url(url, allow_private=self.allow_private)
             headers = {"Accept": accept}
             if signer is not None:
                 headers.update(sign_cavage("GET", url, headers, None, signer.key_id, signer.private_key))
@@ -266,9 +271,11 @@ class SafeClient:
         raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
 
     async def _guard(self, url: str) -> None:
-        """Every hop of every request asks the domain policy first: no request at all to a suspended host."""
+        """Every hop of every request asks the domain policy first (no request at all to a suspended host),
+        then the address guard (the pinned transport does the resolving part itself, at connect time)."""
         if self.host_guard is not None:
             await self.host_guard(urlsplit(url).hostname or "")
+        await check_url(url, allow_private=self.allow_private, resolve=self.resolve_first)
 
     async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
         limit = self.max_bytes if limit is None else limit
@@ -287,7 +294,6 @@ class SafeClient:
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Delivered:
         """POST pre-signed bytes to an inbox; never follows redirects (a moved inbox is a failure to retry)."""
         await self._guard(url)
-        await check_url(url, allow_private=self.allow_private)
         if self._poster is not None:
             try:
                 return await self._poster.post(url, body, headers)  # its ClientTimeout(total=) is the deadline

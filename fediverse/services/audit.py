@@ -51,6 +51,7 @@ from fediverse.consent.inbound import data_mining_meaning, licence_links
 from fediverse.consent.xmp import MAX_XMP_BYTES  # the audit reads what the live pipeline reads
 from fediverse.errors import FediverseError, Invalid
 from fediverse.federation.addresses import check_url
+from fediverse.federation.pinning import http_transport
 
 ACCEPT_AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9"
@@ -182,10 +183,12 @@ class FetchFailed(Exception):
 class Fetcher:
     """GET/HEAD with the address guard on every hop, bounded redirects, a per-request time-out and a size cap."""
 
-    def __init__(self, client: httpx.AsyncClient, limits: AuditLimits, *, allow_private: bool) -> None:
+    def __init__(self, client: httpx.AsyncClient, limits: AuditLimits, *, allow_private: bool,
+                 resolve_first: bool = True) -> None:
         self.client = client
         self.limits = limits
         self.allow_private = allow_private
+        self.resolve_first = resolve_first  # False over the pinned transport, which checks at connect time
         self.requests = 0
 
     async def get(self, url: str, *, accept: str, method: str = "GET", max_bytes: int | None = None,
@@ -194,7 +197,7 @@ class Fetcher:
         cap = self.limits.max_bytes if max_bytes is None else max_bytes
         for _hop in range(self.limits.max_redirects + 1):
             try:
-                await check_url(url, allow_private=self.allow_private)
+                await check_url(url, allow_private=self.allow_private, resolve=self.resolve_first)
             except FediverseError as exc:
                 raise FetchFailed(str(exc)) from None
             self.requests += 1
@@ -214,6 +217,8 @@ class Fetcher:
                 raise FetchFailed(f"{url[:200]}: no answer within {self.limits.timeout:g}s") from None
             except httpx.HTTPError as exc:
                 raise FetchFailed(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
+            except FediverseError as exc:  # the pinned transport refused the address it resolved
+                raise FetchFailed(str(exc)) from None
         raise FetchFailed(f"{url[:200]}: more than {self.limits.max_redirects} redirects")
 
 
@@ -1019,11 +1024,12 @@ async def audit(
     """
     limits = limits or AuditLimits()
     report = AuditReport(target)
+    pinned = None if transport is not None else http_transport(allow_private=allow_private)
     client = httpx.AsyncClient(
-        transport=transport, follow_redirects=False, timeout=httpx.Timeout(limits.timeout),
+        transport=transport or pinned, follow_redirects=False, timeout=httpx.Timeout(limits.timeout),
         headers={"User-Agent": user_agent or f"fediverse-consent-audit/{__version__}"},
     )
-    fetcher = Fetcher(client, limits, allow_private=allow_private)
+    fetcher = Fetcher(client, limits, allow_private=allow_private, resolve_first=pinned is None)
     auditor = Auditor(fetcher, limits, our_hosts=our_hosts, our_scheme=our_scheme, default=default or ConsentRecord(),
                       report=report, custom_user_agent=user_agent is not None)
     try:

@@ -49,8 +49,8 @@ class Certs:
     key: Path
 
 
-def make_certs(directory: Path) -> Certs:
-    """A one-off CA and a leaf certificate for 127.0.0.1 signed by it."""
+def make_certs(directory: Path, names: tuple[str, ...] = (LOOPBACK, "localhost")) -> Certs:
+    """A one-off CA and a leaf certificate for `names` (IP addresses or host names) signed by it."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fediverse interop test CA")])
@@ -69,13 +69,12 @@ def make_certs(directory: Path) -> Certs:
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     leaf_cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
         .issuer_name(ca_name)
         .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(LOOPBACK)),
-                                                    x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([_alt_name(name) for name in names]), critical=False)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
@@ -87,6 +86,13 @@ def make_certs(directory: Path) -> Certs:
     certs.key.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                  serialization.NoEncryption()))
     return certs
+
+
+def _alt_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 # ------------------------------------------------------------------ TLS terminator

@@ -1,7 +1,7 @@
 """Inbox POSTs through the aiohttp poster (SafeClient without an injected transport) against real loopback servers.
 
-Each server is a few lines of asyncio on 127.0.0.1 that records the raw bytes it receives and how many
-connections it accepted, so the tests see exactly what goes over the wire.
+Each server (tests/loopback.py) is a few lines of asyncio on 127.0.0.1 that records the raw bytes it receives
+and how many connections it accepted, so the tests see exactly what goes over the wire.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -20,88 +19,13 @@ from fediverse.activitypub.signatures.verify import read_signature, verify_reque
 from fediverse.config import Settings
 from fediverse.errors import RemoteError, UnsafeAddress
 from fediverse.federation.client import Delivered, SafeClient, Unreachable
+from tests.loopback import Request, answer
 
 AP_JSON = "application/activity+json"
 CONNECT_TIMEOUT = 0.2
 READ_TIMEOUT = 0.3
 DEADLINE = CONNECT_TIMEOUT + 3 * READ_TIMEOUT  # SafeClient's deadline: connect + 3 x read
 MAX_BYTES = 100_000
-
-
-@dataclass
-class Request:
-    head: bytes
-    body: bytes
-
-    @property
-    def request_line(self) -> str:
-        return self.head.split(b"\r\n", 1)[0].decode("ascii")
-
-    @property
-    def headers(self) -> list[tuple[str, str]]:
-        lines = self.head.decode("latin-1").split("\r\n")[1:]
-        return [(name, value.strip()) for name, _, value in (line.partition(":") for line in lines if line)]
-
-
-Reply = Callable[[Request, asyncio.StreamWriter], Awaitable[None]]
-
-
-@dataclass
-class Server:
-    """An HTTP/1.1 server on 127.0.0.1 that keeps connections alive and lets each test choose the answer."""
-
-    reply: Reply
-    connections: int = 0
-    requests: list[Request] = field(default_factory=list)
-    port: int = 0
-    _server: asyncio.AbstractServer | None = None
-    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
-
-    async def start(self) -> Server:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def close(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in self._handlers:  # a hanging handler would otherwise outlive the test
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-        await self._server.wait_closed()
-
-    def url(self, path: str = "/users/bob/inbox") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                request = Request(head, b"")
-                length = next((int(v) for k, v in request.headers if k.lower() == "content-length"), 0)
-                request.body = await reader.readexactly(length)
-                self.requests.append(request)
-                await self.reply(request, writer)
-                await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-            self._handlers.discard(task)
-
-
-def answer(status: str, extra: str = "", body: bytes = b"") -> Reply:
-    async def reply(_request: Request, writer: asyncio.StreamWriter) -> None:
-        writer.write(f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body)
-
-    return reply
 
 
 def settings(**federation: object) -> Settings:
@@ -116,19 +40,6 @@ async def client() -> AsyncIterator[SafeClient]:
     assert c._poster is not None, "these tests are about the aiohttp poster; is a proxy configured?"
     yield c
     await c.aclose()
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Reply], Awaitable[Server]]]:
-    servers: list[Server] = []
-
-    async def start(reply: Reply) -> Server:
-        servers.append(await Server(reply).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        await server.close()
 
 
 async def test_an_accepted_delivery_returns_202(client: SafeClient, serve) -> None:  # type: ignore[no-untyped-def]
