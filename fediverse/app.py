@@ -24,6 +24,7 @@ from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.live_settings import SettingsRefreshMiddleware
 from fediverse.web.ratelimit import RateLimitMiddleware
+from fediverse.web.security_headers import SecurityHeadersMiddleware
 from fediverse.web.responses import error
 
 log = logging.getLogger("fediverse")
@@ -69,11 +70,13 @@ def create_app(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
         routes=[*wellknown.routes, *consent.routes, *federation.routes, *feeds.routes, *pages.routes,
                 *remote_media.routes, *media.routes, *metrics.routes, *panel.routes],
-        # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
+        # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
+        # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
         # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
-        middleware=[Middleware(SettingsRefreshMiddleware), Middleware(ConsentMiddleware),
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(SettingsRefreshMiddleware),
+                    Middleware(ConsentMiddleware),
                     Middleware(RateLimitMiddleware, by="ip"),
                     Middleware(ResponseCacheMiddleware),
                     *panel.middleware(settings),  # signed session cookie on /login, /logout and /studio only

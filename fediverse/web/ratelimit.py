@@ -15,6 +15,7 @@ every request, so the admin panel changes them live.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,6 +35,19 @@ def client_address(scope: Scope) -> str:
     X-Forwarded-For only from proxies in FORWARDED_ALLOW_IPS (default 127.0.0.1); the app never reads it."""
     client = scope.get("client")
     return client[0] if client else "unknown"
+
+
+def limit_key(ip: str) -> str:
+    """IPv6 by /64, as Mastodon's rack-attack does: one host usually holds a whole /64 and rotates within it."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"ip:{ip}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"ip:{address.ipv4_mapped}"
+        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"ip:{address}"
 
 
 class RateLimitMiddleware:

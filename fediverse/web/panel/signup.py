@@ -7,7 +7,6 @@ the instance (mode, invite, e-mail blocks, daily cap) are services.registrations
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections import OrderedDict
 from urllib.parse import quote
@@ -20,34 +19,22 @@ from fediverse.runtime import Runtime
 from fediverse.services import invites, registrations, signup_tokens
 from fediverse.web.panel.auth import start_session
 from fediverse.web.panel.forms import PanelError, flag, read_form, text
-from fediverse.web.panel.render import SECURITY_HEADERS, page, redirect
+from fediverse.web.panel.render import page, redirect
 from fediverse.web.panel.sessions import panel_state
-from fediverse.web.ratelimit import client_address
+from fediverse.web.ratelimit import client_address, limit_key
+from fediverse.web.security_headers import CONTENT_SECURITY_POLICY
 
 HONEYPOT_FIELD = "website"  # hidden by CSS; people never see it, form-filling bots do
 HOUR = 3600
 MAX_SPENT = 20_000
 REFUSED_QUIETLY = "This sign-up could not be accepted. If you are a person, reload the page and try again."
 # Only the proof-of-work page runs a script, and only this site's own.
-POW_HEADERS = {"Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+POW_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY.replace(
     "script-src 'none'", "script-src 'self'")}
 
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-def limit_key(ip: str) -> str:
-    """IPv6 by /64, as Mastodon's rack-attack does: one host usually holds a whole /64 and rotates within it."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return f"ip:{ip}"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return f"ip:{address.ipv4_mapped}"
-        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
-    return f"ip:{address}"
 
 
 def _spent(request: Request) -> OrderedDict[str, None]:
@@ -156,9 +143,9 @@ async def _submit(request: Request) -> Response:
             await session.rollback()
             spent.pop(stamp, None)  # the person may correct the form and send the same one again
             return again(400 if isinstance(exc, Invalid) else 409, _sentence(str(exc)))
-    if not user.approved:
-        return page(request, "panel/signup_waiting.html", username=user.account.username)
-    start_session(request, user)
+        if not user.approved:
+            return page(request, "panel/signup_waiting.html", username=user.account.username)
+        await start_session(request, session, user)
     return redirect(request, "/studio", f"Welcome to {rt.settings.instance.name}, @{user.account.username}!")
 
 
