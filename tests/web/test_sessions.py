@@ -144,7 +144,12 @@ async def test_the_studio_lists_sessions_and_ends_one_or_all_others(network: Net
         assert others.status_code == 303
         assert (await tablet.get("/studio")).status_code == 303
         assert (await laptop.get("/studio")).status_code == 200
-    assert [r.user_agent for r in await rows(art)] == ["Firefox on Linux"]
+        assert [r.user_agent for r in await rows(art)] == ["Firefox on Linux"]
+        own = (await rows(art))[0]
+        itself = await post_form(laptop, "/studio/security", f"/studio/security/sessions/{own.id}/end")
+        assert itself.status_code == 303 and itself.headers["location"] == "/login"
+        assert (await laptop.get("/studio")).status_code == 303
+    assert await rows(art) == []
 
 
 async def test_nobody_ends_another_accounts_session(network: Network) -> None:

@@ -75,6 +75,9 @@ async def end_session_view(request: Request, session: AsyncSession, user: LocalU
     if not await web_sessions.end_one(session, user.account_id, request.path_params["session_id"]):
         raise NotFound("There is no such session: it may have ended already.")
     await session.commit()
+    if await web_sessions.current(session, _token(request), utcnow()) is None:  # it was this browser's
+        request.session.clear()
+        return redirect(request, "/login", "You are logged out.")
     return redirect(request, PAGE, "That session is logged out.")
 
 
