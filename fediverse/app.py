@@ -25,6 +25,7 @@ from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.headerlimits import HeaderLimitMiddleware
 from fediverse.web.live_settings import SettingsRefreshMiddleware
 from fediverse.web.ratelimit import RateLimitMiddleware
+from fediverse.web.security_headers import SecurityHeadersMiddleware
 from fediverse.web.responses import error
 
 log = logging.getLogger("fediverse")
@@ -70,12 +71,14 @@ def create_app(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
         routes=[*wellknown.routes, *consent.routes, *federation.routes, *feeds.routes, *pages.routes,
                 *remote_media.routes, *media.routes, *metrics.routes, *panel.routes],
-        # Outermost: consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
+        # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
+        # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
         # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
         # Before all of them: absurd header counts or sizes are refused with 431 (web/headerlimits.py).
-        middleware=[Middleware(HeaderLimitMiddleware), Middleware(SettingsRefreshMiddleware),
+        middleware=[Middleware(HeaderLimitMiddleware), Middleware(SecurityHeadersMiddleware),
+                    Middleware(SettingsRefreshMiddleware),
                     Middleware(ConsentMiddleware),
                     Middleware(RateLimitMiddleware, by="ip"),
                     Middleware(ResponseCacheMiddleware),

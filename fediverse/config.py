@@ -46,7 +46,9 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key_file: str = "data/secret.key"   # signs session cookies; created on first start, never committed
-    login_attempts_per_minute: int = 10
+    login_attempts_per_minute: int = 10                 # per (account, client address) pair
+    login_attempts_per_minute_per_address: int = 30     # per client address, whatever the account (IPv6 by /64)
+    login_attempts_per_hour_per_account: int = 100      # per account from anywhere: the ceiling for spread guessing
 
 
 @dataclass(frozen=True)
@@ -349,6 +351,8 @@ def _validated(settings: Settings) -> Settings:
     positives = {
         "server.port": settings.server.port,
         "server.login_attempts_per_minute": settings.server.login_attempts_per_minute,
+        "server.login_attempts_per_minute_per_address": settings.server.login_attempts_per_minute_per_address,
+        "server.login_attempts_per_hour_per_account": settings.server.login_attempts_per_hour_per_account,
         "database.pool_size": settings.database.pool_size,
         "jobs.embedded_workers": jobs.embedded_workers,
         "jobs.lease_seconds": jobs.lease_seconds,

@@ -1,5 +1,6 @@
-"""Housekeeping shared by every backend: prune finished jobs and processed inbound activities, refresh the unhealthy-domain set, purge remote
-media copies unused for longer than the retention, and fall back to approval-only sign-ups when no moderator
+"""Housekeeping shared by every backend: prune finished jobs and processed inbound activities, refresh the
+unhealthy-domain set, purge remote media copies unused for longer than the retention, delete idle or expired
+panel sessions, and fall back to approval-only sign-ups when no moderator
 has acted for too long (so that never waits for a visitor)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from fediverse.db import inbound as inbound_db
 from fediverse.db import jobs as job_db
 from fediverse.models import DomainHealth, utcnow
+from fediverse.services import web_sessions
 from fediverse.services.remote_media import purge_expired
 from fediverse.services.registrations import check_auto_approval
 
@@ -27,6 +29,8 @@ async def housekeeping(rt: Runtime) -> int:
         pruned += await inbound_db.prune_processed(session, utcnow() - timedelta(days=jobs.inbound_retention_days))
         failing = await session.scalars(select(DomainHealth.domain).where(DomainHealth.last_failure_at.is_not(None)))
         rt.unhealthy_domains = set(failing)
+        await web_sessions.prune(session, utcnow())
+        await session.commit()
     await purge_expired(rt)
     await check_auto_approval(rt)
     return pruned

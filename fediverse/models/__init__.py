@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models: domain state and invariants, no I/O, no JSON-LD."""
 
-from fediverse.models.accounts import ROLES, STAFF_ROLES, Account, LocalUser
+from fediverse.models.accounts import ROLES, STAFF_ROLES, Account, LocalUser, WebSession
 from fediverse.models.activities import InboundActivity, OutboundActivity
 from fediverse.models.base import Base, utcnow
 from fediverse.models.domains import DomainHealth
@@ -19,5 +19,5 @@ __all__ = [
     "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow", "VISIBILITIES", "CollectionItem",
     "Notification", "Reaction", "RemoteNote", "RemoteNoteAudience", "Work", "WorkCollection", "WorkImage",
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
-    "RemoteMedia", "Report",
+    "RemoteMedia", "Report", "WebSession",
 ]

@@ -82,3 +82,18 @@ class LocalUser(Base):
     account: Mapped[Account] = relationship(back_populates="user", lazy="joined")
 
 
+
+
+class WebSession(Base):
+    """One logged-in browser. Only a SHA-256 of the cookie's token is kept, so a copy of the database logs
+    nobody in; deleting the row ends the session on that browser's next request."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    client_address: Mapped[str] = mapped_column(String(64), default="")

@@ -6,7 +6,7 @@ themselves or on the instance actor; the last admin can be neither demoted nor s
 
 A local suspension federates as Mastodon's SuspendAccountService does: a `Delete` of the actor, signed by the
 account, goes to its followers' servers and to the servers of accounts it follows. The actor, WebFinger and
-pages then answer 410 and login is refused. Unsuspending restores everything here (nothing was deleted), but
+pages then answer 410, login is refused and every panel session of the account ends. Unsuspending restores everything here (nothing was deleted), but
 other servers have dropped the account for good: like Mastodon, we send no "undo" of that Delete.
 """
 
@@ -22,7 +22,7 @@ from fediverse.db import follows as follow_db
 from fediverse.errors import Conflict, Invalid
 from fediverse.federation.outbox import publish
 from fediverse.models import ACCEPTED, ROLES, Account, Follow, LocalUser, utcnow
-from fediverse.services import modlog
+from fediverse.services import modlog, web_sessions
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -97,10 +97,12 @@ async def _suspend(rt: Runtime, session: AsyncSession, account: Account) -> dict
         result = await session.execute(delete(Follow).where(
             or_(Follow.follower_id == account.id, Follow.followee_id == account.id)))
         return {"follows_removed": result.rowcount or 0}
+    # Logged out everywhere at once: a cookie copied before the suspension must not work after an unsuspension.
+    sessions_ended = await web_sessions.end_all(session, account.id)
     inboxes = await _known_inboxes(rt, session, account)
     if inboxes:
         await publish(session, account, render_delete_actor(rt.uris.new_activity(), account.uri), inboxes=inboxes)
-    return {"delete_sent_to": len(inboxes)}
+    return {"delete_sent_to": len(inboxes), "sessions_ended": sessions_ended}
 
 
 async def _known_inboxes(rt: Runtime, session: AsyncSession, account: Account) -> list[str]:

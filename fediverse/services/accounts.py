@@ -15,6 +15,7 @@ from fediverse.activitypub.signatures.keys import generate_private_key, private_
 from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.models import ROLES, Account, LocalUser, Notification, RemoteNote, Work, utcnow
+from fediverse.services import web_sessions
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -93,6 +94,16 @@ def _verify(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def login_name(rt: Runtime, username: str) -> str:
+    """The local username a login form names: `Alice`, `@alice` and `@alice@this.domain` are all `alice`
+    (so login limits count them as one account); a handle on another domain names nobody here ("")."""
+    name = username.strip().lstrip("@").lower()
+    if "@" in name:
+        local, _, domain = name.partition("@")
+        name = local if domain == rt.uris.domain else ""
+    return name
+
+
 async def authenticate(rt: Runtime, session: AsyncSession, username: str, password: str) -> LocalUser | None:
     """The user for this username and password, or None; unknown names take as long as wrong passwords.
 
@@ -100,10 +111,7 @@ async def authenticate(rt: Runtime, session: AsyncSession, username: str, passwo
     older parameters is upgraded on success (the caller commits). A right password for a sign-up still
     waiting for approval raises AwaitingApproval, so the person is not told their password is wrong.
     """
-    name = username.strip().lstrip("@").lower()
-    if "@" in name:
-        local, _, domain = name.partition("@")
-        name = local if domain == rt.uris.domain else ""
+    name = login_name(rt, username)
     user = await account_db.local_user(session, name) if 0 < len(name) <= MAX_LOGIN_USERNAME else None
     password = password[:1024]
     stored = user.password_hash if user is not None else None
@@ -115,6 +123,18 @@ async def authenticate(rt: Runtime, session: AsyncSession, username: str, passwo
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+async def change_password(rt: Runtime, session: AsyncSession, user: LocalUser, current: str, new: str,
+                          confirm: str) -> None:
+    """Set a new password once the current one is proven, and end every session of the account: whoever
+    held a copy of a cookie is out. The caller opens a fresh session for the browser that asked, and commits."""
+    if not await rt.run_in_pool(_verify, user.password_hash, current[:1024]):
+        raise Invalid("the current password is wrong")
+    if new != confirm:
+        raise Invalid("the two new passwords are not the same")
+    user.password_hash = await rt.run_in_pool(hash_password, new)
+    await web_sessions.end_all(session, user.account_id)
 
 
 async def notifications(

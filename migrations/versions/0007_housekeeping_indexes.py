@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: Union[str, None] = '0004'
+down_revision: Union[str, None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

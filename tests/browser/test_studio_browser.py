@@ -138,6 +138,8 @@ def test_artist_logs_in_uploads_a_work_with_alt_text_and_sees_it_on_the_portfoli
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
             page.goto(f"{server}/studio")
             assert page.url.startswith(f"{server}/login")
             page.fill("#username", "alice")
@@ -172,6 +174,14 @@ def test_artist_logs_in_uploads_a_work_with_alt_text_and_sees_it_on_the_portfoli
             loaded = picture.first.evaluate("img => img.complete && img.naturalWidth > 0")
             assert loaded, "the thumbnail did not load from /media"
             page.screenshot(path=str(tmp_path / "portfolio.png"), full_page=True)
+            # Public pages run under the CSP too, and still look right: the page's own styles apply.
+            assert page.evaluate("getComputedStyle(document.body).maxWidth") == "1152px"
+            page.click(f'img[alt="{ALT}"]')
+            page.wait_for_url(f"{server}/@alice/*")
+            assert page.locator(f'img[alt="{ALT}"]').first.evaluate("img => img.complete && img.naturalWidth > 0")
+            assert page.evaluate("getComputedStyle(document.body).maxWidth") == "1152px"
+            page.screenshot(path=str(tmp_path / "work.png"), full_page=True)
+            assert not [e for e in errors if "Content Security Policy" in e], errors
 
             page.goto(f"{server}/studio/profile")
             page.fill("#display_name", "Alice Heron")
@@ -179,5 +189,23 @@ def test_artist_logs_in_uploads_a_work_with_alt_text_and_sees_it_on_the_portfoli
             page.wait_for_url(f"{server}/studio/profile")
             assert "Profile saved." in page.content()
             page.screenshot(path=str(tmp_path / "profile.png"), full_page=True)
+
+            # A second browser logged in as alice is listed, and "Log out everywhere else" ends it at once.
+            other = browser.new_context(user_agent="Second browser for the test").new_page()
+            other.goto(f"{server}/login")
+            other.fill("#username", "alice")
+            other.fill("#password", PASSWORD)
+            other.click("button[type=submit]")
+            other.wait_for_url(f"{server}/studio")
+            page.click("text=Password and sessions")
+            page.wait_for_url(f"{server}/studio/security")
+            assert "Second browser for the test" in page.content() and "This browser" in page.content()
+            page.screenshot(path=str(tmp_path / "sessions.png"), full_page=True)
+            page.click("button:has-text('Log out everywhere else')")
+            page.wait_for_url(f"{server}/studio/security")
+            assert "Second browser for the test" not in page.content()
+            other.goto(f"{server}/studio")
+            assert other.url.startswith(f"{server}/login")
+            assert not [e for e in errors if "Content Security Policy" in e], errors
         finally:
             browser.close()

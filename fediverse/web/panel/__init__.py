@@ -1,10 +1,11 @@
 """The artist's panel: sign up, log in and out, and the studio (works, profile, notifications). Server-rendered forms.
 
 Mount with `routes` and `middleware(settings)` (see fediverse.app). Security, in one place:
-- sessions.py: signed cookie (HttpOnly, SameSite=Lax, Secure + __Host- on https), new id on login, idle expiry;
+- sessions.py: signed cookie (HttpOnly, SameSite=Lax, Secure + __Host- on https) carrying a session token whose
+  row (services.web_sessions) logout, password change, suspension and security.py's "end session" delete;
 - forms.py: every POST passes an Origin check, a size cap before parsing, and a per-session CSRF token;
-- auth.py: argon2 via services.accounts.authenticate, the same answer for unknown users, a per-minute limit
-  per username and per client address (429).
+- auth.py: argon2 via services.accounts.authenticate, the same answer for unknown users, login limits per
+  (account, client address) and per address each minute, and per account each hour (429).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fediverse.config import Settings
-from fediverse.web.panel import admin, auth, notifications, profile, report, signup, studio
+from fediverse.web.panel import admin, auth, notifications, profile, report, security, signup, studio
 from fediverse.web.panel.sessions import PanelSessionMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -37,6 +38,10 @@ routes = [
     Route("/studio/follow-requests/{follow_id:int}/{action}", notifications.answer_request, methods=["POST"]),
     Route("/studio/boosts/{note_id:int}/{action}", notifications.boost_note, methods=["POST"]),
     Route("/studio/report", report.report_form, methods=["GET", "POST"]),
+    Route("/studio/security", security.security_page),
+    Route("/studio/security/password", security.password_view, methods=["POST"]),
+    Route("/studio/security/sessions/end-others", security.end_others_view, methods=["POST"]),
+    Route("/studio/security/sessions/{session_id:int}/end", security.end_session_view, methods=["POST"]),
     *admin.routes,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

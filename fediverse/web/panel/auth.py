@@ -14,18 +14,21 @@ from starlette.responses import RedirectResponse, Response
 
 from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, NotFound, RemoteError
-from fediverse.models import LocalUser
+from fediverse.models import LocalUser, utcnow
 from fediverse.runtime import Runtime
-from fediverse.services.accounts import AwaitingApproval, authenticate, may_log_in, unread_notifications
+from fediverse.services import web_sessions
+from fediverse.services.accounts import AwaitingApproval, authenticate, login_name, may_log_in, unread_notifications
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.render import error_page, page, redirect
 from fediverse.web.panel.sessions import panel_state
+from fediverse.ratelimit import limit_key
 from fediverse.web.ratelimit import client_address
 
 WRONG_LOGIN = "Wrong username or password."
 AWAITING_APPROVAL = ("Your sign-up is waiting for a moderator's approval. You can log in as soon as it is "
                      "approved; there is nothing else to do until then.")
 ROLE_RANK = {"artist": 0, "moderator": 1, "admin": 2}
+HOUR = 3600
 StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
 
 
@@ -46,15 +49,20 @@ def safe_next(value: str | None, default: str = "/studio") -> str:
 
 
 async def session_user(request: Request, session: AsyncSession) -> LocalUser | None:
-    """The logged-in user, re-checked on every request: still allowed in, and the password unchanged."""
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    """The logged-in user, re-checked on every request: the session row still there (not ended, idle or too
+    old), the account still allowed in, and the password unchanged."""
+    uid, token = request.session.get("uid"), request.session.get("sid")
+    if not isinstance(uid, int) or not isinstance(token, str):
         return None
-    user = await account_db.local_user_by_account(session, uid)
+    now = utcnow()
+    row = await web_sessions.current(session, token, now)
+    user = await account_db.local_user_by_account(session, uid) if row is not None and row.account_id == uid else None
     fingerprint = panel_state(request.scope).codec.password_fingerprint(user.password_hash if user else None)
     if user is None or not may_log_in(user) or not hmac.compare_digest(fingerprint, str(request.session.get("pw", ""))):
         request.session.clear()
         return None
+    if row is not None and web_sessions.touch(row, now):
+        await session.commit()  # at most once a minute per session
     return user
 
 
@@ -63,13 +71,33 @@ async def viewer(request: Request, session: AsyncSession) -> LocalUser | None:
     return await session_user(request, session) if "session" in request.scope else None
 
 
-def start_session(request: Request, user: LocalUser) -> None:
-    """A brand-new session (new id, new CSRF token) on every login, so a planted cookie is worth nothing."""
+async def start_session(request: Request, session: AsyncSession, user: LocalUser) -> None:
+    """A brand-new session (new token, new row, new CSRF token) on every login, so a planted cookie is worth
+    nothing; commits the row."""
+    token = await web_sessions.open_session(session, user.account_id, request.headers.get("user-agent", ""),
+                                            client_address(request.scope), utcnow())
+    await session.commit()
     request.session.clear()
     request.session.update({
-        "sid": secrets.token_urlsafe(16), "uid": user.account_id, "csrf": secrets.token_urlsafe(32),
+        "sid": token, "uid": user.account_id, "csrf": secrets.token_urlsafe(32),
         "pw": panel_state(request.scope).codec.password_fingerprint(user.password_hash),
     })
+
+
+async def login_wait(rt: Runtime, username: str, address: str) -> int | None:
+    """Seconds to wait before another login attempt, or None. Counted per (account, address) pair and per
+    address each minute, and per account over an hour: guesses from one place stop there without locking
+    the artist out everywhere, and guesses spread over many addresses still meet the account's ceiling."""
+    server = rt.settings.server
+    where = limit_key(address)
+    name = login_name(rt, username)
+    checks = [("login_address", where, server.login_attempts_per_minute_per_address, 60)]
+    if name:
+        checks += [("login_pair", f"{name}|{where}", server.login_attempts_per_minute, 60),
+                   ("login_account", name, server.login_attempts_per_hour_per_account, HOUR)]
+    waits = [wait for scope, key, limit, window in checks
+             if (wait := await rt.limiter.hit(scope, key, limit, window=window)) is not None]
+    return max(waits) if waits else None
 
 
 async def login(request: Request) -> Response:
@@ -86,12 +114,8 @@ async def login(request: Request) -> Response:
     username = text(form, "username", limit=400).strip()
     password = text(form, "password", limit=1025)
     next_url = safe_next(text(form, "next", limit=600) or None)
-    client = client_address(request.scope)
-    keys = [f"ip:{client}"] + ([f"user:{username.lower().lstrip('@')}"] if username else [])
     rt = _rt(request)
-    per_minute = rt.settings.server.login_attempts_per_minute
-    waits = [wait for key in keys if (wait := await rt.limiter.hit("login", key, per_minute)) is not None]
-    wait = max(waits) if waits else None
+    wait = await login_wait(rt, username, client_address(request.scope))
     if wait is not None:
         return page(request, "panel/login.html", status=429, headers={"Retry-After": str(wait)},
                     error=f"Too many login attempts. Wait {wait} seconds, then try again.",
@@ -104,8 +128,7 @@ async def login(request: Request) -> Response:
                         username=username, signup_open=_signup_open(request))
         if user is None:
             return page(request, "panel/login.html", status=401, error=WRONG_LOGIN, next=next_url, username=username)
-        await session.commit()  # a re-hashed password, if argon2's parameters changed
-    start_session(request, user)
+        await start_session(request, session, user)  # commits a re-hashed password too, if argon2's changed
     return redirect(request, next_url)
 
 
@@ -114,6 +137,11 @@ async def logout(request: Request) -> Response:
         await read_form(request)
     except PanelError as exc:
         return error_page(request, exc.status, exc.message)
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        async with _rt(request).sessions() as session:
+            await web_sessions.end(session, token)  # a copy of the cookie stops working too
+            await session.commit()
     request.session.clear()
     return redirect(request, "/login", "You are logged out.")
 

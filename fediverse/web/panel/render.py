@@ -10,16 +10,9 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from fediverse.web.panel.forms import csrf_token
 from fediverse.web.templating import templates
 
-# Panel pages are private and interactive: never cached, never framed, forms and scripts from here only.
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                                "object-src 'none'"),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+# Panel pages are private: never cached. The CSP, framing, nosniff and referrer headers every page of the
+# site gets come from web/security_headers.py.
+PANEL_HEADERS = {"Cache-Control": "no-store"}
 
 
 def page(request: Request, name: str, *, status: int = 200, headers: dict[str, str] | None = None,
@@ -31,7 +24,7 @@ def page(request: Request, name: str, *, status: int = 200, headers: dict[str, s
         "description": settings.instance.description, "base_url": settings.base_url,
         "csrf_token": csrf_token(request), "flash": flash, "nav": getattr(request.state, "nav", None), **context,
     }, status_code=status)
-    response.headers.update({**SECURITY_HEADERS, **(headers or {})})
+    response.headers.update({**PANEL_HEADERS, **(headers or {})})
     return response
 
 

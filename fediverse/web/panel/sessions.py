@@ -1,9 +1,11 @@
 """Signed session cookies for the panel (pure ASGI): HttpOnly, SameSite=Lax, Secure on https, idle expiry.
 
 The cookie holds a small JSON dict signed with HMAC-SHA256 under a key derived from the instance secret:
-`sid` (random, new on every login), `uid` (account id), `csrf` (per-session token), `iat` (issued),
-`seen` (last use, refreshed at most once a minute), `pw` (a fingerprint of the password hash, so changing
-the password ends every other session) and an optional one-shot `flash` message.
+`sid` (the session token, new on every login: its SHA-256 names the server-side row of
+services.web_sessions, so deleting the row ends the session at once), `uid` (account id), `csrf`
+(per-session token), `iat` (issued), `seen` (last use, refreshed at most once a minute), `pw` (a
+fingerprint of the password hash, so a password set any other way also ends every session) and an
+optional one-shot `flash` message.
 Only panel paths write it; other paths may read it (never refreshed there), so a public page or a cached
 remote file can show a signed-in artist what was addressed to them. Federation requests carry no cookie.
 """
@@ -22,12 +24,13 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.config import Settings
+from fediverse.services.web_sessions import IDLE, MAX_AGE, TOUCH_EVERY
 from fediverse.web.panel.secret import derive_key, load_or_create_secret
 
 PANEL_PREFIXES = ("/login", "/logout", "/studio", "/admin", "/signup")
-IDLE_SECONDS = 12 * 3600  # a session unused this long is over
-MAX_AGE_SECONDS = 14 * 24 * 3600  # and no session outlives this, used or not
-REFRESH_SECONDS = 60  # `seen` is re-signed at most this often
+IDLE_SECONDS = int(IDLE.total_seconds())  # the cookie expires with its server-side row
+MAX_AGE_SECONDS = int(MAX_AGE.total_seconds())
+REFRESH_SECONDS = int(TOUCH_EVERY.total_seconds())  # `seen` is re-signed at most this often
 MAX_COOKIE_CHARS = 3500
 SCOPE_KEY = "fediverse.panel"
 

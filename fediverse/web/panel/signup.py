@@ -20,16 +20,17 @@ from fediverse.runtime import Runtime
 from fediverse.services import invites, registrations, signup_tokens
 from fediverse.web.panel.auth import start_session
 from fediverse.web.panel.forms import PanelError, flag, read_form, text
-from fediverse.web.panel.render import SECURITY_HEADERS, page, redirect
+from fediverse.web.panel.render import page, redirect
 from fediverse.web.panel.sessions import panel_state
 from fediverse.web.ratelimit import client_address
+from fediverse.web.security_headers import CONTENT_SECURITY_POLICY
 
 HONEYPOT_FIELD = "website"  # hidden by CSS; people never see it, form-filling bots do
 HOUR = 3600
 MAX_SPENT = 20_000
 REFUSED_QUIETLY = "This sign-up could not be accepted. If you are a person, reload the page and try again."
 # Only the proof-of-work page runs a script, and only this site's own.
-POW_HEADERS = {"Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+POW_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY.replace(
     "script-src 'none'", "script-src 'self'")}
 
 
@@ -143,9 +144,9 @@ async def _submit(request: Request) -> Response:
             await session.rollback()
             spent.pop(stamp, None)  # the person may correct the form and send the same one again
             return again(400 if isinstance(exc, Invalid) else 409, _sentence(str(exc)))
-    if not user.approved:
-        return page(request, "panel/signup_waiting.html", username=user.account.username)
-    start_session(request, user)
+        if not user.approved:
+            return page(request, "panel/signup_waiting.html", username=user.account.username)
+        await start_session(request, session, user)
     return redirect(request, "/studio", f"Welcome to {rt.settings.instance.name}, @{user.account.username}!")
 
 

@@ -16,7 +16,7 @@ from fediverse.services import domain_blocks
 from fediverse.services.blocklist_csv import MAX_CSV_BYTES, BlockInput, export_csv
 from fediverse.web.panel.auth import has_role, staff_view
 from fediverse.web.panel.forms import MULTIPART_MARGIN, read_form, text, flag, upload
-from fediverse.web.panel.render import SECURITY_HEADERS, page, redirect
+from fediverse.web.panel.render import PANEL_HEADERS, page, redirect
 
 
 def _input(form: FormData, domain: str) -> BlockInput:
@@ -104,4 +104,4 @@ async def export(request: Request, session: AsyncSession, user: LocalUser) -> Re
     body = export_csv(await block_db.all_blocks(session))
     filename = f"domain_blocks_{date.today().isoformat()}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={**PANEL_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
