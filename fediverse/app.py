@@ -76,13 +76,13 @@ def create_app(
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
         # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
-        # Before all of them: absurd header counts or sizes are refused with 431 (web/headerlimits.py).
-        middleware=[Middleware(HeaderLimitMiddleware), Middleware(SecurityHeadersMiddleware),
+        # Next inside it: absurd header counts or sizes are refused with 431 (web/headerlimits.py).
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(HeaderLimitMiddleware),
                     Middleware(SettingsRefreshMiddleware),
                     Middleware(ConsentMiddleware),
                     Middleware(RateLimitMiddleware, by="ip"),
                     Middleware(ResponseCacheMiddleware),
-                    *panel.middleware(settings),  # signed session cookie on /login, /logout and /studio only
+                    *panel.middleware(settings),  # session cookie: written on panel paths, read elsewhere
                     Middleware(RateLimitMiddleware, by="account")],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
