@@ -15,6 +15,7 @@ scripts/mutation-equivalent.md, which count neither as killed nor as survivors i
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import shutil
@@ -116,8 +117,54 @@ def run_module(name: str, target: Target, timeout_floor: float) -> None:
     )
     cosmic = [str(Path(sys.executable).with_name("cosmic-ray"))]
     subprocess.run([*cosmic, "init", str(config), str(session)], cwd=TREE, check=True)
+    skip_annotation_mutants(session)
     print(f"{name}: baseline {took:.1f}s, timeout {timeout:.0f}s per mutant", flush=True)
     subprocess.run([*cosmic, "exec", str(config), str(session)], cwd=TREE, check=True)
+
+
+class _NoSignatureAnnotations(ast.NodeTransformer):
+    """Drops the annotations of function arguments and return values."""
+
+    def visit_arg(self, node: ast.arg) -> ast.arg:
+        node.annotation = None
+        return node
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.returns = None
+        return super().generic_visit(node)
+
+
+def _signature_blind(source: str) -> str:
+    try:
+        return ast.dump(_NoSignatureAnnotations().visit(ast.parse(source)))
+    except SyntaxError:  # a mutant that does not compile: the tests kill it
+        return ""
+
+
+def skip_annotation_mutants(session: Path) -> None:
+    """Mark as skipped the mutants that change only a function's annotations in a module with
+    `from __future__ import annotations`: those are strings nothing evaluates, so the mutant is equivalent."""
+    from cosmic_ray.mutating import mutate_code
+    from cosmic_ray.plugins import get_operator
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    sources: dict[str, str] = {}
+    def annotation_only(path: str, operator: str, occurrence: int) -> bool:
+        source = sources.setdefault(path, (TREE / path).read_text())
+        if "from __future__ import annotations" not in source:
+            return False
+        mutated = mutate_code(source, get_operator(operator)(), occurrence)
+        return mutated is not None and _signature_blind(mutated) == _signature_blind(source)
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        items = [item for item in db.pending_work_items]
+        items += [item for item, result in db.completed_work_items if result.test_outcome == "survived"]
+        for item in items:
+            mutation = item.mutations[0]
+            if annotation_only(str(mutation.module_path), mutation.operator_name, mutation.occurrence):
+                db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
 
 
 def load_equivalent() -> set[tuple[str, str, str]]:
@@ -148,6 +195,7 @@ def report(name: str) -> tuple[int, int, int]:
     if not session.exists():
         print(f"{name}: not run")
         return 0, 0, 0
+    skip_annotation_mutants(session)  # also the survivors of a run made before this rule
     cosmic = str(Path(sys.executable).with_name("cosmic-ray"))
     dump = subprocess.run([cosmic, "dump", str(session)], capture_output=True, text=True, check=True).stdout
     equivalent = load_equivalent()
@@ -159,6 +207,9 @@ def report(name: str) -> tuple[int, int, int]:
             pending += 1
             continue
         if result["worker_outcome"] == "no-test":
+            continue
+        if result["worker_outcome"] == "skipped":  # an annotation-only mutant (skip_annotation_mutants)
+            equal += 1
             continue
         mutation = item["mutations"][0]
         where = f"{mutation['module_path']}:{mutation['start_pos'][0]}"
