@@ -170,6 +170,12 @@ def test_text_flag_and_upload_read_what_a_person_sent() -> None:
     assert not forms.flag(form, "off") and not forms.flag(form, "missing")
     assert forms.upload(form, "picture") is picture
     assert forms.upload(form, "none") is None and forms.upload(form, "title") is None
+    named_but_empty = UploadFile(file=__import__("io").BytesIO(b""), filename="heron.png", size=0)
+    assert forms.upload(FormData([("f", named_but_empty)]), "f") is named_but_empty  # so it can be refused as empty
+
+
+def test_a_very_long_field_is_cut_at_100_000_characters_not_refused() -> None:
+    assert forms.text(FormData([("about", "x" * 250_000)]), "about") == "x" * 100_000
 
 
 def test_sizes_are_told_in_words_a_person_reads() -> None:
@@ -179,8 +185,12 @@ def test_sizes_are_told_in_words_a_person_reads() -> None:
     assert forms.human_size(1024 * 1024 - 1) == "1024 KB"
     assert forms.human_size(1.5 * 1024 * 1024) == "1.5 MB"
     assert forms.human_size(40 * 1024 * 1024) == "40 MB"
+    assert forms.human_size(500 * 1024 * 1024) == "500 MB"
 
 
 def test_an_upload_form_has_room_for_every_file_and_the_text_fields() -> None:
     settings = Settings()
-    assert forms.multipart_limit(settings, 3) == 3 * settings.media.max_upload_bytes + forms.MULTIPART_MARGIN
+    largest = settings.media.max_upload_bytes
+    assert forms.multipart_limit(settings, 3) - forms.multipart_limit(settings, 2) == largest
+    room = forms.multipart_limit(settings, 1) - largest
+    assert 256 * 1024 <= room <= 4 * 1024 * 1024  # a long description and the boundaries, not another file
