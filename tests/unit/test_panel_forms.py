@@ -36,11 +36,16 @@ async def _submit(request: Request) -> Response:
     return JSONResponse({name: forms.text(form, name) for name in form if name != forms.CSRF_FIELD})
 
 
+async def _weak_token(request: Request) -> Response:
+    request.session["csrf"] = "abc"  # e.g. a session written before tokens were this long
+    return PlainTextResponse("")
+
+
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings().replace(instance={"domain": "art.example", "scheme": "https"},
                                   server={"secret_key_file": str(tmp_path / "secret.key")})
-    app = Starlette(routes=[Route("/studio/token", _token), Route("/studio/form", _submit, methods=["POST"])])
+    app = Starlette(routes=[Route("/studio/token", _token), Route("/studio/weak", _weak_token), Route("/studio/form", _submit, methods=["POST"])])
     app.state.runtime = SimpleNamespace(settings=settings)  # read_form reads only settings.base_url off it
     async with httpx.AsyncClient(transport=httpx.ASGITransport(PanelSessionMiddleware(app, settings)),
                                  base_url=BASE) as http:
@@ -189,8 +194,70 @@ def test_sizes_are_told_in_words_a_person_reads() -> None:
 
 
 def test_an_upload_form_has_room_for_every_file_and_the_text_fields() -> None:
-    settings = Settings()
+    settings = Settings().replace(media={"max_upload_bytes": 25 * 1024 * 1024})
     largest = settings.media.max_upload_bytes
     assert forms.multipart_limit(settings, 3) - forms.multipart_limit(settings, 2) == largest
     room = forms.multipart_limit(settings, 1) - largest
     assert 256 * 1024 <= room <= 4 * 1024 * 1024  # a long description and the boundaries, not another file
+
+
+async def test_a_short_csrf_token_in_a_session_is_replaced_by_a_long_one(client: httpx.AsyncClient) -> None:
+    await client.get("/studio/weak")
+    token = await _signed_in_token(client)
+    assert token != "abc" and len(token) >= 32
+
+
+async def test_a_small_form_is_capped_at_256_kb_by_default(client: httpx.AsyncClient) -> None:
+    token = await _signed_in_token(client)
+    head = f"csrf_token={token}&text=".encode()
+    for size, status in ((256 * 1024, 200), (256 * 1024 + 1, 413)):
+        response = await client.post("/studio/form", content=head + b"x" * (size - len(head)),
+                                     headers={"Origin": BASE, "Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status_code == status, size
+
+
+async def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body(client: httpx.AsyncClient) -> None:
+    token = await _signed_in_token(client)
+    response = await client.post("/studio/form?max=1024", content=f"csrf_token={token}".encode(),
+                                 headers={"Origin": BASE, "Content-Length": "5000",
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+async def test_a_streamed_body_is_cut_at_exactly_the_limit(client: httpx.AsyncClient) -> None:
+    token = await _signed_in_token(client)
+    head = f"csrf_token={token}&text=".encode()
+
+    def streamed(size: int):  # type: ignore[no-untyped-def]
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length
+            yield head
+            yield b"x" * (size - len(head))
+        return chunks()
+
+    for size, status in ((1024, 200), (1025, 413)):
+        response = await client.post("/studio/form?max=1024", content=streamed(size),
+                                     headers={"Origin": BASE, "Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status_code == status, size
+
+
+async def test_a_form_is_read_with_up_to_200_fields(client: httpx.AsyncClient) -> None:
+    token = await _signed_in_token(client)
+    for extra, status in ((199, 200), (200, 400)):  # the CSRF token is a field too
+        fields = "&".join(f"f{i}=1" for i in range(extra))
+        response = await client.post("/studio/form", content=f"csrf_token={token}&{fields}".encode(),
+                                     headers={"Origin": BASE, "Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status_code == status, extra
+
+
+async def test_a_plain_form_takes_no_file(client: httpx.AsyncClient) -> None:
+    token = await _signed_in_token(client)
+    response = await client.post("/studio/form", data={"csrf_token": token},
+                                 files={"picture": ("heron.png", b"png", "image/png")}, headers={"Origin": BASE})
+    assert response.status_code == 400
+    assert response.text.startswith("The form could not be read: ")
+
+
+def test_a_refusal_carries_its_headers() -> None:
+    error = PanelError(429, "Too many attempts; try again in a minute.", {"Retry-After": "60"})
+    assert (error.status, error.headers) == (429, {"Retry-After": "60"})
+    assert PanelError(403, "No.").headers == {}
