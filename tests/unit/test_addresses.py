@@ -118,3 +118,8 @@ async def test_a_name_that_does_not_resolve_is_a_remote_error() -> None:
     for host in ("no-such-host.invalid", "a" * 64 + ".example"):  # the second is not even a valid DNS label
         with pytest.raises(RemoteError, match=f"cannot resolve {host[:20]}"):
             await resolve_public(host, 443, allow_private=False)
+
+
+async def test_a_private_ipv4_literal_with_a_zone_suffix_is_refused_as_non_public() -> None:
+    with pytest.raises(UnsafeAddress, match="non-public"):  # not a crash, nor a name sent to the resolver
+        await check_url("https://10.0.0.1%25eth0/inbox", allow_private=False)
