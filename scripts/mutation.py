@@ -47,7 +47,7 @@ TARGETS: dict[str, Target] = {
     "headers": Target(("fediverse/consent/headers.py",), ("tests/unit/test_consent_emit.py",)),
     "signatures": Target(
         ("fediverse/activitypub/signatures",),
-        ("tests/unit/test_signatures.py", "tests/unit/test_signatures_interop.py", "tests/unit/test_signatures_units.py"),
+        ("tests/unit/test_signatures.py", "tests/unit/test_signatures_interop.py"),
     ),
     "forms": Target(("fediverse/web/panel/forms.py",), ("tests/unit/test_panel_forms.py",)),
     "sessions": Target(
