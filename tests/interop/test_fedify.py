@@ -47,6 +47,8 @@ def server(tmp_path: Path, certs) -> Iterator[OurServer]:  # type: ignore[no-unt
         ours.start()
         ours.cli("user", "create", "alice", "--name", "Alice")
         yield ours
+        assert ours.backing is not None
+        ours.backing.check_used()
     finally:
         ours.stop()
 
