@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from tests.components import PG_URL, REDIS_URL
 from tests.support import Network
@@ -35,6 +35,16 @@ def clean_env(**extra: str) -> dict[str, str]:
 def fediverse(config: Path, *args: str) -> list[str]:
     """The command line of `fediverse --config <config> <args>` in this interpreter."""
     return [sys.executable, "-m", "fediverse", "--config", str(config), *args]
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 20) -> None:
+    """Ask a process to stop (SIGTERM); kill it if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass(frozen=True)
@@ -126,10 +136,5 @@ def job_worker(config: Path, folder: Path) -> Iterator[subprocess.Popen[bytes] |
             yield process
             assert process.poll() is None, f"fediverse worker died during the test:\n{log_path.read_text()}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             _clear_redis(settings)

@@ -18,7 +18,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from tests.backing import backing, clean_env, fediverse, job_worker
+from tests.backing import backing, clean_env, fediverse, job_worker, stop
 from tests.components import CHROMIUM
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -102,12 +102,7 @@ def _serve(tmp_path: Path, config: Path, port: int) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

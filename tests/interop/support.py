@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.backing import Backing, backing, clean_env, fediverse, job_worker
+from tests.backing import Backing, backing, clean_env, fediverse, job_worker, stop
 
 LOOPBACK = "127.0.0.1"
 
@@ -277,12 +277,7 @@ class OurServer:
     def stop(self) -> None:
         try:
             if self.process is not None and self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=10)
+                stop(self.process, timeout=10)
         finally:
             if self.terminator is not None:
                 self.terminator.stop()
