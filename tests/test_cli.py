@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
+
+from tests.backing import Backing, backing, clean_env, fediverse
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBCOMMANDS = [[], ["serve"], ["worker"], ["migrate"], ["user"], ["user", "create"], ["user", "list"],
@@ -18,14 +19,21 @@ SUBCOMMANDS = [[], ["serve"], ["worker"], ["migrate"], ["user"], ["user", "creat
 
 
 def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
-    return subprocess.run([sys.executable, "-m", "fediverse", "--config", str(tmp_path / "instance.toml"), *args],
-                          input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    return subprocess.run(fediverse(tmp_path / "instance.toml", *args), input=stdin, capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=clean_env())
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "instance.toml").write_text((ROOT / "instance.toml").read_text())
+def database(tmp_path: Path) -> Iterator[Backing]:
+    """The CLI's database: the shipped SQLite default, or a fresh PostgreSQL one in the PostgreSQL pass."""
+    with backing(tmp_path, jobs_through_redis=False) as where:
+        yield where
+
+
+@pytest.fixture
+def home(tmp_path: Path, database: Backing) -> Path:
+    """A directory with the shipped instance.toml (pointing at `database`), as an operator starts."""
+    (tmp_path / "instance.toml").write_text(database.config((ROOT / "instance.toml").read_text()))
     return tmp_path
 
 
@@ -36,7 +44,7 @@ def test_every_subcommand_has_help(home: Path, args: list[str]) -> None:
     assert "usage: fediverse" in result.stdout
 
 
-def test_user_create_list_show_and_doctor(home: Path) -> None:
+def test_user_create_list_show_and_doctor(home: Path, database: Backing) -> None:
     created = run(home, "user", "create", "alice", "--role", "admin", "--password-stdin", "--name", "Alice",
                   stdin="correct horse battery\n")
     assert created.returncode == 0, created.stderr
@@ -49,6 +57,7 @@ def test_user_create_list_show_and_doctor(home: Path) -> None:
     assert doctor.returncode == 0, doctor.stdout
     assert "FAIL" not in doctor.stdout
     assert not list((home / "data").glob("*.pem"))
+    database.check_used()  # the account is in PostgreSQL in the PostgreSQL pass, in SQLite otherwise
 
 
 @pytest.mark.parametrize(
@@ -105,10 +114,9 @@ def _free_port() -> int:
 def test_serve_on_a_fresh_directory_creates_the_database_and_answers(home: Path) -> None:
     port = _free_port()
     assert run(home, "user", "create", "alice").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
     log = (home / "serve.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "fediverse", "--config", str(home / "instance.toml"), "serve",
-                               "--port", str(port)], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(fediverse(home / "instance.toml", "serve", "--port", str(port)), cwd=home,
+                              env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -13,13 +13,7 @@ from fediverse.db.migrate import upgrade
 from fediverse.models import RemoteMedia, utcnow
 from fediverse.runtime import create_runtime
 from fediverse.storage import MediaStore
-from tests.test_cli import ROOT, run
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "instance.toml").write_text((ROOT / "instance.toml").read_text())
-    return tmp_path
+from tests.test_cli import database, home, run  # noqa: F401 - fixtures
 
 
 def cache_two(home: Path) -> list[Path]:

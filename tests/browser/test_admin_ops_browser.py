@@ -10,13 +10,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from fediverse.config import load_settings
 from fediverse.models import QUEUED, Account, DomainHealth, InboundActivity, Job, utcnow
 from fediverse.runtime import create_runtime
+from tests.backing import clean_env, fediverse
 from tests.browser.test_studio_browser import (  # noqa: F401  (server is a fixture)
-    CHROMIUM, CHROMIUM_ARGS, PASSWORD, _browser_or_skip, _clean_env, _command, server,
+    CHROMIUM, CHROMIUM_ARGS, PASSWORD, _playwright, server,
 )
+
+pytestmark = [pytest.mark.slow, pytest.mark.requires("chromium")]
 
 SPAMMER = "https://spam.test/users/spammer"
 
@@ -46,10 +50,10 @@ async def _seed(config: Path) -> None:
 
 
 def test_admin_changes_settings_clears_the_quarantine_and_revives_a_domain(server: str, tmp_path: Path) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _playwright()
     config = tmp_path / "instance.toml"
-    created = subprocess.run(_command(config, "user", "create", "boss", "--role", "admin", "--password-stdin"),
-                             input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, env=_clean_env(),
+    created = subprocess.run(fediverse(config, "user", "create", "boss", "--role", "admin", "--password-stdin"),
+                             input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, env=clean_env(),
                              cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     asyncio.run(_seed(config))

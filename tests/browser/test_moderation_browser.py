@@ -10,17 +10,18 @@ import httpx
 import pytest
 
 from tests.admin.test_domain_blocks import MASTODON_EXPORT
+from tests.backing import clean_env, fediverse
 from tests.browser.test_studio_browser import (
-    CHROMIUM, CHROMIUM_ARGS, PASSWORD, _browser_or_skip, _clean_env, _command, server,  # noqa: F401 - fixture
+    CHROMIUM, CHROMIUM_ARGS, PASSWORD, _playwright, server,  # noqa: F401 - fixture
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.requires("chromium")]
 
 
 def _create(tmp_path: Path, username: str, role: str) -> None:
-    done = subprocess.run(_command(tmp_path / "instance.toml", "user", "create", username, "--role", role,
-                                   "--password-stdin"), input=PASSWORD + "\n", capture_output=True, text=True,
-                          timeout=120, env=_clean_env(), cwd=tmp_path)
+    done = subprocess.run(fediverse(tmp_path / "instance.toml", "user", "create", username, "--role", role,
+                                    "--password-stdin"), input=PASSWORD + "\n", capture_output=True, text=True,
+                          timeout=120, env=clean_env(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
 
 
@@ -33,7 +34,7 @@ def _log_in(page, server: str, username: str) -> None:  # type: ignore[no-untype
 
 
 def test_report_suspend_domain_block_and_csv_import_in_a_real_browser(server: str, tmp_path: Path) -> None:  # noqa: F811
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _playwright()
     _create(tmp_path, "troll", "artist")
     _create(tmp_path, "boss", "admin")
     blocklist = tmp_path / "domain_blocks.csv"

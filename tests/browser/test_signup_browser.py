@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_studio_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _browser_or_skip, running_server
+from tests.browser.test_studio_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _playwright, running_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.requires("chromium")]
 
 def test_newcomer_signs_up_and_an_admin_approves_them(tmp_path: Path) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _playwright()
     extra = '[registrations]\nmode = "approval"\nmin_fill_seconds = 2\nproof_of_work_bits = 12\n'
     with running_server(tmp_path, extra, users=(("boss", "admin"),)) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

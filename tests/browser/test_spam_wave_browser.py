@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.test_studio_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _browser_or_skip, running_server
+from tests.browser.test_studio_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _playwright, running_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.requires("chromium")]
 
 WAVE = 40
 PER_ADDRESS = 5
@@ -55,7 +55,7 @@ def _log_in(page, server: str, username: str, next_path: str) -> None:  # type: 
 
 
 def test_a_sign_up_wave_is_capped_queued_and_cleared_by_staff(tmp_path: Path) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _playwright()
     extra = (f'[registrations]\nmode = "approval"\nmin_fill_seconds = 1\nattempts_per_hour_per_ip = {PER_ADDRESS}\n'
              'daily_cap = 0\nauto_approval_after_hours = 0\n')
     users = (("boss", "admin"), ("mod", "moderator"), ("alice", "artist"))

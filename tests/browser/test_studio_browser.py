@@ -1,17 +1,15 @@
 """A real headless Chromium against a real `fediverse serve`: log in, upload a work with alt text, see it.
 
 Needs Debian's `chromium` at /usr/bin/chromium and the Python `playwright` package (its bundled browsers are
-never downloaded: we drive the system Chromium). Screenshots are left in the test's temporary directory.
+never downloaded: we drive the system Chromium); without them the test is skipped, or fails under CI=true
+(tests/components.py). Screenshots are left in the test's temporary directory.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,13 +18,15 @@ from typing import Iterator
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.backing import backing, clean_env, fediverse, job_worker, stop
+from tests.components import CHROMIUM
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "a long browser password"
 ALT = "Ink drawing of a heron standing in reeds at dawn"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.requires("chromium")]
 
 
 def _free_port() -> int:
@@ -49,23 +49,16 @@ def _jpeg(path: Path) -> Path:
     return path
 
 
-def _command(config: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "fediverse", "--config", str(config), *args]
-
-
-def _clean_env() -> dict[str, str]:
-    """The server reads only its config file: no FEDIVERSE_* overrides from the test run's environment."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
-
-
 @contextmanager
 def running_server(tmp_path: Path, extra_config: str = "", users: tuple[tuple[str, str], ...] = (("alice", "artist"),)
                    ) -> Iterator[str]:
-    """`fediverse serve` on a free port with its own config and database; yields the base URL.
+    """`fediverse serve` on a free port with its own config and database (PostgreSQL, with its jobs run by a
+    `fediverse worker` through Redis, in the PostgreSQL pass); yields the base URL.
     `users` are (name, role) made with the CLI first, all with PASSWORD."""
     port = _free_port()
     config = tmp_path / "instance.toml"
-    config.write_text(f"""
+    with backing(tmp_path) as where:
+        config.write_text(f"""
 [instance]
 domain = "localhost:{port}"
 scheme = "http"
@@ -74,24 +67,27 @@ name = "Browser test"
 [server]
 secret_key_file = "secret.key"
 
-[database]
-url = "sqlite+aiosqlite:///fediverse.sqlite3"
-
 [media]
 root = "media"
 
-[jobs]
-backend = "embedded"
+{where.toml()}
 {extra_config}
 """, encoding="utf-8")
-    for name, role in users:
-        created = subprocess.run(_command(config, "user", "create", name, "--role", role, "--password-stdin"),
-                                 input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
-                                 env=_clean_env(), cwd=tmp_path)
-        assert created.returncode == 0, created.stderr
+        for name, role in users:
+            created = subprocess.run(fediverse(config, "user", "create", name, "--role", role, "--password-stdin"),
+                                     input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
+                                     env=clean_env(), cwd=tmp_path)
+            assert created.returncode == 0, created.stderr
+        with job_worker(config, tmp_path), _serve(tmp_path, config, port) as base:
+            yield base
+            where.check_used()
+
+
+@contextmanager
+def _serve(tmp_path: Path, config: Path, port: int) -> Iterator[str]:
     log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(_command(config, "serve", "--host", "127.0.0.1", "--port", str(port)), stdout=log,
-                               stderr=subprocess.STDOUT, env=_clean_env(), cwd=tmp_path)
+    process = subprocess.Popen(fediverse(config, "serve", "--host", "127.0.0.1", "--port", str(port)), stdout=log,
+                               stderr=subprocess.STDOUT, env=clean_env(), cwd=tmp_path)
     base = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -106,12 +102,7 @@ backend = "embedded"
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
@@ -121,18 +112,15 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
-def _browser_or_skip():  # type: ignore[no-untyped-def]
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed (pip install -e '.[test]')")
+def _playwright():  # type: ignore[no-untyped-def]
+    """playwright's sync API, imported only once the `requires("chromium")` mark found it installed."""
+    from playwright.sync_api import sync_playwright
+
     return sync_playwright
 
 
 def test_artist_logs_in_uploads_a_work_with_alt_text_and_sees_it_on_the_portfolio(server: str, tmp_path: Path) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _playwright()
     image = _jpeg(tmp_path / "heron.jpg")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from fediverse.activitypub.vocab import AS_PUBLIC
 from fediverse.models import RemoteMedia, RemoteNote, Work
 from tests import imagecorpus
-from tests.conftest import FIXTURES
 from tests.federation.helpers import make_user
 from tests.federation.peer import ACTOR, PEER, load_fixture, rehost
 from tests.federation.test_remote_media import MediaPeer
@@ -52,8 +51,6 @@ def mastodon_reply(work: Work, alice_uri: str, n: int, visibility: str) -> dict[
 
 @pytest.fixture
 def peer(network: Network) -> MediaPeer:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"fixtures folder {FIXTURES} is missing")
     return MediaPeer(imagecorpus.jpeg(imagecorpus.photo(320, 240))).install(network)
 
 

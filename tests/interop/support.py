@@ -13,13 +13,12 @@ import asyncio
 import datetime as dt
 import ipaddress
 import json
-import os
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.backing import Backing, backing, clean_env, fediverse, job_worker, stop
 
 LOOPBACK = "127.0.0.1"
 
@@ -180,16 +181,10 @@ class TlsTerminator:
 # ------------------------------------------------------------------ our server
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for subprocesses: no FEDIVERSE_* overrides leak in from the caller."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDIVERSE_")}
-    env.update(extra)
-    return env
-
-
 @dataclass
 class OurServer:
-    """`fediverse serve` in a subprocess, reachable as https://127.0.0.1:<port> through the terminator."""
+    """`fediverse serve` in a subprocess, reachable as https://127.0.0.1:<port> through the terminator; in the
+    PostgreSQL pass on a PostgreSQL database of its own, its deliveries sent by a `fediverse worker` via Redis."""
 
     workdir: Path
     certs: Certs
@@ -198,7 +193,9 @@ class OurServer:
     process: subprocess.Popen[bytes] | None = None
     config: Path | None = None
     log_path: Path | None = None
+    backing: Backing | None = None
     _log: IO[bytes] | None = None
+    _stack: ExitStack = field(default_factory=ExitStack)
 
     @property
     def domain(self) -> str:
@@ -212,6 +209,7 @@ class OurServer:
     def start(self) -> None:
         self.terminator = TlsTerminator(self.certs, self.backend_port)
         self.terminator.start()
+        self.backing = self._stack.enter_context(backing(self.workdir))
         self.config = self.workdir / "instance.toml"
         self.config.write_text(
             "[instance]\n"
@@ -221,13 +219,9 @@ class OurServer:
             "[server]\n"
             f'host = "{LOOPBACK}"\n'
             f"port = {self.backend_port}\n"
-            "[database]\n"
-            f'url = "sqlite+aiosqlite:///{self.workdir / "fediverse.sqlite3"}"\n'
             "[media]\n"
             f'root = "{self.workdir / "media"}"\n'
-            "[jobs]\n"
-            'backend = "embedded"\n'
-            "embedded_workers = 4\n"
+            f"{self.backing.toml(jobs='embedded_workers = 4')}"
             "[federation]\n"
             "allow_private_addresses = true\n"
             "connect_timeout = 3.0\n"
@@ -237,8 +231,9 @@ class OurServer:
         self.log_path = self.workdir / "server.log"
         self._log = self.log_path.open("wb")
         self.cli("migrate", timeout=60)
+        self._stack.enter_context(job_worker(self.config, self.workdir))
         self.process = subprocess.Popen(
-            [*self._command(), "-v", "serve", "--port", str(self.backend_port)],
+            fediverse(self.config, "-v", "serve", "--port", str(self.backend_port)),
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=clean_env())
         deadline = time.monotonic() + 30
         while True:
@@ -253,13 +248,10 @@ class OurServer:
                 raise RuntimeError(f"fediverse serve did not answer within 30 s:\n{self.log()}")
             time.sleep(0.2)
 
-    def _command(self) -> list[str]:
-        assert self.config is not None
-        return [sys.executable, "-m", "fediverse", "--config", str(self.config)]
-
     def cli(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
         """Run a `fediverse` CLI command against this instance; raises with its output if it fails."""
-        done = subprocess.run([*self._command(), *args], capture_output=True, text=True, timeout=timeout,
+        assert self.config is not None
+        done = subprocess.run(fediverse(self.config, *args), capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, env=clean_env())
         if done.returncode != 0:
             raise AssertionError(f"fediverse {' '.join(args)} exited {done.returncode}:\n"
@@ -285,17 +277,13 @@ class OurServer:
     def stop(self) -> None:
         try:
             if self.process is not None and self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=10)
+                stop(self.process, timeout=10)
         finally:
             if self.terminator is not None:
                 self.terminator.stop()
             if self._log is not None:
                 self._log.close()
+            self._stack.close()  # the worker stops, Redis keys and the PostgreSQL database go
 
 
 def wait_until(check: Any, *, timeout: float, interval: float = 0.25, what: str = "condition") -> Any:

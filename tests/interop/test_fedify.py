@@ -23,12 +23,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fediverse.activitypub.signatures.cavage import sign_cavage
-from tests.interop.fedify_peer import FedifyPeer, fedify_missing, fedify_version
+from tests.interop.fedify_peer import FedifyPeer, fedify_version
 from tests.interop.support import OurServer, make_certs, wait_until
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(fedify_missing() is not None, reason=fedify_missing() or ""),
+    pytest.mark.requires("fedify"),
 ]
 
 FIRST_KNOCKS = ["rfc9421", "draft-cavage-http-signatures-12"]
@@ -47,6 +47,8 @@ def server(tmp_path: Path, certs) -> Iterator[OurServer]:  # type: ignore[no-unt
         ours.start()
         ours.cli("user", "create", "alice", "--name", "Alice")
         yield ours
+        assert ours.backing is not None
+        ours.backing.check_used()
     finally:
         ours.stop()
 

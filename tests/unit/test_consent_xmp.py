@@ -141,7 +141,6 @@ def test_packet_survives_pillow(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
 def test_pillow_getxmp_sees_data_mining(fmt: str) -> None:
-    pytest.importorskip("defusedxml", reason="Pillow's getxmp() needs defusedxml, which is not installed")
     with Image.open(io.BytesIO(_save(fmt, PACKET))) as im:
         desc = im.getxmp()["xmpmeta"]["RDF"]["Description"]
     assert desc["DataMining"] == PLUS + "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"
@@ -162,7 +161,7 @@ def test_packet_is_embedded_in_every_rendition_by_derive() -> None:
         assert reading.first("plus:DataMining") == PLUS + "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING", rendition.kind
 
 
-@pytest.mark.skipif(EXIFTOOL is None, reason="exiftool not installed (apt-get install libimage-exiftool-perl)")
+@pytest.mark.requires("exiftool")
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
 def test_exiftool_reads_the_packet(fmt: str, tmp_path: Path) -> None:
     path = tmp_path / f"art.{fmt.lower()}"

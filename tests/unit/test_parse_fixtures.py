@@ -29,8 +29,8 @@ from fediverse.activitypub.vocab import (
     RemoteActor,
     WebfingerResult,
 )
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 ALL_FILES = sorted(FIXTURES.rglob("*.json"))
 
 # relative path -> parsed kind, or "refused: <reason substring>"
@@ -80,10 +80,7 @@ EXPECTED: dict[str, str] = {
 
 
 def fixture(rel: str) -> dict[str, Any]:
-    path = FIXTURES / rel
-    if not path.is_file():
-        pytest.skip(f"fixture {rel} is absent from {FIXTURES}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / rel).read_text(encoding="utf-8"))
 
 
 def parse_fixture(rel: str, doc: Any) -> RemoteActor | Activity | APObject | WebfingerResult:
@@ -100,8 +97,9 @@ def outcome(rel: str, doc: Any) -> str:
         return f"refused: {exc}"
 
 
-def test_the_fixture_folder_has_files():
-    assert ALL_FILES, f"no JSON files under {FIXTURES}"
+def test_the_fixture_folder_has_every_recorded_payload():
+    present = {str(path.relative_to(FIXTURES)) for path in ALL_FILES}
+    assert sorted(set(EXPECTED) - present) == [], f"recorded payloads missing from {FIXTURES}"
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
