@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.db.migrate import upgrade
 from fediverse.jobs.backends import make_backend
@@ -34,7 +35,7 @@ log = logging.getLogger("fediverse")
 async def startup(app: Starlette) -> None:
     """Open the runtime, migrate, make sure the instance actor exists, start the job backend."""
     config = app.state.config
-    rt = create_runtime(config["settings"], transport=config["transport"])
+    rt = create_runtime(config["settings"], transport=config["transport"], clock=config["clock"])
     if config["migrate"]:
         await upgrade(rt.engine)
     async with rt.sessions() as session:
@@ -57,7 +58,8 @@ async def shutdown(app: Starlette) -> None:
 
 
 def create_app(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, run_jobs: bool = True, migrate: bool = True
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, run_jobs: bool = True, migrate: bool = True,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,7 +89,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
-    app.state.config = {"settings": settings, "transport": transport, "run_jobs": run_jobs, "migrate": migrate}
+    app.state.config = {"settings": settings, "transport": transport, "run_jobs": run_jobs, "migrate": migrate,
+                        "clock": clock}
     return app
 
 

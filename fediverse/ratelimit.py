@@ -13,9 +13,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import time
 from collections import Counter, OrderedDict
-from typing import Callable, Protocol
+from typing import Protocol
+
+from fediverse.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger("fediverse.ratelimit")
 
@@ -51,13 +52,13 @@ def _retry_after(now: float, window: int) -> int:
 class MemoryLimiter:
     """Counts in this process only (the embedded single-process setup)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self.clock = clock
         self.rejections: Counter[str] = Counter()
         self._counts: OrderedDict[str, tuple[int, int]] = OrderedDict()  # key -> (window index, count)
 
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None:
-        now = self.clock()
+        now = self.clock.time()
         index = int(now // window)
         name = f"{scope}:{key}"
         found = self._counts.get(name)
@@ -78,7 +79,7 @@ class MemoryLimiter:
 class RedisLimiter:
     """Counts in Redis, so several web workers and machines share one budget per key."""
 
-    def __init__(self, url: str, prefix: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, url: str, prefix: str, clock: Clock = SYSTEM_CLOCK) -> None:
         import redis.asyncio as aioredis
 
         self.clock = clock
@@ -93,7 +94,7 @@ class RedisLimiter:
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None:
         import redis
 
-        now = self.clock()
+        now = self.clock.time()
         index = int(now // window)
         name = f"{self.prefix}:{scope}:{key}:{index}"
         if name in self._blocked:
@@ -121,6 +122,7 @@ class RedisLimiter:
         await self._redis.aclose()
 
 
-def make_limiter(redis_url: str, prefix: str) -> Limiter:
-    """Redis when the instance has one configured (several processes), memory otherwise."""
-    return RedisLimiter(redis_url, prefix) if redis_url else MemoryLimiter()
+def make_limiter(redis_url: str, prefix: str, clock: Clock = SYSTEM_CLOCK) -> Limiter:
+    """Redis when the instance has one configured (several processes), memory otherwise; windows are counted
+    on `clock` (the runtime's)."""
+    return RedisLimiter(redis_url, prefix, clock) if redis_url else MemoryLimiter(clock)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from fediverse.activitypub.signatures.keys import load_private_key
 from fediverse.activitypub.uris import Uris
+from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.db import domain_policy
 from fediverse.db.engine import create_engine
@@ -95,6 +96,9 @@ class Runtime:
     outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
     # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
     limiter: Limiter = field(default_factory=MemoryLimiter)  # login, sign-up, inbox and web rate limits
+    # What time-windowed checks read the time from (rate limits, sign-up fill time and daily cap); tests
+    # hold it still so a window's edge never falls inside a test.
+    clock: Clock = SYSTEM_CLOCK
 
     def signer_for(self, user: LocalUser) -> Signer:
         """Each private key is parsed once per process: loading a PEM costs ~29 ms."""
@@ -132,7 +136,8 @@ class _JobSession(Session):
     """A Session subclass per runtime, so the after-commit hook of one runtime never fires for another."""
 
 
-def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
+def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | None = None,
+                   clock: Clock = SYSTEM_CLOCK) -> Runtime:
     engine = create_engine(settings)
     session_class = type("RuntimeSession", (_JobSession,), {})
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
@@ -146,7 +151,8 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         client=SafeClient(settings, transport=transport),
         uris=Uris(settings.base_url),
         backend=backend,
-        limiter=make_limiter(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:ratelimit"),
+        limiter=make_limiter(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:ratelimit", clock),
+        clock=clock,
     )
     runtime.client.host_guard = _domain_guard(engine, sessions)
     return runtime

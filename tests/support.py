@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,32 @@ from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
 from fediverse.app import create_app, shutdown, startup
+from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.runtime import Runtime
 
 PG_ADMIN_URL = os.environ.get("FEDIVERSE_TEST_DATABASE_URL", "")
+
+
+class StepClock:
+    """A clock that stands still until the test moves it (fediverse.clock.Clock).
+
+    Give it to an instance (`network.add(..., clock=StepClock())`) and its rate-limit windows, sign-up fill
+    time and daily cap never see a window's edge pass mid-test, however slow the machine. It starts at the
+    first second of the current UTC hour, so minute and hour windows begin with the test and dates stay
+    close to the database's own timestamps."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.at = start if start is not None else time.time() // 3600 * 3600
+
+    def time(self) -> float:
+        return self.at
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.at, UTC)
+
+    def advance(self, seconds: float) -> None:
+        self.at += seconds
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
@@ -48,6 +72,10 @@ class Instance:
         return self.app.state.runtime
 
     @property
+    def clock(self) -> Clock:
+        return self.rt.clock
+
+    @property
     def base(self) -> str:
         return self.rt.settings.base_url
 
@@ -63,9 +91,10 @@ class Network:
     instances: list[Instance] = field(default_factory=list)
     databases: list[str] = field(default_factory=list)
 
-    async def add(self, domain: str, **sections: dict[str, Any]) -> Instance:
+    async def add(self, domain: str, clock: Clock = SYSTEM_CLOCK, **sections: dict[str, Any]) -> Instance:
+        """A running instance; pass `clock=StepClock()` to a test that counts against a time window."""
         settings = await self.settings_for(domain, **sections)
-        app = create_app(settings, transport=RoutingTransport(self))
+        app = create_app(settings, transport=RoutingTransport(self), clock=clock)
         await startup(app)
         self.apps[domain] = httpx.ASGITransport(app=app)
         instance = Instance(domain, app, self)

@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -24,7 +25,7 @@ import httpx
 import pytest
 import redis
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from fediverse.app import create_app, shutdown, startup
 from fediverse.config import Settings
@@ -33,7 +34,7 @@ from fediverse.db import follows as follow_db
 from fediverse.federation.outbox import DELIVER
 from fediverse.jobs.backends import make_backend
 from fediverse.jobs.dramatiq_backend import JobWorker, namespace
-from fediverse.models import DONE, QUEUED, RUNNING, InboundActivity, Job, LocalUser, OutboundActivity
+from fediverse.models import DONE, QUEUED, RUNNING, InboundActivity, Job, LocalUser, OutboundActivity, utcnow
 from fediverse.runtime import Runtime, create_runtime
 from fediverse.services import accounts, following
 from tests.federation.helpers import act, edge_state, make_user
@@ -78,6 +79,15 @@ async def delivery_of(rt: Runtime, activity_type: str) -> Job:
     return jobs[0]
 
 
+async def end_lease(rt: Runtime, job_id: int) -> None:
+    """The lease of a job whose worker is gone runs out now: what waiting `lease_seconds` does, without a short
+    lease that a busy machine can outlive before the test has looked (the job would be taken again early)."""
+    async with rt.sessions() as session:
+        await session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING)
+                              .values(lease_until=utcnow() - timedelta(seconds=1)))
+        await session.commit()
+
+
 async def job_done(rt: Runtime, job_id: int) -> Job | None:
     async with rt.sessions() as session:
         job = await session.get(Job, job_id)
@@ -116,7 +126,7 @@ async def restart(network: Network, old: Instance) -> Instance:
 
 
 async def test_delivery_cut_off_mid_post_by_a_stop_is_delivered_once_after_restart(network: Network) -> None:
-    a = await network.add("art.test", jobs={"lease_seconds": 2})
+    a = await network.add("art.test", jobs={"lease_seconds": 600})  # it ends when the test says (end_lease)
     b = await network.add("social.test")
     alice = await make_user(a, "alice")
     bob = await make_user(b, "bob")
@@ -134,6 +144,7 @@ async def test_delivery_cut_off_mid_post_by_a_stop_is_delivered_once_after_resta
     a = await restart(network, a)  # A stops with the POST in flight: nobody recorded that it got through
     assert (await delivery_of(a.rt, "Follow")).state == RUNNING  # still leased to the process that is gone
     await b.app.state.backend.start()
+    await end_lease(a.rt, in_flight.id)
     done = await wait_for(lambda: job_done(a.rt, in_flight.id), what="the leased delivery to be taken again")
     await network.drain()
 
@@ -417,7 +428,7 @@ async def test_delivery_whose_redis_message_was_lost_is_swept_and_delivered_once
 async def test_worker_killed_mid_post_loses_nothing_and_b_gets_the_follow_once(cluster: Cluster) -> None:
     gate: list[HoldFirstInboxAnswerASGI] = []
     b = await cluster.serve(wrap=lambda app: gate.append(HoldFirstInboxAnswerASGI(app)) or gate[0])
-    a = await cluster.serve(jobs=DRAMATIQ)
+    a = await cluster.serve(jobs={**DRAMATIQ, "lease_seconds": 600})  # it ends when the test says (end_lease)
     await a.make_user("alice")
     await b.make_user("bob")
     alice, bob = a.actor_url("alice"), b.actor_url("bob")
@@ -431,6 +442,7 @@ async def test_worker_killed_mid_post_loses_nothing_and_b_gets_the_follow_once(c
     await doomed.wait()
     gate[0].release.set()
     assert (await delivery_of(a.rt, "Follow")).state == RUNNING
+    await end_lease(a.rt, in_flight.id)
 
     await cluster.start_worker(a)  # a fresh worker: its sweeper sends the id again once the lease expires
     done = await wait_for(lambda: job_done(a.rt, in_flight.id), what="the killed worker's job to be taken again")

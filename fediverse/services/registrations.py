@@ -101,7 +101,7 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     reason = app.reason.strip()[:MAX_REASON]
     if reason_required(rt, invite is not None) and not reason:
         raise Invalid("Please tell the moderators why you want to join; they read it before approving you.")
-    now = utcnow()
+    now = rt.clock.now()  # the day the cap counts in; the account's creation time below is the same moment
     if reg.daily_cap:
         await _one_signup_at_a_time(session)
         if await signups_today(session, now) >= reg.daily_cap:
@@ -116,6 +116,7 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     user.approved = reg.mode == "open" or invite is not None
     user.signup_reason = reason
     user.signup_ip = app.ip[:64] or "unknown"
+    user.created_at = now
     user.invite_id = invite.id if invite is not None else None
     await session.flush()
     if reg.daily_cap and await signups_today(session, now) > reg.daily_cap:

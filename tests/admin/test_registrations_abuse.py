@@ -12,7 +12,7 @@ from fediverse.ratelimit import MemoryLimiter
 from fediverse.services import signup_tokens
 from tests.admin.signup_client import OPEN, fields, from_ip, open_form, sign_up, signup_key
 from tests.federation.helpers import make_user
-from tests.support import Network
+from tests.support import Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, login, post_form
 
 
@@ -26,7 +26,7 @@ async def test_a_thousand_posts_from_one_address_are_capped_at_the_hourly_limit(
     limit = 5
     # The general per-address web limit (600/min, tests/admin/test_spam_limits.py) would answer first past 600
     # requests: lifted here so every one of the 1000 reaches the sign-up limiter this test is about.
-    art = await network.add("art.test", registrations={**OPEN, "attempts_per_hour_per_ip": limit, "daily_cap": 0},
+    art = await network.add("art.test", clock=StepClock(), registrations={**OPEN, "attempts_per_hour_per_ip": limit, "daily_cap": 0},
                             spam={"requests_per_minute_per_ip": 100_000})
     key = signup_key(art)
     statuses: dict[int, int] = {}
@@ -34,7 +34,7 @@ async def test_a_thousand_posts_from_one_address_are_capped_at_the_hourly_limit(
     async with from_ip(art, "203.0.113.7") as client:
         csrf, _, _ = await open_form(client)
         for n in range(1000):
-            stamp = signup_tokens.issue(key, time.time() - 10)  # a fresh, valid form every time
+            stamp = signup_tokens.issue(key, art.clock.time() - 10)  # a fresh, valid form every time
             spoofed = {"X-Forwarded-For": f"10.{n // 250}.{n % 250}.1", "X-Real-IP": f"10.9.{n % 250}.2"}
             response = await client.post("/signup", data={"csrf_token": csrf, "stamp": stamp, **fields(f"bot{n}")},
                                          headers=spoofed)  # forged proxy headers change nothing
@@ -56,7 +56,7 @@ async def test_a_thousand_posts_from_one_address_are_capped_at_the_hourly_limit(
 
 
 async def test_rotating_within_one_ipv6_64_does_not_escape_the_limit(network: Network) -> None:
-    art = await network.add("art.test", registrations={**OPEN, "attempts_per_hour_per_ip": 2, "daily_cap": 0})
+    art = await network.add("art.test", clock=StepClock(), registrations={**OPEN, "attempts_per_hour_per_ip": 2, "daily_cap": 0})
     results = []
     for n in range(4):
         async with from_ip(art, f"2001:db8:7:7::{n + 1:x}") as client:
@@ -68,7 +68,7 @@ async def test_rotating_within_one_ipv6_64_does_not_escape_the_limit(network: Ne
 
 async def test_the_daily_cap_holds_across_many_addresses_and_restarts(network: Network) -> None:
     cap = 3
-    art = await network.add("art.test", registrations={**OPEN, "daily_cap": cap})
+    art = await network.add("art.test", clock=StepClock(), registrations={**OPEN, "daily_cap": cap})
     results = []
     for n in range(10):
         async with from_ip(art, f"192.0.2.{n + 1}") as client:
@@ -79,7 +79,7 @@ async def test_the_daily_cap_holds_across_many_addresses_and_restarts(network: N
                 assert 0 < int(response.headers["retry-after"]) <= 86400
     assert results == [303] * cap + [429] * (10 - cap)
     assert await _signups(art) == cap
-    art.rt.limiter = MemoryLimiter()  # what a fresh process has without Redis: no memory of earlier requests
+    art.rt.limiter = MemoryLimiter(art.clock)  # what a fresh process has without Redis: no memory of earlier requests
     async with from_ip(art, "192.0.2.200") as client:
         assert (await sign_up(client, "after")).status_code == 429  # counted in the database
     await make_user(art, "staffmade", password=PASSWORD)  # accounts made by an admin do not count
@@ -115,12 +115,12 @@ async def test_only_moderators_run_the_queue_and_only_admins_invites(network: Ne
 
 async def test_the_daily_cap_holds_when_the_wave_arrives_all_at_once(network: Network) -> None:
     cap = 3
-    art = await network.add("art.test", registrations={**OPEN, "daily_cap": cap})
+    art = await network.add("art.test", clock=StepClock(), registrations={**OPEN, "daily_cap": cap})
     key = signup_key(art)
     clients = [from_ip(art, f"198.18.0.{n + 1}") for n in range(12)]
     try:
         forms = [await open_form(client) for client in clients]
-        posts = [client.post("/signup", data={"csrf_token": csrf, "stamp": signup_tokens.issue(key, time.time() - 10),
+        posts = [client.post("/signup", data={"csrf_token": csrf, "stamp": signup_tokens.issue(key, art.clock.time() - 10),
                                               **fields(f"burst{n}")})
                  for n, (client, (csrf, _, _)) in enumerate(zip(clients, forms))]
         responses = await asyncio.gather(*posts)

@@ -15,7 +15,7 @@ from fediverse.models import AuditLog, EmailDomainBlock, Invite, LocalUser, utcn
 from fediverse.services import modlog, signup_tokens, site_settings
 from tests.admin.signup_client import OPEN, fields, open_form, sign_up, signup_key
 from tests.federation.helpers import make_user
-from tests.support import Instance, Network
+from tests.support import Instance, Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, csrf_of, errors_in, login, post_form
 
 
@@ -36,7 +36,7 @@ async def test_honeypot_is_refused_without_saying_why(network: Network) -> None:
 
 
 async def test_a_form_sent_too_fast_or_with_a_forged_stamp_is_refused(network: Network) -> None:
-    art = await network.add("art.test", registrations={**OPEN, "min_fill_seconds": 30})
+    art = await network.add("art.test", clock=StepClock(), registrations={**OPEN, "min_fill_seconds": 30})
     async with browser(art) as client:
         fast = await sign_up(client, "speedy")
         assert fast.status_code == 400 and "too quickly" in errors_in(fast.text)
@@ -47,17 +47,17 @@ async def test_a_form_sent_too_fast_or_with_a_forged_stamp_is_refused(network: N
         assert forged.status_code == 400 and "timestamp is missing or was changed" in errors_in(forged.text)
         missing = await client.post("/signup", data={"csrf_token": csrf, **fields("forger")})
         assert missing.status_code == 400 and "timestamp" in errors_in(missing.text)
-        wrong_key = signup_tokens.issue(b"not the server key" * 2, time.time() - 3600)
+        wrong_key = signup_tokens.issue(b"not the server key" * 2, art.clock.time() - 3600)
         forged2 = await client.post("/signup", data={"csrf_token": csrf, "stamp": wrong_key, **fields("forger")})
         assert forged2.status_code == 400 and "was changed" in errors_in(forged2.text)
-        real_old = signup_tokens.issue(signup_key(art), time.time() - 60)  # what a patient person sends
+        real_old = signup_tokens.issue(signup_key(art), art.clock.time() - 60)  # what a patient person sends
         ok = await client.post("/signup", data={"csrf_token": csrf, "stamp": real_old, **fields("patient")})
         assert ok.status_code == 303, errors_in(ok.text)
     async with browser(art) as client:  # a bot replaying the same stamp from a fresh session
         csrf, _, _ = await open_form(client)
         replay = await client.post("/signup", data={"csrf_token": csrf, "stamp": real_old, **fields("patient2")})
         assert replay.status_code == 400 and "already used" in errors_in(replay.text)
-        stale = signup_tokens.issue(signup_key(art), time.time() - 3 * 3600)
+        stale = signup_tokens.issue(signup_key(art), art.clock.time() - 3 * 3600)
         too_old = await client.post("/signup", data={"csrf_token": csrf, "stamp": stale, **fields("late")})
         assert too_old.status_code == 400 and "too old" in errors_in(too_old.text)
     for name in ("speedy", "forger", "patient2", "late"):

@@ -8,6 +8,7 @@ from fediverse.errors import Invalid
 from fediverse.services import email_blocks, signup_tokens
 from fediverse.ratelimit import MemoryLimiter
 from fediverse.web.panel.signup import limit_key
+from tests.support import StepClock
 
 
 def test_leading_zero_bits() -> None:
@@ -21,14 +22,14 @@ def test_leading_zero_bits() -> None:
 
 
 async def test_the_hourly_sign_up_window_follows_a_changed_limit() -> None:
-    now = [7200.0]
-    limiter = MemoryLimiter(clock=lambda: now[0])
+    clock = StepClock(7200.0)
+    limiter = MemoryLimiter(clock)
     assert [await limiter.hit("signup", "ip:a", 2, window=3600) for _ in range(2)] == [None, None]
-    now[0] += 600
+    clock.advance(600)
     assert await limiter.hit("signup", "ip:a", 2, window=3600) == 3000  # the window ends in 50 minutes
     assert await limiter.hit("signup", "ip:b", 2, window=3600) is None
     assert await limiter.hit("signup", "ip:a", 5, window=3600) is None  # raised from the panel: allowed again
-    now[0] += 3000
+    clock.advance(3000)
     assert await limiter.hit("signup", "ip:a", 1, window=3600) is None  # a new window
     assert limiter.rejections["signup"] == 1
 

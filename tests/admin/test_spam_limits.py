@@ -14,41 +14,26 @@ from fediverse.models import InboundActivity
 from fediverse.ratelimit import MemoryLimiter, RedisLimiter
 from tests.federation.helpers import make_user
 from tests.federation.test_inbox_bad_input import follow, signed_post
-from tests.support import Instance, Network
+from tests.support import Instance, Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, login
 
 REDIS_URL = os.environ.get("FEDIVERSE_TEST_REDIS_URL", "")
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def limiters(clock: Clock) -> list[object]:
-    found: list[object] = [MemoryLimiter(clock)]
-    if REDIS_URL:
-        found.append(RedisLimiter(REDIS_URL, f"fvtest:{uuid.uuid4().hex}", clock))
-    return found
 
 
 @pytest.mark.parametrize("kind", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def test_limiter_counts_per_key_and_window_and_says_how_long_to_wait(kind: str) -> None:
     if kind == "redis" and not REDIS_URL:
         pytest.skip("needs Redis: set FEDIVERSE_TEST_REDIS_URL=redis://127.0.0.1:6379/15")
-    clock = Clock(6000.0 + 15)  # 15 s into a minute
+    clock = StepClock(6000.0 + 15)  # 15 s into a minute
     limiter = MemoryLimiter(clock) if kind == "memory" else RedisLimiter(REDIS_URL, f"fvtest:{uuid.uuid4().hex}", clock)
     try:
         assert [await limiter.hit("s", "a", 3) for _ in range(3)] == [None, None, None]
         assert await limiter.hit("s", "a", 3) == 45  # the window ends at 6060
         assert await limiter.hit("s", "b", 3) is None  # other keys have their own count
         assert await limiter.hit("t", "a", 3) is None  # ... and so do other scopes
-        clock.now = 6059.5
+        clock.advance(44.5)
         assert await limiter.hit("s", "a", 3) == 1  # never less than a second
-        clock.now = 6060.0
+        clock.advance(0.5)
         assert await limiter.hit("s", "a", 3) is None  # a new window
         assert limiter.rejections["s"] == 2 and limiter.rejections["t"] == 0
     finally:
@@ -83,7 +68,7 @@ async def stored(instance: Instance) -> int:
 
 
 async def test_inbox_refuses_an_actor_past_its_limit_with_429_and_stores_nothing(network: Network) -> None:
-    art = await network.add("art.test", spam={"inbox_per_actor_per_minute": 3, "inbox_per_domain_per_minute": 100})
+    art = await network.add("art.test", clock=StepClock(), spam={"inbox_per_actor_per_minute": 3, "inbox_per_domain_per_minute": 100})
     social = await network.add("social.test")
     await make_user(art, "alice")
     await make_user(social, "bob")
@@ -112,7 +97,7 @@ async def test_inbox_refuses_an_actor_past_its_limit_with_429_and_stores_nothing
 
 
 async def test_inbox_refuses_a_verified_domain_past_its_limit(network: Network) -> None:
-    art = await network.add("art.test", spam={"inbox_per_domain_per_minute": 2, "inbox_per_actor_per_minute": 100})
+    art = await network.add("art.test", clock=StepClock(), spam={"inbox_per_domain_per_minute": 2, "inbox_per_actor_per_minute": 100})
     social = await network.add("social.test")
     await make_user(art, "alice")
     for name in ("bob", "carol", "dave"):
@@ -132,7 +117,7 @@ async def test_inbox_refuses_a_verified_domain_past_its_limit(network: Network) 
 
 
 async def test_web_pages_answer_429_per_client_address_but_static_files_stay_free(network: Network) -> None:
-    art = await network.add("art.test", spam={"requests_per_minute_per_ip": 5})
+    art = await network.add("art.test", clock=StepClock(), spam={"requests_per_minute_per_ip": 5})
     await make_user(art, "alice")
     async with browser(art) as client:
         statuses = [(await client.get("/@alice")).status_code for _ in range(5)]
@@ -147,7 +132,7 @@ async def test_web_pages_answer_429_per_client_address_but_static_files_stay_fre
 
 
 async def test_a_logged_in_account_has_its_own_limit_on_the_panel(network: Network) -> None:
-    art = await network.add("art.test", spam={"requests_per_minute_per_account": 4, "requests_per_minute_per_ip": 1000})
+    art = await network.add("art.test", clock=StepClock(), spam={"requests_per_minute_per_account": 4, "requests_per_minute_per_ip": 1000})
     await make_user(art, "alice", password=PASSWORD)
     await make_user(art, "bea", password=PASSWORD)
     async with browser(art) as alice:

@@ -19,14 +19,14 @@ from fediverse.activitypub.signatures.cavage import sign_cavage, signing_string
 from fediverse.activitypub.signatures.keys import generate_private_key
 from tests.federation.helpers import make_user, user
 from tests.federation.test_inbox_bad_input import AP, follow, raw_post, stored
-from tests.support import Instance, Network
+from tests.support import Instance, Network, StepClock
 
 INBOX = "/users/alice/inbox"
 
 
 @pytest.fixture
 async def pair(network: Network) -> tuple[Instance, Instance]:
-    a = await network.add("art.test")
+    a = await network.add("art.test", clock=StepClock())  # inbox limits and the key-refetch cooldown hold still
     b = await network.add("social.test")
     await make_user(a, "alice")
     await make_user(b, "bob")
@@ -101,7 +101,7 @@ async def test_unsigned_junk_claiming_a_peer_does_not_use_up_the_peers_budget(pa
 
 
 async def test_random_claimed_domains_from_one_address_meet_the_address_limit(network: Network) -> None:
-    a = await network.add("art.test", spam={"inbox_per_address_per_minute": 5})
+    a = await network.add("art.test", clock=StepClock(), spam={"inbox_per_address_per_minute": 5})
     await make_user(a, "alice")
     answers = []
     async with post_from(a, "2001:db8:7:7::1") as client:

@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.models import RemoteMedia
 from tests import imagecorpus
-from tests.support import Instance, Network
+from tests.support import Instance, Network, StepClock
 from tests.unit.test_imaging_hostile import NOT_XML, png_with_xmp
 
 ORIGIN = "origin.test"
@@ -49,9 +50,10 @@ class Origin:
         return Starlette(routes=[Route("/{name}", serve)])
 
 
-async def uncached(network: Network, name: str, **sections: dict) -> tuple[Instance, Origin, str]:  # type: ignore[type-arg]
+async def uncached(network: Network, name: str, clock: Clock = SYSTEM_CLOCK,
+                   **sections: dict) -> tuple[Instance, Origin, str]:  # type: ignore[type-arg]
     """social.test with a remote media row for origin.test/<name> that was never fetched."""
-    b = await network.add("social.test", **sections)
+    b = await network.add("social.test", clock=clock, **sections)
     origin = Origin()
     network.apps[ORIGIN] = httpx.ASGITransport(app=origin.app())
     async with b.rt.sessions() as session:
@@ -88,7 +90,8 @@ async def test_a_name_that_is_not_the_stored_one_is_404_without_contacting_the_o
 
 
 async def test_remote_media_requests_are_rate_limited_per_client_address(network: Network) -> None:
-    b, _origin, token = await uncached(network, "photo.jpg", spam={"remote_media_per_minute_per_ip": 3})
+    b, _origin, token = await uncached(network, "photo.jpg", clock=StepClock(),
+                                         spam={"remote_media_per_minute_per_ip": 3})
     path = f"/media/remote/{token}/file.jpg"
     async with client_from(b, "203.0.113.7") as client:
         codes = [(await client.get(path)).status_code for _ in range(3)]

@@ -14,15 +14,10 @@ from fediverse.services.accounts import hash_password
 from fediverse.web.panel.secret import load_or_create_secret
 from fediverse.web.panel.sessions import SessionCodec
 from tests.federation.helpers import make_user
-from tests.support import Instance, Network
+from tests.support import Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, csrf_of, login, post_form, token
 
 COOKIE = "__Host-session"  # the instances in tests use https
-
-
-def freeze_limiter(instance: Instance) -> None:
-    """The limiter's clock stays at the first second of an hour: a test's attempts never straddle a window edge."""
-    instance.rt.limiter.clock = lambda: 1_800_000_000.0  # type: ignore[attr-defined]
 
 
 async def test_artist_logs_in_with_a_secure_session_cookie_and_reaches_the_studio(network: Network) -> None:
@@ -97,9 +92,8 @@ async def test_login_with_handle_or_capitals_works(network: Network) -> None:
 
 async def test_failed_logins_from_one_address_do_not_lock_the_artist_out_elsewhere(network: Network) -> None:
     """An attacker guessing alice's password from address A is stopped; alice, from address B, logs in."""
-    art = await network.add("art.test", server={"login_attempts_per_minute": 3})
+    art = await network.add("art.test", clock=StepClock(), server={"login_attempts_per_minute": 3})
     await make_user(art, "alice", password=PASSWORD)
-    freeze_limiter(art)
     attacker_address = httpx.ASGITransport(app=art.app, client=("198.51.100.66", 4000))
     async with httpx.AsyncClient(transport=attacker_address, base_url=art.base) as attacker:
         for name in ("alice", "Alice", "@alice@art.test"):
@@ -114,9 +108,9 @@ async def test_failed_logins_from_one_address_do_not_lock_the_artist_out_elsewhe
 
 
 async def test_the_per_account_ceiling_stops_guesses_spread_over_many_addresses(network: Network) -> None:
-    art = await network.add("art.test", server={"login_attempts_per_minute": 3, "login_attempts_per_hour_per_account": 5})
+    art = await network.add("art.test", clock=StepClock(),
+                            server={"login_attempts_per_minute": 3, "login_attempts_per_hour_per_account": 5})
     await make_user(art, "alice", password=PASSWORD)
-    freeze_limiter(art)
     for n in range(5):
         botnet = httpx.ASGITransport(app=art.app, client=(f"198.51.100.{n + 1}", 4000))
         async with httpx.AsyncClient(transport=botnet, base_url=art.base) as bot:
@@ -129,9 +123,8 @@ async def test_the_per_account_ceiling_stops_guesses_spread_over_many_addresses(
 
 
 async def test_too_many_attempts_from_one_address_get_429_whatever_the_username(network: Network) -> None:
-    art = await network.add("art.test", server={"login_attempts_per_minute_per_address": 3})
+    art = await network.add("art.test", clock=StepClock(), server={"login_attempts_per_minute_per_address": 3})
     await make_user(art, "alice", password=PASSWORD)
-    freeze_limiter(art)
     async with browser(art) as client:
         for name in ("bob", "carol", "dave"):
             assert (await login(client, name, "guess guess")).status_code == 401

@@ -7,7 +7,6 @@ the instance (mode, invite, e-mail blocks, daily cap) are services.registrations
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from urllib.parse import quote
 
@@ -55,7 +54,7 @@ def _form_page(request: Request, *, status: int = 200, error: str = "", values: 
                 mode=reg.mode, error=error, values=values or {}, invite_code=invite_code,
                 rules=registrations.rules(rt), reason_required=registrations.reason_required(rt, bool(invite_code)),
                 ask_reason=reg.mode == "approval" and not invite_code, honeypot=HONEYPOT_FIELD,
-                stamp=signup_tokens.issue(panel_state(request.scope).signup_key, time.time()), pow_bits=bits)
+                stamp=signup_tokens.issue(panel_state(request.scope).signup_key, rt.clock.time()), pow_bits=bits)
 
 
 async def _usable_invite(rt: Runtime, code: str) -> bool:
@@ -115,7 +114,7 @@ async def _submit(request: Request) -> Response:
     if text(form, HONEYPOT_FIELD, limit=1000).strip():
         return again(400, REFUSED_QUIETLY)
     stamp = text(form, "stamp", limit=signup_tokens.MAX_STAMP_CHARS + 1)
-    problem = signup_tokens.problem(panel_state(request.scope).signup_key, stamp, time.time(), reg.min_fill_seconds)
+    problem = signup_tokens.problem(panel_state(request.scope).signup_key, stamp, rt.clock.time(), reg.min_fill_seconds)
     if problem:
         return again(400, problem)
     if not signup_tokens.pow_ok(stamp, text(form, "nonce", limit=200).strip(), reg.proof_of_work_bits):
