@@ -1,7 +1,7 @@
 """Who sees a remote reply: a direct or followers-only reply to a work never reaches a public page, feed, count,
 cached response or cached file; the artist it was addressed to sees it when signed in.
 
-The replies are Mastodon's recorded reply-with-mention (shared/fixtures/mastodon/create_note_reply_mention.json)
+The replies are Mastodon's recorded reply-with-mention (tests/fixtures/mastodon/create_note_reply_mention.json)
 with each of Mastodon's four audiences (ActivityPub::TagManager#to/#cc), delivered with real signatures by the
 re-hosted Mastodon peer.
 """

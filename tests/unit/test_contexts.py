@@ -20,8 +20,8 @@ from fediverse.activitypub.contexts import (
     load_context,
 )
 from fediverse.activitypub.vocab import AS_CONTEXT, ParseError
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 ALL_FILES = sorted(FIXTURES.rglob("*.json"))
 AS = "https://www.w3.org/ns/activitystreams#"
 SEC = "https://w3id.org/security#"

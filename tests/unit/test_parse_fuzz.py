@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import random
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -25,8 +24,8 @@ from fediverse.activitypub.parse import (
     parse_webfinger,
 )
 from fediverse.activitypub.vocab import AS_CONTEXT, ParseError
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 
 ID = "https://art.example/users/mira"
 SEEDS: list[dict[str, Any]] = [
