@@ -168,7 +168,7 @@ async def test_a_key_host_that_never_answers_gets_the_inbox_an_answer_within_5_s
     started = time.monotonic()
     status, answer = await asyncio.wait_for(raw_post(a, INBOX, body, headers), timeout=15)
     took = time.monotonic() - started
-    assert status in (401, 503), answer
+    assert status == 503, answer  # the key could not be had in time: try again later
     assert took < 5.0, f"answered after {took:.1f}s"
 
 
