@@ -27,7 +27,7 @@ from fediverse.services import remote_media
 from fediverse.services.works import store_for
 from fediverse.web.media import stored_file
 from fediverse.web.panel.auth import viewer
-from fediverse.web.ratelimit import client_address
+from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import error
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ LIMIT_SCOPE = "remote_media_ip"
 async def guard(request: Request) -> Response | None:
     """A 429 when this client address is over its budget for remote media, else None."""
     rt: Runtime = request.app.state.runtime
-    wait = await rt.limiter.hit(LIMIT_SCOPE, client_address(request.scope),
+    wait = await rt.limiter.hit(LIMIT_SCOPE, client_key(request.scope),
                                 rt.settings.spam.remote_media_per_minute_per_ip)
     if wait is None:
         return None
