@@ -105,10 +105,11 @@ def test_admin_changes_settings_clears_the_quarantine_and_revives_a_domain(serve
             assert "2 deliveries to down.test will be tried now." in page.content()
             row = page.locator('tr[id="domain-down.test"]')
             assert "unavailable" not in row.inner_text()
-            for _ in range(50):  # the server's workers take them at once (the activity is gone: nothing to send)
+            for _ in range(100):  # the server's workers take them at once (the activity is gone: nothing to send)
                 page.reload()
                 row = page.locator('tr[id="domain-down.test"]')
-                if row.locator('[data-figure="retrying"]').inner_text() == "0":
+                figures = {name: row.locator(f'[data-figure="{name}"]').inner_text() for name in ("retrying", "running")}
+                if figures == {"retrying": "0", "running": "0"}:  # taken *and* finished, not only taken
                     break
                 page.wait_for_timeout(200)
             assert row.locator('[data-figure="retrying"]').inner_text() == "0"
