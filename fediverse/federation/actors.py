@@ -1,7 +1,7 @@
 """Remote actors and their keys: fetch (signed by the instance actor), parse, cache as Account rows.
 
 Consent signals (consent doc §16) are read off every remote actor document we store and kept in
-``Account.consent``; remote notes keep theirs in ``RemoteNote.consent`` (see ``note_consent``), folded with
+``Account.consent``; remote notes keep theirs in ``RemoteNote.consent`` (see ``remote_note_consent``), folded with
 their author's, any disallow winning. When an actor's signals change (Update(Person), refetch) the stored notes
 of that actor are re-read, so a new refusal applies retroactively. The raw JSON keeps every property as sent.
 """
@@ -221,7 +221,7 @@ def actor_consent(raw: Any) -> dict[str, Any]:
     return signals_to_json([("actor", signals_from_activitypub(raw, is_actor=True))])
 
 
-def note_consent(raw: Any, author_consent: Any) -> dict[str, Any]:
+def remote_note_consent(raw: Any, author_consent: Any) -> dict[str, Any]:
     """A remote note's signals: the note, each attachment, and its author's stored signals, combined."""
     parts: list[tuple[str, InboundSignals]] = [("object", signals_from_activitypub(raw, is_actor=False))]
     attachments = raw.get("attachment") if isinstance(raw, Mapping) else None
@@ -246,12 +246,12 @@ async def _store_actor_consent(session: AsyncSession, account: Account, raw: Any
         return
     notes = await session.scalars(select(RemoteNote).where(RemoteNote.account_id == account.id))
     for note in notes:
-        note.consent = note_consent(note.raw, after)
+        note.consent = remote_note_consent(note.raw, after)
 
 
 def stored_note_signals(note: RemoteNote) -> InboundSignals:
     """A remote note's combined signals (re-read from its raw JSON if it was stored before signals were kept)."""
-    stored = note.consent if note.consent is not None else note_consent(note.raw, note.account.consent)
+    stored = note.consent if note.consent is not None else remote_note_consent(note.raw, note.account.consent)
     return signals_from_json(stored)
 
 

@@ -13,7 +13,7 @@ from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
 from fediverse.db.audience import add_audience, may_see
-from fediverse.federation.actors import note_consent
+from fediverse.federation.actors import remote_note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
 from fediverse.services import remote_media
 from fediverse.services.remote_media import schedule_for_note
@@ -83,7 +83,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     row = RemoteNote(uri=note.id, url=note.url, account_id=actor.id, work_id=work.id if work else None,
                      content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
                      published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
-                     consent=note_consent(note.raw, actor.consent))
+                     consent=remote_note_consent(note.raw, actor.consent))
     session.add(row)
     await session.flush()
     add_audience(session, row.id, note.addressed)
@@ -116,7 +116,7 @@ async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity,
     row.sensitive = note.sensitive
     row.updated_at = note.updated
     row.raw = note.raw  # visibility and audience stay as created: Mastodon does not re-address a status on edit
-    row.consent = note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
+    row.consent = remote_note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
     await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"
 

@@ -89,7 +89,9 @@ def render_actor_document(settings: Settings, uris: Uris, account: Account) -> d
                         consent=actor_properties(settings, uris, account), terms=JSONLD_TERMS)
 
 
-def note_consent(settings: Settings, uris: Uris, work: Work) -> NoteConsent:
+def local_note_consent(settings: Settings, uris: Uris, work: Work) -> NoteConsent:
+    """The consent properties one of our works carries on its Note and attachments (for a remote note's
+    stored record see ``federation.actors.remote_note_consent``)."""
     record = for_work(settings, work)
     policy = policy_url(uris, work.account)
     return NoteConsent(

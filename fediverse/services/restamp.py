@@ -68,10 +68,10 @@ async def restamp_work(rt: Runtime, work_id: int) -> str:
             return "files already carry the current record"
         work.updated_at = next_edit_time(work)
         await session.flush()
-        note_consent = consent.note_consent(rt.settings, rt.uris, work)
+        properties = consent.local_note_consent(rt.settings, rt.uris, work)
         inboxes = await work_db.mention_inboxes(session, work)
         await publish(session, work.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
-                                                           consent=note_consent), inboxes=inboxes, followers=True)
+                                                           consent=properties), inboxes=inboxes, followers=True)
         await session.commit()
         await release_files(rt, session, old_keys)
     return "files re-stamped"

@@ -156,7 +156,7 @@ def _xmp_factory(rt: Runtime, account: Account, data: WorkInput) -> Callable[[bo
 
 
 def _consent(rt: Runtime, work: Work) -> NoteConsent:
-    return consent.note_consent(rt.settings, rt.uris, work)
+    return consent.local_note_consent(rt.settings, rt.uris, work)
 
 
 async def release_files(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:

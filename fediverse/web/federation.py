@@ -22,7 +22,7 @@ from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_
 from fediverse.inbox.receive import receive
 from fediverse.models import Account
 from fediverse.runtime import Runtime
-from fediverse.services.consent import collection_properties, note_consent, render_actor_document
+from fediverse.services.consent import collection_properties, local_note_consent, render_actor_document
 from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import activity_json, error, wants_activitypub
 
@@ -197,14 +197,14 @@ async def _collection_items(
     if name == "featured":
         pinned = await work_db.pinned(session, account.id)
         return len(pinned), [_bare(render_note(w, rt.uris, instance_name=instance_name,
-                                               consent=note_consent(rt.settings, rt.uris, w))) for w in pinned]
+                                               consent=local_note_consent(rt.settings, rt.uris, w))) for w in pinned]
     if name == "outbox":
         total = await work_db.count(session, account.id)
         if page is None or not page.isdigit() or int(page) < 1:
             return total, []
         works = await work_db.newest(session, account.id, offset=(min(int(page), 100_000) - 1) * size, limit=size)
         return total, [_bare(render_create(w, rt.uris, instance_name=instance_name,
-                                           consent=note_consent(rt.settings, rt.uris, w))) for w in works]
+                                           consent=local_note_consent(rt.settings, rt.uris, w))) for w in works]
     key = {"followee_id": account.id} if name == "followers" else {"follower_id": account.id}
     total = await follow_db.count(session, **key)
     if page is None or not page.isdigit() or int(page) < 1:
@@ -236,7 +236,7 @@ async def work_object(request: Request) -> Response:
             return refusal
         if work.visibility == "followers" and not await _signed_by_follower(request, session, work.account_id):
             return error(404, "no such work")
-    consent = note_consent(rt.settings, rt.uris, work)
+    consent = local_note_consent(rt.settings, rt.uris, work)
     if request.url.path.endswith("/activity"):
         return activity_json(render_create(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent))
     note = render_note(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent)

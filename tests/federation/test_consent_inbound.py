@@ -21,7 +21,7 @@ from fediverse.activitypub.parse import parse_actor
 from fediverse.consent import ConsentRecord
 from fediverse.db import accounts as account_db
 from fediverse.federation.actors import (
-    actor_consent, note_consent, remote_record, signals_from_json, store_actor,
+    actor_consent, remote_note_consent, remote_record, signals_from_json, store_actor,
 )
 from fediverse.models import Account, RemoteNote
 from tests.conftest import FIXTURES
@@ -209,7 +209,7 @@ async def test_two_instances_keep_each_others_artists_choices(network: Network) 
     # Any disallow wins: the same note from an opted-in author with one refusing attachment is refused.
     raw = copy.deepcopy(terns.raw)
     raw["attachment"][0]["xRobotsTag"] = "noai"
-    assert note_consent(raw, carol_there.consent)["ai_training"] == "none"
+    assert remote_note_consent(raw, carol_there.consent)["ai_training"] == "none"
 
 
 # --- parsers fed with real payloads and hostile ones --------------------------------------------------------------
@@ -237,7 +237,7 @@ def test_real_update_person_and_peertube_licence() -> None:
     assert actor_consent(person)["search"] is False  # indexable: false
     assert actor_consent(person | {"indexable": True})["search"] is True
     video = load_fixture("peertube/video_with_licence.json")  # "licence": {"identifier": "2", "name": …}
-    record = note_consent(video, None)
+    record = remote_note_consent(video, None)
     assert record["licence_text"] == "Attribution - Share Alike" and "licence_url" not in record
     assert ("object", "licence") in signals_named(record)
 
@@ -272,11 +272,11 @@ async def test_store_actor_reads_a_real_gotosocial_actor_and_its_update(network:
 )
 def test_hostile_documents_never_raise_and_store_clean_json(hostile: dict[str, Any]) -> None:
     doc = {"id": f"https://{PEER}/notes/1", "type": "Note", "attributedTo": ACTOR, **hostile}
-    for record in (actor_consent(doc | {"type": "Person"}), note_consent(doc, {"ai_training": "bogus"})):
+    for record in (actor_consent(doc | {"type": "Person"}), remote_note_consent(doc, {"ai_training": "bogus"})):
         text = orjson.dumps(record).decode()
         assert not any(ch in text for ch in ("\x00", "\u202e"))
         assert len(record["provenance"]) <= 64
         rebuilt = remote_record(signals_from_json(record), ConsentRecord(ai_training="allowed"))
         assert rebuilt.ai_training in ("allowed", "no_generative", "none")
-    assert note_consent(None, None)["provenance"][0]["meaning"].startswith("unparseable")
+    assert remote_note_consent(None, None)["provenance"][0]["meaning"].startswith("unparseable")
     assert signals_from_json("garbage").known is False
