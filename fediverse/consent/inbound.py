@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from fediverse.consent import vocab
 from fediverse.consent.record import AI_TRAINING_VALUES, ConsentRecord, check_url, stricter_training
-from fediverse.consent.sfv import InnerList, Item, SFVError, Token, parse_dictionary
+from fediverse.wire.structured_fields import FieldError, Token, parse_dictionary
 from fediverse.consent.xmp import MAX_XMP_BYTES, read_xmp
 from fediverse.errors import Invalid
 
@@ -257,15 +257,13 @@ def parse_content_usage(values: Iterable[str] | str | None) -> ContentUsage:
     if not lines:
         return ContentUsage("absent", {})
     try:
-        members = parse_dictionary(lines)
-    except SFVError as exc:
+        members = parse_dictionary(lines, name="Content-Usage")
+    except FieldError as exc:
         return ContentUsage("unparseable", {}, str(exc))
     prefs: dict[str, bool] = {}
-    for key, member in members.items():
-        if isinstance(member, InnerList) or not isinstance(member, Item):
-            continue
-        if isinstance(member.value, Token) and member.value in ("y", "n"):
-            prefs[key] = member.value == "y"
+    for key, (value, _params) in members.items():
+        if isinstance(value, Token) and value in ("y", "n"):  # AIPREF reads only the tokens y/n (not "n")
+            prefs[key] = value == "y"
     return ContentUsage("ok", prefs)
 
 
