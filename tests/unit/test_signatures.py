@@ -760,29 +760,3 @@ def test_module_is_pure():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-# --- structured fields (the @signature-params line must re-serialise exactly) --
-
-
-@pytest.mark.parametrize(
-    "member",
-    [
-        '("@method" "@target-uri");created=1700000000;keyid="a\\"b";alg="ed25519"',
-        '("content-digest";sf "x";key="y");nonce=tok/en:1;flag;off=?0;d=1.5;n=-2.25',
-        "();created=1",
-    ],
-)
-def test_structured_fields_round_trip(member):
-    from fediverse.activitypub.signatures import structured_fields as sf
-
-    items, params = sf.parse_dictionary(f"sig1={member}", "Signature-Input")["sig1"]
-    assert isinstance(items, list)
-    assert sf.serialize_inner_list(items, params) == member
-
-
-def test_structured_fields_canonicalises_decimals():
-    from fediverse.activitypub.signatures import structured_fields as sf
-
-    items, params = sf.parse_dictionary("a=();x=2.500;y=3.0", "Signature-Input")["a"]
-    assert sf.serialize_inner_list(items, params) == "();x=2.5;y=3.0"
