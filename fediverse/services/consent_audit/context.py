@@ -6,7 +6,8 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from fediverse.consent import ConsentRecord
-from fediverse.services.consent_audit.fetch import Fetched, Fetcher
+from fediverse.federation.bounded_get import Fetched
+from fediverse.services.consent_audit.fetch import Fetcher
 from fediverse.services.consent_audit.report import PRESENT, AuditItem, AuditLimits, AuditReport
 
 

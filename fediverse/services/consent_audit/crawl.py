@@ -15,9 +15,10 @@ from fediverse.activitypub.parse import parse_webfinger
 from fediverse.activitypub.vocab import ParseError
 from fediverse.activitypub.webfinger import parse_resource
 from fediverse.consent import ConsentRecord
+from fediverse.federation.bounded_get import Fetched
 from fediverse.federation.pinning import http_transport
 from fediverse.services.consent_audit.context import AuditContext, first_id, first_url
-from fediverse.services.consent_audit.fetch import Fetched, Fetcher, FetchFailed
+from fediverse.services.consent_audit.fetch import Fetcher, FetchFailed
 from fediverse.services.consent_audit.judge import (
     judge_headers, judge_jsonld, judge_licence, judge_robots, judge_tdm, stated_record,
 )

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from fediverse.consent import ConsentRecord, read_xmp, signals_from_xmp
 from fediverse.consent.xmp import MAX_XMP_BYTES  # the audit reads what the live pipeline reads
 from fediverse.services.consent_audit.context import AuditContext
-from fediverse.services.consent_audit.fetch import Fetched, FetchFailed
+from fediverse.federation.bounded_get import Fetched
+from fediverse.services.consent_audit.fetch import FetchFailed
 from fediverse.services.consent_audit.judge import consent_header_names, judge_data_mining, judge_headers, judge_licence
 from fediverse.services.consent_audit.readers import xmp_from_bytes
 from fediverse.services.consent_audit.report import (
