@@ -56,6 +56,7 @@ from fediverse.runtime import Runtime
 from fediverse.services import consent as consent_service
 from fediverse.services import remote_media
 from fediverse.web.cache import watch_commits
+from fediverse.web.context import runtime_of
 from fediverse.web.feeds import FEED_SIZE
 from fediverse.web.responses import error, json_response
 from fediverse.web.templating import templates
@@ -383,7 +384,7 @@ async def _refuse(scope: Scope, send: Send, found: Served) -> None:
 def served_for(request: Request) -> Served:
     """The record this request's response carries (the instance's outside the middleware, e.g. in unit tests)."""
     found = request.scope.get(CONSENT_KEY)
-    return found if isinstance(found, Served) else instance_served(request.app.state.runtime)
+    return found if isinstance(found, Served) else instance_served(runtime_of(request))
 
 
 def consent_head(request: Request) -> Markup:
@@ -396,12 +397,8 @@ templates.env.globals["consent_head"] = consent_head
 
 # --- site files --------------------------------------------------------------------------------------------
 
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
 async def _site_file(request: Request, name: str, build: Callable[[Runtime, list[Any]], str]) -> str:
-    rt = _rt(request)
+    rt = runtime_of(request)
 
     async def compute() -> tuple[str, tuple[str, ...]]:
         async with rt.sessions() as session:
@@ -441,12 +438,12 @@ def _policy_response(doc: dict[str, Any]) -> Response:
 
 
 async def instance_policy(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     return _policy_response(consent_service.instance_policy(rt.settings, rt.uris))
 
 
 async def artist_policy(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     async with rt.sessions() as session:
         account = await consent_service.serving_account(session, request.path_params["username"])
     if account is None:
