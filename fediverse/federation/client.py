@@ -1,8 +1,9 @@
 """The one HTTP client for talking to other servers: time-outs, size caps, address guard, bounded redirects.
 
-GETs (fetches) go through httpx. Inbox POSTs, the bulk of our traffic (one per follower instance per
-activity), go through `InboxPoster`, one aiohttp session: httpx's pool scans every pooled connection on each
-request, which made a fan-out cost ~1.5 ms of event-loop CPU per delivery (bench/fanout.py). httpx still
+GETs (fetches) go through httpx, hop by hop in federation/bounded_get.py (the consent audit's loop too). Inbox
+POSTs, the bulk of our traffic (one per follower instance per activity), go through `InboxPoster`, one aiohttp
+session: httpx's pool scans every pooled connection on each request, which made a fan-out cost ~1.5 ms of
+event-loop CPU per delivery (bench/fanout.py). httpx still
 carries the POSTs when a transport is injected (tests) or when proxy environment variables are set (httpx
 honours them; the poster is not configured for proxies).
 

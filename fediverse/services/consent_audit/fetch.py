@@ -12,8 +12,9 @@ from fediverse.federation.addresses import check_url
 from fediverse.federation.bounded_get import BodyTooLarge, Fetched, bounded_get
 from fediverse.services.consent_audit.report import AuditLimits
 
+
 class FetchFailed(Exception):
-    pass
+    """A URL could not be read; the message goes into the report as the item's error."""
 
 
 class Fetcher:
@@ -46,6 +47,7 @@ class Fetcher:
             raise FetchFailed(str(exc)) from None
 
     async def _guard(self, url: str) -> None:
+        """Every hop: the address guard (it resolves first unless the pinned transport checks at connect time)."""
         self.hop = url
         try:
             await check_url(url, allow_private=self.allow_private, resolve=self.resolve_first)
