@@ -1,7 +1,8 @@
 """`fediverse consent …`: tools around the artists' AI-training / TDM consent signals.
 
 `fediverse consent audit URL_OR_ACCT` crawls an actor (ours or remote) the way a scraper would and prints, per
-item, which consent signals are present and which are missing (services/audit.py says what is expected where).
+item, which consent signals are present and which are missing (services/consent_audit/ says what is expected
+where).
 Exit status: 0 every signal of ours is there, 1 something of ours lacks one (or contradicts it), 2 the actor
 could not be audited.
 """
@@ -43,7 +44,7 @@ def add_commands(sub: Any) -> None:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from fediverse.services.audit import AuditLimits, audit
+    from fediverse.services.consent_audit import AuditLimits, audit
     from fediverse.services.consent import instance_record
 
     limits = AuditLimits(max_pages=args.max_pages, max_items=args.max_items, max_media=args.max_media,

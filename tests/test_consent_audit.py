@@ -30,7 +30,7 @@ from starlette.routing import Route
 from fediverse.cli_consent import print_report
 from fediverse.consent import ConsentRecord
 from fediverse.db import accounts as account_db
-from fediverse.services.audit import (
+from fediverse.services.consent_audit import (
     AuditItem, AuditLimits, AuditReport, audit, parse_robots, robots_allows, robots_group, xmp_from_bytes,
 )
 from tests import imagecorpus

@@ -1,8 +1,9 @@
 """The one HTTP client for talking to other servers: time-outs, size caps, address guard, bounded redirects.
 
-GETs (fetches) go through httpx. Inbox POSTs, the bulk of our traffic (one per follower instance per
-activity), go through `InboxPoster`, one aiohttp session: httpx's pool scans every pooled connection on each
-request, which made a fan-out cost ~1.5 ms of event-loop CPU per delivery (bench/fanout.py). httpx still
+GETs (fetches) go through httpx, hop by hop in federation/bounded_get.py (the consent audit's loop too). Inbox
+POSTs, the bulk of our traffic (one per follower instance per activity), go through `InboxPoster`, one aiohttp
+session: httpx's pool scans every pooled connection on each request, which made a fan-out cost ~1.5 ms of
+event-loop CPU per delivery (bench/fanout.py). httpx still
 carries the POSTs when a transport is injected (tests) or when proxy environment variables are set (httpx
 honours them; the poster is not configured for proxies).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -31,11 +32,11 @@ from fediverse.activitypub.vocab import ParseError
 from fediverse.config import Settings
 from fediverse.errors import RemoteError
 from fediverse.federation.addresses import check_url
+from fediverse.federation.bounded_get import Fetched, bounded_get, read_capped
 from fediverse.federation.pinning import CheckedResolver, http_transport
 
 ACCEPT_AP = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 AP_CONTENT_TYPES = ("application/activity+json", "application/ld+json")
-REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class Gone(RemoteError):
@@ -64,15 +65,6 @@ class Signer:
 
     key_id: str
     private_key: RSAPrivateKey
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A fetched file: where it ended up (after redirects), every response header line, and the capped body."""
-
-    url: str
-    headers: httpx.Headers
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -217,21 +209,20 @@ class SafeClient:
         inbox request share it, so a key host that never answers cannot hold the request open."""
         loop_now = asyncio.get_running_loop().time()
         allowed = self.deadline if deadline is None else max(0.0, min(self.deadline, deadline - loop_now))
-        try:
-            async with asyncio.timeout(allowed):
-                return await self._fetch_json(url, signer, accept, activitypub)
-        except TimeoutError:
-            raise Unreachable(f"{url[:200]} did not answer within {allowed:.1f}s") from None
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
 
-    async def _fetch_json(self, url: str, signer: Signer | None, accept: str, activitypub: bool) -> tuple[str, dict[str, Any]]:
-        def check(response: httpx.Response) -> None:
+        def check(final_url: str, response: httpx.Response) -> None:
+            _check_ok(final_url, response)
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if activitypub and content_type not in AP_CONTENT_TYPES:
                 raise RemoteError(f"{url[:200]} answered {content_type or 'no content type'}, not ActivityPub JSON")
 
-        fetched = await self._get(url, accept=accept, signer=signer, limit=self.max_bytes, check=check)
+        try:
+            fetched = await self._get(url, accept=accept, signer=signer, limit=self.max_bytes, deadline=allowed,
+                                      check=check)
+        except TimeoutError:
+            raise Unreachable(f"{url[:200]} did not answer within {allowed:.1f}s") from None
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
         try:
             return fetched.url, load_json(fetched.body, max_bytes=self.max_bytes, max_depth=64)
         except ParseError as exc:
@@ -241,34 +232,26 @@ class SafeClient:
         """GET a media file (unsigned, as Mastodon fetches media): at most ``max_bytes`` read (a longer body
         is refused, not cut)."""
         try:
-            async with asyncio.timeout(self.deadline):
-                return await self._get(url, accept=accept, signer=None, limit=max_bytes)
+            return await self._get(url, accept=accept, signer=None, limit=max_bytes, deadline=self.deadline,
+                                   check=_check_ok)
         except TimeoutError:
             raise Unreachable(f"{url[:200]} did not answer within {self.deadline:.0f}s") from None
         except httpx.HTTPError as exc:
             raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
 
-    async def _get(self, url: str, *, accept: str, signer: Signer | None, limit: int,
-                   check: Callable[[httpx.Response], None] | None = None) -> Fetched:
-        """One GET with redirects followed by hand, so every hop passes the domain policy and the address
-        guard (and is signed again for its own URL); 410 is Gone, anything but 200 a RemoteStatus."""
-        for _hop in range(self.max_redirects + 1):
-            await self._guard(url)
-            headers = {"Accept": accept}
+    async def _get(self, url: str, *, accept: str, signer: Signer | None, limit: int, deadline: float,
+                   check: Callable[[str, httpx.Response], None]) -> Fetched:
+        """One GET through the shared bounded loop: every hop passes the domain policy and the address guard
+        and is signed again for its own URL."""
+
+        def headers(hop: str) -> dict[str, str]:
+            sent = {"Accept": accept}
             if signer is not None:
-                headers.update(sign_cavage("GET", url, headers, None, signer.key_id, signer.private_key))
-            async with self._http.stream("GET", url, headers=headers) as response:
-                if response.status_code in REDIRECTS and "location" in response.headers:
-                    url = urljoin(url, response.headers["location"])
-                    continue
-                if response.status_code == 410:
-                    raise Gone(f"{url[:200]} is gone (410)")
-                if response.status_code != 200:
-                    raise RemoteStatus(url, response.status_code)
-                if check is not None:
-                    check(response)
-                return Fetched(url, response.headers, await self._read_capped(response, limit))
-        raise RemoteError(f"{url[:200]}: more than {self.max_redirects} redirects")
+                sent.update(sign_cavage("GET", hop, sent, None, signer.key_id, signer.private_key))
+            return sent
+
+        return await bounded_get(self._http, url, guard=self._guard, headers=headers, max_redirects=self.max_redirects,
+                                 max_bytes=limit, deadline=deadline, check=check)
 
     async def _guard(self, url: str) -> None:
         """Every hop of every request asks the domain policy first (no request at all to a suspended host),
@@ -276,20 +259,6 @@ class SafeClient:
         if self.host_guard is not None:
             await self.host_guard(urlsplit(url).hostname or "")
         await check_url(url, allow_private=self.allow_private, resolve=self.resolve_first)
-
-    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
-        limit = self.max_bytes if limit is None else limit
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise RemoteError(f"{response.url}: body of {declared} bytes is over the {limit}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise RemoteError(f"{response.url}: body is over the {limit}-byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Delivered:
         """POST pre-signed bytes to an inbox; never follows redirects (a moved inbox is a failure to retry)."""
@@ -306,7 +275,7 @@ class SafeClient:
             async with asyncio.timeout(self.deadline):
                 async with self._http.stream("POST", url, content=body, headers=headers) as response:
                     try:
-                        await self._read_capped(response)
+                        await read_capped(response, self.max_bytes)
                     except RemoteError:
                         pass  # an inbox's answer body is not used; a huge one is just cut off
         except TimeoutError:
@@ -314,3 +283,11 @@ class SafeClient:
         except httpx.HTTPError as exc:
             raise Unreachable(f"{url[:200]}: {type(exc).__name__}: {exc}") from None
         return Delivered(response.status_code, response.headers.get("retry-after"))
+
+
+def _check_ok(url: str, response: httpx.Response) -> None:
+    """Only a 200 is a document: 410 is Gone, anything else a RemoteStatus."""
+    if response.status_code == 410:
+        raise Gone(f"{url[:200]} is gone (410)")
+    if response.status_code != 200:
+        raise RemoteStatus(url, response.status_code)

@@ -23,8 +23,6 @@ a cached answer gets the record as it is now, and AI crawlers are refused before
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -39,6 +37,7 @@ from fediverse.models import (
     Account, CollectionItem, Follow, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection,
     WorkImage,
 )
+from fediverse.web.tagged_cache import CLEAR, TaggedCache
 
 TTL_SECONDS = 10.0
 MAX_ENTRIES = 4096
@@ -46,7 +45,6 @@ MAX_ENTRY_BYTES = 512 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 TAGS_KEY = "fediverse.cache_tags"
 _PENDING = "fediverse.cache_invalidations"
-_CLEAR = "*"
 _ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 _COLLECTION_TYPES = {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
 _WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem, RemoteMedia,
@@ -61,73 +59,23 @@ def tag(request: Request, *tags: str) -> None:
         found.extend(tags)
 
 
-@dataclass
-class Entry:
+Key = tuple[str, str, bytes]  # ("ap" | "html", path, query string)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A cached answer: its http.response.start message and its whole body."""
+
     start: Message
     body: bytes
-    tags: tuple[str, ...]
-    expires: float
 
 
-class ResponseCache:
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
-        self.ttl = ttl
-        self.entries: OrderedDict[tuple[str, str, bytes], Entry] = OrderedDict()
-        self.by_tag: dict[str, set[tuple[str, str, bytes]]] = {}
-        self.size = 0
-        self.hits = self.misses = 0
-        # Bumped by every invalidation: a response rendered while one happened may hold old data, so it is
-        # not stored (the render read the database before the commit, the invalidation came after).
-        self.generation = 0
+ResponseCache = TaggedCache[Key, Stored]
 
-    def get(self, key: tuple[str, str, bytes]) -> Entry | None:
-        entry = self.entries.get(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        if entry.expires < time.monotonic():
-            self._drop(key)
-            self.misses += 1
-            return None
-        self.hits += 1
-        return entry
 
-    def put(self, key: tuple[str, str, bytes], entry: Entry) -> None:
-        if key in self.entries:
-            self._drop(key)
-        self.entries[key] = entry
-        self.size += len(entry.body)
-        for name in entry.tags:
-            self.by_tag.setdefault(name, set()).add(key)
-        while len(self.entries) > MAX_ENTRIES or self.size > MAX_TOTAL_BYTES:
-            self._drop(next(iter(self.entries)))
-
-    def invalidate(self, tags: set[str]) -> None:
-        self.generation += 1
-        if _CLEAR in tags:
-            self.clear()
-            return
-        for name in tags:
-            for key in list(self.by_tag.get(name, ())):
-                self._drop(key)
-
-    def clear(self) -> None:
-        self.generation += 1
-        self.entries.clear()
-        self.by_tag.clear()
-        self.size = 0
-
-    def _drop(self, key: tuple[str, str, bytes]) -> None:
-        entry = self.entries.pop(key, None)
-        if entry is None:
-            return
-        self.size -= len(entry.body)
-        for name in entry.tags:
-            keys = self.by_tag.get(name)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self.by_tag[name]
+def response_cache(ttl: float = TTL_SECONDS) -> ResponseCache:
+    """At most MAX_ENTRIES answers and MAX_TOTAL_BYTES of bodies; the oldest go first."""
+    return TaggedCache(ttl=ttl, max_entries=MAX_ENTRIES, max_bytes=MAX_TOTAL_BYTES, size_of=lambda s: len(s.body))
 
 
 # --- invalidation from the ORM session -----------------------------------------------------------------------
@@ -166,7 +114,7 @@ def _tags_of(obj: Any) -> set[str]:
     else:
         return set()
     if any(not name for name in found):
-        return {_CLEAR}  # an id we could not see: be safe
+        return {CLEAR}  # an id we could not see: be safe
     return {name for name in found if name}
 
 
@@ -187,7 +135,7 @@ def watch_commits(
     def do_orm_execute(state: ORMExecuteState) -> None:
         if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
                 and issubclass(state.bind_mapper.class_, watched):
-            state.session.info.setdefault(pending_key, set()).add(_CLEAR)
+            state.session.info.setdefault(pending_key, set()).add(CLEAR)
 
     def after_commit(session: Session) -> None:
         pending = session.info.pop(pending_key, None)
@@ -265,7 +213,7 @@ class ResponseCacheMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.cache = ResponseCache()
+        self.cache = response_cache()
         self._runtime: Any = None
         self._settings: Any = None
 
@@ -309,7 +257,7 @@ class ResponseCacheMiddleware:
             return
         await self._fill(scope, receive, send, key, activitypub)
 
-    async def _fill(self, scope: Scope, receive: Receive, send: Send, key: tuple[str, str, bytes], activitypub: bool) -> None:
+    async def _fill(self, scope: Scope, receive: Receive, send: Send, key: Key, activitypub: bool) -> None:
         tags: list[str] = []
         scope[TAGS_KEY] = tags
         generation = self.cache.generation
@@ -338,7 +286,7 @@ class ResponseCacheMiddleware:
 
         await self.app(scope, receive, capture)
 
-    def _store(self, key: tuple[str, str, bytes], start: Message, body: bytes, tags: list[str], activitypub: bool) -> None:
+    def _store(self, key: Key, start: Message, body: bytes, tags: list[str], activitypub: bool) -> None:
         headers = list(start.get("headers", ()))
         content_type = next((v for n, v in headers if n == b"content-type"), b"")
         max_age, public = _max_age(headers)
@@ -357,5 +305,5 @@ class ResponseCacheMiddleware:
         lifetime = self.cache.ttl if max_age is None or not activitypub else min(self.cache.ttl, max_age)
         if lifetime <= 0:
             return
-        self.cache.put(key, Entry({"type": "http.response.start", "status": 200, "headers": headers}, body,
-                                  tuple(tags), time.monotonic() + lifetime))
+        self.cache.put(key, Stored({"type": "http.response.start", "status": 200, "headers": headers}, body),
+                       tuple(tags), lifetime=lifetime)

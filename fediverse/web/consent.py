@@ -26,25 +26,21 @@ read it (``consent_head(request)`` in base.html) so every page's <head> matches 
 
 AI crawlers (``fediverse.consent.is_ai_crawler``) asking for an artist's pages, documents, feeds or media get
 403 with a short text when that artist's record refuses them (training refused or no AI input), unless
-``[consent] refuse_ai_crawlers = false``. The site files and policy documents stay readable: they are how a
-crawler learns the rules.
+``[consent] refuse_ai_crawlers = false``. The site files and policy documents (web/site_files.py, which keeps
+them in the same store) stay readable: they are how a crawler learns the rules.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Literal
 
 from markupsafe import Markup
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.consent import ConsentRecord, html_head_markup, http_headers, is_ai_crawler
@@ -56,19 +52,18 @@ from fediverse.runtime import Runtime
 from fediverse.services import consent as consent_service
 from fediverse.services import remote_media
 from fediverse.web.cache import watch_commits
+from fediverse.web.context import runtime_of
 from fediverse.web.feeds import FEED_SIZE
-from fediverse.web.responses import error, json_response
+from fediverse.web.tagged_cache import CLEAR, TaggedCache
 from fediverse.web.templating import templates
 
 log = logging.getLogger("fediverse.consent")
 
 TTL_SECONDS = 10.0
-SITE_FILE_MAX_AGE = 60  # browsers and crawlers may keep robots.txt & co. this long: changes show within a minute
 MAX_ENTRIES = 8192
 CONSENT_KEY = "fediverse.consent"
 STORE_KEY = "fediverse.consent_store"
 _PENDING = "fediverse.consent_invalidations"
-_CLEAR = "*"
 _WATCHED = (Account, Work, WorkImage, RemoteMedia, RemoteNote)
 _OUR_HEADERS = {b"x-robots-tag", b"tdm-reservation", b"tdm-policy", b"content-usage"}
 _USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
@@ -212,75 +207,12 @@ async def _resolve_remote(rt: Runtime, token: str) -> tuple[Served, tuple[str, .
 
 # --- the store and its invalidation --------------------------------------------------------------------------
 
-@dataclass
-class _Entry:
-    value: Any
-    tags: tuple[str, ...]
-    expires: float
+ConsentStore = TaggedCache[Any, Any]  # Target -> Served; ("site", name) -> a site file's text
 
 
-class ConsentStore:
-    """Resolved records and generated site files, by key; dropped by tag after commits, and by age."""
-
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
-        self.ttl = ttl
-        self.entries: OrderedDict[Any, _Entry] = OrderedDict()
-        self.by_tag: dict[str, set[Any]] = {}
-        self.generation = 0  # bumped by every invalidation: an answer computed across one is not kept
-
-    def get(self, key: Any) -> Any | None:
-        entry = self.entries.get(key)
-        if entry is None:
-            return None
-        if entry.expires < time.monotonic():
-            self._drop(key)
-            return None
-        self.entries.move_to_end(key)
-        return entry.value
-
-    def put(self, key: Any, value: Any, tags: tuple[str, ...], generation: int) -> None:
-        if generation != self.generation:
-            return
-        self._drop(key)
-        self.entries[key] = _Entry(value, tags, time.monotonic() + self.ttl)
-        for name in tags:
-            self.by_tag.setdefault(name, set()).add(key)
-        while len(self.entries) > MAX_ENTRIES:
-            self._drop(next(iter(self.entries)))
-
-    async def get_or_compute(self, key: Any, compute: Callable[[], Awaitable[tuple[Any, tuple[str, ...]]]]) -> Any:
-        found = self.get(key)
-        if found is not None:
-            return found
-        generation = self.generation
-        value, tags = await compute()
-        self.put(key, value, tags, generation)
-        return value
-
-    def invalidate(self, tags: set[str]) -> None:
-        self.generation += 1
-        if _CLEAR in tags:
-            self.clear()
-            return
-        for name in tags:
-            for key in list(self.by_tag.get(name, ())):
-                self._drop(key)
-
-    def clear(self) -> None:
-        self.generation += 1
-        self.entries.clear()
-        self.by_tag.clear()
-
-    def _drop(self, key: Any) -> None:
-        entry = self.entries.pop(key, None)
-        if entry is None:
-            return
-        for name in entry.tags:
-            keys = self.by_tag.get(name)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self.by_tag[name]
+def consent_store(ttl: float = TTL_SECONDS) -> ConsentStore:
+    """At most MAX_ENTRIES resolutions and site files; the least recently used go first."""
+    return TaggedCache(ttl=ttl, max_entries=MAX_ENTRIES, refresh_on_hit=True)
 
 
 def _tags_of(obj: Any) -> set[str]:
@@ -295,16 +227,16 @@ def _tags_of(obj: Any) -> set[str]:
             return {f"remote-account:{values['id']}"} if values.get("id") is not None else set()
         account_id, username = values.get("id"), values.get("username")
         if account_id is None or not username:
-            return {_CLEAR}
+            return {CLEAR}
         return {f"account:{account_id}", f"username:{str(username).lower()}", "site"}
     if isinstance(obj, Work):
         work_id, account_id = values.get("id"), values.get("account_id")
         if work_id is None or account_id is None:
-            return {_CLEAR}
+            return {CLEAR}
         return {f"work:{work_id}", f"account:{account_id}"}
     if isinstance(obj, WorkImage):
         work_id = values.get("work_id")
-        return {f"work:{work_id}"} if work_id is not None else {_CLEAR}
+        return {f"work:{work_id}"} if work_id is not None else {CLEAR}
     return set()
 
 
@@ -320,7 +252,7 @@ class ConsentMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.store = ConsentStore()
+        self.store = consent_store()
         self._runtime: Any = None
 
     def _bind(self, scope: Scope) -> Runtime | None:
@@ -383,7 +315,7 @@ async def _refuse(scope: Scope, send: Send, found: Served) -> None:
 def served_for(request: Request) -> Served:
     """The record this request's response carries (the instance's outside the middleware, e.g. in unit tests)."""
     found = request.scope.get(CONSENT_KEY)
-    return found if isinstance(found, Served) else instance_served(request.app.state.runtime)
+    return found if isinstance(found, Served) else instance_served(runtime_of(request))
 
 
 def consent_head(request: Request) -> Markup:
@@ -392,72 +324,3 @@ def consent_head(request: Request) -> Markup:
 
 
 templates.env.globals["consent_head"] = consent_head
-
-
-# --- site files --------------------------------------------------------------------------------------------
-
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-async def _site_file(request: Request, name: str, build: Callable[[Runtime, list[Any]], str]) -> str:
-    rt = _rt(request)
-
-    async def compute() -> tuple[str, tuple[str, ...]]:
-        async with rt.sessions() as session:
-            rules = await consent_service.path_rules(session, rt.settings, rt.uris)
-        return build(rt, rules), ("site",)
-
-    store: ConsentStore | None = request.scope.get(STORE_KEY)
-    if store is None:
-        return (await compute())[0]
-    return await store.get_or_compute(("site", name), compute)
-
-
-def _text(body: str, media_type: str = "text/plain; charset=utf-8") -> Response:
-    return Response(body, media_type=media_type, headers={
-        "Cache-Control": f"public, max-age={SITE_FILE_MAX_AGE}", "Access-Control-Allow-Origin": "*",
-        "X-Content-Type-Options": "nosniff"})
-
-
-async def robots_txt(request: Request) -> Response:
-    return _text(await _site_file(request, "robots.txt",
-                                  lambda rt, rules: consent_service.site_robots_txt(rt.settings, rules)))
-
-
-async def tdmrep_json(request: Request) -> Response:
-    body = await _site_file(request, "tdmrep.json",
-                            lambda rt, rules: consent_service.site_tdmrep_json(rt.settings, rt.uris, rules))
-    return _text(body, "application/json")
-
-
-async def ai_txt(request: Request) -> Response:
-    return _text(await _site_file(request, "ai.txt", lambda rt, rules: consent_service.site_ai_txt(rt.settings, rules)))
-
-
-def _policy_response(doc: dict[str, Any]) -> Response:
-    return json_response(doc, media_type="application/ld+json", headers={
-        "Cache-Control": f"public, max-age={SITE_FILE_MAX_AGE}", "Access-Control-Allow-Origin": "*"})
-
-
-async def instance_policy(request: Request) -> Response:
-    rt = _rt(request)
-    return _policy_response(consent_service.instance_policy(rt.settings, rt.uris))
-
-
-async def artist_policy(request: Request) -> Response:
-    rt = _rt(request)
-    async with rt.sessions() as session:
-        account = await consent_service.serving_account(session, request.path_params["username"])
-    if account is None:
-        return error(404, "no such artist")
-    return _policy_response(consent_service.artist_policy(rt.settings, rt.uris, account))
-
-
-routes = [
-    Route("/robots.txt", robots_txt),
-    Route("/.well-known/tdmrep.json", tdmrep_json),
-    Route("/ai.txt", ai_txt),
-    Route("/policies/tdm", instance_policy),
-    Route("/policies/tdm/{username}", artist_policy),
-]

@@ -23,25 +23,22 @@ from fediverse.inbox.receive import receive
 from fediverse.models import Account
 from fediverse.runtime import Runtime
 from fediverse.services.consent import collection_properties, local_note_consent, render_actor_document
+from fediverse.web.context import runtime_of
 from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import activity_json, error, wants_activitypub
 
 INBOX_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
 
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
 def signed_request(request: Request, body: bytes | None) -> SignedRequest:
-    rt = _rt(request)
+    rt = runtime_of(request)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return SignedRequest(request.method, path, f"{rt.settings.base_url}{path}", request.headers, body)
 
 
 async def authorized_fetch_refusal(request: Request) -> Response | None:
     """In authorized-fetch mode, refuse unsigned or badly signed GETs (the instance actor stays public)."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     if not rt.settings.federation.authorized_fetch:
         return None
     async with rt.sessions() as session:
@@ -56,7 +53,7 @@ async def authorized_fetch_refusal(request: Request) -> Response | None:
 
 
 async def _local_account(request: Request) -> Account | None:
-    async with _rt(request).sessions() as session:
+    async with runtime_of(request).sessions() as session:
         account = await account_db.local_by_username(session, request.path_params["username"])
     return account if account is not None and account.actor_type != "Application" else None
 
@@ -77,7 +74,7 @@ async def actor(request: Request) -> Response:
     refusal = await authorized_fetch_refusal(request)
     if refusal:
         return refusal
-    rt = _rt(request)
+    rt = runtime_of(request)
     return activity_json(render_actor_document(rt.settings, rt.uris, account))
 
 
@@ -101,7 +98,7 @@ async def profile_page(request: Request, account: Account) -> Response:
 
 async def instance_actor(request: Request) -> Response:
     """Always public, even in authorized-fetch mode: it breaks the fetch-key-to-verify-key loop."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     async with rt.sessions() as session:
         account = await account_db.by_uri(session, rt.uris.instance_actor())
     if account is None:
@@ -111,7 +108,7 @@ async def instance_actor(request: Request) -> Response:
 
 async def inbox(request: Request) -> Response:
     """Shared and per-actor inbox: 202 once verified and stored; 4xx with the reason otherwise."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     owner_id: int | None = None
     if "username" in request.path_params:
         account = await _local_account(request)
@@ -158,7 +155,7 @@ async def collection(request: Request) -> Response:
     refusal = await authorized_fetch_refusal(request)
     if refusal:
         return refusal
-    rt = _rt(request)
+    rt = runtime_of(request)
     name = request.path_params["collection"]
     base = {"followers": account.followers_url, "following": account.following_url, "outbox": account.outbox_url,
             "featured": account.featured_url}.get(name)
@@ -167,7 +164,7 @@ async def collection(request: Request) -> Response:
     page_param = request.query_params.get("page")
     size = rt.settings.limits.page_size
     async with rt.sessions() as session:
-        total, items = await _collection_items(_rt(request), session, account, name, page_param, size)
+        total, items = await _collection_items(runtime_of(request), session, account, name, page_param, size)
     consent = collection_properties(rt.settings, rt.uris, account) if name in ("outbox", "featured") else {}
     if page_param is None:
         doc = render_collection(base, total, first=f"{base}?page=1" if name != "featured" else None)
@@ -220,7 +217,7 @@ def _bare(doc: dict[str, Any]) -> dict[str, Any]:
 
 async def work_object(request: Request) -> Response:
     """A work's Note (or its Create with /activity); 410 with a Tombstone once deleted."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     async with rt.sessions() as session:
         work = await work_db.by_public_id(session, request.path_params["public_id"])
         if work is None or work.account.username != request.path_params["username"].lower():
@@ -247,7 +244,7 @@ async def boost_activity(request: Request) -> Response:
     """One of our artists' Announces of a remote note, as sent (with the note's consent record); gone once undone."""
     if (refusal := await authorized_fetch_refusal(request)) is not None:
         return refusal
-    rt = _rt(request)
+    rt = runtime_of(request)
     uri = f"{rt.settings.base_url}/users/{request.path_params['username']}/boosts/{request.path_params['boost_id']}"
     async with rt.sessions() as session:
         announce = await boost_db.by_uri(session, uri)
@@ -262,7 +259,7 @@ async def boost_activity(request: Request) -> Response:
 
 async def _signed_by_follower(request: Request, session: Any, author_id: int) -> bool:
     """Followers-only works are served only to a signed fetch from an accepted follower."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     try:
         signer = await verified_signer(rt, session, signed_request(request, None))
     except (SignatureError, KeyUnavailable):

@@ -37,6 +37,7 @@ from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
 from fediverse.services.consent import for_account, for_work, policy_url
 from fediverse.web import cache
+from fediverse.web.context import runtime_of
 from fediverse.web.media import public_path
 from fediverse.web.pages import ImageView, account_or_404, acct, display_name, image_view, licence_name, plain
 
@@ -247,7 +248,7 @@ async def _feed(request: Request, build: Any, media_type: str) -> Response:
     found = await account_or_404(request)
     if isinstance(found, Response):
         return found
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     async with rt.sessions() as session:
         works = await work_db.newest(session, found.id, limit=FEED_SIZE, offset=0, public_only=True)
     body = build(rt, found, works)

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from fediverse.storage import MediaStore
+from fediverse.web.context import runtime_of
 from fediverse.web.responses import error
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class MediaFileResponse(FileResponse):
 
 
 async def media(request: Request) -> Response:
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     key = request.path_params["key"]
     path = public_path(rt, key)
     if path is None:

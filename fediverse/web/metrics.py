@@ -23,6 +23,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from fediverse.services.metrics import Snapshot, snapshot
+from fediverse.web.context import runtime_of
 
 
 def _loopback(request: Request) -> bool:
@@ -34,7 +35,7 @@ def _loopback(request: Request) -> bool:
 
 
 def refusal(request: Request) -> Response | None:
-    token = request.app.state.runtime.settings.metrics.token
+    token = runtime_of(request).settings.metrics.token
     if token:
         sent = request.headers.get("authorization", "")
         scheme, _, value = sent.partition(" ")
@@ -102,7 +103,7 @@ async def metrics(request: Request) -> Response:
     refused = refusal(request)
     if refused is not None:
         return refused
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     async with rt.sessions() as session:
         data = await snapshot(session)
     state = request.app.state

@@ -40,6 +40,7 @@ from fediverse.services import remote_media
 from fediverse.services.consent import for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import viewer
 from fediverse.web.responses import wants_activitypub
 from fediverse.web.templating import render_page
@@ -48,10 +49,6 @@ GRID_PAGE_SIZE = 24  # divides into rows of 2, 3, 4 and 6
 MAX_PAGE = 10_000
 DESCRIPTION_CHARS = 200
 AP_LINK = 'rel="alternate"; type="application/activity+json"'
-
-
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
 
 
 # --- view models ----------------------------------------------------------------------------------------
@@ -182,7 +179,7 @@ def _cached(request: Request, response: Response, *tags: str) -> Response:
 
 async def portfolio(request: Request, account: Account) -> Response:
     """`/@name` and `/users/name` as HTML: bio, fields, counts and the grid of public works."""
-    rt = _rt(request)
+    rt = runtime_of(request)
     page = _page_number(request)
     if page is None:
         return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")
@@ -217,7 +214,7 @@ async def portfolio(request: Request, account: Account) -> Response:
 
 
 async def account_or_404(request: Request) -> Account | Response:
-    async with _rt(request).sessions() as session:
+    async with runtime_of(request).sessions() as session:
         account = await account_db.local_by_username(session, request.path_params["username"])
     if account is None or account.actor_type == "Application":
         return page_error(request, 404, "No such artist")
@@ -230,7 +227,7 @@ async def work_page(request: Request) -> Response:
     """`/@name/<id>`: the work with every image and its description; AS2 clients get the Note."""
     if wants_activitypub(request):
         return await federation.work_object(request)
-    rt = _rt(request)
+    rt = runtime_of(request)
     username = request.path_params["username"].lower()
     async with rt.sessions() as session:
         user = await viewer(request, session)
@@ -359,7 +356,7 @@ async def collection_page(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     account = found
-    rt = _rt(request)
+    rt = runtime_of(request)
     page = _page_number(request)
     if page is None:
         return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")

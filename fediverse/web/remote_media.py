@@ -16,7 +16,6 @@ caches revalidate (``no-cache``) instead of keeping a copy that a re-stamp would
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,13 +24,11 @@ from starlette.routing import Route
 
 from fediverse.services import remote_media
 from fediverse.services.works import store_for
+from fediverse.web.context import runtime_of
 from fediverse.web.media import stored_file
 from fediverse.web.panel.auth import viewer
 from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import error
-
-if TYPE_CHECKING:
-    from fediverse.runtime import Runtime
 
 CACHE_CONTROL = "public, max-age=86400, no-cache"
 PRIVATE_CACHE_CONTROL = "private, no-cache"  # a followers-only or direct note's file: for its addressee only
@@ -40,7 +37,7 @@ LIMIT_SCOPE = "remote_media_ip"
 
 async def guard(request: Request) -> Response | None:
     """A 429 when this client address is over its budget for remote media, else None."""
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     wait = await rt.limiter.hit(LIMIT_SCOPE, client_key(request.scope),
                                 rt.settings.spam.remote_media_per_minute_per_ip)
     if wait is None:
@@ -55,7 +52,7 @@ async def remote_file(request: Request) -> Response:
     refused = await guard(request)
     if refused is not None:
         return refused
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     name: str = request.path_params["name"]
     async with rt.sessions() as session:
         user = await viewer(request, session)

@@ -9,11 +9,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from fediverse.web.context import runtime_of
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def render_page(request: Request, name: str, *, link: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     response = templates.TemplateResponse(
         request, name, {"instance_name": settings.instance.name, "domain": settings.instance.domain,
                         "description": settings.instance.description, **context}, status_code=status,

@@ -15,6 +15,7 @@ from fediverse.activitypub.webfinger import parse_resource, render_host_meta_jso
 from fediverse.db import accounts as account_db
 from fediverse.models import Account, OutboundActivity, utcnow
 from fediverse.runtime import Runtime
+from fediverse.web.context import runtime_of
 from fediverse.web.responses import error, json_response
 from fediverse.web.templating import render_page
 
@@ -22,12 +23,8 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 MAX_RESOURCE = 2048
 
 
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
 async def webfinger(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     value = request.query_params.get("resource")
     if not value:
         return error(400, "the resource parameter is required")
@@ -64,21 +61,21 @@ async def _account_for(rt: Runtime, session, resource) -> Account | None:  # typ
 
 
 async def host_meta(request: Request) -> Response:
-    base = _rt(request).settings.base_url
+    base = runtime_of(request).settings.base_url
     if "json" in request.headers.get("accept", "") or request.url.path.endswith(".json"):
         return json_response(render_host_meta_json(base), headers=CORS)
     return Response(render_host_meta_xml(base), media_type="application/xrd+xml", headers=CORS)
 
 
 async def nodeinfo_links(request: Request) -> Response:
-    return json_response(render_discovery(_rt(request).settings.base_url), headers=CORS)
+    return json_response(render_discovery(runtime_of(request).settings.base_url), headers=CORS)
 
 
 async def nodeinfo(request: Request) -> Response:
     version = request.path_params["version"]
     if version not in ("2.0", "2.1"):
         return error(404, "NodeInfo 2.0 and 2.1 are served")
-    rt = _rt(request)
+    rt = runtime_of(request)
     usage = await _usage(rt)
     inst = rt.settings.instance
     doc = render_nodeinfo(version, usage, name=inst.name, description=inst.description,
@@ -108,7 +105,7 @@ async def _usage(rt: Runtime) -> Usage:
 
 
 async def instance_api(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     inst, mode = rt.settings.instance, rt.settings.registrations.mode
     rules = [{"id": str(n), "text": line.strip()} for n, line in enumerate(inst.rules.splitlines(), 1) if line.strip()]
     return json_response({
@@ -121,7 +118,7 @@ async def instance_api(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     async with rt.sessions() as session:
         users = await account_db.list_local_users(session)
     artists = [u.account for u in users if u.account.suspended_at is None and u.account.silenced_at is None]

@@ -18,7 +18,7 @@ import pytest
 from fediverse.config import Settings
 from fediverse.errors import RemoteError, UnsafeAddress
 from fediverse.federation.client import Delivered, SafeClient, Unreachable
-from fediverse.services.audit import audit
+from fediverse.services.consent_audit import audit
 from tests.interop.support import make_certs
 from tests.loopback import Server, answer
 

@@ -18,6 +18,7 @@ from fediverse.models import LocalUser, utcnow
 from fediverse.runtime import Runtime
 from fediverse.services import web_sessions
 from fediverse.services.accounts import AwaitingApproval, authenticate, login_name, may_log_in, unread_notifications
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.render import error_page, page, redirect
 from fediverse.web.panel.sessions import panel_state
@@ -32,12 +33,8 @@ HOUR = 3600
 StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
 
 
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
 def _signup_open(request: Request) -> bool:
-    return _rt(request).settings.registrations.mode != "closed"
+    return runtime_of(request).settings.registrations.mode != "closed"
 
 
 def safe_next(value: str | None, default: str = "/studio") -> str:
@@ -103,7 +100,7 @@ async def login_wait(rt: Runtime, username: str, address: str) -> int | None:
 async def login(request: Request) -> Response:
     next_url = safe_next(request.query_params.get("next"))
     if request.method == "GET":
-        async with _rt(request).sessions() as session:
+        async with runtime_of(request).sessions() as session:
             if await session_user(request, session) is not None:
                 return RedirectResponse(next_url, status_code=303)
         return page(request, "panel/login.html", next=next_url, username="", signup_open=_signup_open(request))
@@ -114,7 +111,7 @@ async def login(request: Request) -> Response:
     username = text(form, "username", limit=400).strip()
     password = text(form, "password", limit=1025)
     next_url = safe_next(text(form, "next", limit=600) or None)
-    rt = _rt(request)
+    rt = runtime_of(request)
     wait = await login_wait(rt, username, client_address(request.scope))
     if wait is not None:
         return page(request, "panel/login.html", status=429, headers={"Retry-After": str(wait)},
@@ -139,7 +136,7 @@ async def logout(request: Request) -> Response:
         return error_page(request, exc.status, exc.message)
     token = request.session.get("sid")
     if isinstance(token, str):
-        async with _rt(request).sessions() as session:
+        async with runtime_of(request).sessions() as session:
             await web_sessions.end(session, token)  # a copy of the cookie stops working too
             await session.commit()
     request.session.clear()
@@ -151,7 +148,7 @@ def studio_view(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
 
     @wraps(view)
     async def endpoint(request: Request) -> Response:
-        async with _rt(request).sessions() as session:
+        async with runtime_of(request).sessions() as session:
             user = await session_user(request, session)
             if user is None:
                 if request.method in ("GET", "HEAD"):

@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message
 
+from fediverse.web.context import runtime_of
+
 SMALL_FORM_BYTES = 256 * 1024
 MULTIPART_MARGIN = 1024 * 1024  # room for the text fields and multipart boundaries
 CSRF_FIELD = "csrf_token"
@@ -41,7 +43,7 @@ def csrf_token(request: Request) -> str:
 
 def check_origin(request: Request) -> None:
     """Refuse POSTs sent by another site (Origin, or Sec-Fetch-Site when a browser sends no Origin)."""
-    base = request.app.state.runtime.settings.base_url
+    base = runtime_of(request).settings.base_url
     origin = request.headers.get("origin")
     if origin is not None:
         if origin.rstrip("/").lower() != base.lower():

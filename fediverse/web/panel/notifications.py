@@ -13,10 +13,10 @@ from fediverse.db import boosts as boost_db
 from fediverse.db import follows as follow_db
 from fediverse.errors import NotFound
 from fediverse.models import Account, LocalUser
-from fediverse.runtime import Runtime
 from fediverse.services import boosts, following
 from fediverse.services.accounts import mark_notifications_read, notifications
 from fediverse.services.text import sanitize
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import read_form
 from fediverse.web.panel.render import page, redirect
@@ -32,7 +32,7 @@ def _who(account: Account) -> dict[str, str]:
 
 @studio_view
 async def notifications_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt: Runtime = request.app.state.runtime
+    rt = runtime_of(request)
     requests = [{"id": edge.id, **_who(edge.follower)} for edge in await follow_db.pending_requests(session, user.account_id)]
     items: list[dict[str, Any]] = []
     found = await notifications(session, user.account_id, limit=100)
@@ -64,7 +64,7 @@ async def answer_request(request: Request, session: AsyncSession, user: LocalUse
     if edge is None or action not in ("approve", "reject"):
         raise NotFound("That follow request is no longer waiting (it may have been answered or withdrawn).")
     who = _who(edge.follower)["handle"]
-    await getattr(following, action)(request.app.state.runtime, session, user, edge.follower.uri)
+    await getattr(following, action)(runtime_of(request), session, user, edge.follower.uri)
     await session.commit()
     done = f"{who} now follows you." if action == "approve" else f"Rejected the request from {who}."
     return redirect(request, "/studio/notifications", done)
@@ -77,7 +77,7 @@ async def boost_note(request: Request, session: AsyncSession, user: LocalUser) -
     action, note_id = request.path_params["action"], request.path_params["note_id"]
     if action not in ("boost", "undo"):
         raise NotFound("There is no such action on a post.")
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     if action == "boost":
         await boosts.boost(rt, session, user, note_id)
     else:

@@ -17,6 +17,7 @@ from fediverse.errors import Invalid
 from fediverse.models import LocalUser
 from fediverse.services.consent import instance_record, set_account_consent
 from fediverse.services.profile import MAX_BIO, MAX_FIELDS, MAX_NAME, ProfileImage, update_profile
+from fediverse.web.context import runtime_of
 from fediverse.web.panel import consent_form
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
@@ -44,7 +45,7 @@ def _page(request: Request, result: ProfileForm, profile_url: str | None, status
     if result.licence and result.licence not in LICENCE_URLS:
         licences.append((result.licence, result.licence))
     rows = result.fields + [("", "")] * (MAX_FIELDS - len(result.fields))
-    instance = instance_record(request.app.state.runtime.settings)
+    instance = instance_record(runtime_of(request).settings)
     return page(request, "panel/profile.html", status=status, form=result, rows=[(n, name, value) for n, (name, value) in enumerate(rows, 1)],
                 shown=max(SHOWN_FIELDS, len(result.fields)), licences=licences, profile_url=profile_url,
                 max_name=MAX_NAME, max_bio=MAX_BIO,
@@ -55,7 +56,7 @@ def _page(request: Request, result: ProfileForm, profile_url: str | None, status
 
 @studio_view
 async def profile(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     account = user.account
     profile_url = account.url
     current = ProfileForm(

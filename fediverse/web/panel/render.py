@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.forms import csrf_token
 from fediverse.web.templating import templates
 
@@ -17,7 +18,7 @@ PANEL_HEADERS = {"Cache-Control": "no-store"}
 
 def page(request: Request, name: str, *, status: int = 200, headers: dict[str, str] | None = None,
          **context: Any) -> HTMLResponse:
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     flash = request.session.pop("flash", None)
     response = templates.TemplateResponse(request, name, {
         "instance_name": settings.instance.name, "domain": settings.instance.domain,

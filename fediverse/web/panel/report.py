@@ -12,6 +12,7 @@ from fediverse.db import works as work_db
 from fediverse.errors import NotFound
 from fediverse.models import Account, LocalUser, RemoteNote
 from fediverse.services import reports
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import read_form, text, flag
 from fediverse.web.panel.render import page, redirect
@@ -51,7 +52,7 @@ async def report_form(request: Request, session: AsyncSession, user: LocalUser) 
     if request.method == "POST":
         form = await read_form(request)
         target, post = await _target(session, text(form, "account", limit=MAX_REF), text(form, "post", limit=MAX_REF))
-        await reports.file_report(request.app.state.runtime, session, user, target, [post] if post else [],
+        await reports.file_report(runtime_of(request), session, user, target, [post] if post else [],
                                   text(form, "category", limit=32), text(form, "comment", limit=5000),
                                   forward=flag(form, "forward"))
         await session.commit()
@@ -59,4 +60,4 @@ async def report_form(request: Request, session: AsyncSession, user: LocalUser) 
     params = request.query_params
     target, post = await _target(session, params.get("account", ""), params.get("post", ""))
     return page(request, "panel/report.html", target=target, post=post, categories=reports.CATEGORIES,
-                handle=f"{target.username}@{target.domain or request.app.state.runtime.uris.domain}")
+                handle=f"{target.username}@{target.domain or runtime_of(request).uris.domain}")

@@ -17,6 +17,7 @@ from fediverse.errors import Invalid, NotFound
 from fediverse.models import LocalUser, utcnow
 from fediverse.services import web_sessions
 from fediverse.services.accounts import change_password
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import start_session, studio_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
@@ -60,7 +61,7 @@ async def security_page(request: Request, session: AsyncSession, user: LocalUser
 async def password_view(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     form = await read_form(request)
     try:
-        await change_password(request.app.state.runtime, session, user, text(form, "current_password", limit=1025),
+        await change_password(runtime_of(request), session, user, text(form, "current_password", limit=1025),
                               text(form, "new_password", limit=1025), text(form, "new_password_confirm", limit=1025))
     except Invalid as exc:  # raised before anything was written: nothing to roll back
         message = str(exc)

@@ -17,6 +17,7 @@ from fediverse.errors import Conflict, Invalid
 from fediverse.ratelimit import limit_key
 from fediverse.runtime import Runtime
 from fediverse.services import invites, registrations, signup_tokens
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import start_session
 from fediverse.web.panel.forms import PanelError, flag, read_form, text
 from fediverse.web.panel.render import page, redirect
@@ -33,10 +34,6 @@ POW_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY.replace(
     "script-src 'none'", "script-src 'self'")}
 
 
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
 def _spent(request: Request) -> OrderedDict[str, None]:
     """Stamps that already made an account here, so one solved challenge cannot be replayed (per process)."""
     spent = getattr(request.app.state, "signup_spent", None)
@@ -47,7 +44,7 @@ def _spent(request: Request) -> OrderedDict[str, None]:
 
 def _form_page(request: Request, *, status: int = 200, error: str = "", values: dict[str, str] | None = None,
                invite_code: str = "", headers: dict[str, str] | None = None) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     reg = rt.settings.registrations
     bits = reg.proof_of_work_bits
     return page(request, "panel/signup.html", status=status, headers={**(POW_HEADERS if bits else {}), **(headers or {})},
@@ -63,7 +60,7 @@ async def _usable_invite(rt: Runtime, code: str) -> bool:
 
 
 async def signup(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     await registrations.check_auto_approval(rt)
     if request.method == "POST":
         return await _submit(request)
@@ -88,7 +85,7 @@ async def invite_link(request: Request) -> Response:
 
 
 async def _submit(request: Request) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     reg = rt.settings.registrations
     if reg.mode == "closed":
         return page(request, "panel/signup_closed.html", status=403, reason="Sign-ups are closed on this instance.")

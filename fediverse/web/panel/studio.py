@@ -19,6 +19,7 @@ from fediverse.models import VISIBILITIES, LocalUser, Work
 from fediverse.runtime import Runtime
 from fediverse.services.consent import for_account, set_work_consent
 from fediverse.services.works import ImageUpload, WorkInput, arrange, create_work, delete_work, edit_work, set_pinned
+from fediverse.web.context import runtime_of
 from fediverse.web.panel import consent_form
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
@@ -30,10 +31,6 @@ MAX_TEXT = 20_000
 _IMAGE_PREFIX = re.compile(r"^image (\d+)(?: \([^)]*\))?: ", re.IGNORECASE)
 VISIBILITY_LABELS = {"public": "Public: on your portfolio and in feeds", "unlisted": "Unlisted: on your portfolio, not in public feeds",
                      "followers": "Followers only"}
-
-
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
 
 
 def _media(rt: Runtime, key: str) -> str:
@@ -61,7 +58,7 @@ async def _own(session: AsyncSession, account_id: int, public_id: str) -> Work:
 
 @studio_view
 async def studio_home(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     total = await work_db.count(session, user.account_id, public_only=False)
     pages = max(1, math.ceil(total / STUDIO_PAGE_SIZE))
     number = request.query_params.get("page", "1")
@@ -102,7 +99,7 @@ async def move_work(request: Request, session: AsyncSession, user: LocalUser) ->
 async def pin_work(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     form = await read_form(request)
     pinned = flag(form, "pinned")
-    work = await set_pinned(_rt(request), session, user, request.path_params["public_id"], pinned)
+    work = await set_pinned(runtime_of(request), session, user, request.path_params["public_id"], pinned)
     name = work.title or "the work"
     return redirect(request, f"/studio#work-{work.public_id}", f"Pinned {name}." if pinned else f"Unpinned {name}.")
 
@@ -185,15 +182,15 @@ def _new_form_page(request: Request, default_licence: str, inherited: ConsentRec
                    status: int = 200) -> Response:
     return page(request, "panel/work_form.html", status=status, form=result, mode="new", licences=LICENCES,
                 default_licence=default_licence, visibilities=VISIBILITY_LABELS,
-                max_size=human_size(_rt(request).settings.media.max_upload_bytes),
-                require_alt=_rt(request).settings.media.require_alt_text,
+                max_size=human_size(runtime_of(request).settings.media.max_upload_bytes),
+                require_alt=runtime_of(request).settings.media.require_alt_text,
                 consent_choices=consent_form.choices(result.consent, inherited, consent_form.WORK_FIELDS,
                                                      default="Your default"))
 
 
 @studio_view
 async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     count = rt.settings.media.images_per_work
     result = WorkForm(slots=[ImageSlot(n) for n in range(1, count + 1)],
                       consent=consent_form.shown_values(None, consent_form.WORK_FIELDS))
@@ -250,7 +247,7 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
 # --- edit and delete -----------------------------------------------------------------------------------
 
 def _edit_page(request: Request, work: Work, result: WorkForm, status: int = 200) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     licences = list(LICENCES)
     if result.licence and result.licence not in LICENCE_URLS:
         licences.append((result.licence, result.licence))
@@ -265,7 +262,7 @@ def _edit_page(request: Request, work: Work, result: WorkForm, status: int = 200
 
 @studio_view
 async def edit_work_view(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     account_id = user.account_id  # read now: a rollback expires `user`
     work = await _own(session, account_id, request.path_params["public_id"])
     slots = [ImageSlot(i + 1, alt=image.alt_text, focal_x=_num(image.focal_x), focal_y=_num(image.focal_y),
@@ -312,7 +309,7 @@ def _num(value: float) -> str:
 
 @studio_view
 async def delete_work_view(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = _rt(request)
+    rt = runtime_of(request)
     work = await _own(session, user.account_id, request.path_params["public_id"])
     if request.method == "GET":
         return page(request, "panel/delete.html", work=_tile(rt, work))
