@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +20,9 @@ from fediverse.services.accounts import change_password
 from fediverse.web.panel.auth import start_session, studio_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 PAGE = "/studio/security"
 

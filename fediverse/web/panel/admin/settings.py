@@ -6,9 +6,8 @@ seconds (web/live_settings.py); the response cache drops pages rendered with the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +19,9 @@ from fediverse.services.profile import ProfileImage, store_profile_image  # the 
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, upload
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 THUMBNAIL_BOX = (1200, 630)  # what Mastodon shows for an instance's thumbnail
 

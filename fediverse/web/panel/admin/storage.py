@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,6 +12,9 @@ from fediverse.services import modlog, remote_media, site_settings, storage_usag
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import PanelError, human_size, read_form, text
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 SCOPES = ("expired", "all")
 RETENTION_KEY = "media.remote_cache_retention_days"
