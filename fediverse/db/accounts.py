@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -59,3 +59,25 @@ async def count_local_users(session: AsyncSession) -> int:
         select(func.count()).select_from(LocalUser).join(LocalUser.account)
         .where(Account.actor_type != "Application", LocalUser.approved.is_(True))
     ) or 0
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern matching `value` literally anywhere (\\ escapes % and _)."""
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def search(session: AsyncSession, query: str, scope: str, *, limit: int) -> list[Account]:
+    """People (never the instance actor) whose handle, id or display name holds `query`; local ones first.
+    `scope` narrows to local, remote or limited (silenced or suspended) accounts."""
+    stmt = select(Account).where(Account.actor_type != "Application")
+    if query:
+        pattern = _like(query)
+        stmt = stmt.where(or_(Account.handle.like(pattern, escape="\\"), Account.uri.like(pattern, escape="\\"),
+                              Account.display_name.ilike(pattern, escape="\\")))
+    if scope == "local":
+        stmt = stmt.where(Account.domain.is_(None))
+    elif scope == "remote":
+        stmt = stmt.where(Account.domain.is_not(None))
+    elif scope == "limited":
+        stmt = stmt.where(or_(Account.suspended_at.is_not(None), Account.silenced_at.is_not(None)))
+    return list(await session.scalars(stmt.order_by(Account.domain.is_not(None), Account.handle).limit(limit)))

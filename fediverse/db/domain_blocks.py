@@ -18,6 +18,10 @@ async def all_blocks(session: AsyncSession) -> list[DomainBlock]:
     return list(await session.scalars(select(DomainBlock).order_by(DomainBlock.domain)))
 
 
+async def by_id(session: AsyncSession, block_id: int) -> DomainBlock | None:
+    return await session.get(DomainBlock, block_id)
+
+
 async def by_domain(session: AsyncSession, domain: str) -> DomainBlock | None:
     return await session.scalar(select(DomainBlock).where(DomainBlock.domain == domain))
 

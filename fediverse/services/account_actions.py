@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.moderation import render_delete_actor
 from fediverse.db import follows as follow_db
-from fediverse.errors import Conflict, Invalid
+from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
-from fediverse.models import ACCEPTED, ROLES, Account, Follow, LocalUser, utcnow
+from fediverse.models import ACCEPTED, ROLES, Account, AuditLog, Follow, LocalUser, utcnow
 from fediverse.services import modlog, web_sessions
 
 if TYPE_CHECKING:
@@ -38,7 +38,16 @@ def require_reason(reason: str) -> str:
     return text
 
 
-async def _target_user(session: AsyncSession, account: Account) -> LocalUser | None:
+async def find_account(session: AsyncSession, account_id: int) -> Account:
+    """An account staff may look at (NotFound for an unknown id or the instance actor)."""
+    account = await session.get(Account, account_id)
+    if account is None or (account.is_local and account.actor_type == "Application"):
+        raise NotFound("no such account")
+    return account
+
+
+async def target_user(session: AsyncSession, account: Account) -> LocalUser | None:
+    """The local user behind `account`, None for a remote one."""
     return await session.get(LocalUser, account.id) if account.is_local else None
 
 
@@ -48,7 +57,7 @@ async def check_may_act(session: AsyncSession, staff: LocalUser, account: Accoun
         raise Invalid("you cannot take moderation actions against your own account")
     if account.is_local and account.actor_type == "Application":
         raise Invalid("the instance actor cannot be moderated")
-    target = await _target_user(session, account)
+    target = await target_user(session, account)
     if target is not None and ROLE_RANK.get(target.role, 0) >= ROLE_RANK.get(staff.role, 0):
         raise Invalid(f"@{account.username} is a {target.role}; only someone of a higher role may act on them")
 
@@ -88,6 +97,13 @@ async def apply(rt: Runtime, session: AsyncSession, staff: LocalUser, account: A
 
 def handle_of(rt: Runtime, account: Account) -> str:
     return f"{account.username}@{account.domain or rt.uris.domain}"
+
+
+async def history(rt: Runtime, session: AsyncSession, account: Account) -> list[AuditLog]:
+    """The audit entries about `account`, oldest first: by handle, and for a local one by bare username too
+    (role changes name the username)."""
+    handle = handle_of(rt, account)
+    return await modlog.about_account(session, [handle, account.username] if account.is_local else [handle])
 
 
 async def _suspend(rt: Runtime, session: AsyncSession, account: Account) -> dict[str, object]:

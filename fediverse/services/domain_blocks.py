@@ -115,7 +115,7 @@ async def commit(session: AsyncSession) -> None:
 
 
 async def _get(session: AsyncSession, block_id: int) -> DomainBlock:
-    block = await session.get(DomainBlock, block_id)
+    block = await block_db.by_id(session, block_id)
     if block is None:
         raise NotFound(f"no domain block {block_id}")
     return block

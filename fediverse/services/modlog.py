@@ -39,6 +39,21 @@ async def recent(session: AsyncSession, *, limit: int = 100, action: str | None 
     return list((await session.scalars(stmt)).all())
 
 
+async def about_account(session: AsyncSession, targets: list[str]) -> list[AuditLog]:
+    """Oldest first: the entries naming an account by any of `targets` (its handle, and a local one's username)."""
+    return list(await session.scalars(select(AuditLog).where(
+        AuditLog.target_type == "account", AuditLog.target.in_(targets)).order_by(AuditLog.id)))
+
+
+async def about_report(session: AsyncSession, report_id: int) -> list[AuditLog]:
+    """Oldest first: the actions taken for a report (details.report) and the report's own entries."""
+    history = list(await session.scalars(
+        select(AuditLog).where(AuditLog.details["report"].as_integer() == report_id).order_by(AuditLog.id)))
+    history += list(await session.scalars(select(AuditLog).where(
+        AuditLog.target_type == "report", AuditLog.target == str(report_id)).order_by(AuditLog.id)))
+    return sorted(history, key=lambda e: e.id)
+
+
 async def last_staff_action_at(session: AsyncSession) -> Any:
     """When a moderator or admin last did anything (None if never): drives the fall-back to approval mode."""
     return await session.scalar(select(AuditLog.created_at).where(AuditLog.actor_id.is_not(None))

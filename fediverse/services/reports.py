@@ -20,7 +20,7 @@ from fediverse.db import domain_policy
 from fediverse.db import works as work_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
-from fediverse.models import Account, LocalUser, RemoteNote, Report, Work, utcnow
+from fediverse.models import Account, AuditLog, LocalUser, RemoteNote, Report, Work, utcnow
 from fediverse.services import account_actions, modlog
 from fediverse.services.works import mark_sensitive, release_files, tombstone
 
@@ -31,6 +31,7 @@ CATEGORIES = ("spam", "legal", "violation", "other")
 RESOLUTIONS = ("dismiss", "remove", "sensitive", "silence", "suspend")
 MAX_COMMENT = 1000  # Mastodon's limit for local reports
 MAX_POSTS = 20
+MAX_REF = 2048  # an account reference or post id in the report form
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,28 @@ class Posts:
     missing: list[str]
 
 
+@dataclass(frozen=True)
+class ReportDetail:
+    """One report as a moderator reads it: who reported whom, the posts, and what was done about it."""
+
+    report: Report
+    target: Account | None
+    reporter: Account | None
+    posts: Posts
+    history: list[AuditLog]
+
+
+async def _remote_note(session: AsyncSession, uri: str) -> RemoteNote | None:
+    return await session.scalar(select(RemoteNote).where(RemoteNote.uri == uri))
+
+
 async def find_posts(session: AsyncSession, uris: list[str]) -> Posts:
     works: list[Work] = []
     notes: list[RemoteNote] = []
     missing: list[str] = []
     for uri in uris:
         work = await work_db.by_uri(session, uri)
-        note = None if work else await session.scalar(select(RemoteNote).where(RemoteNote.uri == uri))
+        note = None if work else await _remote_note(session, uri)
         if work is not None:
             works.append(work)
         elif note is not None:
@@ -56,6 +72,63 @@ async def find_posts(session: AsyncSession, uris: list[str]) -> Posts:
         else:
             missing.append(uri)
     return Posts(works, notes, missing)
+
+
+async def _account_by_ref(session: AsyncSession, ref: str) -> Account | None:
+    """An account we already know, by id URL, local username or user@domain; never looked up over the network."""
+    ref = ref.strip()[:MAX_REF]
+    if ref.startswith(("https://", "http://")):
+        return await account_db.by_uri(session, ref)
+    name = ref.lstrip("@")
+    if "@" in name:
+        return await account_db.remote_by_handle(session, name)
+    return await account_db.local_by_username(session, name) if name else None
+
+
+async def find_target(session: AsyncSession, account_ref: str, post_uri: str) -> tuple[Account, str | None]:
+    """(reported account, reported post uri or None) from what an artist's report form names."""
+    if post_uri:
+        work = await work_db.by_uri(session, post_uri)
+        if work is not None and work.deleted_at is None:
+            return work.account, work.uri
+        note = await _remote_note(session, post_uri)
+        if note is not None:
+            return note.account, note.uri
+        raise NotFound("that post is not known here")
+    account = await _account_by_ref(session, account_ref) if account_ref else None
+    if account is None or (account.is_local and account.actor_type == "Application"):
+        raise NotFound("that account is not known here")
+    return account, None
+
+
+async def listing(session: AsyncSession, *, closed: bool, limit: int) -> list[tuple[Report, Account]]:
+    """Open reports, or the closed ones, newest first, each with the reported account."""
+    stmt = select(Report, Account).join(Account, Account.id == Report.target_id)
+    stmt = stmt.where(Report.state != "open") if closed else stmt.where(Report.state == "open")
+    rows = await session.execute(stmt.order_by(Report.id.desc()).limit(limit))
+    return [(report, account) for report, account in rows]
+
+
+async def about_account(session: AsyncSession, account_id: int, *, limit: int) -> list[Report]:
+    """The latest reports naming `account_id`, newest first."""
+    return list(await session.scalars(select(Report).where(Report.target_id == account_id)
+                                      .order_by(Report.id.desc()).limit(limit)))
+
+
+async def get(session: AsyncSession, report_id: int) -> Report:
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id}")
+    return report
+
+
+async def detail(session: AsyncSession, report_id: int) -> ReportDetail:
+    report = await get(session, report_id)
+    return ReportDetail(
+        report=report, target=await session.get(Account, report.target_id),
+        reporter=await session.get(Account, report.reporter_id) if report.reporter_id else None,
+        posts=await find_posts(session, list(report.object_uris)),
+        history=await modlog.about_report(session, report.id))
 
 
 def _check_category(category: str) -> str:
@@ -132,9 +205,7 @@ async def resolve(rt: Runtime, session: AsyncSession, staff: LocalUser, report_i
     if resolution not in RESOLUTIONS:
         raise Invalid(f"choose one of {', '.join(RESOLUTIONS)}")
     note = account_actions.require_reason(note)
-    report = await session.get(Report, report_id)
-    if report is None:
-        raise NotFound(f"no report {report_id}")
+    report = await get(session, report_id)
     if report.state != "open":
         raise Conflict(f"report {report_id} is already {report.state}")
     target = await session.get(Account, report.target_id)

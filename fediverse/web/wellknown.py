@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse import __version__
-from fediverse.activitypub.nodeinfo import Usage, render_discovery, render_nodeinfo
+from fediverse.activitypub.nodeinfo import render_discovery, render_nodeinfo
 from fediverse.activitypub.webfinger import parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd
 from fediverse.db import accounts as account_db
-from fediverse.models import Account, OutboundActivity, utcnow
+from fediverse.models import Account, utcnow
 from fediverse.runtime import Runtime
+from fediverse.services import instance_stats
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import error, json_response
 from fediverse.web.templating import render_page
@@ -76,32 +74,14 @@ async def nodeinfo(request: Request) -> Response:
     if version not in ("2.0", "2.1"):
         return error(404, "NodeInfo 2.0 and 2.1 are served")
     rt = runtime_of(request)
-    usage = await _usage(rt)
+    async with rt.sessions() as session:
+        usage = await instance_stats.usage(session, utcnow())
     inst = rt.settings.instance
     doc = render_nodeinfo(version, usage, name=inst.name, description=inst.description,
                           open_registrations=rt.settings.registrations.mode != "closed")
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
     return json_response(doc, media_type=f'application/json; profile="{profile}"',
                          headers={**CORS, "Cache-Control": "max-age=1800"})
-
-
-async def _usage(rt: Runtime) -> Usage:
-    """Real counts: local artists, those who published in the last month / half year, local posts."""
-    now = utcnow()
-    async with rt.sessions() as session:
-        total = await account_db.count_local_users(session)
-
-        async def active(days: int) -> int:
-            stmt = select(func.count(func.distinct(OutboundActivity.actor_id))).join(
-                Account, Account.id == OutboundActivity.actor_id
-            ).where(OutboundActivity.created_at >= now - timedelta(days=days), Account.actor_type != "Application")
-            return await session.scalar(stmt) or 0
-
-        month, halfyear = await active(30), await active(182)
-        posts = await session.scalar(
-            select(func.count()).select_from(OutboundActivity).where(OutboundActivity.type == "Create")
-        ) or 0
-    return Usage(total, month, halfyear, posts)
 
 
 async def instance_api(request: Request) -> Response:

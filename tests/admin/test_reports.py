@@ -65,8 +65,10 @@ async def test_an_artist_reports_a_work_and_the_moderator_sees_it_with_the_post(
     assert report.category == "violation" and report.object_uris == [work.uri] and report.state == "open"
     async with browser(art) as client:
         await login(client, "mod")
+        dashboard = await client.get("/admin")
         listing = await client.get("/admin/reports")
         detail = await client.get(f"/admin/reports/{report.id}")
+    assert ">1 open reports<" in dashboard.text and ">0 sign-ups waiting<" in dashboard.text
     assert listing.status_code == 200 and "@troll@art.test" in listing.text and "Traced from my work" in listing.text
     assert detail.status_code == 200 and "Copied piece" in detail.text and "@alice" in detail.text
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
+from typing import Any
 
-from tests.federation.helpers import act, get_json, make_user
+import pytest
+from sqlalchemy import update
+
+from fediverse.models import OutboundActivity, utcnow
+from fediverse.services.works import ImageUpload, WorkInput, create_work
+from tests import imagecorpus
+from tests.federation.helpers import act, get_json, make_user, user
 from tests.support import Instance, Network
 
 
@@ -110,6 +117,24 @@ async def test_nodeinfo_counts_local_artists(network: Network, art: Instance) ->
             assert doc["protocols"] == ["activitypub"]
             assert doc["usage"]["users"]["total"] == 2  # the instance actor is not a user
         assert (await client.get("/nodeinfo/1.0")).status_code == 404
+
+
+async def test_nodeinfo_counts_who_published_lately_and_local_posts(network: Network, art: Instance) -> None:
+    await make_user(art, "bea")  # published nothing: a user, never active
+    async with art.rt.sessions() as session:
+        alice = await session.merge(await user(art, "alice"))
+        await create_work(art.rt, session, alice, WorkInput(title="Heron"),
+                          [ImageUpload(data=imagecorpus.jpeg(imagecorpus.photo(320, 240)), alt_text="A heron")])
+
+    async def usage() -> dict[str, Any]:
+        async with art.client() as client:
+            return (await client.get("/nodeinfo/2.1")).json()["usage"]
+
+    assert await usage() == {"users": {"total": 2, "activeMonth": 1, "activeHalfyear": 1}, "localPosts": 1}
+    async with art.rt.sessions() as session:  # the post was two months ago: active this half year, not this month
+        await session.execute(update(OutboundActivity).values(created_at=utcnow() - timedelta(days=60)))
+        await session.commit()
+    assert await usage() == {"users": {"total": 2, "activeMonth": 0, "activeHalfyear": 1}, "localPosts": 1}
 
 
 async def test_followers_collection_pages(network: Network) -> None:

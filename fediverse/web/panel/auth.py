@@ -5,10 +5,9 @@ from __future__ import annotations
 import hmac
 import secrets
 from functools import wraps
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 from urllib.parse import quote
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -25,12 +24,15 @@ from fediverse.web.panel.sessions import panel_state
 from fediverse.ratelimit import limit_key
 from fediverse.web.ratelimit import client_address
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 WRONG_LOGIN = "Wrong username or password."
 AWAITING_APPROVAL = ("Your sign-up is waiting for a moderator's approval. You can log in as soon as it is "
                      "approved; there is nothing else to do until then.")
 ROLE_RANK = {"artist": 0, "moderator": 1, "admin": 2}
 HOUR = 3600
-StudioView = Callable[[Request, AsyncSession, LocalUser], Awaitable[Response]]
+StudioView = Callable[[Request, "AsyncSession", LocalUser], Awaitable[Response]]
 
 
 def _signup_open(request: Request) -> bool:

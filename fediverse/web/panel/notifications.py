@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +19,9 @@ from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import read_form
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 VERBS = {"follow": "followed you", "follow_request": "asked to follow you", "like": "liked",
          "announce": "boosted", "reply": "replied to", "mention": "mentioned you"}

@@ -8,8 +8,8 @@ document, and the response cache and consent headers follow at once (their sessi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,6 +23,9 @@ from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
 from fediverse.web.panel.licences import LICENCE_URLS, LICENCES
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 SHOWN_FIELDS = 4  # the rest open under "more links"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,6 +24,9 @@ from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
 from fediverse.web.panel.licences import LICENCE_URLS, LICENCES, licence_label
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 STUDIO_PAGE_SIZE = 60
 MAX_TEXT = 20_000

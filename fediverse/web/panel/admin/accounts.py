@@ -2,73 +2,53 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fediverse.db import accounts as account_db
 from fediverse.errors import NotFound
-from fediverse.models import Account, AuditLog, LocalUser, Report
-from fediverse.services import account_actions
+from fediverse.models import LocalUser
+from fediverse.services import account_actions, reports
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import has_role, staff_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 LIST_LIMIT = 100
 MAX_QUERY = 200
-
-
-def _like(value: str) -> str:
-    """A LIKE pattern matching `value` literally anywhere (\\ escapes % and _)."""
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @staff_view("moderator")
 async def account_list(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     query = request.query_params.get("q", "").strip().lstrip("@")[:MAX_QUERY].lower()
     scope = request.query_params.get("scope", "all")
-    stmt = select(Account).where(Account.actor_type != "Application")
-    if query:
-        pattern = _like(query)
-        stmt = stmt.where(or_(Account.handle.like(pattern, escape="\\"), Account.uri.like(pattern, escape="\\"),
-                              Account.display_name.ilike(pattern, escape="\\")))
-    if scope == "local":
-        stmt = stmt.where(Account.domain.is_(None))
-    elif scope == "remote":
-        stmt = stmt.where(Account.domain.is_not(None))
-    elif scope == "limited":
-        stmt = stmt.where(or_(Account.suspended_at.is_not(None), Account.silenced_at.is_not(None)))
-    accounts = list(await session.scalars(stmt.order_by(Account.domain.is_not(None), Account.handle).limit(LIST_LIMIT)))
+    accounts = await account_db.search(session, query, scope, limit=LIST_LIMIT)
     return page(request, "panel/admin_accounts.html", accounts=accounts, q=query, scope=scope)
-
-
-async def _account(session: AsyncSession, request: Request) -> Account:
-    account = await session.get(Account, request.path_params["account_id"])
-    if account is None or (account.is_local and account.actor_type == "Application"):
-        raise NotFound("no such account")
-    return account
 
 
 @staff_view("moderator")
 async def account_detail(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    account = await _account(session, request)
-    target_user = await session.get(LocalUser, account.id) if account.is_local else None
-    handle = account_actions.handle_of(request.app.state.runtime, account)
-    history = list(await session.scalars(select(AuditLog).where(
-        AuditLog.target_type == "account", AuditLog.target.in_([handle, account.username] if account.is_local else [handle])).order_by(AuditLog.id)))
-    open_reports = list(await session.scalars(select(Report).where(Report.target_id == account.id)
-                                              .order_by(Report.id.desc()).limit(50)))
-    return page(request, "panel/admin_account.html", account=account, target_user=target_user, handle=handle,
-                entries=history, reports=open_reports, roles=("artist", "moderator", "admin"),
-                may_change_role=has_role(user, "admin"))
+    rt = runtime_of(request)
+    account = await account_actions.find_account(session, request.path_params["account_id"])
+    return page(request, "panel/admin_account.html", account=account,
+                target_user=await account_actions.target_user(session, account),
+                handle=account_actions.handle_of(rt, account),
+                entries=await account_actions.history(rt, session, account),
+                reports=await reports.about_account(session, account.id, limit=50),
+                roles=("artist", "moderator", "admin"), may_change_role=has_role(user, "admin"))
 
 
 @staff_view("moderator")
 async def account_action(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    account = await _account(session, request)
+    account = await account_actions.find_account(session, request.path_params["account_id"])
     form = await read_form(request)
     action = text(form, "action", limit=32)
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     await account_actions.apply(rt, session, user, account, action, text(form, "reason", limit=2000))
     await session.commit()
     return redirect(request, f"/admin/accounts/{account.id}", f"{account_actions.handle_of(rt, account)}: {action} done.")
@@ -77,8 +57,8 @@ async def account_action(request: Request, session: AsyncSession, user: LocalUse
 @staff_view("admin")
 async def change_role(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     """Admins only; a moderator gets 403 even when sending the form by hand."""
-    account = await _account(session, request)
-    target = await session.get(LocalUser, account.id) if account.is_local else None
+    account = await account_actions.find_account(session, request.path_params["account_id"])
+    target = await account_actions.target_user(session, account)
     if target is None:
         raise NotFound("roles belong to local accounts only")
     form = await read_form(request)
@@ -86,3 +66,4 @@ async def change_role(request: Request, session: AsyncSession, user: LocalUser) 
     await account_actions.change_role(session, user, target, role, text(form, "reason", limit=2000))
     await session.commit()
     return redirect(request, f"/admin/accounts/{account.id}", f"@{account.username} is now a {role}.")
+

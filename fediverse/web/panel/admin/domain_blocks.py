@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +17,9 @@ from fediverse.services.blocklist_csv import MAX_CSV_BYTES, BlockInput, export_c
 from fediverse.web.panel.auth import has_role, staff_view
 from fediverse.web.panel.forms import MULTIPART_MARGIN, read_form, text, flag, upload
 from fediverse.web.panel.render import PANEL_HEADERS, page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _input(form: FormData, domain: str) -> BlockInput:
@@ -47,7 +50,7 @@ async def create(request: Request, session: AsyncSession, user: LocalUser) -> Re
 
 
 async def _block(session: AsyncSession, request: Request) -> DomainBlock:
-    block = await session.get(DomainBlock, request.path_params["block_id"])
+    block = await block_db.by_id(session, request.path_params["block_id"])
     if block is None:
         raise NotFound("no such domain block")
     return block

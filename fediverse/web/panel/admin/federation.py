@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.models import LocalUser, utcnow
 from fediverse.services import federation_health
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import has_role, staff_view
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @staff_view("moderator")
@@ -24,7 +29,7 @@ async def federation_action(request: Request, session: AsyncSession, user: Local
     action = request.path_params["action"]
     form = await read_form(request)
     domain = text(form, "domain", limit=300)
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     if action == "retry":
         count = await federation_health.retry_now(rt, session, user, domain)
         message = f"{count} deliveries to {domain} will be tried now."

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser, utcnow
 from fediverse.services import invites
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def optional_int(value: str, what: str) -> int | None:
@@ -34,7 +39,7 @@ async def invites_page(request: Request, session: AsyncSession, user: LocalUser)
     now = utcnow()
     rows = [{"invite": invite, "state": invites.state(invite, now), "link": _link(request, invite.code)}
             for invite in await invites.recent(session)]
-    return page(request, "panel/admin_invites.html", rows=rows, mode=request.app.state.runtime.settings.registrations.mode)
+    return page(request, "panel/admin_invites.html", rows=rows, mode=runtime_of(request).settings.registrations.mode)
 
 
 @staff_view("admin")
@@ -46,4 +51,4 @@ async def revoke(request: Request, session: AsyncSession, user: LocalUser) -> Re
 
 
 def _link(request: Request, code: str) -> str:
-    return f"{request.app.state.runtime.settings.base_url}/invite/{code}"
+    return f"{runtime_of(request).settings.base_url}/invite/{code}"

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.inbox import quarantine
 from fediverse.models import LocalUser
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 ACTIONS = ("release", "discard", "discard-actor")
 
@@ -29,7 +34,7 @@ async def quarantine_action(request: Request, session: AsyncSession, user: Local
     inbound_id = request.path_params["inbound_id"]
     form = await read_form(request)
     reason = text(form, "reason", limit=2000)
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     if action == "release":
         outcome = await quarantine.release(rt, session, user, inbound_id)
         return redirect(request, "/admin/quarantine", f"Released and processed: {outcome}.")

@@ -6,9 +6,8 @@ seconds (web/live_settings.py); the response cache drops pages rendered with the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,22 +16,26 @@ from fediverse.models import LocalUser
 from fediverse.services import settings_form, site_settings
 from fediverse.services.accounts import instance_username
 from fediverse.services.profile import ProfileImage, store_profile_image  # the avatar pipeline: probe, shrink, store
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, upload
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 THUMBNAIL_BOX = (1200, 630)  # what Mastodon shows for an instance's thumbnail
 
 
 def _page(request: Request, shown: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     return page(request, "panel/admin_settings.html", status=status, groups=settings_form.GROUPS, values=shown,
                 errors=errors, thumbnail_url=settings.instance.thumbnail_url)
 
 
 @staff_view("admin")
 async def settings_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     if request.method == "GET":
         return _page(request, settings_form.current_values(rt.settings), {})
     form = await read_form(request, max_bytes=multipart_limit(rt.settings, 1), max_files=1)

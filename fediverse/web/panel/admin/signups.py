@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.errors import NotFound
 from fediverse.models import LocalUser
 from fediverse.services import registrations
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 
 @staff_view("moderator")
 async def queue(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     pending = await registrations.pending(session)
     return page(request, "panel/admin_signups.html", pending=pending, waves=registrations.waves(pending),
                 mode=rt.settings.registrations.mode, auto_switch=await registrations.last_auto_switch(session))

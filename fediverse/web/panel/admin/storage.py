@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.models import LocalUser
 from fediverse.services import modlog, remote_media, site_settings, storage_usage
+from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import PanelError, human_size, read_form, text
 from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 SCOPES = ("expired", "all")
 RETENTION_KEY = "media.remote_cache_retention_days"
@@ -19,7 +24,7 @@ MAX_RETENTION_DAYS = 3650
 
 @staff_view("admin")
 async def storage(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     if request.method == "POST":
         return await _purge(request, session, user)
     return page(request, "panel/admin_storage.html", artists=await storage_usage.per_artist(rt, session),
@@ -27,7 +32,7 @@ async def storage(request: Request, session: AsyncSession, user: LocalUser) -> R
 
 
 async def _purge(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     form = await read_form(request)
     if "retention_days" in form:
         return await _set_retention(request, session, user, text(form, "retention_days", limit=20).strip())
@@ -46,7 +51,7 @@ async def _purge(request: Request, session: AsyncSession, user: LocalUser) -> Re
 
 async def _set_retention(request: Request, session: AsyncSession, user: LocalUser, raw: str) -> Response:
     """Change how long unused remote copies are kept; effective at once (saved over instance.toml)."""
-    rt = request.app.state.runtime
+    rt = runtime_of(request)
     if not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
         raise PanelError(400, f"The retention is a whole number of days from 0 to {MAX_RETENTION_DAYS}.")
     days, before = int(raw), rt.settings.media.remote_cache_retention_days
