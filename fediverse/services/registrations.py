@@ -220,7 +220,12 @@ async def check_auto_approval(rt: Runtime) -> bool:
         since = await _idle_since(session)
         if since is not None and utcnow() - since < timedelta(hours=hours):
             return False
-        new_settings = await site_settings.save(rt, session, {"registrations.mode": "approval"})
+        new_settings = await site_settings.save_if_still(rt, session, "registrations.mode", expected="open",
+                                                         value="approval")
+        if new_settings is None:  # another request or process switched between our read and our write
+            await session.rollback()
+            await site_settings.refresh(rt)
+            return False
         modlog.record(session, None, AUTO_APPROVAL_ACTION, "setting", "registrations.mode",
                       f"no moderator or admin acted for {hours} hours", previous="open", new="approval",
                       last_staff_action=since.isoformat() if since else None)

@@ -13,7 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.config import Settings
@@ -87,6 +87,28 @@ async def save(rt: Runtime, session: AsyncSession, changes: dict[str, Any]) -> S
             row.updated_at = utcnow()
     return new_settings
 
+
+
+async def save_if_still(rt: Runtime, session: AsyncSession, key: str, *, expected: Any, value: Any) -> Settings | None:
+    """Compare-and-set one key: write ``value`` only while the stored one is still ``expected`` (no row: the
+    file's value, which the caller has checked). Of several requests and processes making the same automatic
+    change at once, exactly one gets the new settings; the others get None (or, when both insert the first
+    row, an IntegrityError at commit). The caller commits."""
+    base = rt.file_settings or rt.settings
+    merged = {**await stored(session), key: value}
+    new_settings = overlay(base, merged)
+    row = await session.get(InstanceSetting, key, populate_existing=True)
+    if row is None:
+        session.add(InstanceSetting(key=key, value={"v": value}))
+        return new_settings
+    if row.value != {"v": expected}:
+        return None
+    won = await session.execute(
+        update(InstanceSetting)
+        .where(InstanceSetting.key == key, InstanceSetting.updated_at == row.updated_at)
+        .values(value={"v": value}, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return new_settings if won.rowcount == 1 else None
 
 def apply(rt: Runtime, new_settings: Settings) -> None:
     """Make `new_settings` this process's settings; the keys that cannot change here are kept from the file."""

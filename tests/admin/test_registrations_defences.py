@@ -3,16 +3,19 @@ invites, the automatic switch to approval mode, and CSRF."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from fediverse.db import accounts as account_db
 from fediverse.jobs.sweeper import housekeeping
 from fediverse.models import AuditLog, EmailDomainBlock, Invite, LocalUser, utcnow
 from fediverse.services import modlog, signup_tokens, site_settings
+from fediverse.services.registrations import check_auto_approval
 from tests.admin.signup_client import OPEN, fields, open_form, sign_up, signup_key
 from tests.federation.helpers import make_user
 from tests.support import Instance, Network, StepClock
@@ -258,6 +261,25 @@ async def test_the_switch_happens_in_housekeeping_without_any_request(network: N
         count = len(list(await session.scalars(select(AuditLog).where(AuditLog.action == "registrations.auto_approval"))))
     assert count == 1
 
+
+@pytest.mark.parametrize("mode_row", [False, True], ids=["mode-from-the-file", "mode-saved-in-the-panel"])
+async def test_racing_checks_switch_once_and_log_once(network: Network, mode_row: bool) -> None:
+    """Sign-up requests and housekeeping check at the same moment: one switch, one audit entry, all agree."""
+    art = await network.add("art.test", registrations=OPEN)
+    rt = art.rt
+    changes: dict[str, object] = {"registrations.auto_approval_after_hours": 1}
+    if mode_row:
+        changes["registrations.mode"] = "open"
+    async with rt.sessions() as session:
+        new = await site_settings.save(rt, session, changes)
+        await session.commit()
+    site_settings.apply(rt, new)  # no staff account at all: the switch is due at once
+    switched = await asyncio.gather(*(check_auto_approval(rt) for _ in range(8)))
+    assert switched.count(True) == 1
+    async with rt.sessions() as session:
+        assert (await site_settings.stored(session))["registrations.mode"] == "approval"
+        count = len(list(await session.scalars(select(AuditLog).where(AuditLog.action == "registrations.auto_approval"))))
+    assert count == 1 and rt.settings.registrations.mode == "approval"
 
 async def test_missing_or_wrong_csrf_is_refused(network: Network) -> None:
     art = await network.add("art.test", registrations=OPEN)
