@@ -11,6 +11,7 @@ from fediverse.errors import RemoteError, UnsafeAddress
 from fediverse.federation import health
 from fediverse.federation.client import DomainBlocked
 from fediverse.federation.retry import classify_response
+from fediverse.jobs.kinds import Deliver
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
 from fediverse.models import OutboundActivity, utcnow
 
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
 AP_JSON = "application/activity+json"
 
 
-async def deliver(rt: Runtime, payload: dict[str, Any], domain: str) -> Outcome:
-    inbox = str(payload["inbox"])
-    loaded = await _load(rt, int(payload["activity"]), domain)
+async def deliver(rt: Runtime, job: Deliver) -> Outcome:
+    inbox, domain = job.inbox, job.domain
+    loaded = await _load(rt, job.activity, domain)
     if isinstance(loaded, (Done, GiveUp)):
         return loaded
     body, signer = loaded
