@@ -17,7 +17,6 @@ from fediverse.db import accounts as account_db
 from fediverse.db import domain_policy
 from fediverse.db import inbound as inbound_db
 from fediverse.errors import RemoteError
-from fediverse.federation import health
 from fediverse.federation.actors import instance_signer
 from fediverse.federation.client import Gone
 from fediverse.federation.signed import (
@@ -109,8 +108,7 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
             await session.commit()  # keep what verification learnt (a fetched key)
             return ACCEPTED  # a duplicate delivery of an activity we already have
         announce_after_commit(session, [job])
-        if signer.domain and signer.domain in rt.unhealthy_domains:  # a signed POST from them: they are back
-            rt.unhealthy_domains.discard(signer.domain)
-            await health.record_success(session, signer.domain, utcnow())
+        if signer.domain:  # a signed POST from them: they are back (no write unless they had failures)
+            await rt.domain_health.succeeded(session, signer.domain, utcnow())
         await session.commit()
     return ACCEPTED

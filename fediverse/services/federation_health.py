@@ -149,6 +149,6 @@ async def mark_available(rt: Runtime, session: AsyncSession, staff: LocalUser, d
     before = {"unavailable": health.unavailable, "failure_days": list(health.failure_days or [])}
     health.unavailable = False
     health.failure_days = []
-    rt.unhealthy_domains.discard(domain)
+    rt.domain_health.forget(domain)
     modlog.record(session, staff, "federation.mark_available", "domain", domain, "", before=before)
     return True
