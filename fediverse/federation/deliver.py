@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 AP_JSON = "application/activity+json"
 Loaded = tuple[bytes, Signer]  # an activity's stored body and its author's signer
+Unsendable = Done | GiveUp  # the activity is gone, or its author is no longer ours
 
 
 async def deliver(rt: Runtime, job: Deliver) -> Outcome:
@@ -48,7 +49,7 @@ async def deliver(rt: Runtime, job: Deliver) -> Outcome:
     return outcome
 
 
-async def _load(rt: Runtime, activity_id: int, domain: str) -> Loaded | Outcome:
+async def _load(rt: Runtime, activity_id: int, domain: str) -> Loaded | Unsendable:
     """(body, signer) of the activity, or the outcome when it cannot be sent; the common case is a cache hit
     on a healthy domain, which costs no database session at all."""
     if rt.domain_health.has_failures(domain):
@@ -81,7 +82,7 @@ class ActivityCache:
         self._loaded = BoundedCache(size)
         self._loading: dict[int, asyncio.Future[Any]] = {}
 
-    async def get(self, activity_id: int, read: Callable[[], Awaitable[Loaded | Outcome]]) -> Loaded | Outcome:
+    async def get(self, activity_id: int, read: Callable[[], Awaitable[Loaded | Unsendable]]) -> Loaded | Unsendable:
         """The cached entry, or what `read()` returns (only a (body, signer) is kept; an outcome is not)."""
         cached = self._loaded.get(activity_id)
         if cached is not None:
@@ -105,7 +106,7 @@ class ActivityCache:
         return result
 
 
-async def _read_activity(rt: Runtime, activity_id: int) -> Loaded | Outcome:
+async def _read_activity(rt: Runtime, activity_id: int) -> Loaded | Unsendable:
     async with rt.sessions() as session:
         activity = await session.get(OutboundActivity, activity_id)
         if activity is None:

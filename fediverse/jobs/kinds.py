@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, ClassVar, get_type_hints
 from urllib.parse import urlsplit
 
@@ -101,16 +100,18 @@ JobKind = Deliver | FanOut | ProcessInbound | Restamp | FetchRemoteMedia
 KINDS: dict[str, type[JobKind]] = {cls.kind: cls for cls in (Deliver, FanOut, ProcessInbound, Restamp, FetchRemoteMedia)}
 
 
-@cache
-def _fields(cls: type[JobKind]) -> dict[str, type]:
+def _field_types(cls: type[JobKind]) -> dict[str, type]:
     """Field name -> its type (int or str), in declaration order: the payload's keys."""
     hints = get_type_hints(cls)
     return {field.name: hints[field.name] for field in dataclasses.fields(cls)}
 
 
+_FIELDS = {cls: _field_types(cls) for cls in KINDS.values()}
+
+
 def payload_of(job: JobKind) -> dict[str, Any]:
     """The row's JSON payload: the job's fields by name."""
-    return {name: getattr(job, name) for name in _fields(type(job))}
+    return {name: getattr(job, name) for name in _FIELDS[type(job)]}
 
 
 def insert_values(job: JobKind, now: datetime, run_at: datetime | None = None) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def from_row(kind: str, payload: object) -> JobKind:
         raise BadJob(f"unknown job kind {kind!r}")
     if not isinstance(payload, dict):
         raise BadJob(f"{kind} job: the payload must be a JSON object, not {type(payload).__name__}")
-    expected = _fields(cls)
+    expected = _FIELDS[cls]
     if set(payload) != set(expected):
         raise BadJob(f"{kind} job: the payload has fields {sorted(payload)}, expected {list(expected)}")
     for name, typ in expected.items():

@@ -9,8 +9,8 @@ import pytest
 
 from fediverse.activitypub.signatures.keys import generate_private_key
 from fediverse.federation.client import Signer
-from fediverse.federation.deliver import ActivityCache, Loaded
-from fediverse.jobs.outcome import Done, Outcome
+from fediverse.federation.deliver import ActivityCache, Loaded, Unsendable
+from fediverse.jobs.outcome import Done
 
 SIGNER = Signer("https://here.test/users/a#main-key", generate_private_key())
 
@@ -18,13 +18,13 @@ SIGNER = Signer("https://here.test/users/a#main-key", generate_private_key())
 class Reads:
     """A read of the stored activity that counts its calls and can be held open until released."""
 
-    def __init__(self, result: Loaded | Outcome | Exception) -> None:
+    def __init__(self, result: Loaded | Unsendable | Exception) -> None:
         self.result = result
         self.count = 0
         self.release = asyncio.Event()
         self.release.set()
 
-    async def __call__(self) -> Loaded | Outcome:
+    async def __call__(self) -> Loaded | Unsendable:
         self.count += 1
         await self.release.wait()
         if isinstance(self.result, Exception):
