@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from fediverse.activitypub.signatures.cavage import sign_cavage
 from fediverse.db import accounts as account_db
@@ -80,16 +80,16 @@ class ActivityCache:
 
     def __init__(self, size: int = 256) -> None:
         self._loaded = BoundedCache(size)
-        self._loading: dict[int, asyncio.Future[Any]] = {}
+        self._loading: dict[int, asyncio.Future[Loaded | Unsendable]] = {}
 
     async def get(self, activity_id: int, read: Callable[[], Awaitable[Loaded | Unsendable]]) -> Loaded | Unsendable:
         """The cached entry, or what `read()` returns (only a (body, signer) is kept; an outcome is not)."""
         cached = self._loaded.get(activity_id)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         loading = self._loading.get(activity_id)
         if loading is not None:
-            return await asyncio.shield(loading)  # type: ignore[no-any-return]
+            return await asyncio.shield(loading)
         loading = self._loading[activity_id] = asyncio.get_running_loop().create_future()
         try:
             result = await read()
