@@ -45,7 +45,8 @@ from fediverse.activitypub.signatures.cavage import sign_cavage  # noqa: E402
 from fediverse.activitypub.signatures.keys import public_key_pem  # noqa: E402
 from fediverse.app import create_app, shutdown, startup  # noqa: E402
 from fediverse.config import Settings  # noqa: E402
-from fediverse.federation.outbox import DELIVER, FANOUT, publish  # noqa: E402
+from fediverse.federation.outbox import publish  # noqa: E402
+from fediverse.jobs.kinds import Deliver, FanOut  # noqa: E402
 from fediverse.models import ACCEPTED, DEAD, DONE, Account, Follow, Job, utcnow  # noqa: E402
 from fediverse.services.accounts import create_user  # noqa: E402
 
@@ -195,7 +196,7 @@ async def ours(
         start, cpu = time.perf_counter(), time.process_time()
         await session.commit()
     expected = n_inboxes * rounds
-    finished = (Job.kind == DELIVER) & Job.state.in_((DONE, DEAD)) & (Job.created_at >= start_wall)
+    finished = (Job.kind == Deliver.kind) & Job.state.in_((DONE, DEAD)) & (Job.created_at >= start_wall)
     while True:
         await asyncio.sleep(0.1)
         async with rt.sessions() as session:
@@ -209,7 +210,7 @@ async def ours(
         dead = await session.scalar(select(func.count()).select_from(Job).where(finished & (Job.state == DEAD)))
         last = await session.scalar(select(func.max(Job.finished_at)).where(finished))
         fanouts = await session.scalar(select(func.count()).select_from(Job).where(
-            (Job.kind == FANOUT) & (Job.state != DONE) & (Job.created_at >= start_wall)))
+            (Job.kind == FanOut.kind) & (Job.state != DONE) & (Job.created_at >= start_wall)))
     if dead or fanouts:
         raise RuntimeError(f"ours: {dead} deliveries gave up, {fanouts} fan-out jobs not done")
     return expected / (last - start_wall).total_seconds(), cpu / expected

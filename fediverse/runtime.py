@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,26 +20,14 @@ from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.db import domain_policy
 from fediverse.db.engine import create_engine
+from fediverse.federation import health
 from fediverse.federation.client import DomainBlocked, SafeClient, Signer
+from fediverse.federation.deliver import ActivityCache
 from fediverse.jobs.queue import JobBackend, install_commit_hook
 from fediverse.ratelimit import Limiter, MemoryLimiter, make_limiter
 
 if TYPE_CHECKING:
     from fediverse.models import LocalUser
-
-
-class BoundedCache(OrderedDict):  # type: ignore[type-arg]
-    """A small LRU dict: oldest entries are dropped past `size`."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
 
 
 class _NullBackend:
@@ -86,10 +73,10 @@ class Runtime:
     media_fetch_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary)
     _signers: dict[int, Signer] = field(default_factory=dict)
-    # Activity bodies never change once stored: a fan-out of thousands reads each one once.
-    activity_cache: BoundedCache = field(default_factory=lambda: BoundedCache(256))
-    # Domains with a failure on record; a success elsewhere costs no write.
-    unhealthy_domains: set[str] = field(default_factory=set)
+    # Process state, each owned by the module that uses it: stored activities for deliveries, and which
+    # domains have a failure on record.
+    activities: ActivityCache = field(default_factory=ActivityCache)
+    domain_health: health.Tracker = field(default_factory=health.Tracker)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
     settings_checked_at: float = 0.0  # monotonic time of the last site_settings.refresh (see maybe_refresh)
     settings_refresh: asyncio.Task[None] | None = None  # a refresh running in the background

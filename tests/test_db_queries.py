@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from fediverse.db import follows as follow_db
 from fediverse.db import jobs as job_db
 from fediverse.db.migrate import upgrade
+from fediverse.jobs.kinds import Deliver, Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.models import DONE, QUEUED, RUNNING, Account, Follow, Job, utcnow
 from fediverse.runtime import Runtime, create_runtime
@@ -59,8 +60,8 @@ async def test_fanout_query_uses_the_follows_index_not_a_table_scan(rt: Runtime)
 async def test_claiming_leases_each_due_job_once_and_retakes_expired_leases(rt: Runtime) -> None:
     async with rt.sessions() as session:
         for n in range(5):
-            enqueue(session, "noop", {"n": n})
-        enqueue(session, "noop", {"n": "later"}, run_at=utcnow() + timedelta(hours=1))
+            enqueue(session, Restamp(n))
+        enqueue(session, Restamp(99), run_at=utcnow() + timedelta(hours=1))
         await session.commit()
     async with rt.sessions() as first, rt.sessions() as second:
         taken = await job_db.claim_due(first, 3, timedelta(seconds=60))
@@ -77,9 +78,7 @@ async def test_claiming_leases_each_due_job_once_and_retakes_expired_leases(rt: 
 
 async def test_finished_jobs_are_pruned_after_the_retention_period(rt: Runtime) -> None:
     async with rt.sessions() as session:
-        old = enqueue(session, "noop", {})
-        recent = enqueue(session, "noop", {})
-        waiting = enqueue(session, "noop", {})
+        old, recent, waiting = (enqueue(session, Restamp(n)) for n in range(3))
         await session.commit()
         old.state, old.finished_at = DONE, utcnow() - timedelta(days=8)
         recent.state, recent.finished_at = DONE, utcnow() - timedelta(days=1)
@@ -94,9 +93,9 @@ async def test_duplicate_dedupe_keys_are_refused_by_the_database(rt: Runtime) ->
     from sqlalchemy.exc import IntegrityError
 
     async with rt.sessions() as session:
-        enqueue(session, "deliver", {}, dedupe_key="deliver:1:https://x.test/inbox")
+        enqueue(session, Deliver(1, "https://x.test/inbox"))
         await session.commit()
-        enqueue(session, "deliver", {}, dedupe_key="deliver:1:https://x.test/inbox")
+        enqueue(session, Deliver(1, "https://x.test/inbox"))  # the same delivery: the same dedupe key
         with pytest.raises(IntegrityError):
             await session.commit()
         await session.rollback()
@@ -105,7 +104,7 @@ async def test_duplicate_dedupe_keys_are_refused_by_the_database(rt: Runtime) ->
 
 async def test_a_worker_whose_lease_ran_out_cannot_overwrite_its_successor(rt: Runtime) -> None:
     async with rt.sessions() as session:
-        enqueue(session, "noop", {})
+        enqueue(session, Restamp(1))
         await session.commit()
     async with rt.sessions() as first, rt.sessions() as second:  # two workers
         [stale] = await job_db.claim_due(first, 1, timedelta(seconds=60))

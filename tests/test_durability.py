@@ -31,7 +31,7 @@ from fediverse.app import create_app, shutdown, startup
 from fediverse.config import Settings
 from fediverse.db import accounts as account_db
 from fediverse.db import follows as follow_db
-from fediverse.federation.outbox import DELIVER
+from fediverse.jobs.kinds import Deliver
 from fediverse.jobs.backends import make_backend
 from fediverse.jobs.dramatiq_backend import JobWorker, namespace
 from fediverse.models import DONE, QUEUED, RUNNING, InboundActivity, Job, LocalUser, OutboundActivity, utcnow
@@ -73,7 +73,7 @@ async def delivery_of(rt: Runtime, activity_type: str) -> Job:
     async with rt.sessions() as session:
         activity_ids = list(await session.scalars(select(OutboundActivity.id).where(OutboundActivity.type == activity_type)))
         assert len(activity_ids) == 1, activity_ids
-        jobs = [job for job in await session.scalars(select(Job).where(Job.kind == DELIVER))
+        jobs = [job for job in await session.scalars(select(Job).where(Job.kind == Deliver.kind))
                 if job.payload["activity"] == activity_ids[0]]
     assert len(jobs) == 1, jobs
     return jobs[0]

@@ -10,15 +10,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.models import QUEUED, InboundActivity, Job, utcnow
+from fediverse.jobs.kinds import ProcessInbound, insert_values
+from fediverse.models import InboundActivity, Job, utcnow
 
 
 async def store(
     session: AsyncSession, *, uri: str, type: str, actor_uri: str, inbox_account_id: int | None,
-    raw: dict[str, Any], job_kind: str,
+    raw: dict[str, Any],
 ) -> tuple[int, datetime] | None:
-    """Insert the activity (skipped when its id is already stored) and its job; (job id, run_at) to announce
-    after commit, or None for a duplicate.
+    """Insert the activity (skipped when its id is already stored) and its ProcessInbound job; (job id, run_at)
+    to announce after commit, or None for a duplicate.
 
     Two Core statements instead of ORM flushes: the inbox is the busiest write path (performance doc §4)."""
     dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
@@ -32,8 +33,7 @@ async def store(
     if stored is None:
         return None
     job = (await session.execute(
-        insert(Job).values(kind=job_kind, payload={"inbound": stored}, dedupe_key=f"inbound:{stored}", state=QUEUED,
-                           attempts=0, run_at=now, created_at=now).returning(Job.id, Job.run_at)
+        insert(Job).values(**insert_values(ProcessInbound(stored), now)).returning(Job.id, Job.run_at)
     )).one()
     return job.id, job.run_at
 

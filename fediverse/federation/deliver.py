@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from fediverse.activitypub.signatures.cavage import sign_cavage
 from fediverse.db import accounts as account_db
 from fediverse.errors import RemoteError, UnsafeAddress
 from fediverse.federation import health
-from fediverse.federation.client import DomainBlocked
+from fediverse.federation.client import DomainBlocked, Signer
 from fediverse.federation.retry import classify_response
+from fediverse.jobs.kinds import Deliver
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
 from fediverse.models import OutboundActivity, utcnow
 
@@ -18,19 +20,22 @@ if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 AP_JSON = "application/activity+json"
+Loaded = tuple[bytes, Signer]  # an activity's stored body and its author's signer
+Unsendable = Done | GiveUp  # the activity is gone, or its author is no longer ours
 
 
-async def deliver(rt: Runtime, payload: dict[str, Any], domain: str) -> Outcome:
-    inbox = str(payload["inbox"])
-    loaded = await _load(rt, int(payload["activity"]), domain)
+async def deliver(rt: Runtime, job: Deliver) -> Outcome:
+    domain = job.domain
+    loaded = await _load(rt, job.activity, domain)
     if isinstance(loaded, (Done, GiveUp)):
         return loaded
     body, signer = loaded
-    headers = await rt.run_in_pool(sign_cavage, "POST", inbox, {"Content-Type": AP_JSON}, body, signer.key_id, signer.private_key)
+    headers = await rt.run_in_pool(sign_cavage, "POST", job.inbox, {"Content-Type": AP_JSON}, body, signer.key_id,
+                                   signer.private_key)
     headers["Content-Type"] = AP_JSON
     now = utcnow()
     try:
-        result = await rt.client.post(inbox, body, headers)
+        result = await rt.client.post(job.inbox, body, headers)
     except (UnsafeAddress, DomainBlocked) as exc:  # never retried: a block is lifted by a new activity, not a retry
         return GiveUp(str(exc))
     except RemoteError as exc:
@@ -44,39 +49,64 @@ async def deliver(rt: Runtime, payload: dict[str, Any], domain: str) -> Outcome:
     return outcome
 
 
-async def _load(rt: Runtime, activity_id: int, domain: str):  # type: ignore[no-untyped-def]
+async def _load(rt: Runtime, activity_id: int, domain: str) -> Loaded | Unsendable:
     """(body, signer) of the activity, or the outcome when it cannot be sent; the common case is a cache hit
     on a healthy domain, which costs no database session at all."""
-    cached = rt.activity_cache.get(activity_id)
-    if domain in rt.unhealthy_domains:
+    if rt.domain_health.has_failures(domain):
         async with rt.sessions() as session:
             if await health.is_unavailable(session, domain):
                 return GiveUp(f"{domain} is marked unavailable after failures on several days")
-    if cached is not None:
-        return cached
-    # The first deliveries of a fan-out start together: one of them reads the activity, the others wait.
-    key = (id(rt), activity_id)
-    loading = _loading.get(key)
-    if loading is not None:
-        return await asyncio.shield(loading)
-    loading = _loading[key] = asyncio.get_running_loop().create_future()
-    try:
-        result = await _read_activity(rt, activity_id)
-    except BaseException as exc:  # the waiters see it too (a cancelled reader becomes an error for them)
-        loading.set_exception(exc if isinstance(exc, Exception) else RuntimeError("loading the activity was interrupted"))
-        loading.exception()  # retrieved here, so an exception nobody else awaited is not logged as lost
-        raise
-    else:
-        loading.set_result(result)
-    finally:
-        del _loading[key]
-    return result
+    return await rt.activities.get(activity_id, lambda: _read_activity(rt, activity_id))
 
 
-_loading: dict[tuple[int, int], asyncio.Future[Any]] = {}
+class BoundedCache(OrderedDict):  # type: ignore[type-arg]
+    """A small LRU dict: oldest entries are dropped past `size`."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
-async def _read_activity(rt: Runtime, activity_id: int):  # type: ignore[no-untyped-def]
+class ActivityCache:
+    """Stored activities' (body, signer), one per Runtime. Bodies never change once stored, so a fan-out of
+    thousands reads each one once; its first deliveries start together, so one of them reads the activity and
+    the others wait on its future (the loading map)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._loaded = BoundedCache(size)
+        self._loading: dict[int, asyncio.Future[Loaded | Unsendable]] = {}
+
+    async def get(self, activity_id: int, read: Callable[[], Awaitable[Loaded | Unsendable]]) -> Loaded | Unsendable:
+        """The cached entry, or what `read()` returns (only a (body, signer) is kept; an outcome is not)."""
+        cached = self._loaded.get(activity_id)
+        if cached is not None:
+            return cached
+        loading = self._loading.get(activity_id)
+        if loading is not None:
+            return await asyncio.shield(loading)
+        loading = self._loading[activity_id] = asyncio.get_running_loop().create_future()
+        try:
+            result = await read()
+        except BaseException as exc:  # the waiters see it too (a cancelled reader becomes an error for them)
+            loading.set_exception(exc if isinstance(exc, Exception) else RuntimeError("loading the activity was interrupted"))
+            loading.exception()  # retrieved here, so an exception nobody else awaited is not logged as lost
+            raise
+        else:
+            if isinstance(result, tuple):
+                self._loaded[activity_id] = result
+            loading.set_result(result)
+        finally:
+            del self._loading[activity_id]
+        return result
+
+
+async def _read_activity(rt: Runtime, activity_id: int) -> Loaded | Unsendable:
     async with rt.sessions() as session:
         activity = await session.get(OutboundActivity, activity_id)
         if activity is None:
@@ -84,22 +114,18 @@ async def _read_activity(rt: Runtime, activity_id: int):  # type: ignore[no-unty
         user = await account_db.local_user_by_account(session, activity.actor_id)
         if user is None:
             return GiveUp("the author is no longer a local user")
-        cached = (activity.body, rt.signer_for(user))
-    rt.activity_cache[activity_id] = cached
-    return cached
+        return activity.body, rt.signer_for(user)
 
 
 async def _record_failure(rt: Runtime, domain: str, error: str) -> None:
-    rt.unhealthy_domains.add(domain)
     async with rt.sessions() as session:
-        await health.record_failure(session, domain, error, utcnow(), rt.settings.federation.domain_unavailable_days)
+        await rt.domain_health.failed(session, domain, error, utcnow(), rt.settings.federation.domain_unavailable_days)
         await session.commit()
 
 
 async def _record_success(rt: Runtime, domain: str) -> None:
-    if domain not in rt.unhealthy_domains:
-        return  # the common case costs no write
-    rt.unhealthy_domains.discard(domain)
+    if not rt.domain_health.has_failures(domain):
+        return  # the common case costs no session and no write
     async with rt.sessions() as session:
-        await health.record_success(session, domain, utcnow())
+        await rt.domain_health.succeeded(session, domain, utcnow())
         await session.commit()

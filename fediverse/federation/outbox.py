@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from typing import Any, Iterable
-from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import follows as follow_db
-from fediverse.jobs.queue import announce_after_commit, enqueue
-from fediverse.models import Account, Job, OutboundActivity, utcnow
+from fediverse.jobs.kinds import Deliver, FanOut
+from fediverse.jobs.queue import enqueue, enqueue_many
+from fediverse.models import Account, Job, OutboundActivity
 
-DELIVER = "deliver"
-FANOUT = "fanout"
 BATCH = 500
 
 
@@ -26,15 +24,10 @@ async def publish(
     session.add(activity)
     await session.flush()
     for inbox in dict.fromkeys(inboxes):
-        enqueue(session, DELIVER, {"activity": activity.id, "inbox": inbox},
-                dedupe_key=delivery_key(activity.id, inbox), domain=urlsplit(inbox).netloc.lower())
+        enqueue(session, Deliver(activity.id, inbox))
     if followers:
-        enqueue(session, FANOUT, {"activity": activity.id}, dedupe_key=f"fanout:{activity.id}")
+        enqueue(session, FanOut(activity.id))
     return activity
-
-
-def delivery_key(activity_id: int, inbox: str) -> str:
-    return f"deliver:{activity_id}:{inbox}"
 
 
 async def fan_out(session: AsyncSession, activity_id: int) -> int:
@@ -42,18 +35,9 @@ async def fan_out(session: AsyncSession, activity_id: int) -> int:
     activity = await session.get(OutboundActivity, activity_id)
     if activity is None:
         return 0
-    inboxes = await follow_db.follower_inboxes(session, activity.actor_id)
-    keys = [delivery_key(activity_id, inbox) for inbox in inboxes]
+    jobs = [Deliver(activity_id, inbox) for inbox in await follow_db.follower_inboxes(session, activity.actor_id)]
+    keys = [job.dedupe_key for job in jobs]
     existing: set[str] = set()
     for start in range(0, len(keys), BATCH):
         existing.update(await session.scalars(select(Job.dedupe_key).where(Job.dedupe_key.in_(keys[start:start + BATCH]))))
-    now = utcnow()
-    rows = [
-        {"kind": DELIVER, "payload": {"activity": activity_id, "inbox": inbox}, "dedupe_key": key,
-         "domain": urlsplit(inbox).netloc.lower(), "state": "queued", "attempts": 0, "run_at": now, "created_at": now}
-        for inbox, key in zip(inboxes, keys) if key not in existing
-    ]
-    for start in range(0, len(rows), BATCH):
-        result = await session.execute(insert(Job).returning(Job.id, Job.run_at), rows[start:start + BATCH])
-        announce_after_commit(session, [(row.id, row.run_at) for row in result])
-    return len(rows)
+    return await enqueue_many(session, [job for job, key in zip(jobs, keys) if key not in existing])

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from fediverse.models import Account
     from fediverse.runtime import Runtime
 
-PROCESS_INBOUND = "process_inbound"
 Handler = Callable[["Runtime", "AsyncSession", Activity, "Account"], Awaitable[str]]
 
 

@@ -17,13 +17,11 @@ from fediverse.db import accounts as account_db
 from fediverse.db import domain_policy
 from fediverse.db import inbound as inbound_db
 from fediverse.errors import RemoteError
-from fediverse.federation import health
 from fediverse.federation.actors import instance_signer
 from fediverse.federation.client import Gone
 from fediverse.federation.signed import (
     REFETCH_COOLDOWN_SECONDS, REFETCH_SCOPE, KeyUnavailable, SignedRequest, key_deadline, verified_signer,
 )
-from fediverse.inbox.dispatch import PROCESS_INBOUND
 from fediverse.inbox.limits import address_wait, signer_wait
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import utcnow
@@ -105,13 +103,12 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
         if urlsplit(activity.id).netloc.lower() != urlsplit(activity.actor).netloc.lower():
             return InboxAnswer(400, "activity id is not on the actor's host")
         job = await inbound_db.store(session, uri=activity.id, type=activity.type, actor_uri=activity.actor,
-                                        inbox_account_id=inbox_account_id, raw=doc, job_kind=PROCESS_INBOUND)
+                                        inbox_account_id=inbox_account_id, raw=doc)
         if job is None:
             await session.commit()  # keep what verification learnt (a fetched key)
             return ACCEPTED  # a duplicate delivery of an activity we already have
         announce_after_commit(session, [job])
-        if signer.domain and signer.domain in rt.unhealthy_domains:  # a signed POST from them: they are back
-            rt.unhealthy_domains.discard(signer.domain)
-            await health.record_success(session, signer.domain, utcnow())
+        if signer.domain:  # a signed POST from them: they are back (no write unless they had failures)
+            await rt.domain_health.succeeded(session, signer.domain, utcnow())
         await session.commit()
     return ACCEPTED

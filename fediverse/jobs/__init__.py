@@ -1,1 +1,1 @@
-"""Durable work: queue interface, the one run_job() body, embedded and dramatiq backends, sweeper."""
+"""Durable work: the job kinds, queue interface, the one run_job() body, embedded and dramatiq backends, sweeper."""

@@ -7,16 +7,18 @@ crash between commit and announcement loses nothing: the sweeper finds the row.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from fediverse.jobs.kinds import JobKind, insert_values
 from fediverse.models import Job, utcnow
 
 PENDING_KEY = "fediverse.new_jobs"
 BACKEND_KEY = "fediverse.job_backend"
+BATCH = 500  # rows per INSERT of enqueue_many
 
 
 class JobBackend(Protocol):
@@ -25,20 +27,22 @@ class JobBackend(Protocol):
     def notify(self, jobs: list[tuple[int, datetime]]) -> None: ...
 
 
-def enqueue(
-    session: AsyncSession,
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    dedupe_key: str | None = None,
-    domain: str | None = None,
-    run_at: datetime | None = None,
-) -> Job:
-    """Add a job row to the session; it is announced to the backend when the session commits."""
-    job = Job(kind=kind, payload=payload, dedupe_key=dedupe_key, domain=domain, run_at=run_at or utcnow())
-    session.add(job)
-    session.sync_session.info.setdefault(PENDING_KEY, []).append(job)
-    return job
+def enqueue(session: AsyncSession, job: JobKind, *, run_at: datetime | None = None) -> Job:
+    """Add a row for `job` to the session; it is announced to the backend when the session commits."""
+    row = Job(**insert_values(job, utcnow(), run_at))
+    session.add(row)
+    session.sync_session.info.setdefault(PENDING_KEY, []).append(row)
+    return row
+
+
+async def enqueue_many(session: AsyncSession, jobs: list[JobKind]) -> int:
+    """`enqueue` for thousands of jobs (a fan-out): Core inserts in batches, announced after commit as well."""
+    now = utcnow()
+    rows = [insert_values(job, now) for job in jobs]
+    for start in range(0, len(rows), BATCH):
+        result = await session.execute(insert(Job).returning(Job.id, Job.run_at), rows[start:start + BATCH])
+        announce_after_commit(session, [(row.id, row.run_at) for row in result])
+    return len(rows)
 
 
 def announce_after_commit(session: AsyncSession, jobs: list[tuple[int, datetime]]) -> None:

@@ -1,24 +1,25 @@
-"""The one run_job() body every backend calls: dispatch by kind, then record the outcome on the row."""
+"""The one run_job() body every backend calls: read the row as a typed job, dispatch by its type, then record
+the outcome on the row."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fediverse.db import jobs as job_db
-
 from fediverse.federation.deliver import deliver
-from fediverse.federation.outbox import DELIVER, FANOUT, fan_out
+from fediverse.federation.outbox import fan_out
 from fediverse.federation.retry import next_attempt
-from fediverse.inbox.dispatch import PROCESS_INBOUND, process_inbound
+from fediverse.inbox.dispatch import process_inbound
+from fediverse.jobs.kinds import BadJob, Deliver, FanOut, FetchRemoteMedia, JobKind, ProcessInbound, Restamp, from_row
 from fediverse.jobs.outcome import Done, GiveUp, Outcome, Retry
-from fediverse.services import remote_media, site_settings
-from fediverse.services.restamp import RESTAMP, restamp_work
 from fediverse.models import DEAD, DONE, QUEUED, Job, utcnow
+from fediverse.services import remote_media, site_settings
+from fediverse.services.restamp import restamp_work
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -27,48 +28,37 @@ log = logging.getLogger("fediverse.jobs")
 OTHER_MAX_ATTEMPTS = 8
 
 
-async def _deliver(rt: Runtime, job: Job) -> Outcome:
-    return await deliver(rt, job.payload, job.domain or "")
+async def handle(rt: Runtime, job: JobKind) -> Outcome:
+    """Each kind to its handler, with its typed fields."""
+    match job:
+        case Deliver():
+            return await deliver(rt, job)
+        case FanOut():
+            async with rt.sessions() as session:
+                created = await fan_out(session, job.activity)
+                await session.commit()
+            return Done(f"{created} deliveries queued")
+        case ProcessInbound():
+            return await process_inbound(rt, job.inbound)
+        case Restamp():
+            return Done(await restamp_work(rt, job.work))
+        case FetchRemoteMedia():
+            return await remote_media.fetch(rt, job.media)
+    assert_never(job)
 
 
-async def _fan_out(rt: Runtime, job: Job) -> Outcome:
-    async with rt.sessions() as session:
-        created = await fan_out(session, int(job.payload["activity"]))
-        await session.commit()
-    return Done(f"{created} deliveries queued")
-
-
-async def _process_inbound(rt: Runtime, job: Job) -> Outcome:
-    return await process_inbound(rt, int(job.payload["inbound"]))
-
-
-async def _restamp(rt: Runtime, job: Job) -> Outcome:
-    return Done(await restamp_work(rt, int(job.payload["work"])))
-
-
-async def _fetch_remote_media(rt: Runtime, job: Job) -> Outcome:
-    return await remote_media.fetch(rt, int(job.payload["media"]))
-
-
-HANDLERS: dict[str, Callable[[Runtime, Job], Awaitable[Outcome]]] = {
-    DELIVER: _deliver,
-    FANOUT: _fan_out,
-    PROCESS_INBOUND: _process_inbound,
-    RESTAMP: _restamp,
-    remote_media.FETCH_REMOTE_MEDIA: _fetch_remote_media,
-}
-
-
-async def run_job(rt: Runtime, job: Job) -> Outcome:
-    """Run a claimed job and write its outcome; an unexpected exception is a retry, never a lost row."""
-    handler = HANDLERS.get(job.kind)
+async def run_job(rt: Runtime, row: Job) -> Outcome:
+    """Run a claimed row and write its outcome; an unexpected exception is a retry, never a lost row, and a
+    row that fits no kind is given up at once (no retry can make it fit)."""
     site_settings.maybe_refresh(rt)  # panel changes (consent defaults, spam limits) reach worker processes
     try:
-        outcome: Outcome = await handler(rt, job) if handler else GiveUp(f"unknown job kind {job.kind!r}")
+        outcome: Outcome = await handle(rt, from_row(row.kind, row.payload))
+    except BadJob as exc:
+        outcome = GiveUp(str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one job must not kill the worker
-        log.exception("job %s (%s) failed", job.id, job.kind)
+        log.exception("job %s (%s) failed", row.id, row.kind)
         outcome = Retry(f"{type(exc).__name__}: {exc}")
-    await record(rt, job, outcome)
+    await record(rt, row, outcome)
     return outcome
 
 
@@ -82,7 +72,7 @@ async def record(rt: Runtime, job: Job, outcome: Outcome) -> None:
         log.info("job %s (%s) gave up: %s", job.id, job.kind, outcome.error)
         state, error = DEAD, outcome.error
     else:
-        limit = rt.settings.federation.delivery_max_attempts if job.kind == DELIVER else OTHER_MAX_ATTEMPTS
+        limit = rt.settings.federation.delivery_max_attempts if job.kind == Deliver.kind else OTHER_MAX_ATTEMPTS
         when = next_attempt(outcome, job.attempts, limit, now)
         if when is None:
             state, error = DEAD, f"gave up after {job.attempts} attempts: {outcome.error}"

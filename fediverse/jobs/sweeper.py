@@ -8,11 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from fediverse.db import inbound as inbound_db
 from fediverse.db import jobs as job_db
-from fediverse.models import DomainHealth, utcnow
+from fediverse.models import utcnow
 from fediverse.services import web_sessions
 from fediverse.services.remote_media import purge_expired
 from fediverse.services.registrations import check_auto_approval
@@ -27,8 +25,7 @@ async def housekeeping(rt: Runtime) -> int:
     async with rt.sessions() as session:
         pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=jobs.retention_days))
         pruned += await inbound_db.prune_processed(session, utcnow() - timedelta(days=jobs.inbound_retention_days))
-        failing = await session.scalars(select(DomainHealth.domain).where(DomainHealth.last_failure_at.is_not(None)))
-        rt.unhealthy_domains = set(failing)
+        await rt.domain_health.reload(session)
         await web_sessions.prune(session, utcnow())
         await session.commit()
     await purge_expired(rt)

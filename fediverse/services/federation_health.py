@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.errors import Invalid
-from fediverse.federation.outbox import DELIVER
+from fediverse.jobs.kinds import Deliver
 from fediverse.jobs.queue import announce_after_commit
 from fediverse.models import DEAD, QUEUED, RUNNING, DomainHealth, InboundActivity, Job, LocalUser, utcnow
 from fediverse.services import modlog
@@ -74,7 +74,7 @@ async def overview(session: AsyncSession) -> Overview:
                func.sum(case((Job.state == RUNNING, 1), else_=0)),
                func.sum(case((Job.state == DEAD, 1), else_=0)),
                func.min(case((_is_retrying(), Job.run_at), else_=None)))  # type: ignore[arg-type]
-        .where(Job.kind == DELIVER, Job.domain.is_not(None)).group_by(Job.domain))
+        .where(Job.kind == Deliver.kind, Job.domain.is_not(None)).group_by(Job.domain))
     for domain, pending, retrying, running, dead, next_retry in counts:
         found = row(domain)
         found.pending, found.retrying, found.running, found.dead = int(pending or 0), int(retrying or 0), \
@@ -121,7 +121,7 @@ async def retry_now(rt: Runtime, session: AsyncSession, staff: LocalUser, domain
     domain = _check_domain(domain)
     now = utcnow()
     jobs = list((await session.execute(
-        update(Job).where(Job.kind == DELIVER, Job.domain == domain, _is_retrying())  # type: ignore[arg-type]
+        update(Job).where(Job.kind == Deliver.kind, Job.domain == domain, _is_retrying())  # type: ignore[arg-type]
         .values(run_at=now).returning(Job.id, Job.run_at).execution_options(synchronize_session=False))).all())
     announce_after_commit(session, [(job.id, job.run_at) for job in jobs])
     modlog.record(session, staff, "federation.retry_now", "domain", domain, "", deliveries=len(jobs))
@@ -133,7 +133,7 @@ async def give_up(session: AsyncSession, staff: LocalUser, domain: str) -> int:
     domain = _check_domain(domain)
     now = utcnow()
     result = await session.execute(
-        update(Job).where(Job.kind == DELIVER, Job.domain == domain, Job.state == QUEUED)
+        update(Job).where(Job.kind == Deliver.kind, Job.domain == domain, Job.state == QUEUED)
         .values(state=DEAD, finished_at=now, last_error=GAVE_UP).execution_options(synchronize_session=False))
     count = result.rowcount or 0
     modlog.record(session, staff, "federation.give_up", "domain", domain, "", deliveries=count)
@@ -149,6 +149,6 @@ async def mark_available(rt: Runtime, session: AsyncSession, staff: LocalUser, d
     before = {"unavailable": health.unavailable, "failure_days": list(health.failure_days or [])}
     health.unavailable = False
     health.failure_days = []
-    rt.unhealthy_domains.discard(domain)
+    rt.domain_health.forget(domain)
     modlog.record(session, staff, "federation.mark_available", "domain", domain, "", before=before)
     return True

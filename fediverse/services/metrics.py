@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.federation.outbox import DELIVER
+from fediverse.jobs.kinds import Deliver
 from fediverse.models import QUEUED, Account, DomainBlock, InboundActivity, Job, LocalUser, Report, utcnow
 
 
@@ -38,10 +38,10 @@ async def snapshot(session: AsyncSession) -> Snapshot:
         select(Job.state, Job.kind, func.count()).group_by(Job.state, Job.kind))}
     deliveries = {"pending": 0, "retrying": 0, "running": 0, "done": 0, "dead": 0}
     for (kind, state), n in jobs.items():
-        if kind == DELIVER:
+        if kind == Deliver.kind:
             deliveries[state] = deliveries.get(state, 0) + n
     queued = deliveries.pop(QUEUED, 0)
-    retrying = await _count(session, Job, Job.state == QUEUED, Job.kind == DELIVER, Job.attempts > 0)
+    retrying = await _count(session, Job, Job.state == QUEUED, Job.kind == Deliver.kind, Job.attempts > 0)
     deliveries["pending"], deliveries["retrying"] = queued - retrying, retrying
     held_label = (InboundActivity.quarantine_reason.is_not(None) & InboundActivity.reviewed_at.is_(None)).label("held")
     inbound = {"backlog": 0, "held": 0, "processed": 0}

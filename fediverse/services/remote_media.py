@@ -39,6 +39,7 @@ from fediverse.errors import Invalid, RemoteError
 from fediverse.federation.actors import remote_record, signals_from_json, signals_to_json, stored_note_signals
 from fediverse.federation.client import Unreachable
 from fediverse.imaging import EXTENSION_OF_MIME, ImageRejected, probe
+from fediverse.jobs.kinds import FetchRemoteMedia
 from fediverse.jobs.outcome import Done, Outcome, Retry
 from fediverse.jobs.queue import enqueue
 from fediverse.models import STAFF_ROLES, Account, LocalUser, RemoteMedia, RemoteNote, utcnow
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 log = logging.getLogger("fediverse.remote_media")
-FETCH_REMOTE_MEDIA = "fetch_remote_media"
 PURGE_BATCH = 500
 REFETCH_FAILED_AFTER = timedelta(hours=1)  # a failed file is not fetched again on request before this
 TOUCH_EVERY = timedelta(hours=1)  # last_used_at is written at most this often per file (no write per request)
@@ -79,7 +79,7 @@ async def schedule_for_note(rt: Runtime, session: AsyncSession, note: RemoteNote
             await session.flush()
         elif row.note_id is None:
             row.note_id = note.id
-        enqueue(session, FETCH_REMOTE_MEDIA, {"media": row.id})
+        enqueue(session, FetchRemoteMedia(row.id))
         queued += 1
     return queued + await schedule_for_account(session, author)
 
@@ -96,7 +96,7 @@ async def schedule_for_account(session: AsyncSession, account: Account) -> int:
         row = RemoteMedia(url=url, account_id=account.id)
         session.add(row)
         await session.flush()
-        enqueue(session, FETCH_REMOTE_MEDIA, {"media": row.id})
+        enqueue(session, FetchRemoteMedia(row.id))
         queued += 1
     return queued
 

@@ -18,6 +18,7 @@ from fediverse.activitypub.render_works import render_update
 from fediverse.db import works as work_db
 from fediverse.federation.outbox import publish
 from fediverse.imaging import probe
+from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.models import Work
 from fediverse.services import consent
@@ -26,14 +27,11 @@ from fediverse.services.works import derive_renditions, next_edit_time, release_
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
-RESTAMP = "restamp"
-
-
 async def schedule_for_account(session: AsyncSession, account_id: int) -> int:
     """Queue a re-stamp of every live work of an artist (in the caller's transaction)."""
     ids = list(await session.scalars(select(Work.id).where(Work.account_id == account_id, Work.deleted_at.is_(None))))
     for work_id in ids:
-        enqueue(session, RESTAMP, {"work": work_id})
+        enqueue(session, Restamp(work_id))
     return len(ids)
 
 

@@ -22,6 +22,7 @@ from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound, RemoteError
 from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.outbox import publish
+from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
@@ -257,7 +258,7 @@ async def edit_work(
     await session.flush()
     await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
                                                        consent=_consent(rt, work)), inboxes=inboxes, followers=True)
-    enqueue(session, "restamp", {"work": work.id})  # services.restamp: the files' XMP follows the record
+    enqueue(session, Restamp(work.id))  # services.restamp: the files' XMP follows the record
     await session.commit()
     return work
 
