@@ -173,13 +173,7 @@ class MediaStore:
         parsed = _parse_public(key)
         if parsed is None:
             return None
-        path = self.public_root.joinpath(*key.split("/"))
-        try:
-            if not path.is_file() or path.is_symlink():
-                return None
-        except OSError:
-            return None
-        return path
+        return _regular_file(self.public_root.joinpath(*key.split("/")))
 
     def open_private(self, key: str) -> Path | None:
         """The original for a private key (for the artist's own download route), or None."""
@@ -188,13 +182,7 @@ class MediaStore:
         rest = key[len(_PRIVATE_PREFIX) :]
         if _parse_public(rest) is None:
             return None
-        path = self.private_root.joinpath(*rest.split("/"))
-        try:
-            if not path.is_file() or path.is_symlink():
-                return None
-        except OSError:
-            return None
-        return path
+        return _regular_file(self.private_root.joinpath(*rest.split("/")))
 
     # --- the remote media cache ------------------------------------------------------------------------------
 
@@ -278,3 +266,13 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _regular_file(path: Path) -> Path | None:
+    """``path`` if it is a regular file (never a symlink a stored key could be made to point through), else None."""
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None
+    except OSError:
+        return None
+    return path

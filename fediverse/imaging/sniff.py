@@ -46,6 +46,21 @@ class Sniffed:
 
 _ISO_BMFF_BRANDS_AVIF = {b"avif", b"avis"}
 _ISO_BMFF_BRANDS_HEIF = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"mif2"}
+# Formats told by a leading magic number, tried in this order: (prefixes, kind, name, least length of the data).
+_MAGIC: tuple[tuple[tuple[bytes, ...], str, str, int], ...] = (
+    ((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "image", "TIFF", 0),
+    ((b"BM",), "image", "BMP", 27),
+    ((b"8BPS",), "image", "PSD", 0),
+    ((b"\x00\x00\x01\x00", b"\x00\x00\x02\x00"), "image", "ICO", 7),
+    ((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51"), "image", "JPEG 2000", 0),
+    ((b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n"), "image", "JPEG XL", 0),
+    ((b"qoif",), "image", "QOI", 0),
+    ((b"DDS ",), "image", "DDS", 0),
+    ((b"%PDF",), "other", "PDF", 0),
+    ((b"PK\x03\x04", b"PK\x05\x06"), "other", "a ZIP archive", 0),
+    ((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!"), "other", "a compressed archive", 0),
+    ((b"\x7fELF", b"MZ"), "other", "a program", 0),
+)
 _TEXT_RE = re.compile(rb"^[\t\n\r\x20-\x7e\x80-\xff]*$")
 
 
@@ -80,30 +95,9 @@ def sniff(data: bytes) -> Sniffed:
         if brands & {b"crx "}:
             return Sniffed("image", "Canon RAW")
         return Sniffed("other", "a video or ISO media file")
-    if head.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
-        return Sniffed("image", "TIFF")
-    if head.startswith(b"BM") and len(data) > 26:
-        return Sniffed("image", "BMP")
-    if head.startswith(b"8BPS"):
-        return Sniffed("image", "PSD")
-    if head.startswith((b"\x00\x00\x01\x00", b"\x00\x00\x02\x00")) and len(data) > 6:
-        return Sniffed("image", "ICO")
-    if head.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")):
-        return Sniffed("image", "JPEG 2000")
-    if head.startswith((b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")):
-        return Sniffed("image", "JPEG XL")
-    if head.startswith(b"qoif"):
-        return Sniffed("image", "QOI")
-    if head.startswith(b"DDS "):
-        return Sniffed("image", "DDS")
-    if head.startswith(b"%PDF"):
-        return Sniffed("other", "PDF")
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return Sniffed("other", "a ZIP archive")
-    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!")):
-        return Sniffed("other", "a compressed archive")
-    if head.startswith((b"\x7fELF", b"MZ")):
-        return Sniffed("other", "a program")
+    for prefixes, kind, name, min_length in _MAGIC:
+        if head.startswith(prefixes) and len(data) >= min_length:
+            return Sniffed(kind, name)
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free") or head.startswith(b"\x1a\x45\xdf\xa3"):
         return Sniffed("other", "a video")
     if head.startswith((b"ID3", b"OggS", b"fLaC")) or (head[0:4] == b"RIFF" and head[8:12] == b"WAVE"):

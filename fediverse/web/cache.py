@@ -80,42 +80,34 @@ def response_cache(ttl: float = TTL_SECONDS) -> ResponseCache:
 
 # --- invalidation from the ORM session -----------------------------------------------------------------------
 
+# Which loaded attributes of a changed row name the pages it can change: (attribute, tag prefix) per model.
+_TAGGED_IDS: tuple[tuple[type, tuple[tuple[str, str], ...]], ...] = (
+    (Work, (("uri", "iri"), ("id", "work"), ("account_id", "account"))),
+    (WorkImage, (("work_id", "work"),)),
+    (Reaction, (("work_id", "work"),)),
+    (RemoteNote, (("work_id", "work"),)),
+    (Account, (("uri", "iri"), ("id", "account"))),
+    (Follow, (("follower_id", "account"), ("followee_id", "account"))),
+    (WorkCollection, (("id", "collection"), ("account_id", "account"))),
+    (CollectionItem, (("collection_id", "collection"), ("work_id", "work"))),
+)
+
+
 def _tags_of(obj: Any) -> set[str]:
     values = inspect(obj).dict  # what is loaded; never triggers a lazy load inside the flush
-
-    def ids(*names: str) -> list[Any]:
-        return [values.get(name) for name in names]
-
-    found: list[str | None] = []
     if isinstance(obj, RemoteMedia):
         return {"remote-media"}  # a cached copy appeared or went: pages showing remote replies link to it
     if isinstance(obj, OutboundActivity):
         return _undone(values)
-    if isinstance(obj, Work):
-        uri, work_id, account_id = ids("uri", "id", "account_id")
-        found = [uri and f"iri:{uri}", work_id and f"work:{work_id}", account_id and f"account:{account_id}"]
-    elif isinstance(obj, (WorkImage, Reaction, RemoteNote)):
-        (work_id,) = ids("work_id")
-        if work_id is None and isinstance(obj, RemoteNote):
-            return set()  # a mention that replies to no local work changes no page
-        found = [work_id and f"work:{work_id}"]
-    elif isinstance(obj, Account):
-        uri, account_id = ids("uri", "id")
-        found = [uri and f"iri:{uri}", account_id and f"account:{account_id}"]
-    elif isinstance(obj, Follow):
-        follower, followee = ids("follower_id", "followee_id")
-        found = [follower and f"account:{follower}", followee and f"account:{followee}"]
-    elif isinstance(obj, WorkCollection):
-        collection_id, account_id = ids("id", "account_id")
-        found = [collection_id and f"collection:{collection_id}", account_id and f"account:{account_id}"]
-    elif isinstance(obj, CollectionItem):
-        collection_id, work_id = ids("collection_id", "work_id")
-        found = [collection_id and f"collection:{collection_id}", work_id and f"work:{work_id}"]
-    else:
+    if isinstance(obj, RemoteNote) and values.get("work_id") is None:
+        return set()  # a mention that replies to no local work changes no page
+    fields = next((fields for model, fields in _TAGGED_IDS if isinstance(obj, model)), None)
+    if fields is None:
         return set()
-    if any(not name for name in found):
+    found = [(prefix, values.get(name)) for name, prefix in fields]
+    if any(not value for _, value in found):
         return {CLEAR}  # an id we could not see: be safe
-    return {name for name in found if name}
+    return {f"{prefix}:{value}" for prefix, value in found}
 
 
 def watch_commits(

@@ -85,15 +85,21 @@ async def media(request: Request) -> Response:
     rt = runtime_of(request)
     key = request.path_params["key"]
     path = public_path(rt, key)
-    if path is None:
+    info = regular_file_stat(path)
+    if path is None or info is None:
         return error(404, "no such media")
+    return stored_file(request, path, info, key, CACHE_CONTROL)
+
+
+def regular_file_stat(path: str | os.PathLike[str] | None) -> os.stat_result | None:
+    """The file's stat taken once (what is served is what was checked), or None if it is gone or not regular."""
+    if path is None:
+        return None
     try:
         info = os.stat(path)
     except OSError:
-        return error(404, "no such media")
-    if not stat.S_ISREG(info.st_mode):
-        return error(404, "no such media")
-    return stored_file(request, path, info, key, CACHE_CONTROL)
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
 
 
 def stored_file(request: Request, path: str | os.PathLike[str], info: os.stat_result, key: str,

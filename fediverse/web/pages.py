@@ -154,11 +154,24 @@ def profile_fields(account: Account) -> list[tuple[str, Markup]]:
     return [(str(entry.get("name", "")), Markup(link_urls(str(entry.get("value", ""))))) for entry in account.fields or []]
 
 
-def _page_number(request: Request) -> int | None:
+def _page_number(request: Request) -> int | Response:
+    """The grid page asked for (``?page=``, from 1), or the 400 page that says how pages are numbered."""
     raw = request.query_params.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        return None
+        return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")
     return int(raw)
+
+
+def _beyond_last(page: int, total: int) -> bool:
+    return page > 1 and (page - 1) * GRID_PAGE_SIZE >= total
+
+
+def _grid_links(url: str, page: int, total: int) -> dict[str, Any]:
+    """The grid's page count and links (canonical, previous, next) for a template."""
+    pages = max(1, math.ceil(total / GRID_PAGE_SIZE))
+    return {"page": page, "pages": pages, "canonical": url + (f"?page={page}" if page > 1 else ""),
+            "prev_url": (url + (f"?page={page - 1}" if page > 2 else "")) if page > 1 else None,
+            "next_url": f"{url}?page={page + 1}" if page < pages else None}
 
 
 def page_error(request: Request, status: int, heading: str, detail: str = "") -> Response:
@@ -181,16 +194,15 @@ async def portfolio(request: Request, account: Account) -> Response:
     """`/@name` and `/users/name` as HTML: bio, fields, counts and the grid of public works."""
     rt = runtime_of(request)
     page = _page_number(request)
-    if page is None:
-        return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")
-    size = GRID_PAGE_SIZE
+    if isinstance(page, Response):
+        return page
     async with rt.sessions() as session:
         total, followers, following, n_collections = await profile_counts(session, account.id)
-        if page > 1 and (page - 1) * size >= total:
+        if _beyond_last(page, total):
             return page_error(request, 404, "No such page", f"{display_name(account)} has {total} public works.")
-        works = await showcase(session, account.id, limit=size, offset=(page - 1) * size) if total else []
+        offset = (page - 1) * GRID_PAGE_SIZE
+        works = await showcase(session, account.id, limit=GRID_PAGE_SIZE, offset=offset) if total else []
         collections = await collections_of(session, account.id) if page == 1 and n_collections else []
-    pages = max(1, math.ceil(total / size))
     profile_url = rt.uris.profile(account.username)
     tiles = [tile(rt, work) for work in works]
     og_image: ImageView | None = None
@@ -202,10 +214,7 @@ async def portfolio(request: Request, account: Account) -> Response:
         account=account, artist_name=display_name(account), handle=acct(account, rt.settings.instance.domain),
         summary_html=Markup(plain_to_html(account.summary)), bio_text=plain(account.summary),
         fields=profile_fields(account), followers=followers, following=following, total=total,
-        tiles=tiles, page=page, pages=pages, profile_url=profile_url,
-        canonical=profile_url + (f"?page={page}" if page > 1 else ""),
-        prev_url=(profile_url + (f"?page={page - 1}" if page > 2 else "")) if page > 1 else None,
-        next_url=f"{profile_url}?page={page + 1}" if page < pages else None,
+        tiles=tiles, profile_url=profile_url, **_grid_links(profile_url, page, total),
         collections=[(c.title, rt.uris.collection_page(account.username, c.slug)) for c in collections],
         og_image=og_image, atom_url=f"{feed_base}.atom", rss_url=f"{feed_base}.rss",
         link=f'<{account.uri}>; {AP_LINK}',
@@ -358,18 +367,16 @@ async def collection_page(request: Request) -> Response:
     account = found
     rt = runtime_of(request)
     page = _page_number(request)
-    if page is None:
-        return page_error(request, 400, "Bad page number", "Pages are numbered from 1.")
-    size = GRID_PAGE_SIZE
+    if isinstance(page, Response):
+        return page
     async with rt.sessions() as session:
         collection = await collection_by_slug(session, account.id, request.path_params["slug"])
         if collection is None:
             return page_error(request, 404, "No such collection")
         total = await collection_count(session, collection.id)
-        if page > 1 and (page - 1) * size >= total:
+        if _beyond_last(page, total):
             return page_error(request, 404, "No such page")
-        works = await collection_works(session, collection.id, limit=size, offset=(page - 1) * size)
-    pages = max(1, math.ceil(total / size))
+        works = await collection_works(session, collection.id, limit=GRID_PAGE_SIZE, offset=(page - 1) * GRID_PAGE_SIZE)
     url = rt.uris.collection_page(account.username, collection.slug)
     tiles = [tile(rt, work) for work in works]
     response = render_page(
@@ -377,10 +384,8 @@ async def collection_page(request: Request) -> Response:
         account=account, artist_name=display_name(account), handle=acct(account, rt.settings.instance.domain),
         collection=collection, description_html=Markup(plain_to_html(collection.description)),
         description=plain(collection.description) or f"A collection by {display_name(account)}",
-        tiles=tiles, total=total, page=page, pages=pages, url=url, profile_url=rt.uris.profile(account.username),
-        canonical=url + (f"?page={page}" if page > 1 else ""),
-        prev_url=(url + (f"?page={page - 1}" if page > 2 else "")) if page > 1 else None,
-        next_url=f"{url}?page={page + 1}" if page < pages else None,
+        tiles=tiles, total=total, url=url, profile_url=rt.uris.profile(account.username),
+        **_grid_links(url, page, total),
         og_image=next((t.cover for t in tiles if t.cover is not None and t.warning is None), None),
     )
     return _cached(request, response, f"collection:{collection.id}", f"account:{account.id}")

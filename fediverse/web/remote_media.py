@@ -15,7 +15,6 @@ caches revalidate (``no-cache``) instead of keeping a copy that a re-stamp would
 
 from __future__ import annotations
 
-import os
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +24,7 @@ from starlette.routing import Route
 from fediverse.services import remote_media
 from fediverse.services.works import store_for
 from fediverse.web.context import runtime_of
-from fediverse.web.media import stored_file
+from fediverse.web.media import regular_file_stat, stored_file
 from fediverse.web.panel.auth import viewer
 from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import error
@@ -63,11 +62,8 @@ async def remote_file(request: Request) -> Response:
     if row is None or row.storage_key is None or not remote_media.name_fits(row, name):
         return error(404, "no such media")
     path = store_for(rt).open_remote(row.storage_key)
-    if path is None:
-        return error(404, "no such media")
-    try:
-        info = os.stat(path)
-    except OSError:
+    info = regular_file_stat(path)
+    if path is None or info is None:
         return error(404, "no such media")
     await remote_media.touch(rt, row)
     return stored_file(request, path, info, row.storage_key, CACHE_CONTROL if found.listed else PRIVATE_CACHE_CONTROL)

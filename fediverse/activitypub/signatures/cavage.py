@@ -20,6 +20,7 @@ from .http_parts import (
     http_date,
     lower_headers,
     path_and_query,
+    signed_lines,
 )
 
 REQUEST_TARGET = "(request-target)"
@@ -79,15 +80,7 @@ def sign_cavage(
 
 def signing_string(signed: list[str], values: Mapping[str, str]) -> str:
     """``name: value`` lines in the order of ``headers=``; values must exist."""
-    lines = []
-    for name in signed:
-        value = values.get(name)
-        if value is None:
-            raise SignatureError(f"signed header {shown(name)} is missing from the request")
-        if "\n" in value or "\r" in value:
-            raise SignatureError(f"signed header {shown(name)} contains a line break")
-        lines.append(f"{name}: {value}")
-    return "\n".join(lines)
+    return "\n".join(signed_lines(signed, values, "signed header", quoted=False))
 
 
 def _quote(value: str) -> str:

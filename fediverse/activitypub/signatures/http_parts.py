@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import SplitResult, urlsplit
 
-from .errors import SignatureError
+from .errors import SignatureError, shown
 
 # Any signature-related header beyond this is hostile; real ones are < 2 KiB.
 MAX_HEADER_CHARS = 16_384
@@ -88,3 +88,33 @@ def parse_http_date(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def signed_lines(names: list[str], values: Mapping[str, str], what: str, quoted: bool) -> list[str]:
+    """One ``name: value`` line per signed header (cavage) or ``"name": value`` per covered component
+    (RFC 9421, ``quoted``), in the signature's order. A missing value or one with a line break is refused:
+    either would let two different requests share one signed text."""
+    lines = []
+    for name in names:
+        value = values.get(name)
+        if value is None:
+            raise SignatureError(f"{what} {shown(name)} is missing from the request")
+        if "\n" in value or "\r" in value:
+            raise SignatureError(f"{what} {shown(name)} contains a line break")
+        lines.append(f'"{name}": {value}' if quoted else f"{name}: {value}")
+    return lines
+
+
+def signed_digest(lowered: Mapping[str, str], covered: tuple[str, ...], header: str, *, needs_digest: bool,
+                  method: str, rule: str) -> str | None:
+    """The body digest header (``digest`` or ``content-digest``) when the signature covers it. A request
+    with a body whose signature does not cover one is refused, naming the ``rule`` it broke."""
+    if header in covered:
+        value = limited(lowered, header)
+        if value is None:
+            raise SignatureError(f"{header.title()} header is signed but missing")
+        return value
+    if needs_digest:
+        what = "POST" if method.upper() == "POST" else "a request with a body"
+        raise SignatureError(f"{rule} for {what}")
+    return None

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from . import structured_fields as sf
 from .digest import content_digest_header
-from .errors import SignatureError, shown
-from .http_parts import BODY_METHODS, authority, lower_headers, target_uri
+from .errors import SignatureError
+from .http_parts import BODY_METHODS, authority, lower_headers, signed_lines, target_uri
 
 LABEL = "sig1"
 PSS_SALT_LENGTH = 64  # RFC 9421 §3.3.1 fixes the salt for rsa-pss-sha512
@@ -94,14 +94,7 @@ def component_values(
 
 def signature_base(covered: list[str], values: Mapping[str, str], signature_params: str) -> bytes:
     """The exact bytes signed (RFC 9421 §2.5)."""
-    lines = []
-    for name in covered:
-        value = values.get(name)
-        if value is None:
-            raise SignatureError(f"covered component {shown(name)} is missing from the request")
-        if "\n" in value or "\r" in value:
-            raise SignatureError(f"covered component {shown(name)} contains a line break")
-        lines.append(f'"{name}": {value}')
+    lines = signed_lines(covered, values, "covered component", quoted=True)
     lines.append(f'"@signature-params": {signature_params}')
     try:
         return "\n".join(lines).encode("ascii")

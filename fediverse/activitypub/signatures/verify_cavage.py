@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from .cavage import REQUEST_TARGET, parse_signature_header, signing_string
 from .digest import check_cavage_digest
 from .errors import SignatureError, shown
-from .http_parts import DEFAULT_PORTS, limited, parse_http_date
+from .http_parts import DEFAULT_PORTS, limited, parse_http_date, signed_digest
 from .info import MAX_COVERED, SignedRequestInfo
 from .time_window import timestamp_to_datetime
 
@@ -120,14 +120,10 @@ def verify_cavage(
 ) -> None:
     """``(request-target)`` is rebuilt from the path we were asked for, so it always names what was requested."""
     check_signed_host(lowered, our_host, scheme)
-    if "digest" in info.covered:
-        digest = limited(lowered, "digest")
-        if digest is None:
-            raise SignatureError("Digest header is signed but missing")
+    digest = signed_digest(lowered, info.covered, "digest", needs_digest=needs_digest, method=method,
+                           rule="headers must include digest")
+    if digest is not None:
         check_cavage_digest(digest, body)
-    elif needs_digest:
-        what = "POST" if method.upper() == "POST" else "a request with a body"
-        raise SignatureError(f"headers must include digest for {what}")
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise SignatureError("cavage signatures require an RSA key")
     values = dict(lowered)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from . import structured_fields as sf
 from .digest import check_content_digest
 from .errors import SignatureError, shown
-from .http_parts import limited
+from .http_parts import limited, signed_digest
 from .info import MAX_COVERED, SignedRequestInfo
 from .rfc9421 import PSS_SALT_LENGTH, component_values, signature_base
 from .time_window import timestamp_to_datetime
@@ -89,14 +89,10 @@ def verify_rfc9421(
     needs_digest: bool,
     public_key: PublicKeyTypes,
 ) -> None:
-    if "content-digest" in info.covered:
-        digest = limited(lowered, "content-digest")
-        if digest is None:
-            raise SignatureError("Content-Digest header is signed but missing")
+    digest = signed_digest(lowered, info.covered, "content-digest", needs_digest=needs_digest, method=method,
+                           rule="signature must cover content-digest")
+    if digest is not None:
         check_content_digest(digest, body)
-    elif needs_digest:
-        what = "POST" if method.upper() == "POST" else "a request with a body"
-        raise SignatureError(f"signature must cover content-digest for {what}")
     values = component_values(method, url, path_and_query, lowered)
     base = signature_base(list(info.covered), values, info.signature_params)
     alg = info.algorithm or (

@@ -48,6 +48,15 @@ def _get(doc: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
     return None
 
 
+def _read_flag(c: Collector, found: tuple[str, Any], term: str, field: str) -> None:
+    """A boolean term (``aiInput``, ``indexable``): a JSON boolean (or its string) sets ``field``; else noted."""
+    key, value = found
+    flag = truthy(value)
+    if flag is None:
+        c.note(key, value, f"unparseable: {term} must be a boolean")
+    else:
+        c.set(key, value, **{field: flag})
+
 def signals_from_activitypub(doc: Any, *, is_actor: bool | None = None) -> InboundSignals:
     """Read a remote actor or object (one JSON document, compacted with the sender's context).
 
@@ -81,12 +90,7 @@ def signals_from_activitypub(doc: Any, *, is_actor: bool | None = None) -> Inbou
         else:
             c.note(key, value, f"unparseable: aiTraining must be one of {', '.join(AI_TRAINING_VALUES)}")
     if found := _get(doc, "aiInput"):
-        key, value = found
-        flag = truthy(value)
-        if flag is None:
-            c.note(key, value, "unparseable: aiInput must be a boolean")
-        else:
-            c.set(key, value, ai_input=flag)
+        _read_flag(c, found, "aiInput", "ai_input")
     if found := _get(doc, "tdmReservation"):
         key, value = found
         read_tdm_reservation(c, [unwrap(value)], key)
@@ -113,12 +117,7 @@ def signals_from_activitypub(doc: Any, *, is_actor: bool | None = None) -> Inbou
             elif name == "noindex" and flag:
                 c.set(f"{key} noindex", True, search=False)
     if found := _get(doc, "indexable"):
-        key, value = found
-        flag = truthy(value)
-        if flag is None:
-            c.note(key, value, "unparseable: indexable must be a boolean")
-        else:
-            c.set(key, value, search=flag)
+        _read_flag(c, found, "indexable", "search")
     elif is_actor:
         c.set("indexable", "(absent)", search=False)  # FEP-5feb: a missing indexable SHOULD be treated as false
     if found := _get(doc, "searchableBy"):
