@@ -26,7 +26,7 @@ async def housekeeping(rt: Runtime) -> int:
         pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=jobs.retention_days))
         pruned += await inbound_db.prune_processed(session, utcnow() - timedelta(days=jobs.inbound_retention_days))
         await rt.domain_health.reload(session)
-        await web_sessions.prune(session, utcnow())
+        await web_sessions.prune(session, rt.clock.now())
         await session.commit()
     await purge_expired(rt)
     await check_auto_approval(rt)

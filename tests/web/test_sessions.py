@@ -12,11 +12,11 @@ import httpx
 from sqlalchemy import select
 
 from fediverse.jobs.sweeper import housekeeping
-from fediverse.models import WebSession, utcnow
+from fediverse.models import WebSession
 from fediverse.web.panel.secret import load_or_create_secret
 from fediverse.web.panel.sessions import SessionCodec
 from tests.federation.helpers import make_user
-from tests.support import Instance, Network
+from tests.support import Instance, Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, login, post_form
 
 COOKIE = "__Host-session"
@@ -167,25 +167,20 @@ async def test_nobody_ends_another_accounts_session(network: Network) -> None:
 
 async def test_idle_sessions_are_refused_and_pruned_and_last_seen_is_written_at_most_once_a_minute(
         network: Network) -> None:
-    art = await network.add("art.test")
+    clock = StepClock()  # the session limits count on the instance's clock: the test moves it, nothing else
+    art = await network.add("art.test", clock=clock)
     await make_user(art, "alice", password=PASSWORD)
     async with browser(art) as client:
         await login(client, "alice")
-
-        async def set_last_seen(ago: timedelta) -> None:
-            async with art.rt.sessions() as session:
-                row = (await session.scalars(select(WebSession))).one()
-                row.last_seen_at = utcnow() - ago
-                await session.commit()
-
-        await set_last_seen(timedelta(seconds=30))
         before = (await rows(art))[0].last_seen_at
+        assert before == clock.now()
+        clock.advance(30)
         assert (await client.get("/studio")).status_code == 200
         assert (await rows(art))[0].last_seen_at == before  # no write within the minute
-        await set_last_seen(timedelta(seconds=90))
+        clock.advance(60)
         assert (await client.get("/studio")).status_code == 200
-        assert (await rows(art))[0].last_seen_at > utcnow() - timedelta(seconds=30)
-        await set_last_seen(timedelta(days=2))  # idle longer than the limit (the cookie itself is fresh)
+        assert (await rows(art))[0].last_seen_at == clock.now()
+        clock.advance(timedelta(days=2).total_seconds())  # idle longer than the limit (the cookie itself is fresh)
         assert (await client.get("/studio")).status_code == 303
     await housekeeping(art.rt)
     assert await rows(art) == []

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, NotFound, RemoteError
-from fediverse.models import LocalUser, utcnow
+from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import web_sessions
 from fediverse.services.accounts import AwaitingApproval, authenticate, login_name, may_log_in, unread_notifications
@@ -53,7 +53,7 @@ async def session_user(request: Request, session: AsyncSession) -> LocalUser | N
     uid, token = request.session.get("uid"), request.session.get("sid")
     if not isinstance(uid, int) or not isinstance(token, str):
         return None
-    now = utcnow()
+    now = runtime_of(request).clock.now()  # idle and age limits count on the runtime's clock
     row = await web_sessions.current(session, token, now)
     user = await account_db.local_user_by_account(session, uid) if row is not None and row.account_id == uid else None
     fingerprint = panel_state(request.scope).codec.password_fingerprint(user.password_hash if user else None)
@@ -74,7 +74,7 @@ async def start_session(request: Request, session: AsyncSession, user: LocalUser
     """A brand-new session (new token, new row, new CSRF token) on every login, so a planted cookie is worth
     nothing; commits the row."""
     token = await web_sessions.open_session(session, user.account_id, request.headers.get("user-agent", ""),
-                                            client_address(request.scope), utcnow())
+                                            client_address(request.scope), runtime_of(request).clock.now())
     await session.commit()
     request.session.clear()
     request.session.update({

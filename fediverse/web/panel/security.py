@@ -46,7 +46,7 @@ def _token(request: Request) -> str:
 async def _page(request: Request, session: AsyncSession, user: LocalUser, *, status: int = 200,
                 error: str | None = None) -> Response:
     this = web_sessions.token_hash(_token(request))
-    rows = await web_sessions.active(session, user.account_id, utcnow())
+    rows = await web_sessions.active(session, user.account_id, runtime_of(request).clock.now())
     views = [SessionView(id=row.id, device=row.user_agent or "Unknown browser", address=row.client_address or "unknown",
                          last_seen=row.last_seen_at, created=row.created_at, current=row.token_hash == this)
              for row in rows]
