@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PIL import Image, features
+from PIL import Image
 
 from fediverse.errors import Invalid
 from fediverse.imaging import ImageRejected, Probe, probe, provenance
@@ -169,7 +169,7 @@ def test_reads_icc_profile_alpha_and_animation() -> None:
     assert _probe(corpus.png16_gray()).mode.startswith("I")
 
 
-@pytest.mark.skipif(not features.check("avif"), reason="Pillow built without AVIF")
+@pytest.mark.requires("avif")
 def test_avif_is_accepted_when_pillow_reads_it() -> None:
     data = corpus.avif()
     assert data is not None
