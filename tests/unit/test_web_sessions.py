@@ -73,7 +73,9 @@ def test_a_cookie_of_any_length_reads_back() -> None:
 def test_a_cookie_up_to_the_size_limit_is_read_and_a_longer_one_refused() -> None:
     sized = {len(_cookie(pad="x" * n)): _cookie(pad="x" * n) for n in range(2500, 2650)}
     assert CODEC.decode(sized[MAX_COOKIE_CHARS], NOW) is not None
-    assert CODEC.decode(sized[MAX_COOKIE_CHARS + 2], NOW) is None  # a base64 body is never 1 past a multiple of 4
+    assert CODEC.decode(sized[MAX_COOKIE_CHARS + 2], NOW) is None
+    # one character over, still validly signed: the base64 signature reads the same with a "=" after it
+    assert CODEC.decode(sized[MAX_COOKIE_CHARS] + "=", NOW) is None
 
 
 def test_a_signature_that_is_not_base64_signs_nobody_in() -> None:
@@ -197,6 +199,17 @@ async def test_a_session_used_after_a_long_pause_is_re_signed(tmp_path: Path) ->
         assert "set-cookie" in (await client.get("/studio")).headers
         session = (await client.get("/studio")).json()
     assert session["seen"] == int(NOW + REFRESH_SECONDS * 10) and session["iat"] == int(NOW)
+
+
+async def test_a_cookie_dated_a_little_ahead_is_not_re_signed_on_every_request(tmp_path: Path) -> None:
+    clock = _Clock()
+    client, _ = _client(tmp_path, "https", clock)
+    async with client:
+        clock.now = NOW + 200  # the server's clock ran ahead when the cookie was signed, then was set right
+        await client.get("/studio/in")
+        clock.now = NOW
+        response = await client.get("/studio")
+    assert response.json()["seen"] == int(NOW + 200) and "set-cookie" not in response.headers
 
 
 async def test_a_changed_session_is_written_at_once_so_a_flash_shows_exactly_once(tmp_path: Path) -> None:
@@ -361,12 +374,29 @@ async def test_ending_sessions_never_reaches_another_account(db: AsyncSession) -
     assert await web_sessions.end_all(db, 2) == 0  # nothing left to end
 
 
+async def _three_sessions(db: AsyncSession, account_id: int) -> tuple[list[str], str]:
+    """Three sessions of one account, and the one whose hash lies between the other two's (so that ending it, or
+    all but it, shows that the rows are matched by their hash, never ordered by it)."""
+    tokens = [await web_sessions.open_session(db, account_id, str(n), "", T0) for n in range(3)]
+    return tokens, sorted(tokens, key=web_sessions.token_hash)[1]
+
+
+async def _alive(db: AsyncSession, tokens: list[str]) -> list[str]:
+    return [t for t in tokens if await web_sessions.current(db, t, T0) is not None]
+
+
 async def test_logging_out_everywhere_else_keeps_only_this_browser(db: AsyncSession) -> None:
-    tokens = [await web_sessions.open_session(db, 1, str(n), "", T0) for n in range(3)]
-    # keep the session whose hash lies between the other two: the rest are ended whatever their hashes
-    here = sorted(tokens, key=web_sessions.token_hash)[1]
-    assert await web_sessions.end_all(db, 1, keep_token=here) == 2
-    assert [t for t in tokens if await web_sessions.current(db, t, T0) is not None] == [here]
+    theirs = await web_sessions.open_session(db, 1, "another account", "", T0)
+    tokens, here = await _three_sessions(db, 2)
+    assert await web_sessions.end_all(db, 2, keep_token=here) == 2
+    assert await _alive(db, tokens) == [here]
+    assert await _alive(db, [theirs]) == [theirs]
+
+
+async def test_logging_out_ends_only_this_browser(db: AsyncSession) -> None:
+    tokens, here = await _three_sessions(db, 1)
+    await web_sessions.end(db, here)
+    assert await _alive(db, tokens) == [t for t in tokens if t != here]
 
 
 async def test_housekeeping_prunes_only_dead_sessions(db: AsyncSession) -> None:
@@ -377,6 +407,10 @@ async def test_housekeeping_prunes_only_dead_sessions(db: AsyncSession) -> None:
     row = await db.scalar(select(WebSession).where(WebSession.token_hash == web_sessions.token_hash(used)))
     assert row is not None
     row.last_seen_at = T0 - timedelta(hours=1)  # recently used, but too old
-    assert await web_sessions.prune(db, T0) == 3
+    older = await web_sessions.open_session(db, 1, "", "", T0 - web_sessions.MAX_AGE - timedelta(days=1))
+    row = await db.scalar(select(WebSession).where(WebSession.token_hash == web_sessions.token_hash(older)))
+    assert row is not None
+    row.last_seen_at = T0 - timedelta(hours=1)  # recently used too, and older still
+    assert await web_sessions.prune(db, T0) == 4
     assert await web_sessions.current(db, live, T0) is not None
     assert await web_sessions.prune(db, T0) == 0
