@@ -265,11 +265,13 @@ def test_our_limit_not_pillows_global_one_decides(monkeypatch: pytest.MonkeyPatc
         (1000 * 1024 + 700, 1000 * 1024, "file is 1001 KB, over the 1000 KB limit"),
         (1024 * 1024 + 1, 1024 * 1024, "file is 1 MB, over the 1 MB limit"),
         (3 * 1024 * 1024 // 2, 1024 * 1024 + 1, "file is 1.5 MB, over the 1 MB limit"),
+        (1_101_005, 1024 * 1024, "file is 1.1 MB, over the 1 MB limit"),  # 1.0500002 MB
+        (int(100.4 * 1024 * 1024), 100 * 1024 * 1024, "file is 100 MB, over the 100 MB limit"),
     ],
 )
 def test_a_file_over_the_byte_limit_is_refused_naming_both_sizes(size: int, limit: int, reason: str) -> None:
     with pytest.raises(ImageRejected) as info:
-        _probe(b"\xff\xd8\xff" + bytes(size - 3), max_bytes=limit)
+        _probe(bytes(size), max_bytes=limit)  # refused by its length before a byte is read (nor allocated)
     assert (info.value.reason, info.value.code) == (reason, "too_big")
 
 
@@ -362,14 +364,41 @@ def test_a_png_or_webp_with_exif_orientation_is_reported_upright() -> None:
         assert ((plain.width, plain.height), plain.orientation) == ((120, 80), 1), fmt
 
 
-def test_a_big_jpeg_is_decoded_only_as_large_as_the_largest_rendition_needs() -> None:
+@pytest.mark.parametrize(
+    ("size", "decoded"),
+    [
+        ((8000, 1000), (4000, 500)),  # DCT scale 1/2: a quarter of the memory, still wider than 3840
+        ((7680, 960), (3840, 480)),  # exactly twice the large rendition (3840 wide): half is enough
+        ((7678, 960), (7678, 960)),  # half would be 3839 wide, one pixel short of it: decoded whole
+        ((4320, 4320), (2160, 2160)),  # a square's large rendition is 2160x2160
+        ((4318, 4318), (4318, 4318)),
+    ],
+)
+def test_a_big_jpeg_is_decoded_as_small_as_the_large_rendition_allows_and_no_smaller(
+    size: tuple[int, int], decoded: tuple[int, int]
+) -> None:
     from fediverse.imaging import _decode
 
-    data = corpus.jpeg(Image.new("RGB", (8000, 1000), (90, 120, 200)))  # the large rendition is 3840x480
+    data = corpus.jpeg(Image.new("RGB", size, (90, 120, 200)))
     p = _probe(data)
-    kept = _decode.take(p, data)
-    assert kept is not None and kept.full_size == (8000, 1000)
-    assert kept.image.size == (4000, 500)  # DCT scale 1/2: a quarter of the memory, and still >= 3840x480
+    kept = _decode.take(p, data)  # the decode probe keeps for derive
+    assert kept is not None and kept.full_size == size
+    assert kept.image.size == decoded
+
+
+@pytest.mark.requires("avif")
+def test_an_avif_with_exif_orientation_is_reported_upright() -> None:
+    p = _probe(corpus.encode(corpus.photo(120, 80), "AVIF", exif=corpus.exif_bytes(orientation=6)))
+    assert ((p.width, p.height), p.orientation, p.stored_size) == ((80, 120), 6, (120, 80))
+
+
+def test_probe_keeps_a_decode_for_derive_only_for_a_still_image() -> None:
+    from fediverse.imaging import _decode
+
+    animation = corpus.animated_gif(3)  # derive decodes every frame itself: one kept frame would only hold memory
+    assert _decode.take(_probe(animation), animation) is None
+    still = corpus.static_gif()
+    assert _decode.take(_probe(still), still) is not None
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
