@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import time
 
@@ -265,7 +266,10 @@ def test_our_limit_not_pillows_global_one_decides(monkeypatch: pytest.MonkeyPatc
         (1000 * 1024 + 700, 1000 * 1024, "file is 1001 KB, over the 1000 KB limit"),
         (1024 * 1024 + 1, 1024 * 1024, "file is 1 MB, over the 1 MB limit"),
         (3 * 1024 * 1024 // 2, 1024 * 1024 + 1, "file is 1.5 MB, over the 1 MB limit"),
+        (1023 * 1024 + 512, 1000, "file is 1024 KB, over the 1000 bytes limit"),  # still counted in KB
         (1_101_005, 1024 * 1024, "file is 1.1 MB, over the 1 MB limit"),  # 1.0500002 MB
+        (1_100_899, 1024 * 1024, "file is 1 MB, over the 1 MB limit"),  # 1.0499 MB
+        (int(99.5 * 1024 * 1024), 99 * 1024 * 1024, "file is 99.5 MB, over the 99 MB limit"),
         (int(100.4 * 1024 * 1024), 100 * 1024 * 1024, "file is 100 MB, over the 100 MB limit"),
     ],
 )
@@ -317,6 +321,12 @@ def test_a_still_webp_with_a_colour_profile_before_its_pixels_is_still_lossless(
         assert (p.lossless, p.icc_profile) == (True, icc)
     lossy = corpus.encode(corpus.photo(64, 48), "WEBP", quality=80, icc_profile=corpus.srgb_icc())
     assert _probe(lossy).lossless is False
+
+
+def test_a_chunk_size_is_read_whole_even_past_16_mib() -> None:
+    icc = corpus.srgb_icc() + bytes((1 << 24) + 1 - len(corpus.srgb_icc()))  # a 16 MiB + 1 byte profile
+    p = _probe(corpus.encode(corpus.photo(16, 12), "WEBP", lossless=True, icc_profile=icc))
+    assert (p.lossless, len(p.icc_profile or b"")) == (True, (1 << 24) + 1)
 
 
 # --- GIF: the XMP packet Pillow does not read -----------------------------------------------------------------
@@ -438,3 +448,19 @@ def test_avif_is_refused_clearly_where_pillow_cannot_read_it(monkeypatch: pytest
     assert (info.value.reason, info.value.code) == (
         "format AVIF is not accepted on this server (Pillow lacks AVIF support)", "format_not_accepted")
     assert _probe(corpus.plain_jpeg()).format == "JPEG"  # the other formats do not depend on it
+
+
+def test_an_animation_whose_every_frame_is_over_the_limit_is_named_as_an_image() -> None:
+    with pytest.raises(ImageRejected) as info:  # 64x48 = 3072 pixels a frame, two frames
+        _probe(corpus.animated_webp(), max_pixels=3000)
+    assert info.value.reason == "image is 64x48 = 0.0031 MP, over the 0.003 MP limit"
+
+
+def test_what_probe_reports_of_plain_files_and_short_animations() -> None:
+    jpeg = _probe(corpus.plain_jpeg())
+    assert (jpeg.ext, jpeg.orientation, jpeg.has_alpha, jpeg.animated) == ("jpg", 1, False, False)
+    gif = _probe(corpus.animated_gif(2))
+    assert (gif.ext, gif.frames, gif.animated, gif.has_alpha) == ("gif", 2, True, False)
+    assert _probe(corpus.animated_webp()).animated is True
+    with pytest.raises(dataclasses.FrozenInstanceError):  # what was checked cannot be changed afterwards
+        jpeg.width = 1  # type: ignore[misc]
