@@ -38,6 +38,15 @@ def _exiftool() -> str | None:
     return None if shutil.which("exiftool") else "exiftool not installed (apt-get install libimage-exiftool-perl)"
 
 
+def _avif() -> str | None:
+    from PIL import features
+
+    if features.check("avif"):
+        return None
+    return ("this Pillow was built without AVIF support (the PyPI wheels of pillow>=12 have it: "
+            "pip install -e '.[test]')")
+
+
 def _fedify() -> str | None:
     from tests.interop.fedify_peer import fedify_missing
 
@@ -54,6 +63,7 @@ def _redis() -> str | None:
 
 
 CHECKS: dict[str, Callable[[], str | None]] = {
+    "avif": _avif,
     "chromium": _chromium,
     "exiftool": _exiftool,
     "fedify": _fedify,

@@ -94,11 +94,7 @@ def _bytes(n: int) -> str:
 
 def _mp(n: float) -> str:
     v = n / 1_000_000
-    if v >= 10:
-        return f"{v:.0f} MP"
-    if v >= 1:
-        return f"{v:.1f}".removesuffix(".0") + " MP"
-    return f"{v:.2g} MP"
+    return f"{v:.0f} MP" if v >= 10 else f"{v:.2g} MP"  # 144 MP, 1.5 MP, 1 MP, 0.077 MP
 
 
 def _check_declared(declared_mime: str | None, fmt: str) -> None:
@@ -126,27 +122,18 @@ def _check_pixels(width: int, height: int, frames: int, max_pixels: int) -> None
 
 
 def _webp_lossless(data: bytes) -> bool:
-    """True when the first image chunk (top level or in the first ANMF frame) is VP8L."""
-    pos, end = 12, len(data)
-    while pos + 8 <= end:
+    """True when the first image chunk (top level, or the first one in the first ANMF frame) is VP8L.
+
+    Only called once libwebp has decoded every frame, and libwebp refuses a frame whose first sub-chunk is not
+    VP8L, VP8 or ALPH (which only a lossy VP8 may follow): so a frame's first sub-chunk decides."""
+    pos = 12
+    while pos + 8 <= len(data):
         fourcc = data[pos : pos + 4]
+        if fourcc == b"ANMF":  # 8 bytes of chunk header and 16 of frame header, then the frame's first sub-chunk
+            return data[pos + 24 : pos + 28] == b"VP8L"
+        if fourcc in (b"VP8L", b"VP8 "):
+            return fourcc == b"VP8L"
         size = int.from_bytes(data[pos + 4 : pos + 8], "little")
-        if fourcc == b"VP8L":
-            return True
-        if fourcc == b"VP8 ":
-            return False
-        if fourcc == b"ANMF":
-            sub = pos + 8 + 16
-            while sub + 8 <= min(end, pos + 8 + size):
-                inner = data[sub : sub + 4]
-                if inner == b"VP8L":
-                    return True
-                if inner == b"VP8 ":
-                    return False
-                sub += 8 + int.from_bytes(data[sub + 4 : sub + 8], "little") + (
-                    int.from_bytes(data[sub + 4 : sub + 8], "little") & 1
-                )
-            return False
         pos += 8 + size + (size & 1)
     return False
 

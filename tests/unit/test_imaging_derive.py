@@ -6,7 +6,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from PIL import Image, ImageStat, features
+from PIL import Image, ImageStat
 
 from fediverse.imaging import Derived, Probe, derive, probe
 from tests import imagecorpus as corpus
@@ -219,7 +219,7 @@ def test_webp_stays_webp_and_static_gif_becomes_png() -> None:
     assert _close(_open(d.rendition("large").data).convert("RGB").getpixel((5, 5)), corpus.RED, 2)
 
 
-@pytest.mark.skipif(not features.check("avif"), reason="Pillow built without AVIF")
+@pytest.mark.requires("avif")
 def test_avif_becomes_webp() -> None:
     data = corpus.avif()
     assert data is not None

@@ -117,6 +117,12 @@ def test_the_hand_made_gif_is_a_real_two_frame_animation() -> None:
     assert probed.frames == 2
 
 
+def test_a_canvas_too_big_for_even_one_frame_is_named_as_an_image() -> None:
+    with pytest.raises(ImageRejected) as info:  # a frame at (11999, 11999) of a 1x1 screen: a 144 MP canvas
+        probe(canvas_growing_gif(11999, 11999), **LIMITS)
+    assert info.value.reason == "image is 12000x12000 = 144 MP, over the 100 MP limit"
+
+
 PEAK_RSS = textwrap.dedent("""
     import resource, sys, time
     from fediverse.imaging import ImageRejected, probe

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import struct
 import time
 
 import pytest
-from PIL import Image, features
+from PIL import Image
 
 from fediverse.errors import Invalid
 from fediverse.imaging import ImageRejected, Probe, probe, provenance
@@ -169,7 +171,7 @@ def test_reads_icc_profile_alpha_and_animation() -> None:
     assert _probe(corpus.png16_gray()).mode.startswith("I")
 
 
-@pytest.mark.skipif(not features.check("avif"), reason="Pillow built without AVIF")
+@pytest.mark.requires("avif")
 def test_avif_is_accepted_when_pillow_reads_it() -> None:
     data = corpus.avif()
     assert data is not None
@@ -251,3 +253,214 @@ def test_our_limit_not_pillows_global_one_decides(monkeypatch: pytest.MonkeyPatc
     p = _probe(data)
     assert p.width == 320
     assert derive(data, p, large_max=(100, 100), display_size=50, thumbnail_size=20).renditions
+
+
+# --- what the refusals say, in the units a person reads -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "reason"),
+    [
+        (1001, 1000, "file is 1001 bytes, over the 1000 bytes limit"),
+        (1024, 1023, "file is 1 KB, over the 1023 bytes limit"),
+        (1000 * 1024 + 700, 1000 * 1024, "file is 1001 KB, over the 1000 KB limit"),
+        (1024 * 1024 + 1, 1024 * 1024, "file is 1 MB, over the 1 MB limit"),
+        (3 * 1024 * 1024 // 2, 1024 * 1024 + 1, "file is 1.5 MB, over the 1 MB limit"),
+        (1023 * 1024 + 512, 1000, "file is 1024 KB, over the 1000 bytes limit"),  # still counted in KB
+        (1_101_005, 1024 * 1024, "file is 1.1 MB, over the 1 MB limit"),  # 1.0500002 MB
+        (1_100_899, 1024 * 1024, "file is 1 MB, over the 1 MB limit"),  # 1.0499 MB
+        (int(99.5 * 1024 * 1024), 99 * 1024 * 1024, "file is 99.5 MB, over the 99 MB limit"),
+        (int(100.4 * 1024 * 1024), 100 * 1024 * 1024, "file is 100 MB, over the 100 MB limit"),
+    ],
+)
+def test_a_file_over_the_byte_limit_is_refused_naming_both_sizes(size: int, limit: int, reason: str) -> None:
+    with pytest.raises(ImageRejected) as info:
+        _probe(bytes(size), max_bytes=limit)  # refused by its length before a byte is read (nor allocated)
+    assert (info.value.reason, info.value.code) == (reason, "too_big")
+
+
+@pytest.mark.parametrize(
+    ("data", "limit", "reason"),
+    [
+        (lambda: corpus.plain_jpeg(320, 240), 76_799, "image is 320x240 = 0.077 MP, over the 0.077 MP limit"),
+        (lambda: corpus.plain_jpeg(1500, 1000), 1_250_000, "image is 1500x1000 = 1.5 MP, over the 1.2 MP limit"),
+        (lambda: corpus.plain_jpeg(1500, 1000), 1_350_001, "image is 1500x1000 = 1.5 MP, over the 1.4 MP limit"),
+        (lambda: corpus.gif_frame_bomb(12), 9_450_001,
+         "animation is 1000x1000 x 12 frames = 12 MP, over the 9.5 MP limit"),
+    ],
+)  # fmt: skip
+def test_a_picture_over_the_pixel_limit_is_refused_naming_megapixels(data, limit: int, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ImageRejected) as info:
+        _probe(data(), max_pixels=limit)
+    assert (info.value.reason, info.value.code) == (reason, "too_many_pixels")
+
+
+# --- WebP: lossless or not, whatever the container holds before the pixels ----------------------------------
+
+
+def _webp_frames(lossless: bool, alpha: bool = False) -> bytes:
+    frames = [corpus.photo(64, 48, seed=i).convert("RGBA") for i in range(2)]
+    if alpha:
+        for im in frames:
+            im.putalpha(Image.linear_gradient("L").resize((64, 48)))
+    return corpus.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100, lossless=lossless)
+
+
+def test_an_animated_webp_is_lossless_when_its_frames_are() -> None:
+    lossless = _probe(_webp_frames(lossless=True))
+    assert (lossless.frames, lossless.lossless) == (2, True)
+    lossy = _probe(_webp_frames(lossless=False, alpha=True))  # each frame: an ALPH chunk, then lossy VP8
+    assert (lossy.frames, lossy.lossless, lossy.has_alpha) == (2, False, True)
+
+
+def test_a_still_webp_with_a_colour_profile_before_its_pixels_is_still_lossless() -> None:
+    for icc in (corpus.srgb_icc(), corpus.srgb_icc() + b"x"):  # an odd-sized chunk is padded to an even size
+        data = corpus.encode(corpus.photo(16, 12), "WEBP", lossless=True, icc_profile=icc)  # the profile is most of it
+        assert data[12:16] == b"VP8X"  # the extended layout: VP8X, ICCP, then VP8L
+        p = _probe(data)
+        assert (p.lossless, p.icc_profile) == (True, icc)
+    lossy = corpus.encode(corpus.photo(64, 48), "WEBP", quality=80, icc_profile=corpus.srgb_icc())
+    assert _probe(lossy).lossless is False
+
+
+def test_a_chunk_size_is_read_whole_even_past_16_mib() -> None:
+    icc = corpus.srgb_icc() + bytes((1 << 24) + 1 - len(corpus.srgb_icc()))  # a 16 MiB + 1 byte profile
+    p = _probe(corpus.encode(corpus.photo(16, 12), "WEBP", lossless=True, icc_profile=icc))
+    assert (p.lossless, len(p.icc_profile or b"")) == (True, (1 << 24) + 1)
+
+
+# --- GIF: the XMP packet Pillow does not read -----------------------------------------------------------------
+
+
+def _gif_with_extension(gif: bytes, extension: bytes) -> bytes:
+    """Insert an extension block after the GIF's header, logical screen and global colour table."""
+    flags = gif[10]
+    at = 13 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0)
+    return gif[:at] + extension + gif[at:]
+
+
+def _xmp_extension(packet: bytes) -> bytes:
+    """The "XMP DataXMP" application extension: the raw packet, then the 258-byte "magic trailer"."""
+    return b"\x21\xff\x0bXMP DataXMP" + packet + b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
+
+
+@pytest.mark.parametrize("gif", [corpus.static_gif, lambda: corpus.animated_gif(2)], ids=["still", "animated"])
+def test_a_gif_carrying_xmp_is_read_and_labelled(gif) -> None:  # type: ignore[no-untyped-def]
+    packet = corpus.xmp_packet("trainedAlgorithmicMedia")
+    p = _probe(_gif_with_extension(gif(), _xmp_extension(packet)), "image/gif")
+    assert p.xmp == packet[: packet.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")]
+    assert p.ai_generated is True
+
+
+def test_a_gif_xmp_extension_without_a_whole_packet_or_a_comment_is_no_xmp() -> None:
+    packet = corpus.xmp_packet("digitalCapture")
+    cut = _gif_with_extension(corpus.static_gif(), _xmp_extension(packet[:200]))  # no </x:xmpmeta>
+    assert _probe(cut).xmp is None
+    comment = packet[:250]  # a comment extension: one sub-block of text, however XMP-like
+    in_comment = _gif_with_extension(corpus.static_gif(), b"\x21\xfe" + bytes([len(comment)]) + comment + b"\x00")
+    in_comment = in_comment[:-1] + b"\x21\xfe\x0c</x:xmpmeta>\x00" + in_comment[-1:]
+    assert _probe(in_comment).xmp is None
+
+
+# --- orientation and the decode kept for derive -----------------------------------------------------------
+
+
+def test_a_png_or_webp_with_exif_orientation_is_reported_upright() -> None:
+    exif = corpus.exif_bytes(orientation=6)
+    for fmt in ("PNG", "WEBP"):
+        p = _probe(corpus.encode(corpus.photo(120, 80), fmt, exif=exif))
+        assert ((p.width, p.height), p.orientation, p.stored_size) == ((80, 120), 6, (120, 80)), fmt
+        plain = _probe(corpus.encode(corpus.photo(120, 80), fmt))
+        assert ((plain.width, plain.height), plain.orientation) == ((120, 80), 1), fmt
+
+
+@pytest.mark.parametrize(
+    ("size", "decoded"),
+    [
+        ((8000, 1000), (4000, 500)),  # DCT scale 1/2: a quarter of the memory, still wider than 3840
+        ((7680, 960), (3840, 480)),  # exactly twice the large rendition (3840 wide): half is enough
+        ((7678, 960), (7678, 960)),  # half would be 3839 wide, one pixel short of it: decoded whole
+        ((4320, 4320), (2160, 2160)),  # a square's large rendition is 2160x2160
+        ((4318, 4318), (4318, 4318)),
+    ],
+)
+def test_a_big_jpeg_is_decoded_as_small_as_the_large_rendition_allows_and_no_smaller(
+    size: tuple[int, int], decoded: tuple[int, int]
+) -> None:
+    from fediverse.imaging import _decode
+
+    data = corpus.jpeg(Image.new("RGB", size, (90, 120, 200)))
+    p = _probe(data)
+    kept = _decode.take(p, data)  # the decode probe keeps for derive
+    assert kept is not None and kept.full_size == size
+    assert kept.image.size == decoded
+
+
+@pytest.mark.requires("avif")
+def test_an_avif_with_exif_orientation_is_reported_upright() -> None:
+    p = _probe(corpus.encode(corpus.photo(120, 80), "AVIF", exif=corpus.exif_bytes(orientation=6)))
+    assert ((p.width, p.height), p.orientation, p.stored_size) == ((80, 120), 6, (120, 80))
+
+
+def test_probe_keeps_a_decode_for_derive_only_for_a_still_image() -> None:
+    from fediverse.imaging import _decode
+
+    animation = corpus.animated_gif(3)  # derive decodes every frame itself: one kept frame would only hold memory
+    assert _decode.take(_probe(animation), animation) is None
+    still = corpus.static_gif()
+    assert _decode.take(_probe(still), still) is not None
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_an_exif_orientation_that_is_no_number_is_ignored_not_a_crash(fmt: str) -> None:
+    # one IFD entry: Orientation (0x0112) as a DOUBLE (type 12) holding +infinity, which no int() takes
+    tiff = b"II*\0\x08\0\0\0\x01\0" + b"\x12\x01\x0c\0\x01\0\0\0\x1a\0\0\0" + b"\0\0\0\0" + struct.pack("<d", float("inf"))
+    data = corpus.encode(corpus.photo(120, 80), fmt, exif=b"Exif\0\0" + tiff if fmt == "JPEG" else tiff)
+    p = _probe(data)
+    assert ((p.width, p.height), p.orientation) == ((120, 80), 1)
+
+
+def test_an_animation_cut_inside_a_frame_is_refused_not_accepted_or_crashed() -> None:
+    gif = corpus.animated_gif(2)
+    second = gif.index(b"\x2c", gif.index(b"\x21\xf9\x04", gif.index(b"\x21\xf9\x04") + 1))  # 2nd image descriptor
+    with pytest.raises(ImageRejected) as info:
+        _probe(gif[: second + 4])  # inside the second frame's descriptor
+    assert info.value.reason.startswith("GIF data is corrupt (")
+    with pytest.raises(ImageRejected) as info:
+        _probe(gif[: second + 40])  # inside the second frame's pixels: only a decode of every frame finds it
+    assert info.value.reason == "GIF data is truncated"
+
+
+def test_an_animated_gif_is_described_by_its_first_frame() -> None:
+    animated, still = _probe(corpus.animated_gif(3)), _probe(corpus.static_gif())
+    assert (animated.mode, animated.frames, still.mode, still.frames) == ("P", 3, "P", 1)
+
+
+@pytest.mark.requires("avif")
+def test_avif_is_refused_clearly_where_pillow_cannot_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import features
+
+    data = corpus.avif()
+    assert data is not None
+    monkeypatch.setattr(features, "check", lambda name: name != "avif")  # a Pillow built without AVIF
+    with pytest.raises(ImageRejected) as info:
+        _probe(data, "image/avif")
+    assert (info.value.reason, info.value.code) == (
+        "format AVIF is not accepted on this server (Pillow lacks AVIF support)", "format_not_accepted")
+    assert _probe(corpus.plain_jpeg()).format == "JPEG"  # the other formats do not depend on it
+
+
+def test_an_animation_whose_every_frame_is_over_the_limit_is_named_as_an_image() -> None:
+    with pytest.raises(ImageRejected) as info:  # 64x48 = 3072 pixels a frame, two frames
+        _probe(corpus.animated_webp(), max_pixels=3000)
+    assert info.value.reason == "image is 64x48 = 0.0031 MP, over the 0.003 MP limit"
+
+
+def test_what_probe_reports_of_plain_files_and_short_animations() -> None:
+    jpeg = _probe(corpus.plain_jpeg())
+    assert (jpeg.ext, jpeg.orientation, jpeg.has_alpha, jpeg.animated) == ("jpg", 1, False, False)
+    gif = _probe(corpus.animated_gif(2))
+    assert (gif.ext, gif.frames, gif.animated, gif.has_alpha) == ("gif", 2, True, False)
+    assert _probe(corpus.animated_webp()).animated is True
+    with pytest.raises(dataclasses.FrozenInstanceError):  # what was checked cannot be changed afterwards
+        jpeg.width = 1  # type: ignore[misc]

@@ -27,6 +27,7 @@ from fediverse.services import web_sessions
 from fediverse.web.panel.sessions import (
     IDLE_SECONDS,
     MAX_AGE_SECONDS,
+    MAX_COOKIE_CHARS,
     REFRESH_SECONDS,
     PanelSessionMiddleware,
     SessionCodec,
@@ -63,6 +64,26 @@ def test_a_signed_cookie_that_is_not_a_live_session_is_refused() -> None:
     assert CODEC.decode(_cookie(pad="x" * 4000), NOW) is None  # longer than any cookie we write
 
 
+def test_a_cookie_of_any_length_reads_back() -> None:
+    # base64 without its "=" padding: every body length the encoder can produce must decode again
+    for n in range(12):
+        assert CODEC.decode(_cookie(flash="x" * n), NOW) == {"uid": 7, "iat": NOW, "seen": NOW, "flash": "x" * n}, n
+
+
+def test_a_cookie_up_to_the_size_limit_is_read_and_a_longer_one_refused() -> None:
+    sized = {len(_cookie(pad="x" * n)): _cookie(pad="x" * n) for n in range(2500, 2650)}
+    assert CODEC.decode(sized[MAX_COOKIE_CHARS], NOW) is not None
+    assert CODEC.decode(sized[MAX_COOKIE_CHARS + 2], NOW) is None
+    # one character over, still validly signed: the base64 signature reads the same with a "=" after it
+    assert CODEC.decode(sized[MAX_COOKIE_CHARS] + "=", NOW) is None
+
+
+def test_a_signature_that_is_not_base64_signs_nobody_in() -> None:
+    body = _cookie().split(".")[0]
+    for mac in ("AAAAA", "A", "%%%%", "\u00e9t\u00e9"):
+        assert CODEC.decode(f"{body}.{mac}", NOW) is None, mac
+
+
 def test_a_session_ends_when_idle_or_too_old_and_cannot_be_dated_ahead() -> None:
     assert CODEC.decode(_cookie(seen=NOW - IDLE_SECONDS), NOW) is not None
     assert CODEC.decode(_cookie(seen=NOW - IDLE_SECONDS - 1), NOW) is None
@@ -96,6 +117,15 @@ async def _sign_in(request: Request) -> Response:
     return JSONResponse({})
 
 
+async def _flash(request: Request) -> Response:
+    request.session["flash"] = "Saved."
+    return JSONResponse({})
+
+
+async def _read_flash(request: Request) -> Response:
+    return JSONResponse({"flash": request.session.pop("flash", None)})
+
+
 async def _sign_out(request: Request) -> Response:
     request.session.clear()
     return JSONResponse({})
@@ -113,7 +143,8 @@ def _client(tmp_path: Path, scheme: str, clock: _Clock) -> tuple[httpx.AsyncClie
     settings = Settings().replace(instance={"domain": "art.example", "scheme": scheme},
                                   server={"secret_key_file": str(tmp_path / "secret.key")})
     routes = [Route(p, f) for p in ("/studio", "/@ana", "/login") for f in [_show]]
-    app = Starlette(routes=[Route("/studio/in", _sign_in), Route("/studio/out", _sign_out), *routes])
+    app = Starlette(routes=[Route("/studio/in", _sign_in), Route("/studio/out", _sign_out),
+                            Route("/studio/flash", _flash), Route("/studio/read-flash", _read_flash), *routes])
     middleware = PanelSessionMiddleware(app, settings, clock=clock)
     return httpx.AsyncClient(transport=httpx.ASGITransport(middleware), base_url=f"{scheme}://art.example"), middleware
 
@@ -159,6 +190,39 @@ async def test_an_unchanged_session_is_re_signed_at_most_once_a_minute(tmp_path:
     assert session["seen"] == int(NOW + REFRESH_SECONDS) and session["iat"] == int(NOW)
 
 
+async def test_a_session_used_after_a_long_pause_is_re_signed(tmp_path: Path) -> None:
+    clock = _Clock()
+    client, _ = _client(tmp_path, "https", clock)
+    async with client:
+        await client.get("/studio/in")
+        clock.now += REFRESH_SECONDS * 10
+        assert "set-cookie" in (await client.get("/studio")).headers
+        session = (await client.get("/studio")).json()
+    assert session["seen"] == int(NOW + REFRESH_SECONDS * 10) and session["iat"] == int(NOW)
+
+
+async def test_a_cookie_dated_a_little_ahead_is_not_re_signed_on_every_request(tmp_path: Path) -> None:
+    clock = _Clock()
+    client, _ = _client(tmp_path, "https", clock)
+    async with client:
+        clock.now = NOW + 200  # the server's clock ran ahead when the cookie was signed, then was set right
+        await client.get("/studio/in")
+        clock.now = NOW
+        response = await client.get("/studio")
+    assert response.json()["seen"] == int(NOW + 200) and "set-cookie" not in response.headers
+
+
+async def test_a_changed_session_is_written_at_once_so_a_flash_shows_exactly_once(tmp_path: Path) -> None:
+    client, _ = _client(tmp_path, "https", _Clock())  # the clock stands still: only the change re-signs
+    async with client:
+        await client.get("/studio/in")
+        assert "set-cookie" in (await client.get("/studio/flash")).headers
+        shown = await client.get("/studio/read-flash")
+        assert shown.json() == {"flash": "Saved."} and "set-cookie" in shown.headers
+        assert (await client.get("/studio/read-flash")).json() == {"flash": None}
+        assert (await client.get("/studio")).json()["uid"] == 7
+
+
 async def test_signing_out_clears_the_cookie_and_a_stranger_gets_none(tmp_path: Path) -> None:
     client, _ = _client(tmp_path, "https", _Clock())
     async with client:
@@ -178,6 +242,26 @@ async def test_a_cookie_signed_by_another_instance_signs_nobody_in(tmp_path: Pat
         await theirs.get("/studio/in")
         ours.cookies.update(theirs.cookies)
         assert (await ours.get("/studio")).json() == {}
+
+
+async def test_the_app_behind_the_middleware_still_starts_and_stops(tmp_path: Path) -> None:
+    seen: list[dict[str, object]] = []
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        seen.append(dict(scope))
+        await send({"type": "lifespan.startup.complete"})
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        sent.append(message)
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return {"type": "lifespan.startup"}
+
+    settings = Settings().replace(server={"secret_key_file": str(tmp_path / "secret.key")})
+    await PanelSessionMiddleware(app, settings, clock=_Clock())({"type": "lifespan"}, receive, send)
+    assert seen == [{"type": "lifespan"}] and sent == [{"type": "lifespan.startup.complete"}]
 
 
 def test_the_panel_state_is_found_only_where_the_middleware_runs() -> None:
@@ -204,7 +288,7 @@ async def test_only_a_hash_of_the_token_is_kept_and_it_finds_the_session(db: Asy
     token = await web_sessions.open_session(db, 1, "Firefox" * 100, "203.0.113.9" * 10, T0)
     row = (await db.scalars(select(WebSession))).one()
     assert token not in row.token_hash and row.token_hash == web_sessions.token_hash(token)
-    assert len(row.user_agent) == web_sessions.MAX_USER_AGENT and len(row.client_address) == web_sessions.MAX_ADDRESS
+    assert (len(row.user_agent), len(row.client_address)) == (300, 64)  # cut to fit the studio's list
     assert await web_sessions.current(db, token, T0) is row
     assert await web_sessions.current(db, token + "x", T0) is None
     assert await web_sessions.current(db, "", T0) is None
@@ -227,14 +311,27 @@ async def test_a_session_row_ends_when_idle_or_too_old(db: AsyncSession) -> None
         assert web_sessions.touch(alive, moment)
 
 
+async def test_a_session_lasts_12_idle_hours_and_at_most_14_days(db: AsyncSession) -> None:
+    token = await web_sessions.open_session(db, 1, "", "", T0)
+    assert await web_sessions.current(db, token, T0 + timedelta(hours=12) - timedelta(seconds=1)) is not None
+    assert await web_sessions.current(db, token, T0 + timedelta(hours=12)) is None
+    row = await web_sessions.current(db, token, T0)
+    assert row is not None
+    last_use = T0 + timedelta(days=14) - timedelta(hours=1)
+    row.last_seen_at = last_use  # used every day, the last time an hour before its fourteenth day ends
+    assert await web_sessions.current(db, token, last_use) is row
+    assert await web_sessions.current(db, token, T0 + timedelta(days=14) - timedelta(seconds=1)) is row
+    assert await web_sessions.current(db, token, T0 + timedelta(days=14)) is None
+
+
 async def test_last_seen_is_written_at_most_once_a_minute(db: AsyncSession) -> None:
     token = await web_sessions.open_session(db, 1, "", "", T0)
     row = await web_sessions.current(db, token, T0)
     assert row is not None
-    assert not web_sessions.touch(row, T0 + web_sessions.TOUCH_EVERY - timedelta(seconds=1))
+    assert not web_sessions.touch(row, T0 + timedelta(seconds=59))
     assert row.last_seen_at == T0
-    assert web_sessions.touch(row, T0 + web_sessions.TOUCH_EVERY)
-    assert row.last_seen_at == T0 + web_sessions.TOUCH_EVERY
+    assert web_sessions.touch(row, T0 + timedelta(seconds=60))
+    assert row.last_seen_at == T0 + timedelta(seconds=60)
 
 
 async def test_the_studio_lists_live_sessions_most_recent_first(db: AsyncSession) -> None:
@@ -244,6 +341,8 @@ async def test_the_studio_lists_live_sessions_most_recent_first(db: AsyncSession
     await web_sessions.open_session(db, 1, "stale", "", T0 - web_sessions.IDLE)
     rows = await web_sessions.active(db, 1, T0 + timedelta(hours=2))
     assert [r.user_agent for r in rows] == ["new", "old"]
+    assert [r.user_agent for r in await web_sessions.active(db, 2, T0 + timedelta(hours=2))] == ["someone else"]
+    assert await web_sessions.active(db, 3, T0) == []
     assert old != new
 
 
@@ -255,9 +354,16 @@ async def test_ending_sessions_never_reaches_another_account(db: AsyncSession) -
     assert their_row is not None
     assert not await web_sessions.end_one(db, 1, their_row.id)
     assert await web_sessions.current(db, theirs, T0) is not None
+    mine_row = await web_sessions.current(db, mine, T0)
+    assert mine_row is not None
+    assert not await web_sessions.end_one(db, 2, mine_row.id)  # nor the other way round
+    assert await web_sessions.current(db, mine, T0) is not None
+    tablet = await web_sessions.open_session(db, 1, "tablet", "", T0)  # opened after the laptop
     laptop = await web_sessions.current(db, other_mine, T0)
     assert laptop is not None and await web_sessions.end_one(db, 1, laptop.id)
     assert await web_sessions.current(db, other_mine, T0) is None
+    assert await web_sessions.current(db, tablet, T0) is not None  # only the one session asked for
+    await web_sessions.end(db, tablet)
     await web_sessions.open_session(db, 1, "phone", "", T0)
     assert await web_sessions.end_all(db, 1, keep_token=mine) == 1
     assert await web_sessions.current(db, mine, T0) is not None
@@ -265,15 +371,46 @@ async def test_ending_sessions_never_reaches_another_account(db: AsyncSession) -
     assert await web_sessions.current(db, mine, T0) is None
     assert await web_sessions.current(db, theirs, T0) is not None
     assert await web_sessions.end_all(db, 2) == 1
+    assert await web_sessions.end_all(db, 2) == 0  # nothing left to end
+
+
+async def _three_sessions(db: AsyncSession, account_id: int) -> tuple[list[str], str]:
+    """Three sessions of one account, and the one whose hash lies between the other two's (so that ending it, or
+    all but it, shows that the rows are matched by their hash, never ordered by it)."""
+    tokens = [await web_sessions.open_session(db, account_id, str(n), "", T0) for n in range(3)]
+    return tokens, sorted(tokens, key=web_sessions.token_hash)[1]
+
+
+async def _alive(db: AsyncSession, tokens: list[str]) -> list[str]:
+    return [t for t in tokens if await web_sessions.current(db, t, T0) is not None]
+
+
+async def test_logging_out_everywhere_else_keeps_only_this_browser(db: AsyncSession) -> None:
+    theirs = await web_sessions.open_session(db, 1, "another account", "", T0)
+    tokens, here = await _three_sessions(db, 2)
+    assert await web_sessions.end_all(db, 2, keep_token=here) == 2
+    assert await _alive(db, tokens) == [here]
+    assert await _alive(db, [theirs]) == [theirs]
+
+
+async def test_logging_out_ends_only_this_browser(db: AsyncSession) -> None:
+    tokens, here = await _three_sessions(db, 1)
+    await web_sessions.end(db, here)
+    assert await _alive(db, tokens) == [t for t in tokens if t != here]
 
 
 async def test_housekeeping_prunes_only_dead_sessions(db: AsyncSession) -> None:
     live = await web_sessions.open_session(db, 1, "", "", T0)
     await web_sessions.open_session(db, 1, "", "", T0 - web_sessions.IDLE)
+    await web_sessions.open_session(db, 1, "", "", T0 - web_sessions.IDLE - timedelta(hours=3))  # long idle
     used = await web_sessions.open_session(db, 1, "", "", T0 - web_sessions.MAX_AGE)
     row = await db.scalar(select(WebSession).where(WebSession.token_hash == web_sessions.token_hash(used)))
     assert row is not None
     row.last_seen_at = T0 - timedelta(hours=1)  # recently used, but too old
-    assert await web_sessions.prune(db, T0) == 2
+    older = await web_sessions.open_session(db, 1, "", "", T0 - web_sessions.MAX_AGE - timedelta(days=1))
+    row = await db.scalar(select(WebSession).where(WebSession.token_hash == web_sessions.token_hash(older)))
+    assert row is not None
+    row.last_seen_at = T0 - timedelta(hours=1)  # recently used too, and older still
+    assert await web_sessions.prune(db, T0) == 4
     assert await web_sessions.current(db, live, T0) is not None
     assert await web_sessions.prune(db, T0) == 0
