@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.models import LocalUser
 from fediverse.services import email_blocks
@@ -33,3 +34,9 @@ async def remove(request: Request, session: AsyncSession, user: LocalUser) -> Re
     return await press(request, session, "/admin/email-blocks",
                        lambda: email_blocks.remove(session, user, request.path_params["block_id"]),
                        lambda domain: f"{domain} is no longer blocked.")
+
+
+routes = [
+    Route("/admin/email-blocks", blocks_page, methods=["GET", "POST"]),
+    Route("/admin/email-blocks/{block_id:int}/delete", remove, methods=["POST"]),
+]

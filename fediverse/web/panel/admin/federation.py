@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.models import LocalUser, utcnow
 from fediverse.services import federation_health
@@ -58,3 +59,9 @@ async def federation_action(request: Request, session: AsyncSession, user: Local
     message = await lever(runtime_of(request), session, user, domain)
     await session.commit()
     return redirect(request, "/admin/federation", message)
+
+
+routes = [
+    Route("/admin/federation", federation_page),
+    Route("/admin/federation/{action}", federation_action, methods=["POST"]),
+]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser, utcnow
@@ -52,3 +53,9 @@ async def revoke(request: Request, session: AsyncSession, user: LocalUser) -> Re
 
 def _link(request: Request, code: str) -> str:
     return f"{runtime_of(request).settings.base_url}/invite/{code}"
+
+
+routes = [
+    Route("/admin/invites", invites_page, methods=["GET", "POST"]),
+    Route("/admin/invites/{invite_id:int}/revoke", revoke, methods=["POST"]),
+]

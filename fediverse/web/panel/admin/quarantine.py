@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.inbox import quarantine
 from fediverse.models import LocalUser
@@ -60,3 +61,9 @@ async def quarantine_action(request: Request, session: AsyncSession, user: Local
     reason = text(form, "reason", limit=2000)
     message = await decide(runtime_of(request), session, user, inbound_id, reason)
     return redirect(request, "/admin/quarantine", message)
+
+
+routes = [
+    Route("/admin/quarantine", quarantine_page),
+    Route("/admin/quarantine/{inbound_id:int}/{action}", quarantine_action, methods=["POST"]),
+]
