@@ -16,6 +16,7 @@ from fediverse.runtime import Runtime, create_runtime
 from fediverse.services.accounts import require_local_user
 
 Command = Callable[[argparse.Namespace, Settings], int]
+AsyncCommand = Callable[[argparse.Namespace, Runtime], Awaitable[int]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,17 +118,27 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return run_worker(settings, threads=args.threads)
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(rt: Runtime) -> int:
-        from fediverse.db.migrate import current_revision
+def _in_runtime(*, deliver: bool = False, migrate: bool = True) -> Callable[[AsyncCommand], Command]:
+    """Turn `async def cmd(args, rt)` into a command: one runtime per call, so each body holds only its own work."""
+    def wrap(body: AsyncCommand) -> Command:
+        def command(args: argparse.Namespace, settings: Settings) -> int:
+            return _run(settings, lambda rt: body(args, rt), deliver=deliver, migrate=migrate)
 
-        print(f"database at revision {await current_revision(rt.engine)}")
-        return 0
+        return command
 
-    return _run(settings, run)
+    return wrap
+
+
+@_in_runtime()
+async def cmd_migrate(args: argparse.Namespace, rt: Runtime) -> int:
+    from fediverse.db.migrate import current_revision
+
+    print(f"database at revision {await current_revision(rt.engine)}")
+    return 0
 
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Reads the password before the runtime starts, so it is not a plain `_in_runtime` body."""
     from fediverse.services.accounts import create_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
@@ -143,53 +154,47 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     return _run(settings, run)
 
 
-def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
+@_in_runtime()
+async def cmd_user_list(args: argparse.Namespace, rt: Runtime) -> int:
     from fediverse.db import accounts as account_db
 
-    async def run(rt: Runtime) -> int:
-        async with rt.sessions() as session:
-            users = await account_db.list_local_users(session, include_pending=True)
-        for user in users:
-            pending = "" if user.approved else "  (waiting for approval)"
-            print(f"{user.account.username:<30} {user.role:<10} {user.account.uri}{pending}")
-        print(f"{len(users)} account(s)")
-        return 0
-
-    return _run(settings, run)
+    async with rt.sessions() as session:
+        users = await account_db.list_local_users(session, include_pending=True)
+    for user in users:
+        pending = "" if user.approved else "  (waiting for approval)"
+        print(f"{user.account.username:<30} {user.role:<10} {user.account.uri}{pending}")
+    print(f"{len(users)} account(s)")
+    return 0
 
 
-def cmd_user_show(args: argparse.Namespace, settings: Settings) -> int:
+@_in_runtime()
+async def cmd_user_show(args: argparse.Namespace, rt: Runtime) -> int:
     from fediverse.db import follows as follow_db
 
-    async def run(rt: Runtime) -> int:
-        async with rt.sessions() as session:
-            user = await require_local_user(session, args.username)
-            account = user.account
-            followers = await follow_db.count(session, followee_id=account.id)
-            following = await follow_db.count(session, follower_id=account.id)
-            pending = len(await follow_db.pending_requests(session, account.id))
-        print(f"@{account.username}@{rt.uris.domain}\n  id: {account.uri}\n  role: {user.role}\n"
-              f"  name: {account.display_name}\n  locked: {account.manually_approves_followers}\n"
-              f"  followers: {followers}  following: {following}  pending requests: {pending}")
-        return 0
-
-    return _run(settings, run)
+    async with rt.sessions() as session:
+        user = await require_local_user(session, args.username)
+        account = user.account
+        followers = await follow_db.count(session, followee_id=account.id)
+        following = await follow_db.count(session, follower_id=account.id)
+        pending = len(await follow_db.pending_requests(session, account.id))
+    print(f"@{account.username}@{rt.uris.domain}\n  id: {account.uri}\n  role: {user.role}\n"
+          f"  name: {account.display_name}\n  locked: {account.manually_approves_followers}\n"
+          f"  followers: {followers}  following: {following}  pending requests: {pending}")
+    return 0
 
 
 def _follow_command(action: str) -> Command:
-    def command(args: argparse.Namespace, settings: Settings) -> int:
+    @_in_runtime(deliver=True)
+    async def command(args: argparse.Namespace, rt: Runtime) -> int:
         from fediverse.services import following
 
-        async def run(rt: Runtime) -> int:
-            async with rt.sessions() as session:
-                user = await require_local_user(session, args.username)
-                result = await getattr(following, action)(rt, session, user, args.acct)
-                await session.commit()
-            state = f" ({result.state})" if result is not None and hasattr(result, "state") else ""
-            print(f"{action}: @{args.username} -> {args.acct}{state}")
-            return 0
-
-        return _run(settings, run, deliver=True)
+        async with rt.sessions() as session:
+            user = await require_local_user(session, args.username)
+            result = await getattr(following, action)(rt, session, user, args.acct)
+            await session.commit()
+        state = f" ({result.state})" if result is not None and hasattr(result, "state") else ""
+        print(f"{action}: @{args.username} -> {args.acct}{state}")
+        return 0
 
     return command
 
@@ -200,31 +205,27 @@ cmd_approve = _follow_command("approve")
 cmd_reject = _follow_command("reject")
 
 
-def cmd_requests(args: argparse.Namespace, settings: Settings) -> int:
+@_in_runtime()
+async def cmd_requests(args: argparse.Namespace, rt: Runtime) -> int:
     from fediverse.db import follows as follow_db
 
-    async def run(rt: Runtime) -> int:
-        async with rt.sessions() as session:
-            user = await require_local_user(session, args.username)
-            pending = await follow_db.pending_requests(session, user.account_id)
-        for edge in pending:
-            print(f"{edge.follower.handle:<50} {edge.follower.uri}")
-        print(f"{len(pending)} request(s)")
-        return 0
-
-    return _run(settings, run)
+    async with rt.sessions() as session:
+        user = await require_local_user(session, args.username)
+        pending = await follow_db.pending_requests(session, user.account_id)
+    for edge in pending:
+        print(f"{edge.follower.handle:<50} {edge.follower.uri}")
+    print(f"{len(pending)} request(s)")
+    return 0
 
 
-def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+@_in_runtime(migrate=False)
+async def cmd_doctor(args: argparse.Namespace, rt: Runtime) -> int:
     from fediverse.doctor import diagnose
 
-    async def run(rt: Runtime) -> int:
-        problems = await diagnose(rt)
-        for line in problems.report:
-            print(line)
-        return 1 if problems.failed else 0
-
-    return _run(settings, run, migrate=False)
+    problems = await diagnose(rt)
+    for line in problems.report:
+        print(line)
+    return 1 if problems.failed else 0
 
 
 def _run(settings: Settings, body: Callable[[Runtime], Awaitable[int]], *, deliver: bool = False, migrate: bool = True) -> int:

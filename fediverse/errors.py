@@ -1,5 +1,11 @@
 """The exception tree: every error a user can cause has a class and a clear message."""
 
+from __future__ import annotations
+
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class FediverseError(Exception):
     """Base of every error this package raises on purpose."""
@@ -11,6 +17,13 @@ class ConfigError(FediverseError):
 
 class NotFound(FediverseError):
     """A local object that was asked for does not exist."""
+
+
+def found(value: T | None, message: str) -> T:
+    """`value` when a lookup found it, else NotFound(message): one shape for every get-or-404."""
+    if value is None:
+        raise NotFound(message)
+    return value
 
 
 class Invalid(FediverseError):

@@ -64,6 +64,16 @@ async def fetch_actor(rt: Runtime, session: AsyncSession, uri: str, prefer_key: 
     return await store_actor(session, actor, prefer_key)
 
 
+# Account column <- RemoteActor field, copied unchanged on every refresh.
+_COPIED_AS_IS = (
+    ("actor_type", "type"), ("url", "url"), ("inbox_url", "inbox"), ("shared_inbox_url", "shared_inbox"),
+    ("outbox_url", "outbox"), ("followers_url", "followers"), ("following_url", "following"),
+    ("featured_url", "featured"), ("icon_url", "icon_url"), ("image_url", "image_url"),
+    ("manually_approves_followers", "manually_approves_followers"), ("discoverable", "discoverable"),
+    ("indexable", "indexable"),
+)
+
+
 async def store_actor(session: AsyncSession, actor: RemoteActor, prefer_key: str | None = None) -> Account:
     """Insert or refresh the Account row of a remote actor (actor id is the identity, handle may change)."""
     account = await account_db.by_uri(session, actor.id)
@@ -77,23 +87,12 @@ async def store_actor(session: AsyncSession, actor: RemoteActor, prefer_key: str
         account = await _claim_row(session, actor)
     account.username = actor.preferred_username
     account.handle = f"{actor.preferred_username.lower()}@{account.domain}"
-    account.actor_type = actor.type
     account.display_name = actor.name or ""
     account.summary = actor.summary or ""
-    account.url = actor.url
-    account.inbox_url = actor.inbox
-    account.shared_inbox_url = actor.shared_inbox
-    account.outbox_url = actor.outbox
-    account.followers_url = actor.followers
-    account.following_url = actor.following
-    account.featured_url = actor.featured
     account.key_id = key.id if key else None
     account.public_key_pem = key.pem if key else None
-    account.icon_url = actor.icon_url
-    account.image_url = actor.image_url
-    account.manually_approves_followers = actor.manually_approves_followers
-    account.discoverable = actor.discoverable
-    account.indexable = actor.indexable
+    for column, field in _COPIED_AS_IS:
+        setattr(account, column, getattr(actor, field))
     account.fields = [{"name": name, "value": value} for name, value in actor.fields]
     account.raw = actor.raw
     account.fetched_at = utcnow()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
-from fediverse.errors import Conflict, Invalid, NotFound
+from fediverse.errors import Conflict, Invalid, found
 from fediverse.models import ROLES, Account, LocalUser, Notification, RemoteNote, Work, utcnow
 from fediverse.services import web_sessions
 
@@ -32,10 +32,7 @@ _DUMMY_HASH = _hasher.hash("not a password of anyone here")
 
 async def require_local_user(session: AsyncSession, username: str) -> LocalUser:
     """The local user, or NotFound with a message the CLI prints as it is."""
-    user = await account_db.local_user(session, username)
-    if user is None:
-        raise NotFound(f"no local account {username!r}")
-    return user
+    return found(await account_db.local_user(session, username), f"no local account {username!r}")
 
 
 def instance_username(rt: Runtime) -> str:

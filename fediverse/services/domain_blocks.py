@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import domain_blocks as block_db
 from fediverse.db import domain_policy
-from fediverse.errors import Conflict, NotFound
+from fediverse.errors import Conflict, found
 from fediverse.models import DomainBlock, LocalUser
 from fediverse.services import modlog
 from fediverse.services.blocklist_csv import BlockInput, check_block, parse_csv
@@ -25,13 +25,13 @@ class ImportResult:
     skipped: list[str]  # already covered by a block (Mastodon skips those too)
 
 
+# What a form or CSV row sets on a block (everything but the domain, which names it).
+_SETTINGS = ("severity", "reject_media", "reject_reports", "public_comment", "private_comment", "obfuscate")
+
+
 def _apply(block: DomainBlock, data: BlockInput) -> None:
-    block.severity = data.severity
-    block.reject_media = data.reject_media
-    block.reject_reports = data.reject_reports
-    block.public_comment = data.public_comment
-    block.private_comment = data.private_comment
-    block.obfuscate = data.obfuscate
+    for name in _SETTINGS:
+        setattr(block, name, getattr(data, name))
 
 
 def _details(block: DomainBlock) -> dict[str, object]:
@@ -115,10 +115,7 @@ async def commit(session: AsyncSession) -> None:
 
 
 async def _get(session: AsyncSession, block_id: int) -> DomainBlock:
-    block = await block_db.by_id(session, block_id)
-    if block is None:
-        raise NotFound(f"no domain block {block_id}")
-    return block
+    return found(await block_db.by_id(session, block_id), f"no domain block {block_id}")
 
 
 def obfuscated(domain: str) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.db import accounts as account_db
 from fediverse.errors import NotFound
@@ -67,3 +68,10 @@ async def change_role(request: Request, session: AsyncSession, user: LocalUser) 
     await session.commit()
     return redirect(request, f"/admin/accounts/{account.id}", f"@{account.username} is now a {role}.")
 
+
+routes = [
+    Route("/admin/accounts", account_list),
+    Route("/admin/accounts/{account_id:int}", account_detail),
+    Route("/admin/accounts/{account_id:int}/action", account_action, methods=["POST"]),
+    Route("/admin/accounts/{account_id:int}/role", change_role, methods=["POST"]),
+]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.models import LocalUser
 from fediverse.services import instance_stats, modlog
@@ -33,3 +34,9 @@ async def audit_log(request: Request, session: AsyncSession, user: LocalUser) ->
     entries = await modlog.recent(session, limit=AUDIT_PAGE, before_id=int(before) if before.isdigit() else None)
     next_before = entries[-1].id if len(entries) == AUDIT_PAGE else None
     return page(request, "panel/admin_audit.html", entries=entries, next_before=next_before)
+
+
+routes = [
+    Route("/admin", dashboard),
+    Route("/admin/audit-log", audit_log),
+]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.db import domain_blocks as block_db
 from fediverse.errors import Invalid, NotFound
@@ -108,3 +109,14 @@ async def export(request: Request, session: AsyncSession, user: LocalUser) -> Re
     filename = f"domain_blocks_{date.today().isoformat()}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={**PANEL_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+routes = [
+    Route("/admin/domain-blocks", block_list),
+    Route("/admin/domain-blocks", create, methods=["POST"]),
+    Route("/admin/domain-blocks/export.csv", export),
+    Route("/admin/domain-blocks/import", import_csv, methods=["POST"]),
+    Route("/admin/domain-blocks/{block_id:int}", detail),
+    Route("/admin/domain-blocks/{block_id:int}", update, methods=["POST"]),
+    Route("/admin/domain-blocks/{block_id:int}/delete", remove, methods=["POST"]),
+]

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.models import LocalUser
 from fediverse.services import email_blocks
+from fediverse.web.panel.admin.buttons import press
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
@@ -29,7 +31,12 @@ async def blocks_page(request: Request, session: AsyncSession, user: LocalUser) 
 
 @staff_view("admin")
 async def remove(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    await read_form(request)
-    domain = await email_blocks.remove(session, user, request.path_params["block_id"])
-    await session.commit()
-    return redirect(request, "/admin/email-blocks", f"{domain} is no longer blocked.")
+    return await press(request, session, "/admin/email-blocks",
+                       lambda: email_blocks.remove(session, user, request.path_params["block_id"]),
+                       lambda domain: f"{domain} is no longer blocked.")
+
+
+routes = [
+    Route("/admin/email-blocks", blocks_page, methods=["GET", "POST"]),
+    Route("/admin/email-blocks/{block_id:int}/delete", remove, methods=["POST"]),
+]

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser, utcnow
 from fediverse.services import invites
 from fediverse.web.context import runtime_of
+from fediverse.web.panel.admin.buttons import press
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
@@ -44,11 +46,16 @@ async def invites_page(request: Request, session: AsyncSession, user: LocalUser)
 
 @staff_view("admin")
 async def revoke(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    await read_form(request)
-    invite = await invites.revoke(session, user, request.path_params["invite_id"])
-    await session.commit()
-    return redirect(request, "/admin/invites", f"Invite {invite.code} revoked; it no longer works.")
+    return await press(request, session, "/admin/invites",
+                       lambda: invites.revoke(session, user, request.path_params["invite_id"]),
+                       lambda invite: f"Invite {invite.code} revoked; it no longer works.")
 
 
 def _link(request: Request, code: str) -> str:
     return f"{runtime_of(request).settings.base_url}/invite/{code}"
+
+
+routes = [
+    Route("/admin/invites", invites_page, methods=["GET", "POST"]),
+    Route("/admin/invites/{invite_id:int}/revoke", revoke, methods=["POST"]),
+]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.inbox import quarantine
 from fediverse.models import LocalUser
@@ -17,8 +18,7 @@ from fediverse.web.panel.render import page, redirect
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-ACTIONS = ("release", "discard", "discard-actor")
-
+    from fediverse.runtime import Runtime
 
 @staff_view("moderator")
 async def quarantine_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
@@ -26,22 +26,44 @@ async def quarantine_page(request: Request, session: AsyncSession, user: LocalUs
     return page(request, "panel/admin_quarantine.html", held=held, total=await quarantine.held_count(session))
 
 
+async def _release(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_id: int, reason: str) -> str:
+    outcome = await quarantine.release(rt, session, user, inbound_id)  # commits before it processes
+    return f"Released and processed: {outcome}."
+
+
+async def _discard(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_id: int, reason: str) -> str:
+    await quarantine.discard(session, user, inbound_id, reason)
+    await session.commit()
+    return "Discarded."
+
+
+async def _discard_actor(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_id: int, reason: str) -> str:
+    count = await quarantine.discard_actor(rt, session, user, inbound_id, reason)
+    await session.commit()
+    return f"Discarded {count} held activities and suspended the account."
+
+
+# What a moderator does with one held activity, by the name in the URL; each says what it did.
+_DECISIONS: dict[str, Callable[[Runtime, AsyncSession, LocalUser, int, str], Awaitable[str]]] = {
+    "release": _release, "discard": _discard, "discard-actor": _discard_actor,
+}
+ACTIONS = tuple(_DECISIONS)
+
+
 @staff_view("moderator")
 async def quarantine_action(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     action = request.path_params["action"]
-    if action not in ACTIONS:
+    decide = _DECISIONS.get(action)
+    if decide is None:
         raise PanelError(404, f"Unknown action {action[:40]!r}: use release, discard or discard-actor.")
     inbound_id = request.path_params["inbound_id"]
     form = await read_form(request)
     reason = text(form, "reason", limit=2000)
-    rt = runtime_of(request)
-    if action == "release":
-        outcome = await quarantine.release(rt, session, user, inbound_id)
-        return redirect(request, "/admin/quarantine", f"Released and processed: {outcome}.")
-    if action == "discard":
-        await quarantine.discard(session, user, inbound_id, reason)
-        await session.commit()
-        return redirect(request, "/admin/quarantine", "Discarded.")
-    count = await quarantine.discard_actor(rt, session, user, inbound_id, reason)
-    await session.commit()
-    return redirect(request, "/admin/quarantine", f"Discarded {count} held activities and suspended the account.")
+    message = await decide(runtime_of(request), session, user, inbound_id, reason)
+    return redirect(request, "/admin/quarantine", message)
+
+
+routes = [
+    Route("/admin/quarantine", quarantine_page),
+    Route("/admin/quarantine/{inbound_id:int}/{action}", quarantine_action, methods=["POST"]),
+]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.models import LocalUser
 from fediverse.services import reports
@@ -42,3 +43,10 @@ async def resolve(request: Request, session: AsyncSession, user: LocalUser) -> R
     await reports.resolve(runtime_of(request), session, user, report.id, resolution,
                           text(form, "note", limit=2000))
     return redirect(request, f"/admin/reports/{report.id}", f"Report {report.id} resolved: {resolution}.")
+
+
+routes = [
+    Route("/admin/reports", report_list),
+    Route("/admin/reports/{report_id:int}", report_detail),
+    Route("/admin/reports/{report_id:int}/resolve", resolve, methods=["POST"]),
+]

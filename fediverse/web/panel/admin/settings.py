@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser
@@ -70,3 +71,8 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
     await session.commit()
     site_settings.apply(rt, new_settings)
     return redirect(request, "/admin/settings", f"Saved: {', '.join(sorted(changes))}.")
+
+
+routes = [
+    Route("/admin/settings", settings_page, methods=["GET", "POST"]),
+]

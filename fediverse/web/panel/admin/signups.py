@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.errors import NotFound
 from fediverse.models import LocalUser
@@ -53,3 +54,10 @@ async def reject_address(request: Request, session: AsyncSession, user: LocalUse
     names = await registrations.reject_from_address(session, user, ip, message)
     await session.commit()
     return redirect(request, "/admin/signups", f"Rejected {len(names)} sign-ups from {ip}; the accounts were deleted.")
+
+
+routes = [
+    Route("/admin/signups", queue),
+    Route("/admin/signups/reject-address", reject_address, methods=["POST"]),
+    Route("/admin/signups/{account_id:int}/{action}", decide, methods=["POST"]),
+]

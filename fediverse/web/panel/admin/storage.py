@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from fediverse.models import LocalUser
 from fediverse.services import modlog, remote_media, site_settings, storage_usage
@@ -60,3 +61,8 @@ async def _set_retention(request: Request, session: AsyncSession, user: LocalUse
     await session.commit()
     site_settings.apply(rt, new_settings)
     return redirect(request, "/admin/storage", f"Remote media unused for {days} days is now purged.")
+
+
+routes = [
+    Route("/admin/storage", storage, methods=["GET", "POST"]),
+]
