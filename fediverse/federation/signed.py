@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SignedRequest:
+    """An inbound request as its signature covers it: the path with its query as asked (the request-target
+    is rebuilt from it, never from a header), the full URL, the headers and the raw body."""
+
     method: str
     path_and_query: str
     url: str

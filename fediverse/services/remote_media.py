@@ -140,6 +140,9 @@ def stamp_for(record: ConsentRecord, account: Account | None, policy: str) -> by
 
 @dataclass(frozen=True)
 class Cached:
+    """What storing one stamped copy produced: its storage key, type, size and the combined consent record
+    (file headers and XMP folded with the note's or actor's signals) it is served with."""
+
     key: str
     content_type: str
     size: int

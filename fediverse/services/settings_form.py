@@ -30,6 +30,9 @@ MAX_RULES = 50
 
 @dataclass(frozen=True)
 class Field:
+    """One setting on /admin/settings: its dotted key in instance.toml, the label and hint shown, and the widget
+    (with its choices for a select)."""
+
     key: str
     label: str
     hint: str = ""

@@ -42,6 +42,9 @@ MAX_TAGS = 30
 
 @dataclass(frozen=True)
 class ImageUpload:
+    """One image as the artist sent it: bytes (probed and sniffed, never trusted by name or declared type), alt
+    text, and the choices made for it in the form."""
+
     data: bytes
     alt_text: str
     filename: str = ""
