@@ -207,3 +207,39 @@ async def test_a_body_with_duplicate_keys_is_refused_with_400(pair: tuple[Instan
     status, answer = await raw_post(a, INBOX, raw, await signed_for(b, f"https://art.test{INBOX}", raw))
     assert status == 400 and "twice" in answer["error"]
     assert await stored(a) == 0
+
+
+# --- a Delete whose key cannot be checked ----------------------------------------------------------------------
+
+async def test_a_forged_delete_of_our_own_suspended_account_is_refused_though_its_actor_answers_410(
+        network: Network) -> None:
+    """A remote actor whose own server answers 410 may be deleted on an unverifiable signature; our own accounts
+    never: alice is suspended here (her actor answers 410, she can be unsuspended), and a Delete in her name that
+    nobody could sign must not erase her."""
+    from fediverse.db import accounts as account_db
+    from fediverse.models import Account
+    from fediverse.services import account_actions
+
+    a = await network.add("art.test")
+    b = await network.add("social.test")
+    alice = await make_user(a, "alice")
+    mod = await make_user(a, "mod", role="moderator")
+    await make_user(b, "bob")
+    async with a.rt.sessions() as session:
+        target = await session.get(Account, alice.account_id)
+        await account_actions.apply(a.rt, session, await session.merge(mod), target, "suspend", "spam")
+        await session.commit()
+    async with a.client() as client:
+        assert (await client.get("/users/alice", headers={"Accept": AP})).status_code == 410
+
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{a.base}/activities/forged",
+              "type": "Delete", "actor": alice.account.uri, "object": alice.account.uri}
+    body = orjson.dumps(delete)
+    headers = await signed_for(b, f"{a.base}/inbox", body, key=generate_private_key())  # bob's key id, a stranger's key
+    status, answer = await raw_post(a, "/inbox", body, headers)
+    assert status == 401, answer
+    await network.drain()
+    assert await stored(a) == 0
+    async with a.rt.sessions() as session:
+        kept = await account_db.by_uri(session, alice.account.uri)
+    assert kept is not None and kept.suspended_at is not None  # still there, to be unsuspended on appeal
