@@ -260,3 +260,27 @@ async def test_a_flag_attaches_only_the_reported_artists_own_works(world: World)
     about_alice = activity("Flag", MALLORY, [ALICE, daves.uri, world.work.uri]) | {"content": "spam"}
     assert await world.send(about_alice) == 202
     assert await reports(world) == [("alice", [world.work.uri])]  # dave's work is not put in alice's report
+
+
+async def test_an_actor_suspended_here_may_still_delete_itself_and_nothing_else(world: World) -> None:
+    """A suspension here ignores what bob sends, except the Delete of bob himself: his own server says he is gone,
+    and his traces go with him (a suspension must not keep an account its owner deleted)."""
+    from fediverse.services import account_actions
+
+    await bob_is_known(world)
+    mod = await make_user(world.art, "mod", role="moderator")
+    async with world.art.rt.sessions() as session:
+        bob = await account_db.by_uri(session, BOB)
+        assert bob is not None
+        await account_actions.apply(world.art.rt, session, await session.merge(mod), bob, "suspend", "harassment")
+        await session.commit()
+
+    reply_gone = activity("Delete", BOB, REPLY)
+    assert await world.send(reply_gone) == 202
+    assert await world.outcome(reply_gone["id"]) == "ignored: the actor is suspended here"
+    assert await stored_reply(world) == "Lovely harbour"
+
+    bob_gone = activity("Delete", BOB, BOB)
+    assert await world.send(bob_gone) == 202
+    assert await world.outcome(bob_gone["id"]) == "actor deleted"
+    assert await bob_and_his_traces(world) == (False, None, {"like": 0, "announce": 0, "reply": 0}, None)
