@@ -178,6 +178,11 @@ ROWS = [
         alice_follows_bob, lambda w: "accepted"),
     Row("reject-of-our-follow", "Reject", alice_asks_to_follow_bob, lambda w, follow: follow,
         alice_follows_bob, lambda w: None),
+    Row("accept-of-our-follow-by-content", "Accept", alice_asks_to_follow_bob,  # an id we never minted: matched by
+        lambda w, follow: follow | {"id": "https://social.test/follows/renamed"},  # the Follow's actor and object
+        alice_follows_bob, lambda w: "accepted"),
+    Row("reject-of-our-follow-by-content", "Reject", alice_asks_to_follow_bob,
+        lambda w, follow: follow | {"id": "https://social.test/follows/renamed"}, alice_follows_bob, lambda w: None),
     Row("undo-follow", "Undo", bob_follows, lambda w, follow: follow, bob_follows_alice, lambda w: None),
     Row("undo-follow-by-id", "Undo", bob_follows, lambda w, follow: follow["id"], bob_follows_alice, lambda w: None),
     Row("undo-like", "Undo", bob_reacts("Like"), lambda w, like: like, reactions,
