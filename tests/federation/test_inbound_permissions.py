@@ -185,6 +185,8 @@ ROWS = [
         lambda w, follow: follow | {"id": "https://social.test/follows/renamed"}, alice_follows_bob, lambda w: None),
     Row("undo-follow", "Undo", bob_follows, lambda w, follow: follow, bob_follows_alice, lambda w: None),
     Row("undo-follow-by-id", "Undo", bob_follows, lambda w, follow: follow["id"], bob_follows_alice, lambda w: None),
+    Row("undo-follow-renamed", "Undo", bob_follows,  # matched by the embedded Follow's actor and object
+        lambda w, follow: follow | {"id": f"{follow['id']}/renamed"}, bob_follows_alice, lambda w: None),
     Row("undo-like", "Undo", bob_reacts("Like"), lambda w, like: like, reactions,
         lambda w: {"like": 0, "announce": 0, "reply": 0}),
     Row("undo-like-by-id", "Undo", bob_reacts("Like"), lambda w, like: like["id"], reactions,
