@@ -243,3 +243,45 @@ async def test_a_forged_delete_of_our_own_suspended_account_is_refused_though_it
     async with a.rt.sessions() as session:
         kept = await account_db.by_uri(session, alice.account.uri)
     assert kept is not None and kept.suspended_at is not None  # still there, to be unsuspended on appeal
+
+
+async def test_a_gone_actors_410_excuses_only_the_delete_of_the_actor_not_of_its_notes(network: Network) -> None:
+    """bob's server suspends him (his actor answers 410) and deletes his notes itself; a Delete of one of his notes
+    that nobody could sign stays refused here: the 410 speaks for the actor's own Delete, nothing else."""
+    from sqlalchemy import select
+
+    from fediverse.models import Account, RemoteNote
+    from fediverse.services import account_actions
+
+    a = await network.add("art.test", clock=StepClock(), spam={"quarantine_new_account_hours": 0})  # no hold
+    b = await network.add("social.test")
+    await make_user(a, "alice")
+    bob = await make_user(b, "bob")
+    mod = await make_user(b, "mod", role="moderator")
+    note = f"{b.base}/users/bob/statuses/1"
+    create = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{note}/activity", "type": "Create",
+              "actor": bob.account.uri, "object": {
+                  "id": note, "type": "Note", "attributedTo": bob.account.uri, "content": "<p>hi @alice</p>",
+                  "to": [f"{a.base}/users/alice"], "tag": [{"type": "Mention", "href": f"{a.base}/users/alice"}]}}
+    body = orjson.dumps(create)
+    assert (await raw_post(a, INBOX, body, await signed_for(b, f"{a.base}{INBOX}", body)))[0] == 202
+    await network.drain()
+
+    async def stored_note() -> int | None:
+        async with a.rt.sessions() as session:
+            return await session.scalar(select(RemoteNote.id).where(RemoteNote.uri == note))
+
+    assert await stored_note() is not None
+    async with b.rt.sessions() as session:
+        target = await session.get(Account, bob.account_id)
+        await account_actions.apply(b.rt, session, await session.merge(mod), target, "suspend", "spam")
+        await session.commit()  # art.test follows nobody there: no Delete is delivered to it
+
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{b.base}/activities/forged",
+              "type": "Delete", "actor": bob.account.uri, "object": note}
+    body = orjson.dumps(delete)
+    headers = await signed_for(b, f"{a.base}{INBOX}", body, key=generate_private_key())  # bob's key id, not his key
+    status, answer = await raw_post(a, INBOX, body, headers)
+    assert status == 401, answer
+    await network.drain()
+    assert await stored_note() is not None
