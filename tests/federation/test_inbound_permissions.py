@@ -291,3 +291,13 @@ async def test_an_actor_suspended_here_may_still_delete_itself_and_nothing_else(
     assert await world.send(bob_gone) == 202
     assert await world.outcome(bob_gone["id"]) == "actor deleted"
     assert await bob_and_his_traces(world) == (False, None, {"like": 0, "announce": 0, "reply": 0}, None)
+
+
+async def test_an_update_of_a_note_never_stored_here_changes_none(world: World) -> None:
+    """bob edits a note of his that was never stored here: nothing changes, not even his stored reply."""
+    await bob_replies(world)
+    never_seen = reply_note("Edited", updated="2030-01-01T00:00:00Z") | {"id": "https://social.test/notes/reply-0"}
+    update = activity("Update", BOB, never_seen)
+    assert await world.send(update) == 202
+    assert await world.outcome(update["id"]) == "ignored: update of a note we do not have"
+    assert await stored_reply(world) == "Lovely harbour"
