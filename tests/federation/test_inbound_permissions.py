@@ -301,3 +301,24 @@ async def test_an_update_of_a_note_never_stored_here_changes_none(world: World) 
     assert await world.send(update) == 202
     assert await world.outcome(update["id"]) == "ignored: update of a note we do not have"
     assert await stored_reply(world) == "Lovely harbour"
+
+
+async def test_a_like_counts_on_the_work_it_names_even_after_liking_another(world: World) -> None:
+    second = await post_work(world.art, "alice", 1, title="Lighthouse")
+    assert await world.send(activity("Like", BOB, world.work.uri)) == 202
+    assert await world.send(activity("Like", BOB, second.uri)) == 202
+    async with world.art.rt.sessions() as session:
+        counts = [(await work_db.reaction_counts(session, w.id))["like"] for w in (world.work, second)]
+    assert counts == [1, 1]
+
+
+async def test_a_note_that_mentions_only_remote_accounts_is_not_stored(world: World) -> None:
+    """Mallory is known here (she signed activities above), but not one of our artists: bob's note to her is not ours
+    to keep."""
+    await world.send(activity("Like", MALLORY, world.work.uri))  # art.test now knows mallory's account
+    note = reply_note("Hi Mallory") | {"id": "https://social.test/notes/to-mallory", "to": [MALLORY],
+                                       "tag": [{"type": "Mention", "href": MALLORY}]}
+    note.pop("inReplyTo")
+    create = activity("Create", BOB, note)
+    assert await world.send(create) == 202
+    assert await world.outcome(create["id"]) == "ignored: not a reply to our works and mentions none of our artists"
