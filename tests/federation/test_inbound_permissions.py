@@ -111,6 +111,11 @@ async def stored_reply(w: World) -> str | None:
         return await session.scalar(select(RemoteNote.content_html).where(RemoteNote.uri == REPLY))
 
 
+async def reply_and_bob(w: World) -> tuple[str | None, bool]:
+    """The stored reply, and whether bob is still known (deleting a note is not deleting its author)."""
+    return await stored_reply(w), await bob_profile(w) is not None
+
+
 async def bob_and_his_traces(w: World) -> tuple[bool, str | None, dict[str, int], str | None]:
     return (await bob_profile(w) is not None, await bob_follows_alice(w), await reactions(w), await stored_reply(w))
 
@@ -202,8 +207,8 @@ ROWS = [
         lambda w, _: reply_note("Defaced", updated="2030-01-01T00:00:00Z") | {"inReplyTo": w.work.uri},
         stored_reply, lambda w: "Defaced"),
     Row("delete-note", "Delete", bob_replies, lambda w, _: {"id": REPLY, "type": "Tombstone"},
-        stored_reply, lambda w: None),
-    Row("delete-note-by-id", "Delete", bob_replies, lambda w, _: REPLY, stored_reply, lambda w: None),
+        reply_and_bob, lambda w: (None, True)),
+    Row("delete-note-by-id", "Delete", bob_replies, lambda w, _: REPLY, reply_and_bob, lambda w: (None, True)),
     Row("delete-actor", "Delete", bob_is_known, lambda w, _: BOB, bob_and_his_traces,
         lambda w: (False, None, {"like": 0, "announce": 0, "reply": 0}, None)),
 ]
