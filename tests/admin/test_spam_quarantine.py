@@ -157,3 +157,17 @@ async def test_link_only_posts_are_held_only_while_the_setting_is_on(network: Ne
     await send(social, art, "bob", 2, [locals_[2]], link)
     await network.drain()
     assert len(await held(art)) == 1 and await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_the_listing_shows_a_short_note_whole_and_cuts_a_long_one_with_an_ellipsis(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await make_user(social, "spammer")
+    await send(social, art, "spammer", 1, locals_[:1], "Short and whole SHORT-END")
+    await send(social, art, "spammer", 2, locals_[1:2], "Long " + "words " * 120 + "LONG-END")
+    await network.drain()
+    assert len(await held(art)) == 2
+    async with browser(art) as client:
+        await login(client, "mod")
+        listing = (await client.get("/admin/quarantine")).text
+    assert "SHORT-END" in listing and "LONG-END" not in listing  # cut after 600 characters of the note's HTML
+    assert listing.count("…") == 1  # only the long one
