@@ -171,3 +171,17 @@ async def test_the_listing_shows_a_short_note_whole_and_cuts_a_long_one_with_an_
         listing = (await client.get("/admin/quarantine")).text
     assert "SHORT-END" in listing and "LONG-END" not in listing  # cut after 600 characters of the note's HTML
     assert listing.count("…") == 1  # only the long one
+
+
+async def test_follows_between_others_are_not_the_new_accounts_history(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await make_user(social, "spammer")
+    await make_user(social, "bob")
+    await send(social, art, "spammer", 1, locals_[:1], SPAM)
+    await network.drain()
+    await act(art, "follow", "artist1", "bob@social.test")  # bob becomes known after the spammer: a later account
+    await network.drain()
+    await send(social, art, "spammer", 2, locals_[2:3], SPAM + " again")
+    await network.drain()
+    assert [row.quarantine_reason.startswith("new account") for row in await held(art) if row.quarantine_reason] == [
+        True, True]
