@@ -185,3 +185,22 @@ async def test_follows_between_others_are_not_the_new_accounts_history(network: 
     await network.drain()
     assert [row.quarantine_reason.startswith("new account") for row in await held(art) if row.quarantine_reason] == [
         True, True]
+
+
+async def test_the_same_text_counts_only_within_the_hour(network: Network) -> None:
+    from datetime import timedelta
+
+    art, social, locals_ = await setup(network, identical_message_threshold=3)
+    await known_sender(network, art, social)
+    text = "Hello, I love your work, visit my gallery for a special offer today"
+    for n, target in enumerate(locals_[:2]):
+        await send(social, art, "bob", n, [target], text)
+    await network.drain()
+    async with art.rt.sessions() as session:  # those two arrived 61 minutes ago (the window reads the wall clock)
+        for row in await session.scalars(select(InboundActivity).where(InboundActivity.type == "Create")):
+            row.received_at -= timedelta(minutes=61)
+        await session.commit()
+    await send(social, art, "bob", 2, [locals_[2]], text)
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 3
