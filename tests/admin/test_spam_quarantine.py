@@ -162,13 +162,15 @@ async def test_link_only_posts_are_held_only_while_the_setting_is_on(network: Ne
 async def test_the_listing_shows_a_short_note_whole_and_cuts_a_long_one_with_an_ellipsis(network: Network) -> None:
     art, social, locals_ = await setup(network)
     await make_user(social, "spammer")
-    await send(social, art, "spammer", 1, locals_[:1], "Short and whole SHORT-END")
-    await send(social, art, "spammer", 2, locals_[1:2], "Long " + "words " * 120 + "LONG-END")
-    await network.drain()
-    assert len(await held(art)) == 2
     async with browser(art) as client:
         await login(client, "mod")
+        assert "0 waiting" in (await client.get("/admin/quarantine")).text
+        await send(social, art, "spammer", 1, locals_[:1], "Short and whole SHORT-END")
+        await send(social, art, "spammer", 2, locals_[1:2], "Long " + "words " * 120 + "LONG-END")
+        await network.drain()
+        assert len(await held(art)) == 2
         listing = (await client.get("/admin/quarantine")).text
+    assert "2 waiting" in listing
     assert "SHORT-END" in listing and "LONG-END" not in listing  # cut after 600 characters of the note's HTML
     assert listing.count("…") == 1  # only the long one
 
@@ -204,3 +206,21 @@ async def test_the_same_text_counts_only_within_the_hour(network: Network) -> No
     await network.drain()
     assert await held(art) == []
     assert await count(art, Notification, Notification.kind == "mention") == 3
+
+
+async def test_a_long_standing_strangers_first_mention_is_not_held(network: Network) -> None:
+    """The account's own server says it was created years ago (as Mastodon's `published` does): first seen here
+    today, it is still not a new account."""
+    art, social, locals_ = await setup(network)
+    await make_user(social, "carol")
+    await send(social, art, "carol", 1, locals_[:1], "Hello from an old friend of the fediverse")  # held: ours is new
+    await network.drain()
+    async with art.rt.sessions() as session:
+        carol = await account_db.by_uri(session, "https://social.test/users/carol")
+        assert carol is not None
+        carol.raw = {**carol.raw, "published": "2016-04-01T00:00:00Z"}  # as a fetch of an older account reads it
+        await session.commit()
+    await send(social, art, "carol", 2, locals_[1:2], "Another hello to a second artist")
+    await network.drain()
+    assert len(await held(art)) == 1
+    assert await count(art, Notification, Notification.kind == "mention") == 1

@@ -327,3 +327,12 @@ async def test_a_note_that_mentions_only_remote_accounts_is_not_stored(world: Wo
     create = activity("Create", BOB, note)
     assert await world.send(create) == 202
     assert await world.outcome(create["id"]) == "ignored: not a reply to our works and mentions none of our artists"
+
+
+async def test_an_edit_applies_when_newer_than_the_stored_version_and_an_older_one_is_ignored(world: World) -> None:
+    await bob_replies(world)
+    for content, updated in [("Second", "2030-01-01T00:00:00Z"), ("Third", "2030-01-02T00:00:00Z"),
+                             ("Stale", "2030-01-01T12:00:00Z")]:
+        edit = reply_note(content, updated=updated) | {"inReplyTo": world.work.uri}
+        assert await world.send(activity("Update", BOB, edit)) == 202
+    assert await stored_reply(world) == "Third"
