@@ -336,3 +336,19 @@ async def test_an_edit_applies_when_newer_than_the_stored_version_and_an_older_o
         edit = reply_note(content, updated=updated) | {"inReplyTo": world.work.uri}
         assert await world.send(activity("Update", BOB, edit)) == 202
     assert await stored_reply(world) == "Third"
+
+
+@pytest.mark.parametrize("target", [MALLORY, "https://art.test/users/nobody"], ids=["remote-account", "unknown"])
+async def test_a_follow_of_an_account_that_is_not_ours_is_ignored(world: World, target: str) -> None:
+    await world.send(activity("Like", MALLORY, world.work.uri))  # art.test knows mallory: a remote account
+    follow = activity("Follow", BOB, target)
+    assert await world.send(follow) == 202
+    assert await world.outcome(follow["id"]) == "ignored: Follow of an account that is not ours"
+
+
+async def test_a_note_whose_id_is_on_another_host_than_its_actor_is_not_stored(world: World) -> None:
+    """bob may not plant a note that claims to live on evil.test (its id would later be fetched from there)."""
+    planted = reply_note("Planted") | {"id": "https://evil.test/notes/planted", "inReplyTo": world.work.uri}
+    create = activity("Create", BOB, planted)
+    assert await world.send(create) == 202
+    assert await world.outcome(create["id"]) == "ignored: note is not by the actor or not on its host"
