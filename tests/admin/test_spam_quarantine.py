@@ -224,3 +224,20 @@ async def test_a_long_standing_strangers_first_mention_is_not_held(network: Netw
     await network.drain()
     assert len(await held(art)) == 1
     assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_a_new_account_that_liked_a_work_here_has_history(network: Network) -> None:
+    from tests.federation.test_works_federation import post_work
+
+    art, social, locals_ = await setup(network)
+    await make_user(social, "carol")
+    work = await post_work(art, "artist0", 1, title="Harbour")
+    like = {"@context": AS, "id": "https://social.test/users/carol/likes/1", "type": "Like",
+            "actor": "https://social.test/users/carol", "object": work.uri}
+    status, _ = await signed_post(social, art, orjson.dumps(like), username="carol", path="/inbox")
+    assert status == 202
+    await network.drain()
+    await send(social, art, "carol", 1, locals_[1:2], "Your harbour made my day")
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 1
