@@ -241,3 +241,16 @@ async def test_a_new_account_that_liked_a_work_here_has_history(network: Network
     await network.drain()
     assert await held(art) == []
     assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_a_create_the_parser_refuses_does_not_break_the_check_of_the_next_note(network: Network) -> None:
+    art, social, locals_ = await setup(network, quarantine_new_account_hours=0)
+    await make_user(social, "bob")
+    odd = {"@context": AS, "id": "https://social.test/users/bob/odd/activity", "type": "Create",
+           "actor": "https://social.test/users/bob", "object": "https://social.test/users/bob/odd"}  # no embedded note
+    status, _ = await signed_post(social, art, orjson.dumps(odd), path="/inbox")
+    assert status == 202
+    await send(social, art, "bob", 1, locals_[:1], "A real question about your brushes")
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 1
