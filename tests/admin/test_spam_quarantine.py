@@ -254,3 +254,18 @@ async def test_a_create_the_parser_refuses_does_not_break_the_check_of_the_next_
     await network.drain()
     assert await held(art) == []
     assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_only_creates_count_as_sending_the_same_text_not_a_boost_that_embeds_it(network: Network) -> None:
+    art, social, locals_ = await setup(network, identical_message_threshold=2)
+    await known_sender(network, art, social)
+    text = "Hello, I love your work, visit my gallery for a special offer today"
+    boost = {"@context": AS, "id": "https://social.test/users/bob/boosts/1", "type": "Announce",
+             "actor": "https://social.test/users/bob", "object": create("someone", 7, locals_[:1], text)["object"]}
+    status, _ = await signed_post(social, art, orjson.dumps(boost), path="/inbox")
+    assert status == 202
+    await network.drain()
+    await send(social, art, "bob", 1, locals_[1:2], text)
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 1
