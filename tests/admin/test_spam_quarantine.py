@@ -182,6 +182,7 @@ async def test_follows_between_others_are_not_the_new_accounts_history(network: 
     await send(social, art, "spammer", 1, locals_[:1], SPAM)
     await network.drain()
     await act(art, "follow", "artist1", "bob@social.test")  # bob becomes known after the spammer: a later account
+    await act(social, "follow", "bob", "artist0@art.test")  # and follows an account older than the spammer
     await network.drain()
     await send(social, art, "spammer", 2, locals_[2:3], SPAM + " again")
     await network.drain()
@@ -269,3 +270,17 @@ async def test_only_creates_count_as_sending_the_same_text_not_a_boost_that_embe
     await network.drain()
     assert await held(art) == []
     assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_different_texts_do_not_add_up_to_the_threshold(network: Network) -> None:
+    from fediverse.activitypub.note_text import read_note_text
+
+    art, social, locals_ = await setup(network, identical_message_threshold=2)
+    await known_sender(network, art, social)
+    texts = ["A real question about your brushes", "Which paper did you use for the harbour study?"]
+    texts.sort(key=lambda t: read_note_text(create("bob", 0, [], t)["object"]["content"], []).fingerprint)
+    for n, text in enumerate(texts):  # the smaller fingerprint first: an ordering compare would count it
+        await send(social, art, "bob", n, [locals_[n]], text)
+        await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 2
