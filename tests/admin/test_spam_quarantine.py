@@ -167,11 +167,15 @@ async def test_the_listing_shows_a_short_note_whole_and_cuts_a_long_one_with_an_
         assert "0 waiting" in (await client.get("/admin/quarantine")).text
         await send(social, art, "spammer", 1, locals_[:1], "Short and whole SHORT-END")
         await send(social, art, "spammer", 2, locals_[1:2], "Long " + "words " * 120 + "LONG-END")
+        html = create("spammer", 3, locals_[2:3], "")["object"]["content"]
+        exact = "x" * (600 - len(html) - len("EXACT-END")) + "EXACT-END"  # a note of exactly 600 characters
+        await send(social, art, "spammer", 3, locals_[2:3], exact)
         await network.drain()
-        assert len(await held(art)) == 2
+        assert len(await held(art)) == 3
         listing = (await client.get("/admin/quarantine")).text
-    assert "2 waiting" in listing
-    assert "SHORT-END" in listing and "LONG-END" not in listing  # cut after 600 characters of the note's HTML
+    assert "3 waiting" in listing
+    # shown whole up to 600 characters of the note's HTML, cut after
+    assert "SHORT-END" in listing and "EXACT-END" in listing and "LONG-END" not in listing
     assert listing.count("…") == 1  # only the long one
 
 
