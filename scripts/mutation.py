@@ -5,8 +5,9 @@ leaves a mutant in the sources), one module at a time, and every mutant runs onl
 mapped to that module below, under a per-mutant timeout. A module whose tests are slow (`select=True`) goes
 further: its tests run once under coverage, and each mutant runs only the tests that execute the mutated line
 (scripts/mutation_select.py); a mutant in a line no mapped test executes survives without a run.
-The report gives, per module, killed / total, the survivors (file:line, operator, the mutated line) and the survivors listed as equivalent in
-scripts/mutation-equivalent.md, which count neither as killed nor as survivors in the score.
+The report gives, per module, killed / total, the survivors (file:line, operator, the mutated line) and the
+survivors listed as equivalent in scripts/mutation-equivalent.md, which count neither as killed nor as
+survivors in the score.
 
     scripts/mutation.sh                    # every module, one after the other
     scripts/mutation.sh addresses headers  # only these
@@ -65,7 +66,8 @@ TARGETS: dict[str, Target] = {
         ("fediverse/inbox",),
         ("tests/federation/test_inbound_permissions.py", "tests/federation/test_inbox_bad_input.py",
          "tests/federation/test_inbox_hardening.py", "tests/federation/test_keys.py",
-         "tests/federation/test_follow.py", "tests/federation/test_boosts.py", "tests/federation/test_works_federation.py",
+         "tests/federation/test_follow.py", "tests/federation/test_boosts.py",
+         "tests/federation/test_works_federation.py",
          "tests/federation/test_reply_audience.py", "tests/federation/test_mastodon_payloads.py",
          "tests/federation/test_moderation_federation.py", "tests/admin/test_spam_quarantine.py"),
         conftest=True, select=True,  # real instances: ~1 s a test, ~90 tests
@@ -96,8 +98,8 @@ def copy_tree() -> None:
             shutil.copy2(source, TREE / name)
     # cosmic-ray runs the tests with PYTHONDONTWRITEBYTECODE, so without this every mutant compiles every module
     # from source. Hash-checked: a mutated file never matches its .pyc, whatever its size and time stamp.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", "fediverse", "tests"],
-                   cwd=TREE, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+                    "fediverse", "tests"], cwd=TREE, check=True)
 
 
 def test_files(target: Target) -> list[str]:

@@ -11,7 +11,8 @@ Three roles, one file:
   the pristine copies kept next to the map, widens the changed lines to their whole statement (or a compound
   statement's header), and runs pytest (-x) on the tests that executed any of those lines, fastest first.
   A mutant in code that no test executes survives without running anything; a mutant in code that runs at
-  import (outside any function body, or seen outside any test) or that cannot be placed runs every mapped test. Each decision is appended to `<name>.selection.jsonl`.
+  import (outside any function body, or seen outside any test) or that cannot be placed runs every mapped test.
+  Each decision is appended to `<name>.selection.jsonl`.
 
 A test that never executes a line cannot see a change to it, so the selection kills what the whole set would,
 as long as no test depends on another having run before it (each test here builds its own instances).
@@ -94,7 +95,8 @@ def record(name: str, sources: tuple[str, ...], options: list[str], tests: list[
     run = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     took = time.monotonic() - started
     if run.returncode != 0:
-        sys.exit(f"{name}: the tests fail under coverage before any mutation:\n{run.stdout[-3000:]}{run.stderr[-2000:]}")
+        sys.exit(f"{name}: the tests fail under coverage before any mutation:\n"
+                 f"{run.stdout[-3000:]}{run.stderr[-2000:]}")
     write_map(name, files, data_file, json.loads(durations.read_text()), options, tests, tree, work)
     return took
 
@@ -116,7 +118,8 @@ def write_map(name: str, files: list[str], data_file: Path, durations: dict[str,
     for relative in files:
         (pristine / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tree / relative, pristine / relative)
-    selection = {"tree": str(tree), "pristine": str(pristine), "options": options, "tests": tests, "durations": durations,
+    selection = {"tree": str(tree), "pristine": str(pristine), "options": options, "tests": tests,
+                 "durations": durations,
                  "lines": lines, "log": str(work / f"{name}.selection.jsonl")}
     (work / f"{name}.select.json").write_text(json.dumps(selection))
 
@@ -154,7 +157,8 @@ def in_function_body(source: str, line: int) -> bool:
     and class bodies, `def` lines with their defaults and decorators), which may happen inside whichever test
     imports it first (dispatch imports its handlers lazily): such a line runs every test."""
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body[0].lineno <= line <= (node.end_lineno or 0):
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        if isinstance(node, functions) and node.body[0].lineno <= line <= (node.end_lineno or 0):
             return True
         if isinstance(node, ast.Lambda) and node.body.lineno <= line <= (node.body.end_lineno or 0):
             return True
