@@ -2,9 +2,12 @@
 
 Each module is mutated in a scratch copy of the work tree (.mutation/tree: an interrupted run never
 leaves a mutant in the sources), one module at a time, and every mutant runs only the fast test files
-mapped to that module below, under a per-mutant timeout. The report gives, per module, killed / total,
-the survivors (file:line, operator, the mutated line) and the survivors listed as equivalent in
-scripts/mutation-equivalent.md, which count neither as killed nor as survivors in the score.
+mapped to that module below, under a per-mutant timeout. A module whose tests are slow (`select=True`) goes
+further: its tests run once under coverage, and each mutant runs only the tests that execute the mutated line
+(scripts/mutation_select.py); a mutant in a line no mapped test executes survives without a run.
+The report gives, per module, killed / total, the survivors (file:line, operator, the mutated line) and the
+survivors listed as equivalent in scripts/mutation-equivalent.md, which count neither as killed nor as
+survivors in the score.
 
     scripts/mutation.sh                    # every module, one after the other
     scripts/mutation.sh addresses headers  # only these
@@ -20,11 +23,15 @@ import ast
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+
+from mutation_select import NOT_EXECUTED, record, selection_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".mutation"
@@ -39,6 +46,7 @@ class Target:
     sources: tuple[str, ...]
     tests: tuple[str, ...]
     conftest: bool = False  # the tests need tests/conftest.py's fixtures (importing it costs ~3 s a mutant)
+    select: bool = False  # per-mutant test selection by coverage (scripts/mutation_select.py)
 
 
 # Module -> the test files that exercise it, fastest first; each mutant runs only these (with -x).
@@ -57,8 +65,12 @@ TARGETS: dict[str, Target] = {
     "inbox": Target(
         ("fediverse/inbox",),
         ("tests/federation/test_inbound_permissions.py", "tests/federation/test_inbox_bad_input.py",
-         "tests/federation/test_inbox_hardening.py"),
-        conftest=True,
+         "tests/federation/test_inbox_hardening.py", "tests/federation/test_keys.py",
+         "tests/federation/test_follow.py", "tests/federation/test_boosts.py",
+         "tests/federation/test_works_federation.py",
+         "tests/federation/test_reply_audience.py", "tests/federation/test_mastodon_payloads.py",
+         "tests/federation/test_moderation_federation.py", "tests/admin/test_spam_quarantine.py"),
+        conftest=True, select=True,  # real instances: ~1 s a test, ~90 tests
     ),
     "derive": Target(
         ("fediverse/imaging/derive.py",),
@@ -84,44 +96,82 @@ def copy_tree() -> None:
         if source.is_file() and not name.startswith(".mutation/"):
             (TREE / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, TREE / name)
+    # cosmic-ray runs the tests with PYTHONDONTWRITEBYTECODE, so without this every mutant compiles every module
+    # from source. Hash-checked: a mutated file never matches its .pyc, whatever its size and time stamp.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+                    "fediverse", "tests"], cwd=TREE, check=True)
 
 
-def test_command(target: Target) -> list[str]:
-    """The pytest run for one mutant: the mapped files only, stop at the first failure."""
+def test_files(target: Target) -> list[str]:
     tests = [t for t in target.tests if (TREE / t).exists()]
     if not tests:
         sys.exit(f"none of {', '.join(target.tests)} exists")
-    fast = [] if target.conftest else ["--noconftest"]
-    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", "--no-header", *fast, *tests]
+    return tests
+
+
+def pytest_options(target: Target) -> list[str]:
+    return ["-p", "no:cacheprovider", "-q", "--no-header", *([] if target.conftest else ["--noconftest"])]
+
+
+def test_command(name: str, target: Target) -> list[str]:
+    """The test run for one mutant: the mapped files only (or, with `select`, the tests that execute the mutated
+    line), stop at the first failure."""
+    if target.select:
+        return [sys.executable, str(ROOT / "scripts" / "mutation_select.py"), str(WORK / f"{name}.select.json")]
+    return [sys.executable, "-m", "pytest", "-x", *pytest_options(target), *test_files(target)]
+
+
+def baseline(name: str, target: Target) -> float:
+    """Run the tests on the unmutated copy (under coverage, recording the selection map, with `select`); they
+    must pass. The seconds it took."""
+    (WORK / f"{name}.selection.jsonl").unlink(missing_ok=True)
+    if target.select:
+        return record(name, target.sources, pytest_options(target), test_files(target), TREE, WORK)
+    started = time.monotonic()
+    run = subprocess.run(test_command(name, target), cwd=TREE, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"{name}: the tests fail before any mutation:\n{run.stdout[-3000:]}")
+    return time.monotonic() - started
 
 
 def rerun_survivors(name: str, target: Target) -> None:
     """Run again only the mutants that survived the last run (after adding tests; the sources must not have
-    changed since, or the recorded mutations point at the wrong places)."""
-    from sqlalchemy import create_engine, text
-
+    changed since, or the recorded mutations point at the wrong places). Mutants the last run did not reach
+    (an interrupted run) stay pending: they run in a copy of the session that holds the survivors only."""
     session = WORK / f"{name}.sqlite"
+    rerun = WORK / f"{name}.survivors.sqlite"
     config = WORK / f"{name}.toml"
     if not session.exists():
         sys.exit(f"{name}: no earlier run to take the survivors of")
-    command = " ".join(test_command(target))
+    baseline(name, target)  # the tests may have changed since: a fresh selection map
+    command = " ".join(test_command(name, target))
     config.write_text(re.sub(r"(?m)^test-command = .*$", lambda _: f"test-command = {json.dumps(command)}",
                              config.read_text()))
-    with create_engine(f"sqlite:///{session}").begin() as db:
-        gone = db.execute(text("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")).rowcount
+    shutil.copyfile(session, rerun)
+    equivalent = load_equivalent()
+    with closing(sqlite3.connect(rerun)) as db, db:
+        db.execute("CREATE TEMP TABLE again (job_id VARCHAR PRIMARY KEY)")
+        for job_id, path, operator, diff in db.execute(
+                "SELECT job_id, module_path, operator_name, diff FROM work_results JOIN mutation_specs USING (job_id) "
+                "WHERE test_outcome = 'SURVIVED'").fetchall():
+            if (path, operator, mutated_line(diff or "")) not in equivalent:  # justified already: no need to rerun
+                db.execute("INSERT INTO again VALUES (?)", (job_id,))
+        for table in ("mutation_specs", "work_items"):
+            db.execute(f"DELETE FROM {table} WHERE job_id NOT IN (SELECT job_id FROM again)")
+        db.execute("DELETE FROM work_results")
+        gone = db.execute("SELECT count(*) FROM again").fetchone()[0]
     print(f"{name}: running the {gone} survivors again", flush=True)
     cosmic = str(Path(sys.executable).with_name("cosmic-ray"))
-    subprocess.run([cosmic, "exec", str(config), str(session)], cwd=TREE, check=True)
+    subprocess.run([cosmic, "exec", str(config), str(rerun)], cwd=TREE, check=True)
+    with closing(sqlite3.connect(session)) as db, db:
+        db.execute("ATTACH DATABASE ? AS rerun", (str(rerun),))
+        db.execute("INSERT OR REPLACE INTO work_results SELECT * FROM rerun.work_results")
 
 
 def run_module(name: str, target: Target, timeout_floor: float) -> None:
     """Baseline the tests on the unmutated copy, then mutate and test every mutant of the module."""
-    command = test_command(target)
-    started = time.monotonic()
-    baseline = subprocess.run(command, cwd=TREE, capture_output=True, text=True)
-    took = time.monotonic() - started
-    if baseline.returncode != 0:
-        sys.exit(f"{name}: the tests fail before any mutation:\n{baseline.stdout[-3000:]}")
+    command = test_command(name, target)
+    took = baseline(name, target)
     timeout = max(timeout_floor, 3 * took + 5)  # the machine is shared: leave room for load
     config = WORK / f"{name}.toml"
     session = WORK / f"{name}.sqlite"
@@ -241,12 +291,16 @@ def report(name: str) -> tuple[int, int, int]:
             if (mutation["module_path"], mutation["operator_name"], line) in equivalent:
                 equal += 1
             else:
-                survivors.append(f"  {where}  {mutation['operator_name']}  ->  {line}")
+                unseen = "  [no mapped test executes it]" if NOT_EXECUTED in (result.get("output") or "") else ""
+                survivors.append(f"  {where}  {mutation['operator_name']}  ->  {line}{unseen}")
         else:
             killed += 1
     scored = killed + len(survivors)
     share = 100 * killed / scored if scored else 100.0
     print(f"{name}: {killed} / {scored} killed ({share:.1f} %), {equal} equivalent, {pending} not run")
+    summary = selection_summary(WORK / f"{name}.selection.jsonl")
+    if summary:
+        print(f"  (last run's test selection: {summary})")
     for survivor in sorted(survivors, key=lambda s: (s.split(":")[0], int(s.split(":")[1].split()[0]))):
         print(survivor)
     return killed, scored, equal

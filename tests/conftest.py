@@ -7,11 +7,18 @@ from typing import AsyncIterator
 
 import pytest
 
+from fediverse.services import accounts
 from tests import components
-from tests.support import Network
+from tests.support import AccountKeys, Network
 
 # Real payloads from other servers, copied from shared/fixtures (sources in tests/fixtures/SOURCES.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _account_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts get pre-made keys, distinct within the test (tests/support.py: AccountKeys)."""
+    monkeypatch.setattr(accounts, "generate_private_key", AccountKeys())
 
 
 @pytest.fixture

@@ -157,3 +157,134 @@ async def test_link_only_posts_are_held_only_while_the_setting_is_on(network: Ne
     await send(social, art, "bob", 2, [locals_[2]], link)
     await network.drain()
     assert len(await held(art)) == 1 and await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_the_listing_shows_a_short_note_whole_and_cuts_a_long_one_with_an_ellipsis(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await make_user(social, "spammer")
+    async with browser(art) as client:
+        await login(client, "mod")
+        assert "0 waiting" in (await client.get("/admin/quarantine")).text
+        await send(social, art, "spammer", 1, locals_[:1], "Short and whole SHORT-END")
+        await send(social, art, "spammer", 2, locals_[1:2], "Long " + "words " * 120 + "LONG-END")
+        html = create("spammer", 3, locals_[2:3], "")["object"]["content"]
+        exact = "x" * (600 - len(html) - len("EXACT-END")) + "EXACT-END"  # a note of exactly 600 characters
+        await send(social, art, "spammer", 3, locals_[2:3], exact)
+        await network.drain()
+        assert len(await held(art)) == 3
+        listing = (await client.get("/admin/quarantine")).text
+    assert "3 waiting" in listing
+    # shown whole up to 600 characters of the note's HTML, cut after
+    assert "SHORT-END" in listing and "EXACT-END" in listing and "LONG-END" not in listing
+    assert listing.count("…") == 1  # only the long one
+
+
+async def test_follows_between_others_are_not_the_new_accounts_history(network: Network) -> None:
+    art, social, locals_ = await setup(network)
+    await make_user(social, "spammer")
+    await make_user(social, "bob")
+    await send(social, art, "spammer", 1, locals_[:1], SPAM)
+    await network.drain()
+    await act(art, "follow", "artist1", "bob@social.test")  # bob becomes known after the spammer: a later account
+    await act(social, "follow", "bob", "artist0@art.test")  # and follows an account older than the spammer
+    await network.drain()
+    await send(social, art, "spammer", 2, locals_[2:3], SPAM + " again")
+    await network.drain()
+    assert [row.quarantine_reason.startswith("new account") for row in await held(art) if row.quarantine_reason] == [
+        True, True]
+
+
+async def test_the_same_text_counts_only_within_the_hour(network: Network) -> None:
+    from datetime import timedelta
+
+    art, social, locals_ = await setup(network, identical_message_threshold=3)
+    await known_sender(network, art, social)
+    text = "Hello, I love your work, visit my gallery for a special offer today"
+    for n, target in enumerate(locals_[:2]):
+        await send(social, art, "bob", n, [target], text)
+    await network.drain()
+    async with art.rt.sessions() as session:  # those two arrived 61 minutes ago (the window reads the wall clock)
+        for row in await session.scalars(select(InboundActivity).where(InboundActivity.type == "Create")):
+            row.received_at -= timedelta(minutes=61)
+        await session.commit()
+    await send(social, art, "bob", 2, [locals_[2]], text)
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 3
+
+
+async def test_a_long_standing_strangers_first_mention_is_not_held(network: Network) -> None:
+    """The account's own server says it was created years ago (as Mastodon's `published` does): first seen here
+    today, it is still not a new account."""
+    art, social, locals_ = await setup(network)
+    await make_user(social, "carol")
+    await send(social, art, "carol", 1, locals_[:1], "Hello from an old friend of the fediverse")  # held: ours is new
+    await network.drain()
+    async with art.rt.sessions() as session:
+        carol = await account_db.by_uri(session, "https://social.test/users/carol")
+        assert carol is not None
+        carol.raw = {**carol.raw, "published": "2016-04-01T00:00:00Z"}  # as a fetch of an older account reads it
+        await session.commit()
+    await send(social, art, "carol", 2, locals_[1:2], "Another hello to a second artist")
+    await network.drain()
+    assert len(await held(art)) == 1
+    assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_a_new_account_that_liked_a_work_here_has_history(network: Network) -> None:
+    from tests.federation.test_works_federation import post_work
+
+    art, social, locals_ = await setup(network)
+    await make_user(social, "carol")
+    work = await post_work(art, "artist0", 1, title="Harbour")
+    like = {"@context": AS, "id": "https://social.test/users/carol/likes/1", "type": "Like",
+            "actor": "https://social.test/users/carol", "object": work.uri}
+    status, _ = await signed_post(social, art, orjson.dumps(like), username="carol", path="/inbox")
+    assert status == 202
+    await network.drain()
+    await send(social, art, "carol", 1, locals_[1:2], "Your harbour made my day")
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_a_create_the_parser_refuses_does_not_break_the_check_of_the_next_note(network: Network) -> None:
+    art, social, locals_ = await setup(network, quarantine_new_account_hours=0)
+    await make_user(social, "bob")
+    odd = {"@context": AS, "id": "https://social.test/users/bob/odd/activity", "type": "Create",
+           "actor": "https://social.test/users/bob", "object": "https://social.test/users/bob/odd"}  # no embedded note
+    status, _ = await signed_post(social, art, orjson.dumps(odd), path="/inbox")
+    assert status == 202
+    await send(social, art, "bob", 1, locals_[:1], "A real question about your brushes")
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_only_creates_count_as_sending_the_same_text_not_a_boost_that_embeds_it(network: Network) -> None:
+    art, social, locals_ = await setup(network, identical_message_threshold=2)
+    await known_sender(network, art, social)
+    text = "Hello, I love your work, visit my gallery for a special offer today"
+    boost = {"@context": AS, "id": "https://social.test/users/bob/boosts/1", "type": "Announce",
+             "actor": "https://social.test/users/bob", "object": create("someone", 7, locals_[:1], text)["object"]}
+    status, _ = await signed_post(social, art, orjson.dumps(boost), path="/inbox")
+    assert status == 202
+    await network.drain()
+    await send(social, art, "bob", 1, locals_[1:2], text)
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 1
+
+
+async def test_different_texts_do_not_add_up_to_the_threshold(network: Network) -> None:
+    from fediverse.activitypub.note_text import read_note_text
+
+    art, social, locals_ = await setup(network, identical_message_threshold=2)
+    await known_sender(network, art, social)
+    texts = ["A real question about your brushes", "Which paper did you use for the harbour study?"]
+    texts.sort(key=lambda t: read_note_text(create("bob", 0, [], t)["object"]["content"], []).fingerprint)
+    for n, text in enumerate(texts):  # the smaller fingerprint first: an ordering compare would count it
+        await send(social, art, "bob", n, [locals_[n]], text)
+        await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 2

@@ -111,6 +111,11 @@ async def stored_reply(w: World) -> str | None:
         return await session.scalar(select(RemoteNote.content_html).where(RemoteNote.uri == REPLY))
 
 
+async def reply_and_bob(w: World) -> tuple[str | None, bool]:
+    """The stored reply, and whether bob is still known (deleting a note is not deleting its author)."""
+    return await stored_reply(w), await bob_profile(w) is not None
+
+
 async def bob_and_his_traces(w: World) -> tuple[bool, str | None, dict[str, int], str | None]:
     return (await bob_profile(w) is not None, await bob_follows_alice(w), await reactions(w), await stored_reply(w))
 
@@ -178,8 +183,15 @@ ROWS = [
         alice_follows_bob, lambda w: "accepted"),
     Row("reject-of-our-follow", "Reject", alice_asks_to_follow_bob, lambda w, follow: follow,
         alice_follows_bob, lambda w: None),
+    Row("accept-of-our-follow-by-content", "Accept", alice_asks_to_follow_bob,  # an id we never minted: matched by
+        lambda w, follow: follow | {"id": "https://social.test/follows/renamed"},  # the Follow's actor and object
+        alice_follows_bob, lambda w: "accepted"),
+    Row("reject-of-our-follow-by-content", "Reject", alice_asks_to_follow_bob,
+        lambda w, follow: follow | {"id": "https://social.test/follows/renamed"}, alice_follows_bob, lambda w: None),
     Row("undo-follow", "Undo", bob_follows, lambda w, follow: follow, bob_follows_alice, lambda w: None),
     Row("undo-follow-by-id", "Undo", bob_follows, lambda w, follow: follow["id"], bob_follows_alice, lambda w: None),
+    Row("undo-follow-renamed", "Undo", bob_follows,  # matched by the embedded Follow's actor and object
+        lambda w, follow: follow | {"id": f"{follow['id']}/renamed"}, bob_follows_alice, lambda w: None),
     Row("undo-like", "Undo", bob_reacts("Like"), lambda w, like: like, reactions,
         lambda w: {"like": 0, "announce": 0, "reply": 0}),
     Row("undo-like-by-id", "Undo", bob_reacts("Like"), lambda w, like: like["id"], reactions,
@@ -195,8 +207,8 @@ ROWS = [
         lambda w, _: reply_note("Defaced", updated="2030-01-01T00:00:00Z") | {"inReplyTo": w.work.uri},
         stored_reply, lambda w: "Defaced"),
     Row("delete-note", "Delete", bob_replies, lambda w, _: {"id": REPLY, "type": "Tombstone"},
-        stored_reply, lambda w: None),
-    Row("delete-note-by-id", "Delete", bob_replies, lambda w, _: REPLY, stored_reply, lambda w: None),
+        reply_and_bob, lambda w: (None, True)),
+    Row("delete-note-by-id", "Delete", bob_replies, lambda w, _: REPLY, reply_and_bob, lambda w: (None, True)),
     Row("delete-actor", "Delete", bob_is_known, lambda w, _: BOB, bob_and_his_traces,
         lambda w: (False, None, {"like": 0, "announce": 0, "reply": 0}, None)),
 ]
@@ -260,3 +272,83 @@ async def test_a_flag_attaches_only_the_reported_artists_own_works(world: World)
     about_alice = activity("Flag", MALLORY, [ALICE, daves.uri, world.work.uri]) | {"content": "spam"}
     assert await world.send(about_alice) == 202
     assert await reports(world) == [("alice", [world.work.uri])]  # dave's work is not put in alice's report
+
+
+async def test_an_actor_suspended_here_may_still_delete_itself_and_nothing_else(world: World) -> None:
+    """A suspension here ignores what bob sends, except the Delete of bob himself: his own server says he is gone,
+    and his traces go with him (a suspension must not keep an account its owner deleted)."""
+    from fediverse.services import account_actions
+
+    await bob_is_known(world)
+    mod = await make_user(world.art, "mod", role="moderator")
+    async with world.art.rt.sessions() as session:
+        bob = await account_db.by_uri(session, BOB)
+        assert bob is not None
+        await account_actions.apply(world.art.rt, session, await session.merge(mod), bob, "suspend", "harassment")
+        await session.commit()
+
+    reply_gone = activity("Delete", BOB, REPLY)
+    assert await world.send(reply_gone) == 202
+    assert await world.outcome(reply_gone["id"]) == "ignored: the actor is suspended here"
+    assert await stored_reply(world) == "Lovely harbour"
+
+    bob_gone = activity("Delete", BOB, BOB)
+    assert await world.send(bob_gone) == 202
+    assert await world.outcome(bob_gone["id"]) == "actor deleted"
+    assert await bob_and_his_traces(world) == (False, None, {"like": 0, "announce": 0, "reply": 0}, None)
+
+
+async def test_an_update_of_a_note_never_stored_here_changes_none(world: World) -> None:
+    """bob edits a note of his that was never stored here: nothing changes, not even his stored reply."""
+    await bob_replies(world)
+    never_seen = reply_note("Edited", updated="2030-01-01T00:00:00Z") | {"id": "https://social.test/notes/reply-0"}
+    update = activity("Update", BOB, never_seen)
+    assert await world.send(update) == 202
+    assert await world.outcome(update["id"]) == "ignored: update of a note we do not have"
+    assert await stored_reply(world) == "Lovely harbour"
+
+
+async def test_a_like_counts_on_the_work_it_names_even_after_liking_another(world: World) -> None:
+    second = await post_work(world.art, "alice", 1, title="Lighthouse")
+    assert await world.send(activity("Like", BOB, world.work.uri)) == 202
+    assert await world.send(activity("Like", BOB, second.uri)) == 202
+    async with world.art.rt.sessions() as session:
+        counts = [(await work_db.reaction_counts(session, w.id))["like"] for w in (world.work, second)]
+    assert counts == [1, 1]
+
+
+async def test_a_note_that_mentions_only_remote_accounts_is_not_stored(world: World) -> None:
+    """Mallory is known here (she signed activities above), but not one of our artists: bob's note to her is not ours
+    to keep."""
+    await world.send(activity("Like", MALLORY, world.work.uri))  # art.test now knows mallory's account
+    note = reply_note("Hi Mallory") | {"id": "https://social.test/notes/to-mallory", "to": [MALLORY],
+                                       "tag": [{"type": "Mention", "href": MALLORY}]}
+    note.pop("inReplyTo")
+    create = activity("Create", BOB, note)
+    assert await world.send(create) == 202
+    assert await world.outcome(create["id"]) == "ignored: not a reply to our works and mentions none of our artists"
+
+
+async def test_an_edit_applies_when_newer_than_the_stored_version_and_an_older_one_is_ignored(world: World) -> None:
+    await bob_replies(world)
+    for content, updated in [("Second", "2030-01-01T00:00:00Z"), ("Third", "2030-01-02T00:00:00Z"),
+                             ("Stale", "2030-01-01T12:00:00Z")]:
+        edit = reply_note(content, updated=updated) | {"inReplyTo": world.work.uri}
+        assert await world.send(activity("Update", BOB, edit)) == 202
+    assert await stored_reply(world) == "Third"
+
+
+@pytest.mark.parametrize("target", [MALLORY, "https://art.test/users/nobody"], ids=["remote-account", "unknown"])
+async def test_a_follow_of_an_account_that_is_not_ours_is_ignored(world: World, target: str) -> None:
+    await world.send(activity("Like", MALLORY, world.work.uri))  # art.test knows mallory: a remote account
+    follow = activity("Follow", BOB, target)
+    assert await world.send(follow) == 202
+    assert await world.outcome(follow["id"]) == "ignored: Follow of an account that is not ours"
+
+
+async def test_a_note_whose_id_is_on_another_host_than_its_actor_is_not_stored(world: World) -> None:
+    """bob may not plant a note that claims to live on evil.test (its id would later be fetched from there)."""
+    planted = reply_note("Planted") | {"id": "https://evil.test/notes/planted", "inReplyTo": world.work.uri}
+    create = activity("Create", BOB, planted)
+    assert await world.send(create) == 202
+    assert await world.outcome(create["id"]) == "ignored: note is not by the actor or not on its host"

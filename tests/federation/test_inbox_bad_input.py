@@ -204,3 +204,29 @@ async def test_key_at_a_private_address_is_refused(network: Network, key_host: s
     assert status == 401
     assert "non-public" in answer["error"] or "resolve" in answer["error"]
     assert await stored(strict) == 0
+
+
+async def test_a_stored_activity_the_parser_now_refuses_is_given_up_not_retried(pair: tuple[Instance, Instance],
+                                                                               network: Network) -> None:
+    """A row an older version stored (its parser was laxer) and this one cannot read: the job ends, with the
+    reason, instead of failing and coming back forever."""
+    from fediverse.db import inbound as inbound_db
+    from fediverse.inbox.dispatch import PROCESS_INBOUND
+    from fediverse.jobs.queue import announce_after_commit
+    from fediverse.models import DEAD, Job
+
+    a, _b = pair
+    async with a.rt.sessions() as session:
+        job = await inbound_db.store(session, uri="https://social.test/activities/old", type="Follow",
+                                     actor_uri="https://social.test/users/bob", inbox_account_id=None,
+                                     raw={"type": "Follow", "id": "https://social.test/activities/old"},  # no actor
+                                     job_kind=PROCESS_INBOUND)
+        assert job is not None
+        announce_after_commit(session, [job])
+        await session.commit()
+    await network.drain()
+    async with a.rt.sessions() as session:
+        state, error = (await session.execute(select(Job.state, Job.last_error).where(Job.id == job[0]))).one()
+        row = await session.scalar(select(InboundActivity))
+    assert state == DEAD and error is not None and error.startswith("unparseable")
+    assert row is not None and row.processed_at is None

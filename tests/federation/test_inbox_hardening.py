@@ -207,3 +207,81 @@ async def test_a_body_with_duplicate_keys_is_refused_with_400(pair: tuple[Instan
     status, answer = await raw_post(a, INBOX, raw, await signed_for(b, f"https://art.test{INBOX}", raw))
     assert status == 400 and "twice" in answer["error"]
     assert await stored(a) == 0
+
+
+# --- a Delete whose key cannot be checked ----------------------------------------------------------------------
+
+async def test_a_forged_delete_of_our_own_suspended_account_is_refused_though_its_actor_answers_410(
+        network: Network) -> None:
+    """A remote actor whose own server answers 410 may be deleted on an unverifiable signature; our own accounts
+    never: alice is suspended here (her actor answers 410, she can be unsuspended), and a Delete in her name that
+    nobody could sign must not erase her."""
+    from fediverse.db import accounts as account_db
+    from fediverse.models import Account
+    from fediverse.services import account_actions
+
+    a = await network.add("art.test")
+    b = await network.add("social.test")
+    alice = await make_user(a, "alice")
+    mod = await make_user(a, "mod", role="moderator")
+    await make_user(b, "bob")
+    async with a.rt.sessions() as session:
+        target = await session.get(Account, alice.account_id)
+        await account_actions.apply(a.rt, session, await session.merge(mod), target, "suspend", "spam")
+        await session.commit()
+    async with a.client() as client:
+        assert (await client.get("/users/alice", headers={"Accept": AP})).status_code == 410
+
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{a.base}/activities/forged",
+              "type": "Delete", "actor": alice.account.uri, "object": alice.account.uri}
+    body = orjson.dumps(delete)
+    headers = await signed_for(b, f"{a.base}/inbox", body, key=generate_private_key())  # bob's key id, a stranger's key
+    status, answer = await raw_post(a, "/inbox", body, headers)
+    assert status == 401, answer
+    await network.drain()
+    assert await stored(a) == 0
+    async with a.rt.sessions() as session:
+        kept = await account_db.by_uri(session, alice.account.uri)
+    assert kept is not None and kept.suspended_at is not None  # still there, to be unsuspended on appeal
+
+
+async def test_a_gone_actors_410_excuses_only_the_delete_of_the_actor_not_of_its_notes(network: Network) -> None:
+    """bob's server suspends him (his actor answers 410) and deletes his notes itself; a Delete of one of his notes
+    that nobody could sign stays refused here: the 410 speaks for the actor's own Delete, nothing else."""
+    from sqlalchemy import select
+
+    from fediverse.models import Account, RemoteNote
+    from fediverse.services import account_actions
+
+    a = await network.add("art.test", clock=StepClock(), spam={"quarantine_new_account_hours": 0})  # no hold
+    b = await network.add("social.test")
+    await make_user(a, "alice")
+    bob = await make_user(b, "bob")
+    mod = await make_user(b, "mod", role="moderator")
+    note = f"{b.base}/users/bob/statuses/1"
+    create = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{note}/activity", "type": "Create",
+              "actor": bob.account.uri, "object": {
+                  "id": note, "type": "Note", "attributedTo": bob.account.uri, "content": "<p>hi @alice</p>",
+                  "to": [f"{a.base}/users/alice"], "tag": [{"type": "Mention", "href": f"{a.base}/users/alice"}]}}
+    body = orjson.dumps(create)
+    assert (await raw_post(a, INBOX, body, await signed_for(b, f"{a.base}{INBOX}", body)))[0] == 202
+    await network.drain()
+
+    async def stored_note() -> int | None:
+        async with a.rt.sessions() as session:
+            return await session.scalar(select(RemoteNote.id).where(RemoteNote.uri == note))
+
+    assert await stored_note() is not None
+    async with b.rt.sessions() as session:
+        target = await session.get(Account, bob.account_id)
+        await account_actions.apply(b.rt, session, await session.merge(mod), target, "suspend", "spam")
+        await session.commit()  # art.test follows nobody there: no Delete is delivered to it
+
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{b.base}/activities/forged",
+              "type": "Delete", "actor": bob.account.uri, "object": note}
+    body = orjson.dumps(delete)
+    headers = await signed_for(b, f"{a.base}{INBOX}", body, key=generate_private_key())  # bob's key id, not his key
+    status, answer = await raw_post(a, INBOX, body, headers)
+    assert status == 401, answer
+    await network.drain()
+    assert await stored_note() is not None
