@@ -1,0 +1,298 @@
+"""The edges of the signature rules: each limit accepts its last good value and refuses the first bad one.
+
+Written from the survivors of mutation testing (scripts/mutation.sh signatures): every test here names a
+boundary or a rule a refactor could move without any other test noticing.
+"""
+
+import base64
+import hashlib
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from fediverse.activitypub.signatures import (
+    SignatureError,
+    digest_header,
+    generate_private_key,
+    load_public_key,
+    parse_signature_header,
+    public_key_pem,
+    read_signature,
+    sign_cavage,
+    sign_rfc9421,
+    verify_request,
+)
+from fediverse.activitypub.signatures import structured_fields as sf
+from fediverse.activitypub.signatures.keys import MAX_PEM_CHARS
+
+KEY_ID = "https://host/users/alice#main-key"
+INBOX = "https://remote.example/users/bob/inbox"
+PATH = "/users/bob/inbox"
+BODY = b'{"type":"Follow","actor":"https://host/users/alice"}'
+NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def key() -> rsa.RSAPrivateKey:
+    return generate_private_key()
+
+
+def check(method, url, headers, body, public_key, now=NOW, path=PATH, **kw):
+    """read + verify as the inbox does; returns the info."""
+    info = read_signature(method, path, url, headers)
+    verify_request(info, method, path, url, headers, body, public_key, now=now, **kw)
+    return info
+
+
+def signed_post(key, now=NOW, **extra):
+    headers = {"Content-Type": "application/activity+json", **extra}
+    return {**headers, **sign_cavage("POST", INBOX, headers, BODY, KEY_ID, key, now=now)}
+
+
+# --- keys -------------------------------------------------------------------------------------------------
+
+
+def _public_pem_of_size(bits: int) -> str:
+    """An RSA public key whose modulus has exactly ``bits`` bits (no private half needed to test the size rule)."""
+    n = random.Random(bits).getrandbits(bits) | (1 << (bits - 1)) | 1
+    public = rsa.RSAPublicNumbers(65537, n).public_key()
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+@pytest.mark.parametrize(("bits", "accepted"), [(1023, False), (1024, True), (8192, True), (8193, False)])
+def test_rsa_key_sizes_from_1024_to_8192_bits_are_accepted(bits, accepted):
+    pem = _public_pem_of_size(bits)
+    if accepted:
+        assert load_public_key(pem).key_size == bits
+        return
+    with pytest.raises(SignatureError, match=f"RSA key size {bits} is not accepted"):
+        load_public_key(pem)
+
+
+def test_a_pem_padded_to_the_size_limit_loads_and_one_character_more_is_refused(key):
+    pem = public_key_pem(key)
+    at_limit = pem + " " * (MAX_PEM_CHARS - len(pem))
+    assert len(at_limit) == MAX_PEM_CHARS
+    assert load_public_key(at_limit).public_numbers() == key.public_key().public_numbers()
+    with pytest.raises(SignatureError, match="missing or too large"):
+        load_public_key(at_limit + " ")
+
+
+# --- cavage: signing and reading --------------------------------------------------------------------------
+
+
+def test_a_caller_digest_that_matches_the_body_is_signed_as_is(key):
+    digest = "SHA-256=" + base64.b64encode(hashlib.sha256(BODY).digest()).decode()
+    assert digest == digest_header(BODY) and digest is not digest_header(BODY)  # equal, not the same object
+    headers = {"Digest": digest}
+    added = sign_cavage("POST", INBOX, headers, BODY, KEY_ID, key, now=NOW)
+    assert "Digest" not in added
+    info = check("POST", INBOX, {**headers, **added}, BODY, key.public_key())
+    assert "digest" in info.covered
+
+
+@pytest.mark.parametrize(
+    "date", ["Thu, 02 Jan 2025 04:04:05 +0100", "Wed, 01 Jan 2025 22:04:05 -0500", "Thu, 02 Jan 2025 03:04:05 -0000"]
+)
+def test_a_date_with_a_zone_offset_is_read_as_that_instant(key, date):
+    headers = signed_post(key, Date=date)
+    info = check("POST", INBOX, headers, BODY, key.public_key())
+    assert info.created == NOW
+
+
+def test_the_signature_bytes_stay_out_of_the_info_repr(key):
+    info = check("POST", INBOX, signed_post(key), BODY, key.public_key())
+    assert "signature=" not in repr(info)
+    assert KEY_ID in repr(info)
+
+
+def test_an_escaped_quote_reads_as_a_quote_wherever_it_stands():
+    assert parse_signature_header('k="\\"a"') == {"k": '"a'}
+    assert parse_signature_header('kk="\\"a"') == {"kk": '"a'}
+
+
+def test_every_cut_of_a_long_signature_header_is_read_or_refused_cleanly(key):
+    """Past 256 characters positions are no longer small cached integers: a hostile header cut anywhere, or
+    ending in a backslash, gives a SignatureError and never an IndexError."""
+    value = signed_post(key)["Signature"]
+    assert len(value) > 400
+    outcomes = set()
+    for end in range(len(value) + 1):
+        for text in (value[:end], value[:end] + "\\", value[:end] + ",foo"):
+            try:
+                parse_signature_header(text)
+                outcomes.add("parsed")
+            except SignatureError:
+                outcomes.add("refused")
+    assert outcomes == {"parsed", "refused"}
+
+
+# --- the signed Host ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "accepted"),
+    [("remote.example", True), ("Remote.Example", True), ("remote.example:443", True),
+     ("remote.example:80", False), ("remote.example:8443", False), ("other.example", False)],
+)
+def test_the_signed_host_must_name_us_with_or_without_the_default_port(key, host, accepted):
+    headers = signed_post(key, Host=host)
+    if accepted:
+        check("POST", INBOX, headers, BODY, key.public_key())
+        return
+    with pytest.raises(SignatureError, match="signed for host"):
+        check("POST", INBOX, headers, BODY, key.public_key())
+
+
+def test_the_default_port_of_plain_http_may_be_written_too(key):
+    url = "http://remote.example/users/bob/inbox"
+    headers = {"Host": "remote.example:80"}
+    headers |= sign_cavage("GET", url, headers, None, KEY_ID, key, now=NOW)
+    check("GET", url, headers, None, key.public_key())
+    headers = {"Host": "remote.example:443"}
+    headers |= sign_cavage("GET", url, headers, None, KEY_ID, key, now=NOW)
+    with pytest.raises(SignatureError, match="signed for host"):
+        check("GET", url, headers, None, key.public_key())
+
+
+# --- the time window --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "accepted"),
+    [
+        (timedelta(hours=-1), True),  # an hour ahead of our clock: the skew allowed
+        (timedelta(hours=-1, seconds=-1), False),
+        (timedelta(minutes=65), True),  # 5 minutes of lifetime + an hour of skew
+        (timedelta(minutes=65, seconds=1), False),
+    ],
+)
+def test_a_date_just_outside_the_window_is_refused(key, age, accepted):
+    headers = signed_post(key, now=NOW - age)
+    if accepted:
+        check("POST", INBOX, headers, BODY, key.public_key())
+        return
+    with pytest.raises(SignatureError, match="Date outside the accepted window"):
+        check("POST", INBOX, headers, BODY, key.public_key())
+
+
+def _hs2019(key, created: datetime, expires: datetime) -> dict[str, str]:
+    """A GET signed with (created) and (expires), as hs2019 allows."""
+    c, e = int(created.timestamp()), int(expires.timestamp())
+    values = {"(request-target)": f"get {PATH}", "host": "remote.example", "(created)": str(c), "(expires)": str(e)}
+    order = ["(request-target)", "host", "(created)", "(expires)"]
+    text = "\n".join(f"{name}: {values[name]}" for name in order).encode()
+    signature = base64.b64encode(key.sign(text, padding.PKCS1v15(), hashes.SHA256())).decode()
+    return {
+        "Host": "remote.example",
+        "Signature": f'keyId="{KEY_ID}",algorithm="hs2019",created={c},expires={e},'
+        f'headers="{" ".join(order)}",signature="{signature}"',
+    }
+
+
+def test_an_expires_further_than_twelve_hours_is_capped(key):
+    created = NOW - timedelta(hours=13)  # valid for a day by its own word, but at most 12 h (+1 h skew) here
+    headers = _hs2019(key, created, created + timedelta(days=1))
+    info = check("GET", INBOX, headers, None, key.public_key())
+    assert info.expires == created + timedelta(days=1)
+    with pytest.raises(SignatureError, match="expired"):
+        check("GET", INBOX, headers, None, key.public_key(), now=NOW + timedelta(seconds=1))
+
+
+# --- RFC 9421 ---------------------------------------------------------------------------------------------
+
+
+def _rfc_get(key, params: str, now=NOW) -> dict[str, str]:
+    """A GET signed over @method @target-uri with the given extra parameters."""
+    line = f'("@method" "@target-uri");created={int(now.timestamp())};keyid="{KEY_ID}"{params}'
+    base = f'"@method": GET\n"@target-uri": {INBOX}\n"@signature-params": {line}'.encode()
+    raw = key.sign(base, padding.PKCS1v15(), hashes.SHA256())
+    return {"Signature-Input": f"sig1={line}", "Signature": f"sig1=:{base64.b64encode(raw).decode()}:"}
+
+
+def test_rfc9421_expires_is_honoured(key):
+    headers = _rfc_get(key, f";expires={int((NOW + timedelta(minutes=30)).timestamp())}")
+    info = check("GET", INBOX, headers, None, key.public_key(), now=NOW + timedelta(minutes=80))
+    assert info.expires == NOW + timedelta(minutes=30)
+    with pytest.raises(SignatureError, match="expired"):
+        check("GET", INBOX, headers, None, key.public_key(), now=NOW + timedelta(minutes=91))
+
+
+def test_rfc9421_expires_must_be_an_integer(key):
+    headers = _rfc_get(key, ';expires="soon"')
+    with pytest.raises(SignatureError, match="expires parameter is not an integer"):
+        read_signature("GET", PATH, INBOX, headers)
+
+
+def test_rfc9421_extra_parameters_are_signed_exactly_as_sent(key):
+    """The @signature-params line is rebuilt from the parsed header: a nonce, a byte sequence, a decimal and a
+    flag must come out byte for byte as the signer wrote them, or the signature cannot verify."""
+    headers = _rfc_get(key, ';nonce=:AAECAw==:;tag="app";ratio=0.5;flag;tok=abc/def')
+    check("GET", INBOX, headers, None, key.public_key())
+
+
+# --- structured fields: the number limits of RFC 8941 ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("123456789012345", 123456789012345),  # 15 digits: the longest integer
+        ("-123456789012345", -123456789012345),
+        ("123456789012.123", "123456789012.123"),  # 12 integer digits, 3 fraction digits: the longest decimal
+        ("1.5", "1.5"),
+        ("0", 0),
+        (":AAECAw:", b"\x00\x01\x02\x03"),  # a byte sequence without its = padding (RFC 8941 says: accept)
+        ("::", b""),
+    ],
+)
+def test_structured_field_numbers_at_their_limits_are_read(value, parsed):
+    (item, _params) = sf.parse_dictionary(f"a={value}", "Signature-Input")["a"]
+    assert item == parsed if isinstance(parsed, bytes) else str(item) == str(parsed)
+
+
+@pytest.mark.parametrize(
+    "value", ["1234567890123456", "1234567890123.1", "1.", "1.1234", "1.12345", "-", "-a", "1..2", '!x"', ' "x"']
+)
+def test_structured_field_numbers_past_their_limits_are_refused(value):
+    with pytest.raises(SignatureError, match="malformed Signature-Input header"):
+        sf.parse_dictionary(f"a={value}", "Signature-Input")
+
+
+@pytest.mark.parametrize(
+    ("covered", "accepted"),
+    [
+        ('"@method" "@authority" "@path"', True),
+        ('"@method" "@authority" "@request-target"', True),
+        ('"@method" "@path"', False),  # a path without the authority could be replayed to another server
+        ('"@method" "@authority"', False),
+        ('"@method" "@request-target"', False),
+    ],
+)
+def test_rfc9421_must_cover_the_target_uri_or_the_authority_and_the_path(covered, accepted):
+    headers = {
+        "Signature-Input": f'sig1=({covered});created={int(NOW.timestamp())};keyid="{KEY_ID}"',
+        "Signature": "sig1=:AAAA:",
+    }
+    if accepted:
+        assert read_signature("GET", PATH, INBOX, headers).covered == tuple(covered.replace('"', "").split())
+        return
+    with pytest.raises(SignatureError, match="signature must cover @target-uri"):
+        read_signature("GET", PATH, INBOX, headers)
+
+
+# --- what a refusal quotes back ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("length", "quoted"), [(62, "'" + "x" * 62 + "'"), (63, "'" + "x" * 60 + "...")])
+def test_a_hostile_value_is_quoted_whole_up_to_64_characters_then_cut(key, length, quoted):
+    headers = signed_post(key)
+    headers["Signature"] = headers["Signature"].replace("rsa-sha256", "x" * length)
+    with pytest.raises(SignatureError) as exc:
+        read_signature("POST", PATH, INBOX, headers)
+    assert exc.value.reason == f"unsupported signature algorithm {quoted}; use rsa-sha256 or hs2019"
