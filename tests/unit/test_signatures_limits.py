@@ -116,6 +116,37 @@ def test_an_escaped_quote_reads_as_a_quote_wherever_it_stands():
     assert parse_signature_header('kk="\\"a"') == {"kk": '"a'}
 
 
+def test_token_values_may_start_with_any_token_character():
+    assert parse_signature_header("a=!tok,b=#x,c=~y") == {"a": "!tok", "b": "#x", "c": "~y"}
+
+
+@pytest.mark.parametrize("authorization", ["Token abc", "Bearer abc", "Zzz", "signature"])
+def test_an_authorization_that_is_no_signature_means_no_signature(authorization):
+    with pytest.raises(SignatureError) as exc:
+        read_signature("POST", PATH, INBOX, {"Authorization": authorization})
+    assert exc.value.reason == "missing signature"
+
+
+def test_every_cut_of_a_long_signature_input_is_read_or_refused_cleanly():
+    """The structured-field parser past 256 characters (no small cached integers): cut anywhere, or left with
+    an open string, escape, byte sequence or inner list, it gives a SignatureError and never an IndexError."""
+    value = (
+        'sig1=("@method" "@target-uri" "content-digest" "content-type" "date" "host" "digest" "@path" "@query" "@authority");'
+        f'created=1735787045;expires=1735790645;keyid="{KEY_ID}";alg="rsa-v1_5-sha256";'
+        'nonce=:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=:;tag="app \\\\ \\"x\\"";ratio=12.5;flag;tok=a/b:c'
+    )
+    assert len(value) > 300
+    outcomes = set()
+    for end in range(len(value) + 1):
+        for text in (value[:end], value[:end] + "\\", value[:end] + '"', value[:end] + ":", value[:end] + "("):
+            try:
+                sf.parse_dictionary(text, "Signature-Input")
+                outcomes.add("parsed")
+            except SignatureError:
+                outcomes.add("refused")
+    assert outcomes == {"parsed", "refused"}
+
+
 def test_every_cut_of_a_long_signature_header_is_read_or_refused_cleanly(key):
     """Past 256 characters positions are no longer small cached integers: a hostile header cut anywhere, or
     ending in a backslash, gives a SignatureError and never an IndexError."""
@@ -130,6 +161,18 @@ def test_every_cut_of_a_long_signature_header_is_read_or_refused_cleanly(key):
             except SignatureError:
                 outcomes.add("refused")
     assert outcomes == {"parsed", "refused"}
+
+
+def test_rfc9421_signs_a_matching_caller_content_digest_and_refuses_a_wrong_one(key):
+    from fediverse.activitypub.signatures import content_digest_header
+
+    given = {"Content-Digest": "sha-256=:" + base64.b64encode(hashlib.sha256(BODY).digest()).decode() + ":"}
+    added = sign_rfc9421("POST", INBOX, given, BODY, KEY_ID, key, now=NOW)
+    assert "Content-Digest" not in added
+    check("POST", INBOX, {**given, **added}, BODY, key.public_key())
+    for wrong in (content_digest_header(b"other"), "sha-512=:" + base64.b64encode(hashlib.sha512(BODY).digest()).decode() + ":"):
+        with pytest.raises(ValueError, match="Content-Digest header does not match body"):
+            sign_rfc9421("POST", INBOX, {"Content-Digest": wrong}, BODY, KEY_ID, key, now=NOW)
 
 
 # --- the signed Host ----------------------------------------------------------------------------------------
@@ -249,6 +292,7 @@ def test_rfc9421_extra_parameters_are_signed_exactly_as_sent(key):
         ("0", 0),
         (":AAECAw:", b"\x00\x01\x02\x03"),  # a byte sequence without its = padding (RFC 8941 says: accept)
         ("::", b""),
+        (":AAE:", b"\x00\x01"),
     ],
 )
 def test_structured_field_numbers_at_their_limits_are_read(value, parsed):
@@ -296,3 +340,54 @@ def test_a_hostile_value_is_quoted_whole_up_to_64_characters_then_cut(key, lengt
     with pytest.raises(SignatureError) as exc:
         read_signature("POST", PATH, INBOX, headers)
     assert exc.value.reason == f"unsupported signature algorithm {quoted}; use rsa-sha256 or hs2019"
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("a=:AAAA", "unterminated byte sequence"),
+        ("a=:AA*A:", "invalid base64 in byte sequence"),
+        ('a="abc', "unterminated string"),
+        ('a="a\\b"', "bad escape in string"),
+        ('a="a\tb"', "invalid character in string"),
+        ("a=?2", "bad boolean"),
+        ("a=(1 ", "unterminated inner list"),
+        ("a=(1 2", "expected space or ) in inner list"),
+        ("a=(1,2)", "expected space or ) in inner list"),
+        ("a=1;p=1;p=2", "duplicate parameter 'p'"),
+        ("a=1, a=2", "duplicate key 'a'"),
+        ("a=1 b=2", "expected a comma"),
+        ("a=1, ", "trailing comma"),
+        ("A=1", "expected a key"),
+        ("a=$", "unexpected character"),
+        ("a=-", "expected a digit"),
+        ("a=1234567890123456", "integer too long"),
+        ("a=1234567890123.5", "decimal too long"),
+        ("a=1.2345", "bad decimal fraction"),
+    ],
+)
+def test_a_malformed_structured_field_is_refused_with_the_reason(value, why):
+    with pytest.raises(SignatureError) as exc:
+        sf.parse_dictionary(value, "Signature-Input")
+    assert exc.value.reason == f"malformed Signature-Input header: {why}"
+
+
+@pytest.mark.parametrize("keyid", ["k", "5", '""', "?1", ":AAAA:"])  # a token, a number, empty, a boolean, bytes
+def test_rfc9421_keyid_must_be_a_non_empty_string(keyid):
+    headers = {
+        "Signature-Input": f'sig1=("@method" "@target-uri");created={int(NOW.timestamp())};keyid={keyid}',
+        "Signature": "sig1=:AAAA:",
+    }
+    with pytest.raises(SignatureError) as exc:
+        read_signature("GET", PATH, INBOX, headers)
+    assert exc.value.reason == "signature is missing keyid"
+
+
+def test_an_international_host_is_signed_in_its_ascii_form(key):
+    url = "https://bücher.example/users/bob/inbox"
+    added = sign_cavage("GET", url, {}, None, KEY_ID, key, now=NOW)
+    assert added["Host"] == "xn--bcher-kva.example"
+    check("GET", url, added, None, key.public_key())
+    signed = sign_rfc9421("GET", url, {}, None, KEY_ID, key, now=NOW)
+    assert read_signature("GET", PATH, url, signed).covered == ("@method", "@target-uri")
+    check("GET", url, signed, None, key.public_key())
