@@ -20,9 +20,11 @@ import ast
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +49,8 @@ TARGETS: dict[str, Target] = {
     "headers": Target(("fediverse/consent/headers.py",), ("tests/unit/test_consent_emit.py",)),
     "signatures": Target(
         ("fediverse/activitypub/signatures",),
-        ("tests/unit/test_signatures.py", "tests/unit/test_signatures_interop.py"),
+        ("tests/unit/test_signatures_limits.py", "tests/unit/test_signatures.py",
+         "tests/unit/test_signatures_interop.py"),
     ),
     "forms": Target(("fediverse/web/panel/forms.py",), ("tests/unit/test_panel_forms.py",)),
     "sessions": Target(
@@ -97,9 +100,10 @@ def test_command(target: Target) -> list[str]:
 
 def rerun_survivors(name: str, target: Target) -> None:
     """Run again only the mutants that survived the last run (after adding tests; the sources must not have
-    changed since, or the recorded mutations point at the wrong places)."""
-    from sqlalchemy import create_engine, text
+    changed since, or the recorded mutations point at the wrong places).
 
+    The survivors run from a copy of the session holding only them, so the mutants an interrupted run never
+    reached stay pending (and are reported as not run) instead of all running now."""
     session = WORK / f"{name}.sqlite"
     config = WORK / f"{name}.toml"
     if not session.exists():
@@ -107,11 +111,21 @@ def rerun_survivors(name: str, target: Target) -> None:
     command = " ".join(test_command(target))
     config.write_text(re.sub(r"(?m)^test-command = .*$", lambda _: f"test-command = {json.dumps(command)}",
                              config.read_text()))
-    with create_engine(f"sqlite:///{session}").begin() as db:
-        gone = db.execute(text("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")).rowcount
-    print(f"{name}: running the {gone} survivors again", flush=True)
+    rerun = WORK / f"{name}.survivors.sqlite"
+    shutil.copy2(session, rerun)
+    survivors = "SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'"
+    with closing(sqlite3.connect(rerun)) as db, db:
+        db.execute(f"DELETE FROM mutation_specs WHERE job_id NOT IN ({survivors})")
+        db.execute(f"DELETE FROM work_items WHERE job_id NOT IN ({survivors})")
+        db.execute("DELETE FROM work_results")
+        count = db.execute("SELECT count(*) FROM work_items").fetchone()[0]
+    print(f"{name}: running the {count} survivors again", flush=True)
     cosmic = str(Path(sys.executable).with_name("cosmic-ray"))
-    subprocess.run([cosmic, "exec", str(config), str(session)], cwd=TREE, check=True)
+    subprocess.run([cosmic, "exec", str(config), str(rerun)], cwd=TREE, check=True)
+    with closing(sqlite3.connect(session)) as db, db:
+        db.execute("ATTACH DATABASE ? AS rerun", (str(rerun),))
+        db.execute("INSERT OR REPLACE INTO work_results SELECT * FROM rerun.work_results")
+    rerun.unlink()
 
 
 def run_module(name: str, target: Target, timeout_floor: float) -> None:

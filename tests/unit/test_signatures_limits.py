@@ -391,3 +391,30 @@ def test_an_international_host_is_signed_in_its_ascii_form(key):
     signed = sign_rfc9421("GET", url, {}, None, KEY_ID, key, now=NOW)
     assert read_signature("GET", PATH, url, signed).covered == ("@method", "@target-uri")
     check("GET", url, signed, None, key.public_key())
+
+
+@pytest.mark.parametrize(("count", "refused"), [(0, True), (32, False), (33, True)])
+def test_a_cavage_signature_lists_between_1_and_32_headers(key, count, refused):
+    names = ["(request-target)", "host", "date"] + [f"x-extra-{i}" for i in range(max(0, count - 3))]
+    names = names[:count]
+    headers = {"Host": "remote.example", "Date": "Thu, 02 Jan 2025 03:04:05 GMT"}
+    headers |= {f"X-Extra-{i}": "v" for i in range(30)}
+    headers["Signature"] = f'keyId="{KEY_ID}",algorithm="rsa-sha256",headers="{" ".join(names)}",signature="AAAA"'
+    if refused:
+        with pytest.raises(SignatureError) as exc:
+            read_signature("GET", PATH, INBOX, headers)
+        assert exc.value.reason == "headers must list between 1 and 32 entries"
+        return
+    assert len(read_signature("GET", PATH, INBOX, headers).covered) == 32
+
+
+@pytest.mark.parametrize("key_id", ["https://host/a\nb", "https://host/a\rb"])
+def test_a_key_id_with_a_line_break_is_never_signed(key, key_id):
+    with pytest.raises(ValueError, match="keyId must not contain line breaks"):
+        sign_cavage("GET", INBOX, {}, None, key_id, key, now=NOW)
+
+
+def test_a_key_id_with_quotes_and_backslashes_round_trips(key):
+    key_id = 'https://host/a"b\\c'
+    info = check("GET", INBOX, sign_cavage("GET", INBOX, {}, None, key_id, key, now=NOW), None, key.public_key())
+    assert info.key_id == key_id
