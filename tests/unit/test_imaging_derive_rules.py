@@ -92,8 +92,93 @@ def test_a_grey_jpeg_stays_grey() -> None:
 def test_a_graphic_png_is_png_at_level_6_in_every_size() -> None:
     im = Image.new("RGB", (160, 120), (250, 250, 250))
     im.paste((20, 20, 20), (10, 10, 100, 60))
-    d = _derive(corpus.encode(im, "PNG"))
-    assert [r.data for r in d.renditions] == [_encode(x, "PNG", compress_level=6) for x in _chain(im, [(80, 60), (32, 24)])]
+    # 160 -> 24 is a reduction by 6.7: a reducing gap of 3 (not 2, not 4) shrinks by 2 before the Lanczos pass
+    d = _derive(corpus.encode(im, "PNG"), {"large_max": (160, 120), "display_size": 24, "thumbnail_size": 8})
+    assert [r.data for r in d.renditions] == [_encode(x, "PNG", compress_level=6) for x in _chain(im, [(24, 18), (8, 6)])]
+
+
+def test_a_sixteen_bit_grey_ramp_comes_out_as_the_exact_eight_bit_ramp() -> None:
+    d = _derive(corpus.png16_gray(), {"large_max": (256, 8), "display_size": 256, "thumbnail_size": 256})
+    im = _decode(d.rendition("large").data)
+    assert im.mode == "L"
+    assert [im.getpixel((x, 4)) for x in range(256)] == list(range(256))  # 257 * x -> x, for every x
+
+
+def test_our_xmp_stamp_is_stored_verbatim_where_any_reader_finds_it() -> None:
+    """Uncompressed, as the XMP specification asks of a PNG iTXt chunk (and as JPEG APP1 and WebP store it)."""
+    stamp = corpus.xmp_packet("digitalCreation")
+    for data in (corpus.png_alpha(), corpus.jpeg(corpus.photo(64, 48)), corpus.webp(), corpus.animated_gif()):
+        for r in _derive(data, xmp=stamp).renditions:
+            assert stamp in r.data, (r.kind, r.mime)
+
+
+@pytest.mark.parametrize(
+    ("probed", "given"),
+    [
+        (lambda: corpus.jpeg(corpus.photo(320, 240, seed=9)), corpus.truncated_jpeg),
+        (corpus.animated_gif, lambda: corpus.animated_gif()[:300]),
+    ],
+)
+def test_bytes_that_fail_to_decode_after_all_are_an_image_rejected(
+    probed: Callable[[], bytes], given: Callable[[], bytes]
+) -> None:
+    """A caller mix-up (other bytes than the probed ones) is refused as an upload, never a raw Pillow error."""
+    from fediverse.imaging import ImageRejected
+
+    with pytest.raises(ImageRejected):
+        derive(given(), probe(probed(), **LIMITS), **SMALL)
+
+
+def _cmyk_profile(lab_of: Callable[[int, int, int, int], tuple[int, int, int]]) -> bytes:
+    """A minimal ICC v2 CMYK output profile whose A2B0 (a 2-point lut8) maps each CMYK corner to lab_of(c,m,y,k)."""
+    def s15(v: float) -> bytes:
+        return struct.pack(">i", round(v * 65536))
+
+    identity = b"".join(s15(1.0 if i == j else 0.0) for i in range(3) for j in range(3))
+    ramp = bytes(range(256))
+    clut = b""
+    for c in (0, 1):
+        for m in (0, 1):
+            for y in (0, 1):
+                for k in (0, 1):
+                    L, a, b = lab_of(c, m, y, k)
+                    clut += bytes([round(L * 255 / 100), a + 128, b + 128])
+    a2b0 = b"mft1" + b"\0" * 4 + bytes([4, 3, 2, 0]) + identity + ramp * 4 + clut + ramp * 3
+    wtpt = b"XYZ " + b"\0" * 4 + s15(0.9642) + s15(1.0) + s15(0.8249)
+    desc_text = b"test CMYK\0"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(desc_text)) + desc_text + b"\0" * 4 + b"\0" * 4 + b"\0" * 3 + b"\0" * 67
+    tags = [(b"desc", desc), (b"wtpt", wtpt), (b"A2B0", a2b0)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = struct.pack(">I", len(tags)), b""
+    for sig, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += sig + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + b"lcms" + bytes([2, 0x10, 0, 0]) + b"prtr" + b"CMYK" + b"Lab "
+              + b"\0" * 12 + b"acsp" + b"\0" * 4 + b"\0" * 4 + b"\0" * 8 + b"\0" * 8 + struct.pack(">I", 0)
+              + s15(0.9642) + s15(1.0) + s15(0.8249) + b"\0" * 4 + b"\0" * 16 + b"\0" * 28)
+    assert len(header) == 128
+    return header + table + body
+
+
+def test_a_cmyk_jpeg_is_converted_through_its_own_profile() -> None:
+    # a deliberately odd press: its cyan prints red, so only a conversion through the profile gives red
+    profile = _cmyk_profile(lambda c, m, y, k: (54, 80, 67) if (c, m, y, k) == (1, 0, 0, 0) else (100 - 100 * k, 0, 0))
+    data = corpus.jpeg(Image.new("CMYK", (64, 48), (255, 0, 0, 0)), icc_profile=profile)
+    for r in _derive(data).renditions:
+        im = _decode(r.data)
+        assert im.mode == "RGB" and "icc_profile" not in im.info  # sRGB pixels now, no profile to mislabel them
+        assert all(abs(a - b) <= 16 for a, b in zip(im.getpixel((10, 10)), (253, 7, 10))), (r.kind, im.getpixel((10, 10)))
+
+
+def test_a_cmyk_jpeg_with_a_broken_cmyk_profile_is_still_converted() -> None:
+    broken = _profile(b"CMYK", 200)  # says CMYK, holds no tags LittleCMS can read
+    data = corpus.jpeg(Image.new("CMYK", (64, 48), (255, 0, 0, 0)), icc_profile=broken)
+    for r in _derive(data).renditions:
+        im = _decode(r.data)
+        assert im.mode == "RGB" and "icc_profile" not in im.info
+        assert all(abs(a - b) <= 12 for a, b in zip(im.getpixel((10, 10)), (0, 255, 255))), r.kind
 
 
 def test_a_still_gif_becomes_an_rgb_png() -> None:
