@@ -418,3 +418,52 @@ def test_a_key_id_with_quotes_and_backslashes_round_trips(key):
     key_id = 'https://host/a"b\\c'
     info = check("GET", INBOX, sign_cavage("GET", INBOX, {}, None, key_id, key, now=NOW), None, key.public_key())
     assert info.key_id == key_id
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "why"),
+    [("POST", b"", "headers must include digest for POST"),  # a POST needs a digest even when empty
+     ("GET", b"x", "headers must include digest for a request with a body")],
+)
+def test_a_request_that_carries_or_may_carry_a_body_must_sign_its_digest(key, method, body, why):
+    headers = {"Host": "remote.example", "Date": "Thu, 02 Jan 2025 03:04:05 GMT"}
+    text = f"(request-target): {method.lower()} {PATH}\nhost: remote.example\ndate: {headers['Date']}".encode()
+    signature = base64.b64encode(key.sign(text, padding.PKCS1v15(), hashes.SHA256())).decode()
+    headers["Signature"] = (
+        f'keyId="{KEY_ID}",algorithm="rsa-sha256",headers="(request-target) host date",signature="{signature}"'
+    )
+    with pytest.raises(SignatureError) as exc:
+        check(method, INBOX, headers, body, key.public_key())
+    assert exc.value.reason == why
+    check(method, INBOX, headers, body, key.public_key(), require_digest_for_body=False)  # the signature is good
+
+
+def test_a_signed_created_pseudo_header_needs_its_parameter(key):
+    headers = _hs2019(key, NOW, NOW + timedelta(minutes=5))
+    headers["Signature"] = headers["Signature"].replace(f"created={int(NOW.timestamp())},", "")
+    with pytest.raises(SignatureError) as exc:
+        read_signature("GET", PATH, INBOX, headers)
+    assert exc.value.reason == "(created) is signed but the created parameter is missing"
+
+
+def test_a_naive_now_is_read_as_utc(key):
+    headers = signed_post(key)
+    check("POST", INBOX, headers, BODY, key.public_key(), now=NOW.replace(tzinfo=None) + timedelta(minutes=65))
+    with pytest.raises(SignatureError, match="expired"):
+        check("POST", INBOX, headers, BODY, key.public_key(), now=NOW.replace(tzinfo=None) + timedelta(minutes=66))
+
+
+@pytest.mark.parametrize(("count", "refused"), [(32, False), (33, True)])
+def test_rfc9421_covers_at_most_32_components(count, refused):
+    names = ["@method", "@target-uri"] + [f"x-extra-{i}" for i in range(count - 2)]
+    covered = " ".join(f'"{name}"' for name in names)
+    headers = {
+        "Signature-Input": f'sig1=({covered});created={int(NOW.timestamp())};keyid="{KEY_ID}"',
+        "Signature": "sig1=:AAAA:",
+    }
+    if refused:
+        with pytest.raises(SignatureError) as exc:
+            read_signature("GET", PATH, INBOX, headers)
+        assert exc.value.reason == "signature covers too many components"
+        return
+    assert len(read_signature("GET", PATH, INBOX, headers).covered) == 32
