@@ -467,3 +467,16 @@ def test_rfc9421_covers_at_most_32_components(count, refused):
         assert exc.value.reason == "signature covers too many components"
         return
     assert len(read_signature("GET", PATH, INBOX, headers).covered) == 32
+
+
+def test_a_header_of_16_kib_is_read_and_one_character_more_is_refused():
+    from fediverse.activitypub.signatures import check_digest
+    from fediverse.activitypub.signatures.http_parts import MAX_HEADER_CHARS
+
+    value = digest_header(BODY) + ", x="
+    value += "a" * (MAX_HEADER_CHARS - len(value))
+    assert len(value) == MAX_HEADER_CHARS
+    check_digest({"Digest": value}, BODY)
+    with pytest.raises(SignatureError) as exc:
+        check_digest({"Digest": value + "a"}, BODY)
+    assert exc.value.reason == "digest header is too large"
