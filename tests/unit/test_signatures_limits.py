@@ -480,3 +480,12 @@ def test_a_header_of_16_kib_is_read_and_one_character_more_is_refused():
     with pytest.raises(SignatureError) as exc:
         check_digest({"Digest": value + "a"}, BODY)
     assert exc.value.reason == "digest header is too large"
+
+
+def test_the_info_read_from_a_request_cannot_be_altered_before_it_is_verified(key):
+    import dataclasses
+
+    info = read_signature("POST", PATH, INBOX, signed_post(key))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.key_id = "https://evil.example/actor#key"  # type: ignore[misc]
+    assert {info: "cached"}[info] == "cached"  # and so it can key a cache
