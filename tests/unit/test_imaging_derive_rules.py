@@ -292,8 +292,20 @@ def test_renditions_of_the_same_size_share_one_encoding_made_for_the_larger_kind
 def test_asking_for_a_kind_that_does_not_exist_is_a_key_error() -> None:
     d = _derive(corpus.jpeg(corpus.photo(40, 30)))
     assert d.rendition("thumbnail").ext == "jpg"
+    kind = "".join(["dis", "play"])  # as read from a URL or a row: equal, not the same string object
+    assert d.rendition(kind) is d.renditions[1]
     with pytest.raises(KeyError):
         d.rendition("poster")
+
+
+def test_derived_renditions_cannot_be_altered_once_made() -> None:
+    import dataclasses
+
+    d = _derive(corpus.jpeg(corpus.photo(40, 30)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.blurhash = "L00000fQfQfQfQfQfQfQfQfQfQfQ"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.renditions[0].data = b""  # type: ignore[misc]
 
 
 # --- animation --------------------------------------------------------------------------------------------------
