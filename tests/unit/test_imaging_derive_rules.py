@@ -172,9 +172,15 @@ def test_a_cmyk_jpeg_is_converted_through_its_own_profile() -> None:
         assert all(abs(a - b) <= 16 for a, b in zip(im.getpixel((10, 10)), (253, 7, 10))), (r.kind, im.getpixel((10, 10)))
 
 
-def test_a_cmyk_jpeg_with_a_broken_cmyk_profile_is_still_converted() -> None:
-    broken = _profile(b"CMYK", 200)  # says CMYK, holds no tags LittleCMS can read
-    data = corpus.jpeg(Image.new("CMYK", (64, 48), (255, 0, 0, 0)), icc_profile=broken)
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda: _profile(b"CMYK", 200),  # says CMYK but LittleCMS cannot open it
+        lambda: _cmyk_profile(lambda c, m, y, k: (50, 0, 0))[:300],  # opens, but cannot build a transform
+    ],
+)
+def test_a_cmyk_jpeg_with_a_broken_cmyk_profile_is_still_converted(broken: Callable[[], bytes]) -> None:
+    data = corpus.jpeg(Image.new("CMYK", (64, 48), (255, 0, 0, 0)), icc_profile=broken())
     for r in _derive(data).renditions:
         im = _decode(r.data)
         assert im.mode == "RGB" and "icc_profile" not in im.info
@@ -403,6 +409,39 @@ def test_the_blurhash_of_an_animation_is_its_first_frame() -> None:
     d = _derive(corpus.animated_gif(), ANIMATION_SIZES)  # red, green, blue
     red = corpus.blurhash_average(d.blurhash)
     assert abs(red[0] - corpus.RED[0]) < 30 and red[2] < 80, red
+
+
+# --- alpha in WebP renditions ---------------------------------------------------------------------------------
+
+
+def _half_transparent(im: Image.Image) -> Image.Image:
+    """``im`` with its left half opaque and its right half at alpha 128."""
+    alpha = Image.new("L", im.size, 128)
+    alpha.paste(255, (0, 0, im.width // 2, im.height))
+    im = im.copy()
+    im.putalpha(alpha)
+    return im
+
+
+def _assert_half_transparent(data: bytes) -> None:
+    im = _decode(data)
+    assert im.mode == "RGBA"
+    assert im.getpixel((2, 2))[3] == 255 and abs(im.getpixel((im.width - 3, 2))[3] - 128) <= 4
+
+
+def test_a_lossy_webp_with_alpha_keeps_it_in_every_rendition() -> None:
+    data = corpus.encode(_half_transparent(corpus.photo(160, 120).convert("RGBA")), "WEBP", quality=90)
+    for r in _derive(data).renditions:
+        _assert_half_transparent(r.data)
+
+
+def test_a_grey_png_with_alpha_keeps_it_when_its_smaller_renditions_turn_webp() -> None:
+    noise = corpus.seeded_noise(random.Random(2), 160, 120, 40)
+    grey = ImageChops.add(Image.linear_gradient("L").resize((160, 120)), noise, scale=1.0, offset=-128)
+    d = _derive(corpus.encode(_half_transparent(grey.convert("LA")), "PNG"))
+    assert [r.mime for r in d.renditions] == ["image/png", "image/webp", "image/webp"]  # photographic below large
+    for r in d.renditions[1:]:
+        _assert_half_transparent(r.data)
 
 
 # --- colour profiles --------------------------------------------------------------------------------------------
