@@ -435,6 +435,14 @@ def test_a_lossy_webp_with_alpha_keeps_it_in_every_rendition() -> None:
         _assert_half_transparent(r.data)
 
 
+def test_an_animation_with_alpha_keeps_it_in_every_rendition() -> None:
+    frames = [_half_transparent(Image.new("RGB", (64, 48), c)) for c in ((220, 20, 30), (20, 40, 220))]
+    data = corpus.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=[100, 100], lossless=True)
+    for r in _derive(data, ANIMATION_SIZES).renditions:
+        assert r.animated
+        _assert_half_transparent(r.data)
+
+
 def test_a_grey_png_with_alpha_keeps_it_when_its_smaller_renditions_turn_webp() -> None:
     noise = corpus.seeded_noise(random.Random(2), 160, 120, 40)
     grey = ImageChops.add(Image.linear_gradient("L").resize((160, 120)), noise, scale=1.0, offset=-128)
