@@ -65,7 +65,8 @@ TARGETS: dict[str, Target] = {
     ),
     "derive": Target(
         ("fediverse/imaging/derive.py",),
-        ("tests/unit/test_imaging_derive.py", "tests/unit/test_imaging_hostile.py", "tests/unit/test_consent_xmp.py"),
+        ("tests/unit/test_imaging_derive_rules.py", "tests/unit/test_imaging_derive.py",
+         "tests/unit/test_imaging_hostile.py", "tests/unit/test_consent_xmp.py"),
     ),
     "probe": Target(
         ("fediverse/imaging/probe.py",),
@@ -186,8 +187,10 @@ def skip_annotation_mutants(session: Path) -> None:
 
     sources: dict[str, str] = {}
     def annotation_only(path: str, operator: str, occurrence: int) -> bool:
-        source = sources.setdefault(path, (TREE / path).read_text())
-        if "from __future__ import annotations" not in source:
+        # The work tree's file, never the scratch copy: a run stopped mid-mutant leaves that mutant in the copy,
+        # and a source that does not parse would make every mutant look annotation-only.
+        source = sources.setdefault(path, (ROOT / path).read_text())
+        if "from __future__ import annotations" not in source or not _signature_blind(source):
             return False
         try:
             mutated = mutate_code(source, get_operator(operator)(), occurrence)
