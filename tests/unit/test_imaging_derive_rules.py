@@ -508,3 +508,26 @@ def test_a_palette_with_a_transparent_colour_becomes_rgba() -> None:
     im = Image.new("P", (4, 3))
     im.info["transparency"] = 0
     assert _to_working(im, None)[0].mode == "RGBA"
+
+
+def test_the_whole_sixteen_bit_range_is_scaled_evenly_onto_eight_bits() -> None:
+    """Every level v of 0..65535 becomes v * 255 // 65535: scaled (65535 -> 255), never clipped nor shifted."""
+    ramp = Image.new("I;16", (256, 256))
+    ramp.frombytes(b"".join(struct.pack("<H", v) for v in range(65536)))
+    d = _derive(corpus.encode(ramp, "PNG"), {"large_max": (256, 256), "display_size": 256, "thumbnail_size": 256})
+    grey = _decode(d.rendition("large").data)
+    assert grey.tobytes() == bytes(v * 255 // 65535 for v in range(65536))
+
+
+def test_a_detailed_animation_is_encoded_at_the_documented_settings_in_every_size() -> None:
+    frames = [corpus.photo(64, 48, seed=s) for s in (1, 2)]
+    data = corpus.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=[100, 100], loop=0,
+                         quality=95)
+    decoded, durations, _ = _frames(data)
+    display = [_shrink(f, (40, 30)) for f in decoded]
+    thumbnail = [_shrink(f, (20, 15)) for f in display]
+    assert [r.data for r in _derive(data, ANIMATION_SIZES).renditions] == [
+        _animation(decoded, durations, 0, quality=90, method=3),
+        _animation(display, durations, 0, quality=88, method=3),
+        _animation(thumbnail, durations, 0, quality=85, method=3),
+    ]
