@@ -55,7 +55,8 @@ TARGETS: dict[str, Target] = {
     "headers": Target(("fediverse/consent/headers.py",), ("tests/unit/test_consent_emit.py",)),
     "signatures": Target(
         ("fediverse/activitypub/signatures",),
-        ("tests/unit/test_signatures.py", "tests/unit/test_signatures_interop.py"),
+        ("tests/unit/test_signatures_limits.py", "tests/unit/test_signatures.py",
+         "tests/unit/test_signatures_interop.py"),
     ),
     "forms": Target(("fediverse/web/panel/forms.py",), ("tests/unit/test_panel_forms.py",)),
     "sessions": Target(
@@ -74,7 +75,8 @@ TARGETS: dict[str, Target] = {
     ),
     "derive": Target(
         ("fediverse/imaging/derive.py",),
-        ("tests/unit/test_imaging_derive.py", "tests/unit/test_imaging_hostile.py", "tests/unit/test_consent_xmp.py"),
+        ("tests/unit/test_imaging_derive_rules.py", "tests/unit/test_imaging_derive.py",
+         "tests/unit/test_imaging_hostile.py", "tests/unit/test_consent_xmp.py"),
     ),
     "probe": Target(
         ("fediverse/imaging/probe.py",),
@@ -166,6 +168,7 @@ def rerun_survivors(name: str, target: Target) -> None:
     with closing(sqlite3.connect(session)) as db, db:
         db.execute("ATTACH DATABASE ? AS rerun", (str(rerun),))
         db.execute("INSERT OR REPLACE INTO work_results SELECT * FROM rerun.work_results")
+    rerun.unlink()
 
 
 def run_module(name: str, target: Target, timeout_floor: float) -> None:
@@ -222,8 +225,10 @@ def skip_annotation_mutants(session: Path) -> None:
 
     sources: dict[str, str] = {}
     def annotation_only(path: str, operator: str, occurrence: int) -> bool:
-        source = sources.setdefault(path, (TREE / path).read_text())
-        if "from __future__ import annotations" not in source:
+        # The work tree's file, never the scratch copy: a run stopped mid-mutant leaves that mutant in the copy,
+        # and a source that does not parse would make every mutant look annotation-only.
+        source = sources.setdefault(path, (ROOT / path).read_text())
+        if "from __future__ import annotations" not in source or not _signature_blind(source):
             return False
         try:
             mutated = mutate_code(source, get_operator(operator)(), occurrence)

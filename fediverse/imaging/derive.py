@@ -110,13 +110,12 @@ def _icc_space(icc: bytes | None) -> bytes | None:
     return icc[16:20] if icc and len(icc) >= 128 else None
 
 
-def _icc_for(icc: bytes | None, mode: str, out_format: str) -> bytes | None:
-    """The profile to embed, or None when it would not describe the pixels we write."""
+def _icc_for(icc: bytes | None, mode: str) -> bytes | None:
+    """The profile to embed, or None when it would not describe the pixels we write (``mode``: the mode
+    saved; WebP is always saved from RGB or RGBA, as libwebp stores no grey)."""
     space = _icc_space(icc)
     if space is None:
         return None
-    if out_format == "WEBP" and mode in ("L", "LA"):
-        mode = "RGB"  # libwebp stores RGB
     want = b"GRAY" if mode in ("L", "LA") else b"RGB "
     return icc if space == want else None
 
@@ -180,7 +179,7 @@ def _encode_jpeg(im: Image.Image, kind: str, icc: bytes | None, xmp: bytes | Non
         im = im.convert("RGB")
     buf = io.BytesIO()
     kwargs: dict[str, object] = dict(JPEG_SETTINGS[kind])
-    if (profile := _icc_for(icc, im.mode, "JPEG")) is not None:
+    if (profile := _icc_for(icc, im.mode)) is not None:
         kwargs["icc_profile"] = profile
     if xmp:
         kwargs["xmp"] = xmp
@@ -191,7 +190,7 @@ def _encode_jpeg(im: Image.Image, kind: str, icc: bytes | None, xmp: bytes | Non
 def _encode_png(im: Image.Image, icc: bytes | None, xmp: bytes | None) -> bytes:
     buf = io.BytesIO()
     kwargs: dict[str, object] = dict(PNG_SETTINGS)
-    if (profile := _icc_for(icc, im.mode, "PNG")) is not None:
+    if (profile := _icc_for(icc, im.mode)) is not None:
         kwargs["icc_profile"] = profile
     if xmp:
         info = PngImagePlugin.PngInfo()
@@ -206,7 +205,7 @@ def _encode_webp(im: Image.Image, settings: Mapping[str, object], icc: bytes | N
         im = im.convert("RGBA" if im.mode in ("LA", "PA") else "RGB")
     buf = io.BytesIO()
     kwargs: dict[str, object] = dict(settings)
-    if (profile := _icc_for(icc, im.mode, "WEBP")) is not None:
+    if (profile := _icc_for(icc, im.mode)) is not None:
         kwargs["icc_profile"] = profile
     if xmp:
         kwargs["xmp"] = xmp
@@ -245,7 +244,7 @@ def _encode_animation(
 ) -> bytes:
     settings: dict[str, object] = dict(WEBP_LOSSLESS) if (lossless and kind == "large") else dict(ANIMATED_LOSSY[kind])
     first = frames[0]
-    if (profile := _icc_for(icc, first.mode, "WEBP")) is not None:
+    if (profile := _icc_for(icc, first.mode)) is not None:
         settings["icc_profile"] = profile
     if xmp:
         settings["xmp"] = xmp
@@ -343,13 +342,12 @@ def _derive_animated(
             if probe.format == "GIF" and duration < 20:
                 duration = 100  # what browsers do with 0-10 ms GIF delays
             durations.append(max(1, duration))
-            frame, icc_frame = _to_working(im, probe.icc_profile)
+            # Animation frames decode as P, L, LA, RGB or RGBA (never CMYK): every frame keeps the profile alike.
+            frame, icc = _to_working(im, probe.icc_profile)
             if frame.mode != mode:
                 frame = frame.convert(mode)
             elif frame is im:
                 frame = im.copy()
-            if i == 0:
-                icc = icc_frame
             frame = _resize(frame, need_stored)
             if orientation in TRANSPOSE:
                 frame = frame.transpose(TRANSPOSE[orientation])

@@ -6,6 +6,7 @@
 """
 
 import datetime as dt
+import random
 import types
 from dataclasses import dataclass, field
 
@@ -251,3 +252,116 @@ def test_apsig_rfc9421_get_signature_verifies_with_us(key, monkeypatch):
     verify_request(info, "GET", "/users/bob", url, headers, None, key.public_key(), now=now)
     with pytest.raises(SignatureError, match="signature does not verify"):
         verify_request(info, "GET", "/users/eve", url, headers, None, key.public_key(), now=now)
+
+
+# --- RFC 8941 structured fields with http-sf ------------------------------------------------------------------
+# Signature-Input, Signature and Content-Digest are parsed by our own small parser (activitypub/ may not import
+# http-sf); every header a peer can send must read exactly as the reference parser reads it, or be refused by
+# both. Duplicate keys are the one deliberate difference: RFC 8941 keeps the last, we refuse the field.
+
+SF_SEEDS = [
+    'sig1=("@method" "@target-uri" "content-digest");created=1735787045;'
+    'keyid="https://host/users/alice#main-key";alg="rsa-v1_5-sha256"',
+    "sig1=:dGVzdA==:, sig2=:AAECAw==:;p=1",
+    "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:, sha-512=:AAAA:",
+    'a=1, b=-2.5;x=?1;y=?0, c=(tok/en:1 *star "s\\"q\\\\" 123456789012.123);n=:AA==:, d, e;f=-0.001',
+    '*k=(), k2=( "a"  "b" );q, k.3_-*=1.0,\tz=?1',
+    "n=123456789012345, m=-999999999999.999, t=Ab:c/d!#$%&'*+-.^_`|~",
+]
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _refuse_duplicates(key, context):
+    raise _Duplicate(key)
+
+
+def _plain(value):
+    """A parsed structure from either library as plain comparable values."""
+    import decimal
+
+    import http_sf
+
+    from fediverse.activitypub.signatures import structured_fields as sf
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, (sf.Token, http_sf.Token)):
+        return ("token", str(value))
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, (int, decimal.Decimal, str, bytes)):
+        return (type(value).__name__, value)
+    return ("unsupported", repr(value))  # RFC 9651 dates and display strings: not ours to read
+
+
+def _sf_variants():
+    rng = random.Random(8941)
+    alphabet = '"=,;:()?* \t\\-.0159azAZ/+!#~_%@é\x7f'
+    for seed in SF_SEEDS:
+        yield seed
+        for _ in range(400):
+            chars = list(seed)
+            for _ in range(rng.randint(1, 4)):
+                pos = rng.randrange(len(chars) + 1)
+                if rng.random() < 0.5 and chars:
+                    del chars[min(pos, len(chars) - 1)]
+                else:
+                    chars.insert(pos, rng.choice(alphabet))
+            yield "".join(chars)
+
+
+def _loose_base64(text):
+    """Whether some :...: span of ``text`` is not strict base64 (http-sf still decodes those)."""
+    import base64
+    import binascii
+    import re
+
+    for span in re.findall(r"(?=:([^:]*):)", text):
+        try:
+            base64.b64decode(span + "=" * (-len(span) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            return True
+    return False
+
+
+def test_structured_fields_read_as_http_sf_reads_them():
+    import http_sf
+
+    from fediverse.activitypub.signatures import structured_fields as sf
+
+    agreed = refused = 0
+    for text in _sf_variants():
+        try:
+            ours = _plain(sf.parse_dictionary(text, "Signature-Input"))
+        except SignatureError as exc:
+            assert exc.reason.startswith("malformed Signature-Input header: "), text
+            ours = "refused"
+        try:
+            reference = http_sf.parse(text.encode(), tltype="dictionary", on_duplicate_key=_refuse_duplicates)
+            theirs = _plain(reference)
+            if "unsupported" in repr(theirs):
+                theirs = "refused"
+        except (http_sf.StructuredFieldError, _Duplicate, UnicodeError):
+            theirs = "refused"
+        if ours == "refused" and theirs != "refused" and _loose_base64(text):
+            continue  # http-sf decodes base64 leniently; we refuse a byte sequence strict base64 refuses
+        assert ours == theirs, text
+        if ours == "refused":
+            refused += 1
+            continue
+        agreed += 1
+        # and what we accept re-serialises canonically, as http-sf writes it
+        for name, (value, params) in sf.parse_dictionary(text, "Signature-Input").items():
+            expected = http_sf.ser({name: reference[name]})
+            if isinstance(value, list):
+                assert f"{name}={sf.serialize_inner_list(value, params)}" == expected, text
+            elif value is not True:
+                assert f"{name}={sf.serialize_bare_item(value)}{sf.serialize_params(params)}" == expected, text
+    assert agreed > 300 and refused > 1000  # both outcomes are well exercised
