@@ -53,7 +53,7 @@ def parse_dictionary(field: str | bytes | Sequence[str | bytes], *, name: str,
     try:
         parsed = http_sf.parse(data, tltype="dictionary", on_duplicate_key=on_duplicate)
     except http_sf.StructuredFieldError as exc:
-        raise FieldError(f"malformed {name} (not an RFC 9651 structured field): {exc}") from None
+        raise FieldError(f"malformed {name} header: {exc}") from None
     assert isinstance(parsed, dict)
     return parsed  # type: ignore[return-value]
 
