@@ -54,9 +54,9 @@ TARGETS: dict[str, Target] = {
     "addresses": Target(("fediverse/federation/addresses.py",), ("tests/unit/test_addresses.py",)),
     "headers": Target(("fediverse/consent/headers.py",), ("tests/unit/test_consent_emit.py",)),
     "signatures": Target(
-        ("fediverse/activitypub/signatures",),
-        ("tests/unit/test_signatures_limits.py", "tests/unit/test_signatures.py",
-         "tests/unit/test_signatures_interop.py"),
+        ("fediverse/activitypub/signatures", "fediverse/wire/structured_fields.py"),
+        ("tests/unit/wire/test_structured_fields.py", "tests/unit/test_signatures_limits.py",
+         "tests/unit/test_signatures.py", "tests/unit/test_signatures_interop.py"),
     ),
     "forms": Target(("fediverse/web/panel/forms.py",), ("tests/unit/test_panel_forms.py",)),
     "sessions": Target(
