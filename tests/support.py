@@ -15,6 +15,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +33,7 @@ from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.db.engine import create_engine
 from fediverse.db.migrate import upgrade
-from fediverse.runtime import Runtime
+from fediverse.runtime import Runtime, create_runtime
 
 PG_ADMIN_URL = os.environ.get("FEDIVERSE_TEST_DATABASE_URL", "")
 
@@ -184,6 +186,19 @@ class Network:
 
 _template: Path | None = None
 
+
+@asynccontextmanager
+async def bare_runtime(tmp_path: Path, domain: str) -> AsyncIterator[Runtime]:
+    """A migrated runtime of one instance with no app and no workers around it: for tests of db/, jobs,
+    federation and inbox code called directly (on SQLite or on the PostgreSQL test database)."""
+    network = Network(tmp_path)
+    runtime = create_runtime(await network.settings_for(domain))
+    await upgrade(runtime.engine)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+        await network.close()
 
 async def _copy_migrated_template(settings: Settings) -> None:
     """Give a new SQLite instance a copy of a database migrated once per test process, instead of running every

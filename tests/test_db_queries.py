@@ -11,24 +11,17 @@ from sqlalchemy import func, select, text
 
 from fediverse.db import follows as follow_db
 from fediverse.db import jobs as job_db
-from fediverse.db.migrate import upgrade
 from fediverse.jobs.kinds import Deliver, Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.models import DONE, QUEUED, RUNNING, Account, Follow, Job, utcnow
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("db.test"))
-    await upgrade(runtime.engine)
-    try:
+    async with bare_runtime(tmp_path, "db.test") as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 async def test_fanout_query_uses_the_follows_index_not_a_table_scan(rt: Runtime) -> None:

@@ -9,25 +9,18 @@ from typing import AsyncIterator
 
 import pytest
 
-from fediverse.db.migrate import upgrade
 from fediverse.federation.health import Tracker, is_unavailable
 from fediverse.models import DomainHealth
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 
 DAY = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("here.test"))
-    await upgrade(runtime.engine)
-    try:
+    async with bare_runtime(tmp_path, "here.test") as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 async def fail(rt: Runtime, tracker: Tracker, domain: str, when: datetime, days: int = 3) -> None:

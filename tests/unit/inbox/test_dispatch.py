@@ -9,12 +9,11 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from fediverse.db.migrate import upgrade
 from fediverse.inbox.dispatch import process_inbound
 from fediverse.jobs.outcome import Done, GiveUp
 from fediverse.models import Account, DomainBlock, InboundActivity, utcnow
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 
 AS = "https://www.w3.org/ns/activitystreams"
 ACTOR = "https://remote.test/users/ann"
@@ -22,14 +21,8 @@ ACTOR = "https://remote.test/users/ann"
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("here.test"))
-    await upgrade(runtime.engine)
-    try:
+    async with bare_runtime(tmp_path, "here.test") as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 async def known_actor(rt: Runtime, **fields: Any) -> int:

@@ -9,24 +9,17 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from fediverse.db.migrate import upgrade
 from fediverse.jobs.outcome import GiveUp
 from fediverse.jobs.runner import run_job
 from fediverse.models import DEAD, RUNNING, Job, utcnow
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("here.test"))
-    await upgrade(runtime.engine)
-    try:
+    async with bare_runtime(tmp_path, "here.test") as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 @pytest.mark.parametrize(("kind", "payload", "error"), [
