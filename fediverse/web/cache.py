@@ -24,20 +24,22 @@ a cached answer gets the record as it is now, and AI crawlers are refused before
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.activitypub.render import AS_PUBLIC
+from fediverse.db.changes import loaded_values, watch_commits
 from fediverse.models import (
     Account, CollectionItem, Follow, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection,
     WorkImage,
 )
 from fediverse.web.tagged_cache import CLEAR, TaggedCache
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 TTL_SECONDS = 10.0
 MAX_ENTRIES = 4096
@@ -94,7 +96,7 @@ _TAGGED_IDS: tuple[tuple[type, tuple[tuple[str, str], ...]], ...] = (
 
 
 def _tags_of(obj: Any) -> set[str]:
-    values = inspect(obj).dict  # what is loaded; never triggers a lazy load inside the flush
+    values = loaded_values(obj)  # what is loaded; never triggers a lazy load inside the flush
     if isinstance(obj, RemoteMedia):
         return {"remote-media"}  # a cached copy appeared or went: pages showing remote replies link to it
     if isinstance(obj, OutboundActivity):
@@ -110,37 +112,6 @@ def _tags_of(obj: Any) -> set[str]:
     return {f"{prefix}:{value}" for prefix, value in found}
 
 
-def watch_commits(
-    session_class: type[Session], *, pending_key: str, watched: tuple[type, ...],
-    tags_of: Callable[[Any], set[str]], invalidate: Callable[[set[str]], None],
-) -> None:
-    """After each commit, call `invalidate` with the tags of the watched rows the transaction changed.
-
-    ORM flushes give exact tags; bulk statements on watched tables give CLEAR ("*"), to be safe."""
-
-    def after_flush(session: Session, _context: Any) -> None:
-        pending: set[str] = session.info.setdefault(pending_key, set())
-        for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, watched):
-                pending |= tags_of(obj)
-
-    def do_orm_execute(state: ORMExecuteState) -> None:
-        if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-                and issubclass(state.bind_mapper.class_, watched):
-            state.session.info.setdefault(pending_key, set()).add(CLEAR)
-
-    def after_commit(session: Session) -> None:
-        pending = session.info.pop(pending_key, None)
-        if pending:
-            invalidate(pending)
-
-    def after_soft_rollback(session: Session, _transaction: Any) -> None:
-        session.info.pop(pending_key, None)
-
-    event.listen(session_class, "after_flush", after_flush)
-    event.listen(session_class, "do_orm_execute", do_orm_execute)
-    event.listen(session_class, "after_commit", after_commit)
-    event.listen(session_class, "after_soft_rollback", after_soft_rollback)
 
 
 def _undone(values: dict[str, Any]) -> set[str]:
@@ -157,7 +128,8 @@ def _undone(values: dict[str, Any]) -> set[str]:
 
 def install_invalidation(session_class: type[Session], cache: ResponseCache) -> None:
     """Drop cached bytes for the rows a transaction changed, once it commits."""
-    watch_commits(session_class, pending_key=_PENDING, watched=_WATCHED, tags_of=_tags_of, invalidate=cache.invalidate)
+    watch_commits(session_class, pending_key=_PENDING, watched=_WATCHED, tags_of=_tags_of, bulk_tag=CLEAR,
+                  invalidate=cache.invalidate)
 
 
 # --- the middleware ----------------------------------------------------------------------------------------

@@ -35,27 +35,28 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from markupsafe import Markup
-from sqlalchemy import inspect
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fediverse.consent import ConsentRecord, html_head_markup, http_headers, is_ai_crawler
 from fediverse.db import remote_media as remote_media_db
+from fediverse.db.changes import loaded_values, watch_commits
 from fediverse.db import works as work_db
 from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.models import Account, RemoteMedia, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
 from fediverse.services import consent as consent_service
 from fediverse.services import remote_media
-from fediverse.web.cache import watch_commits
 from fediverse.web.context import runtime_of
 from fediverse.web.feeds import FEED_SIZE
 from fediverse.web.tagged_cache import CLEAR, TaggedCache
 from fediverse.web.templating import templates
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("fediverse.consent")
 
@@ -216,7 +217,7 @@ def consent_store(ttl: float = TTL_SECONDS) -> ConsentStore:
 
 
 def _tags_of(obj: Any) -> set[str]:
-    values = inspect(obj).dict  # only what is loaded: never a lazy load inside a flush
+    values = loaded_values(obj)  # only what is loaded: never a lazy load inside a flush
     if isinstance(obj, RemoteMedia):
         return {f"remote-media:{values['id']}"} if values.get("id") is not None else set()
     if isinstance(obj, RemoteNote):
@@ -242,7 +243,8 @@ def _tags_of(obj: Any) -> set[str]:
 
 def install_invalidation(session_class: type[Session], store: ConsentStore) -> None:
     """Drop resolutions (and site files) that depend on the rows a transaction changed, once it commits."""
-    watch_commits(session_class, pending_key=_PENDING, watched=_WATCHED, tags_of=_tags_of, invalidate=store.invalidate)
+    watch_commits(session_class, pending_key=_PENDING, watched=_WATCHED, tags_of=_tags_of, bulk_tag=CLEAR,
+                  invalidate=store.invalidate)
 
 
 # --- the middleware ----------------------------------------------------------------------------------------

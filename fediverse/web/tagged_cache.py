@@ -2,7 +2,7 @@
 age, and oldest first past a count or byte cap.
 
 Behind the response cache (web/cache.py: rendered bytes) and the consent middleware (web/consent.py: resolved
-records and site files). Both invalidate by tag from a session hook (``watch_commits`` in web/cache.py) and bound
+records and site files). Both invalidate by tag from a session hook (``watch_commits`` in db/changes.py) and bound
 staleness for other processes' writes by age.
 """
 
