@@ -211,7 +211,6 @@ async def test_a_stored_activity_the_parser_now_refuses_is_given_up_not_retried(
     """A row an older version stored (its parser was laxer) and this one cannot read: the job ends, with the
     reason, instead of failing and coming back forever."""
     from fediverse.db import inbound as inbound_db
-    from fediverse.inbox.dispatch import PROCESS_INBOUND
     from fediverse.jobs.queue import announce_after_commit
     from fediverse.models import DEAD, Job
 
@@ -219,8 +218,7 @@ async def test_a_stored_activity_the_parser_now_refuses_is_given_up_not_retried(
     async with a.rt.sessions() as session:
         job = await inbound_db.store(session, uri="https://social.test/activities/old", type="Follow",
                                      actor_uri="https://social.test/users/bob", inbox_account_id=None,
-                                     raw={"type": "Follow", "id": "https://social.test/activities/old"},  # no actor
-                                     job_kind=PROCESS_INBOUND)
+                                     raw={"type": "Follow", "id": "https://social.test/activities/old"})  # no actor
         assert job is not None
         announce_after_commit(session, [job])
         await session.commit()
