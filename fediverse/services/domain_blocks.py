@@ -1,5 +1,8 @@
 """Domain blocks: create, change, lift, import and export; each one audited in the same transaction.
 
+Each change is a use case that commits, then drops this process's policy snapshot so the change applies at
+once; a refused change raises before anything is written or committed.
+
 A new (or raised) suspend block does what Mastodon's BlockDomainService does for us: follows with accounts on
 the domain are severed and deliveries still queued for it are dropped. Enforcement itself lives in one place,
 db/domain_policy.py (inbox door, fetches, deliveries, public pages, media).
@@ -58,6 +61,8 @@ async def create(session: AsyncSession, user: LocalUser, data: BlockInput) -> Do
     effects = await _cut_off(session, data.domain) if block.severity == "suspend" else {}
     modlog.record(session, user, "domain_block.create", "domain", data.domain, data.private_comment,
                   **_details(block), **effects)
+    await session.commit()
+    domain_policy.invalidate(session)  # this process applies the change at once
     return block
 
 
@@ -71,6 +76,8 @@ async def update(session: AsyncSession, user: LocalUser, block_id: int, data: Bl
     effects = await _cut_off(session, block.domain) if block.severity == "suspend" and was != "suspend" else {}
     modlog.record(session, user, "domain_block.update", "domain", block.domain, data.private_comment,
                   previous_severity=was, **_details(block), **effects)
+    await session.commit()
+    domain_policy.invalidate(session)  # this process applies the change at once
     return block
 
 
@@ -80,6 +87,8 @@ async def remove(session: AsyncSession, user: LocalUser, block_id: int, reason: 
     domain = block.domain
     await session.delete(block)
     modlog.record(session, user, "domain_block.delete", "domain", domain, reason, severity=block.severity)
+    await session.commit()
+    domain_policy.invalidate(session)  # this process applies the change at once
     return domain
 
 
@@ -105,13 +114,9 @@ async def import_csv(session: AsyncSession, user: LocalUser, data: bytes, reason
         created.append(row.domain)
     modlog.record(session, user, "domain_block.import", "domain", f"{len(created)} domains", reason,
                   created=len(created), skipped=len(skipped))
-    return ImportResult(created, skipped)
-
-
-async def commit(session: AsyncSession) -> None:
-    """Commit a change of blocks, then drop this process's policy snapshot so it applies at once."""
     await session.commit()
-    domain_policy.invalidate(session)
+    domain_policy.invalidate(session)  # this process applies the change at once
+    return ImportResult(created, skipped)
 
 
 async def _get(session: AsyncSession, block_id: int) -> DomainBlock:

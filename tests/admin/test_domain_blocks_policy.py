@@ -52,7 +52,6 @@ async def test_silence_hides_replies_from_the_domain_and_holds_its_follows_for_a
         alice = await account_db.local_by_username(session, "alice")
         assert alice is not None
         await domain_blocks.create(session, admin, BlockInput("loud.test", "silence", reject_media=True))
-        await domain_blocks.commit(session)
         assert await domain_policy.media_rejected(session, "cdn.loud.test")
         assert await domain_policy.is_silenced(session, "loud.test")
         assert not await domain_policy.is_suspended(session, "loud.test")

@@ -46,7 +46,6 @@ async def create(request: Request, session: AsyncSession, user: LocalUser) -> Re
         await session.rollback()
         return page(request, "panel/admin_domain_blocks.html", status=400, blocks=await block_db.all_blocks(session),
                     severities=DOMAIN_SEVERITIES, may_edit=True, form=data, error=str(exc))
-    await domain_blocks.commit(session)
     return redirect(request, "/admin/domain-blocks", f"{block.domain} is now blocked ({block.severity}).")
 
 
@@ -69,7 +68,6 @@ async def update(request: Request, session: AsyncSession, user: LocalUser) -> Re
     block = await _block(session, request)
     form = await read_form(request)
     await domain_blocks.update(session, user, block.id, _input(form, block.domain))
-    await domain_blocks.commit(session)
     return redirect(request, f"/admin/domain-blocks/{block.id}", f"The block on {block.domain} was changed.")
 
 
@@ -78,7 +76,6 @@ async def remove(request: Request, session: AsyncSession, user: LocalUser) -> Re
     block = await _block(session, request)
     form = await read_form(request)
     domain = await domain_blocks.remove(session, user, block.id, text(form, "reason", limit=2000))
-    await domain_blocks.commit(session)
     return redirect(request, "/admin/domain-blocks", f"{domain} is no longer blocked.")
 
 
@@ -98,7 +95,6 @@ async def import_csv(request: Request, session: AsyncSession, user: LocalUser) -
         return redirect(request, "/admin/domain-blocks", f"Nothing was imported: {exc}", kind="error")
     finally:
         await form.close()
-    await domain_blocks.commit(session)
     skipped = f"; {len(result.skipped)} already blocked were skipped" if result.skipped else ""
     return redirect(request, "/admin/domain-blocks", f"Imported {len(result.created)} domain blocks{skipped}.")
 
