@@ -187,14 +187,17 @@ def _discard(row: InboundActivity, now: datetime) -> None:
 
 
 async def discard(session: AsyncSession, staff: LocalUser, inbound_id: int, reason: str = "") -> None:
+    """Mark one held activity reviewed and discarded, unprocessed; audited and committed."""
     row = await _held_row(session, inbound_id)
     _discard(row, utcnow())
     modlog.record(session, staff, "quarantine.discard", "activity", row.uri, reason, reason_held=row.quarantine_reason,
                   sender=row.actor_uri)
+    await session.commit()
 
 
 async def discard_actor(rt: Runtime, session: AsyncSession, staff: LocalUser, inbound_id: int, reason: str = "") -> int:
-    """Discard everything this actor has waiting and suspend the (remote) account; how many were discarded."""
+    """Discard everything this actor has waiting and suspend the (remote) account, in one commit; how many
+    were discarded."""
     row = await _held_row(session, inbound_id)
     actor_uri = row.actor_uri
     account = await account_db.by_uri(session, actor_uri)
@@ -208,4 +211,5 @@ async def discard_actor(rt: Runtime, session: AsyncSession, staff: LocalUser, in
         await account_actions.apply(rt, session, staff, account, "suspend", reason or "spam held in quarantine")
     modlog.record(session, staff, "quarantine.discard_actor", "account", actor_uri, reason, discarded=len(rows),
                   suspended=account is not None)
+    await session.commit()
     return len(rows)

@@ -95,6 +95,14 @@ async def apply(rt: Runtime, session: AsyncSession, staff: LocalUser, account: A
     modlog.record(session, staff, f"account.{action}", "account", handle_of(rt, account), reason, **details)
 
 
+async def take_action(rt: Runtime, session: AsyncSession, staff: LocalUser, account: Account, action: str,
+                      reason: str) -> None:
+    """The accounts page's use case: `apply` one action and commit it (reports and the quarantine call `apply`
+    inside their own transactions instead)."""
+    await apply(rt, session, staff, account, action, reason)
+    await session.commit()
+
+
 def handle_of(rt: Runtime, account: Account) -> str:
     return f"{account.username}@{account.domain or rt.uris.domain}"
 
@@ -133,7 +141,8 @@ async def _known_inboxes(rt: Runtime, session: AsyncSession, account: Account) -
 
 
 async def change_role(session: AsyncSession, admin: LocalUser, user: LocalUser, role: str, reason: str) -> None:
-    """Admins only (the view checks); never one's own role, never leaving the instance without an admin."""
+    """Admins only (the view checks); never one's own role, never leaving the instance without an admin.
+    Commits the new role with its audit entry."""
     reason = require_reason(reason)
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
@@ -148,3 +157,4 @@ async def change_role(session: AsyncSession, admin: LocalUser, user: LocalUser, 
     previous, user.role = user.role, role
     modlog.record(session, admin, "account.role", "account", user.account.username, reason,
                   previous=previous, role=role)
+    await session.commit()

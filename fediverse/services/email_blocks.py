@@ -39,21 +39,25 @@ async def blocking(session: AsyncSession, domain: str) -> str | None:
 
 
 async def add(session: AsyncSession, admin: LocalUser, text: str) -> EmailDomainBlock:
+    """Block a domain (and its subdomains) for sign-ups; audited and committed."""
     domain = normalise_domain(text)
     if await session.scalar(select(EmailDomainBlock).where(EmailDomainBlock.domain == domain)) is not None:
         raise Conflict(f"{domain} is already blocked")
     block = EmailDomainBlock(domain=domain)
     session.add(block)
     modlog.record(session, admin, "email_block.add", "email_domain", domain)
+    await session.commit()
     return block
 
 
 async def remove(session: AsyncSession, admin: LocalUser, block_id: int) -> str:
+    """Lift a block; audited and committed. Returns the domain."""
     block = await session.get(EmailDomainBlock, block_id)
     if block is None:
         raise NotFound("no such e-mail domain block")
     await session.delete(block)
     modlog.record(session, admin, "email_block.remove", "email_domain", block.domain)
+    await session.commit()
     return block.domain
 
 

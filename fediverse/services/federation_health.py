@@ -117,7 +117,7 @@ def _check_domain(domain: str) -> str:
 
 
 async def retry_now(rt: Runtime, session: AsyncSession, staff: LocalUser, domain: str) -> int:
-    """Every retrying delivery to `domain` becomes due now; the backend is rung after commit."""
+    """Every retrying delivery to `domain` becomes due now; commits, and the backend is rung after that."""
     domain = _check_domain(domain)
     now = utcnow()
     jobs = list((await session.execute(
@@ -125,11 +125,13 @@ async def retry_now(rt: Runtime, session: AsyncSession, staff: LocalUser, domain
         .values(run_at=now).returning(Job.id, Job.run_at).execution_options(synchronize_session=False))).all())
     announce_after_commit(session, [(job.id, job.run_at) for job in jobs])
     modlog.record(session, staff, "federation.retry_now", "domain", domain, "", deliveries=len(jobs))
+    await session.commit()
     return len(jobs)
 
 
 async def give_up(session: AsyncSession, staff: LocalUser, domain: str) -> int:
-    """Every queued delivery to `domain` (pending and retrying) is marked dead: nothing more is sent there."""
+    """Every queued delivery to `domain` (pending and retrying) is marked dead: nothing more is sent there.
+    Commits."""
     domain = _check_domain(domain)
     now = utcnow()
     result = await session.execute(
@@ -137,11 +139,13 @@ async def give_up(session: AsyncSession, staff: LocalUser, domain: str) -> int:
         .values(state=DEAD, finished_at=now, last_error=GAVE_UP).execution_options(synchronize_session=False))
     count = result.rowcount or 0
     modlog.record(session, staff, "federation.give_up", "domain", domain, "", deliveries=count)
+    await session.commit()
     return count
 
 
 async def mark_available(rt: Runtime, session: AsyncSession, staff: LocalUser, domain: str) -> bool:
-    """Clear the failure record, so deliveries to `domain` are tried again; False when there was none."""
+    """Clear the failure record, so deliveries to `domain` are tried again (committed); False when there was
+    none (nothing written)."""
     domain = _check_domain(domain)
     health = await session.get(DomainHealth, domain)
     if health is None:
@@ -151,4 +155,5 @@ async def mark_available(rt: Runtime, session: AsyncSession, staff: LocalUser, d
     health.failure_days = []
     rt.domain_health.forget(domain)
     modlog.record(session, staff, "federation.mark_available", "domain", domain, "", before=before)
+    await session.commit()
     return True

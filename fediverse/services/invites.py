@@ -53,7 +53,7 @@ async def use(session: AsyncSession, invite: Invite) -> bool:
 
 
 async def create(session: AsyncSession, admin: LocalUser, *, max_uses: int | None, days: int | None) -> Invite:
-    """A new invite (None = unlimited uses / never expires); logged; the caller commits."""
+    """A new invite (None = unlimited uses / never expires); logged and committed."""
     if max_uses is not None and not 1 <= max_uses <= MAX_USES:
         raise Invalid(f"the number of uses must be between 1 and {MAX_USES}, or empty for no limit")
     if days is not None and not 1 <= days <= MAX_DAYS:
@@ -63,16 +63,19 @@ async def create(session: AsyncSession, admin: LocalUser, *, max_uses: int | Non
     session.add(invite)
     await session.flush()
     modlog.record(session, admin, "invite.create", "invite", invite.code, max_uses=max_uses, days=days)
+    await session.commit()
     return invite
 
 
 async def revoke(session: AsyncSession, admin: LocalUser, invite_id: int) -> Invite:
+    """Revoke an invite (again is a no-op) and commit."""
     invite = await session.get(Invite, invite_id)
     if invite is None:
         raise NotFound("no such invite")
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         modlog.record(session, admin, "invite.revoke", "invite", invite.code, uses=invite.uses)
+    await session.commit()
     return invite
 
 

@@ -77,7 +77,8 @@ async def signups_today(session: AsyncSession, now: datetime | None = None) -> i
 
 
 async def register(rt: Runtime, session: AsyncSession, app: Application) -> LocalUser:
-    """Create the account the application asks for, or raise Refused / Invalid / Conflict; the caller commits."""
+    """Create the account the application asks for and commit it, or raise Refused / Invalid / Conflict with
+    nothing committed (the caller rolls back)."""
     reg = rt.settings.registrations
     if reg.mode == "closed":
         raise Refused(403, "Sign-ups are closed on this instance.")
@@ -121,6 +122,7 @@ async def register(rt: Runtime, session: AsyncSession, app: Application) -> Loca
     await session.flush()
     if reg.daily_cap and await signups_today(session, now) > reg.daily_cap:
         raise _cap_reached(now)  # another sign-up committed meanwhile took the last place: the caller rolls back
+    await session.commit()
     return user
 
 
@@ -153,14 +155,23 @@ async def _pending_user(session: AsyncSession, account_id: int) -> LocalUser:
 
 
 async def approve(session: AsyncSession, staff: LocalUser, account_id: int, message: str = "") -> LocalUser:
+    """Let a pending sign-up in; audited and committed."""
     user = await _pending_user(session, account_id)
     user.approved = True
     modlog.record(session, staff, "signup.approve", "account", f"@{user.account.username}",
                   message[:MAX_MESSAGE], email=user.email or "")
+    await session.commit()
     return user
 
 
 async def reject(session: AsyncSession, staff: LocalUser, account_id: int, message: str = "") -> str:
+    """Reject one pending sign-up and commit; the username it had."""
+    name = await _reject(session, staff, account_id, message)
+    await session.commit()
+    return name
+
+
+async def _reject(session: AsyncSession, staff: LocalUser, account_id: int, message: str) -> str:
     """Delete the pending account: it was never visible or federated, so nothing remote needs telling."""
     user = await _pending_user(session, account_id)
     name = user.account.username
@@ -174,12 +185,15 @@ async def reject(session: AsyncSession, staff: LocalUser, account_id: int, messa
 
 
 async def reject_from_address(session: AsyncSession, staff: LocalUser, ip: str, message: str = "") -> list[str]:
-    """A sign-up wave in one go: reject every pending sign-up made from `ip` (each audited on its own)."""
+    """A sign-up wave in one go: reject every pending sign-up made from `ip` (each audited on its own), in
+    one commit."""
     ids = list(await session.scalars(select(LocalUser.account_id).where(
         LocalUser.approved.is_(False), LocalUser.signup_ip == ip)))
     if not ip or not ids:
         raise NotFound("No sign-up from that address is waiting.")
-    return [await reject(session, staff, account_id, message) for account_id in ids]
+    names = [await _reject(session, staff, account_id, message) for account_id in ids]
+    await session.commit()
+    return names
 
 
 def waves(pending_users: list[LocalUser]) -> list[tuple[str, int]]:

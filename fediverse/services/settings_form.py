@@ -158,7 +158,8 @@ def _check_text(key: str, value: str) -> str | None:
 
 
 async def change(rt: Runtime, session: AsyncSession, staff: LocalUser, changes: dict[str, Any]) -> Settings:
-    """Validate and write `changes` with one audit entry per key (the caller commits, then applies)."""
+    """Validate and write `changes` with one audit entry per key, commit, and apply them in this process.
+    FormErrors (nothing written) when a value is refused."""
     try:
         new_settings = await site_settings.save(rt, session, changes)
     except Invalid as exc:
@@ -169,4 +170,6 @@ async def change(rt: Runtime, session: AsyncSession, staff: LocalUser, changes: 
     current = current_values(rt.settings) | {"instance.thumbnail_url": rt.settings.instance.thumbnail_url}
     for key, value in changes.items():
         modlog.record(session, staff, "settings.change", "setting", key, "", old=current.get(key), new=value)
+    await session.commit()
+    site_settings.apply(rt, new_settings)
     return new_settings

@@ -50,8 +50,7 @@ async def account_action(request: Request, session: AsyncSession, user: LocalUse
     form = await read_form(request)
     action = text(form, "action", limit=32)
     rt = runtime_of(request)
-    await account_actions.apply(rt, session, user, account, action, text(form, "reason", limit=2000))
-    await session.commit()
+    await account_actions.take_action(rt, session, user, account, action, text(form, "reason", limit=2000))
     return redirect(request, f"/admin/accounts/{account.id}", f"{account_actions.handle_of(rt, account)}: {action} done.")
 
 
@@ -65,7 +64,6 @@ async def change_role(request: Request, session: AsyncSession, user: LocalUser) 
     form = await read_form(request)
     role = text(form, "role", limit=32)
     await account_actions.change_role(session, user, target, role, text(form, "reason", limit=2000))
-    await session.commit()
     return redirect(request, f"/admin/accounts/{account.id}", f"@{account.username} is now a {role}.")
 
 

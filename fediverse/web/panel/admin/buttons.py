@@ -18,8 +18,8 @@ T = TypeVar("T")
 
 async def press(request: Request, session: AsyncSession, back: str, change: Callable[[], Awaitable[T]],
                 said: Callable[[T], str]) -> Response:
-    """Check the form, make the change, commit it, then go back to `back` saying what happened."""
+    """Check the form, make the change (the service called commits it), then go back to `back` saying what
+    happened."""
     await read_form(request)
     result = await change()
-    await session.commit()
     return redirect(request, back, said(result))

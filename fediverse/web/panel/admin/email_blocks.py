@@ -24,7 +24,6 @@ async def blocks_page(request: Request, session: AsyncSession, user: LocalUser) 
     if request.method == "POST":
         form = await read_form(request)
         block = await email_blocks.add(session, user, text(form, "domain", limit=300))
-        await session.commit()
         return redirect(request, "/admin/email-blocks", f"Sign-ups from {block.domain} and its subdomains are now refused.")
     return page(request, "panel/admin_email_blocks.html", blocks=await email_blocks.listed(session))
 

@@ -56,8 +56,7 @@ async def federation_action(request: Request, session: AsyncSession, user: Local
     lever = _LEVERS.get(action)
     if lever is None:
         raise PanelError(404, f"Unknown action {action[:40]!r}: use retry, give-up or available.")
-    message = await lever(runtime_of(request), session, user, domain)
-    await session.commit()
+    message = await lever(runtime_of(request), session, user, domain)  # the service commits
     return redirect(request, "/admin/federation", message)
 
 

@@ -36,7 +36,6 @@ async def invites_page(request: Request, session: AsyncSession, user: LocalUser)
         form = await read_form(request)
         invite = await invites.create(session, user, max_uses=optional_int(text(form, "max_uses", limit=20), "Uses"),
                                       days=optional_int(text(form, "days", limit=20), "Days"))
-        await session.commit()
         return redirect(request, "/admin/invites", f"New invite link: {_link(request, invite.code)}")
     now = utcnow()
     rows = [{"invite": invite, "state": invites.state(invite, now), "link": _link(request, invite.code)}

@@ -32,14 +32,12 @@ async def _release(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_
 
 
 async def _discard(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_id: int, reason: str) -> str:
-    await quarantine.discard(session, user, inbound_id, reason)
-    await session.commit()
+    await quarantine.discard(session, user, inbound_id, reason)  # commits
     return "Discarded."
 
 
 async def _discard_actor(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_id: int, reason: str) -> str:
-    count = await quarantine.discard_actor(rt, session, user, inbound_id, reason)
-    await session.commit()
+    count = await quarantine.discard_actor(rt, session, user, inbound_id, reason)  # commits
     return f"Discarded {count} held activities and suspended the account."
 
 

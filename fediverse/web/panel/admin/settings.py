@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser
-from fediverse.services import settings_form, site_settings
+from fediverse.services import settings_form
 from fediverse.services.accounts import instance_username
 from fediverse.services.profile import ProfileImage, store_profile_image  # the avatar pipeline: probe, shrink, store
 from fediverse.web.context import runtime_of
@@ -64,12 +64,10 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
     if not changes:
         return redirect(request, "/admin/settings", "Nothing changed.")
     try:
-        new_settings = await settings_form.change(rt, session, user, changes)
+        await settings_form.change(rt, session, user, changes)  # commits and applies
     except settings_form.FormErrors as exc:
         await session.rollback()
         return _page(request, shown, exc.errors, status=400)
-    await session.commit()
-    site_settings.apply(rt, new_settings)
     return redirect(request, "/admin/settings", f"Saved: {', '.join(sorted(changes))}.")
 
 

@@ -42,7 +42,6 @@ async def decide(request: Request, session: AsyncSession, user: LocalUser) -> Re
     else:
         name = await registrations.reject(session, user, account_id, message)
         done = f"Rejected the sign-up of @{name}; the account was deleted."
-    await session.commit()
     return redirect(request, "/admin/signups", done)
 
 
@@ -52,7 +51,6 @@ async def reject_address(request: Request, session: AsyncSession, user: LocalUse
     ip = text(form, "ip", limit=64).strip()
     message = text(form, "message", limit=registrations.MAX_MESSAGE)
     names = await registrations.reject_from_address(session, user, ip, message)
-    await session.commit()
     return redirect(request, "/admin/signups", f"Rejected {len(names)} sign-ups from {ip}; the accounts were deleted.")
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.models import LocalUser
-from fediverse.services import modlog, remote_media, site_settings, storage_usage
+from fediverse.services import storage_usage
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import staff_view
 from fediverse.web.panel.forms import PanelError, human_size, read_form, text
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 SCOPES = ("expired", "all")
-RETENTION_KEY = "media.remote_cache_retention_days"
 MAX_RETENTION_DAYS = 3650
 
 
@@ -40,12 +39,7 @@ async def _purge(request: Request, session: AsyncSession, user: LocalUser) -> Re
     scope = text(form, "scope", limit=20)
     if scope not in SCOPES:
         raise PanelError(400, "Choose which cached files to purge: those past the retention, or all of them.")
-    days = rt.settings.media.remote_cache_retention_days
-    purged = await remote_media.purge(rt, session, older_than_days=days if scope == "expired" else None)
-    modlog.record(session, user, "storage.purge_remote", "storage", "remote media cache",
-                  f"unused for more than {days} days" if scope == "expired" else "everything",
-                  files=purged.files, bytes=purged.bytes)
-    await session.commit()
+    purged = await storage_usage.purge_remote_cache(rt, session, user, expired_only=scope == "expired")
     return redirect(request, "/admin/storage", f"Purged {purged.files} cached remote files "
                     f"({purged.bytes:,} bytes). They are fetched again when someone needs them.")
 
@@ -55,11 +49,8 @@ async def _set_retention(request: Request, session: AsyncSession, user: LocalUse
     rt = runtime_of(request)
     if not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
         raise PanelError(400, f"The retention is a whole number of days from 0 to {MAX_RETENTION_DAYS}.")
-    days, before = int(raw), rt.settings.media.remote_cache_retention_days
-    new_settings = await site_settings.save(rt, session, {RETENTION_KEY: days})
-    modlog.record(session, user, "settings.change", "setting", RETENTION_KEY, "", before=before, after=days)
-    await session.commit()
-    site_settings.apply(rt, new_settings)
+    days = int(raw)
+    await storage_usage.set_cache_retention(rt, session, user, days)
     return redirect(request, "/admin/storage", f"Remote media unused for {days} days is now purged.")
 
 
