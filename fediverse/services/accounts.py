@@ -154,9 +154,10 @@ async def unread_notifications(session: AsyncSession, account_id: int) -> int:
 
 
 async def mark_notifications_read(session: AsyncSession, account_id: int) -> None:
-    """Mark every unread notification of the account read; the caller commits."""
+    """Mark every unread notification of the account read (the notifications page was seen), and commit."""
     await session.execute(update(Notification).where(Notification.account_id == account_id,
                                                      Notification.read_at.is_(None)).values(read_at=utcnow()))
+    await session.commit()
 
 
 async def create_user(

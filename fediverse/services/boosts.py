@@ -39,7 +39,7 @@ async def _note(session: AsyncSession, note_id: int) -> RemoteNote:
 
 
 async def boost(rt: Runtime, session: AsyncSession, user: LocalUser, note_id: int) -> OutboundActivity:
-    """Announce the note as ``user`` (the caller commits; deliveries go out after)."""
+    """Announce the note as ``user``; commits, and deliveries go out after."""
     note = await _note(session, note_id)
     me = user.account
     if not is_public(note):
@@ -53,15 +53,19 @@ async def boost(rt: Runtime, session: AsyncSession, user: LocalUser, note_id: in
     doc = render_announce(f"{boost_db.prefix(me.uri, note.id)}{number}", me.uri, note.uri, to=[AS_PUBLIC],
                           cc=[note.account.uri, me.followers_url], published=utcnow(), consent=consent,
                           terms=JSONLD_TERMS)
-    return await publish(session, me, doc, inboxes=[note.account.inbox_url], followers=True)
+    announce = await publish(session, me, doc, inboxes=[note.account.inbox_url], followers=True)
+    await session.commit()
+    return announce
 
 
 async def unboost(rt: Runtime, session: AsyncSession, user: LocalUser, note_id: int) -> OutboundActivity:
-    """Undo(Announce) with the Announce embedded as sent, to everyone who got it."""
+    """Undo(Announce) with the Announce embedded as sent, to everyone who got it; commits."""
     note = await _note(session, note_id)
     me = user.account
     announce = await boost_db.current(session, me.id, me.uri, note.id)
     if announce is None:
         raise Conflict("You have not boosted this post.")
     undo = render_undo(f"{announce.uri}/undo", me.uri, orjson.loads(announce.body))
-    return await publish(session, me, undo, inboxes=[note.account.inbox_url], followers=True)
+    activity = await publish(session, me, undo, inboxes=[note.account.inbox_url], followers=True)
+    await session.commit()
+    return activity

@@ -248,7 +248,7 @@ def merged_override(current: Mapping[str, Any] | None, changes: Mapping[str, Any
 def set_account_consent(account: Account, changes: Mapping[str, Any]) -> None:
     """Change a local artist's override (raises Invalid naming the field).
 
-    The caller federates it (services.profile.update_profile sends Update(Person) with the new actor) and commits.
+    The caller federates and commits it (services.profile.update_profile sends Update(Person) with the new actor).
     """
     if not account.is_local:
         raise ValueError("only local artists have a consent override")

@@ -92,20 +92,23 @@ async def _limited(session: AsyncSession, follower: Account) -> bool:
 
 
 async def approve(rt: Runtime, session: AsyncSession, user: LocalUser, follower_handle: str) -> Follow:
+    """Accept a pending follow request (an Accept goes to a remote follower); commits."""
     edge, follower = await _request_from(rt, session, user, follower_handle)
     if edge.state == ACCEPTED:
         raise Conflict(f"{follower_handle} already follows {user.account.handle}")
     edge.state, edge.accepted_at = ACCEPTED, utcnow()
     await _respond(rt, session, "Accept", user.account, follower, follow_document(edge, follower, user.account))
+    await session.commit()
     return edge
 
 
 async def reject(rt: Runtime, session: AsyncSession, user: LocalUser, follower_handle: str) -> None:
-    """Reject a pending request, or remove an existing follower (Mastodon unfollows on Reject)."""
+    """Reject a pending request, or remove an existing follower (Mastodon unfollows on Reject); commits."""
     edge, follower = await _request_from(rt, session, user, follower_handle)
     doc = follow_document(edge, follower, user.account)
     await follow_db.remove(session, edge.id)
     await _respond(rt, session, "Reject", user.account, follower, doc)
+    await session.commit()
 
 
 async def _request_from(rt: Runtime, session: AsyncSession, user: LocalUser, follower_handle: str) -> tuple[Follow, Account]:

@@ -58,7 +58,9 @@ async def update_profile(
 ) -> None:
     """Change what is given (None keeps a value; default_license_url="" clears it) and federate Update(Person).
 
-    Avatar and header are probed and shrunk by fediverse.imaging and stored as public media. The caller commits.
+    Avatar and header are probed and shrunk by fediverse.imaging and stored as public media. Commits, with
+    whatever else the caller changed on the account first (the studio's consent choices); Invalid before
+    anything is committed.
     """
     account = user.account
     if default_license_url:
@@ -91,3 +93,4 @@ async def update_profile(
               "to": [AS_PUBLIC], "cc": [account.followers_url], "object": actor}
     await publish(session, account, update, followers=True)
     await schedule_for_account(session, account.id)  # the credit and consent inside image files follow
+    await session.commit()

@@ -139,7 +139,8 @@ def _check_category(category: str) -> str:
 
 async def file_report(rt: Runtime, session: AsyncSession, reporter: LocalUser, target: Account, post_uris: list[str],
                       category: str, comment: str, *, forward: bool) -> Report:
-    """A local artist's report; the posts must be the target's. Forwarding applies to remote targets only."""
+    """A local artist's report, committed (with its forwarded Flag); the posts must be the target's. Forwarding
+    applies to remote targets only."""
     _check_category(category)
     if target.id == reporter.account_id:
         raise Invalid("you cannot report yourself")
@@ -158,6 +159,7 @@ async def file_report(rt: Runtime, session: AsyncSession, reporter: LocalUser, t
     await session.flush()
     if forward and not target.is_local and not await domain_policy.is_suspended(session, target.domain):
         await forward_report(rt, session, report, target)  # nothing is ever sent to a suspended domain
+    await session.commit()
     return report
 
 

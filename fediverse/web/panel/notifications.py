@@ -51,8 +51,7 @@ async def notifications_page(request: Request, session: AsyncSession, user: Loca
             "note_id": remote.id if remote is not None and boosts.is_public(remote) else None,
             "boosted": remote is not None and remote.id in boosted,
         })
-    await mark_notifications_read(session, user.account_id)
-    await session.commit()
+    await mark_notifications_read(session, user.account_id)  # commits
     return page(request, "panel/notifications.html", requests=requests, items=items)
 
 
@@ -66,8 +65,7 @@ async def answer_request(request: Request, session: AsyncSession, user: LocalUse
     if edge is None or action not in ("approve", "reject"):
         raise NotFound("That follow request is no longer waiting (it may have been answered or withdrawn).")
     who = _who(edge.follower)["handle"]
-    await getattr(following, action)(runtime_of(request), session, user, edge.follower.uri)
-    await session.commit()
+    await getattr(following, action)(runtime_of(request), session, user, edge.follower.uri)  # commits
     done = f"{who} now follows you." if action == "approve" else f"Rejected the request from {who}."
     return redirect(request, "/studio/notifications", done)
 
@@ -84,7 +82,6 @@ async def boost_note(request: Request, session: AsyncSession, user: LocalUser) -
         await boosts.boost(rt, session, user, note_id)
     else:
         await boosts.unboost(rt, session, user, note_id)
-    await session.commit()
     done = "Boosted. Your followers' servers and the author's are being sent it." if action == "boost" \
         else "Boost undone. The servers that got it are being told."
     return redirect(request, "/studio/notifications", done)

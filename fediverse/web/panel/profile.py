@@ -111,8 +111,7 @@ async def profile(request: Request, session: AsyncSession, user: LocalUser) -> R
             await update_profile(rt, session, user, display_name=result.display_name, summary=result.bio,
                                  fields=result.fields, manually_approves_followers=result.locked,
                                  avatar=images["avatar"], header=images["header"],
-                                 default_license_url=result.licence)
-            await session.commit()
+                                 default_license_url=result.licence)  # commits the consent changes too
         except Invalid as exc:
             await session.rollback()
             message = str(exc)

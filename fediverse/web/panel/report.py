@@ -27,8 +27,7 @@ async def report_form(request: Request, session: AsyncSession, user: LocalUser) 
                                                  text(form, "post", limit=MAX_REF))
         await reports.file_report(runtime_of(request), session, user, target, [post] if post else [],
                                   text(form, "category", limit=32), text(form, "comment", limit=5000),
-                                  forward=flag(form, "forward"))
-        await session.commit()
+                                  forward=flag(form, "forward"))  # commits
         return redirect(request, "/studio", "Thank you: the report was sent to the moderators.")
     params = request.query_params
     target, post = await reports.find_target(session, params.get("account", ""), params.get("post", ""))
