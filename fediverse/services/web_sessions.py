@@ -6,7 +6,8 @@ a copied cookie stops working on its next request. Only the hash is stored, so a
 backup, a leaked dump) logs nobody in. Rows idle or older than the limits are refused, and housekeeping
 prunes them. `last_seen_at` is written at most once a minute, never on every request.
 
-Helpers here never commit: the view or job that calls them does.
+The helpers here never commit (housekeeping, a suspension and a password change call them inside their own
+transactions). The use cases at the end (log in, keep alive, log out, end sessions from the studio) commit.
 """
 
 from __future__ import annotations
@@ -94,3 +95,41 @@ async def prune(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(delete(WebSession).where(
         (WebSession.last_seen_at <= now - IDLE) | (WebSession.created_at <= now - MAX_AGE)))
     return result.rowcount or 0
+
+
+# --- use cases: each commits ---------------------------------------------------------------------------------
+
+async def log_in(session: AsyncSession, account_id: int, user_agent: str, client_address: str,
+                 now: datetime) -> str:
+    """A new session row, committed together with what the login changed before it (a re-hashed password, a
+    new password and the sessions it ended); returns the token for the cookie."""
+    token = await open_session(session, account_id, user_agent, client_address, now)
+    await session.commit()
+    return token
+
+
+async def keep_alive(session: AsyncSession, row: WebSession, now: datetime) -> None:
+    """Note that the session is in use: `touch`, committed at once when it wrote (at most once a minute)."""
+    if touch(row, now):
+        await session.commit()
+
+
+async def log_out(session: AsyncSession, token: str) -> None:
+    """Log this browser out for good: a copy of the cookie stops working too."""
+    await end(session, token)
+    await session.commit()
+
+
+async def log_out_one(session: AsyncSession, account_id: int, session_id: int) -> bool:
+    """End one of the account's own sessions and commit; False when there is no such session."""
+    ended = await end_one(session, account_id, session_id)
+    if ended:
+        await session.commit()
+    return ended
+
+
+async def log_out_others(session: AsyncSession, account_id: int, keep_token: str) -> int:
+    """End every other session of the account and commit; how many ended."""
+    ended = await end_all(session, account_id, keep_token=keep_token)
+    await session.commit()
+    return ended

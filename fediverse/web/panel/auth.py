@@ -60,8 +60,8 @@ async def session_user(request: Request, session: AsyncSession) -> LocalUser | N
     if user is None or not may_log_in(user) or not hmac.compare_digest(fingerprint, str(request.session.get("pw", ""))):
         request.session.clear()
         return None
-    if row is not None and web_sessions.touch(row, now):
-        await session.commit()  # at most once a minute per session
+    if row is not None:
+        await web_sessions.keep_alive(session, row, now)  # writes at most once a minute per session
     return user
 
 
@@ -72,10 +72,9 @@ async def viewer(request: Request, session: AsyncSession) -> LocalUser | None:
 
 async def start_session(request: Request, session: AsyncSession, user: LocalUser) -> None:
     """A brand-new session (new token, new row, new CSRF token) on every login, so a planted cookie is worth
-    nothing; commits the row."""
-    token = await web_sessions.open_session(session, user.account_id, request.headers.get("user-agent", ""),
-                                            client_address(request.scope), runtime_of(request).clock.now())
-    await session.commit()
+    nothing; the service commits the row (with what the login changed before it)."""
+    token = await web_sessions.log_in(session, user.account_id, request.headers.get("user-agent", ""),
+                                      client_address(request.scope), runtime_of(request).clock.now())
     request.session.clear()
     request.session.update({
         "sid": token, "uid": user.account_id, "csrf": secrets.token_urlsafe(32),
@@ -139,8 +138,7 @@ async def logout(request: Request) -> Response:
     token = request.session.get("sid")
     if isinstance(token, str):
         async with runtime_of(request).sessions() as session:
-            await web_sessions.end(session, token)  # a copy of the cookie stops working too
-            await session.commit()
+            await web_sessions.log_out(session, token)  # a copy of the cookie stops working too
     request.session.clear()
     return redirect(request, "/login", "You are logged out.")
 

@@ -76,9 +76,8 @@ async def password_view(request: Request, session: AsyncSession, user: LocalUser
 @studio_view
 async def end_session_view(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     await read_form(request)
-    if not await web_sessions.end_one(session, user.account_id, request.path_params["session_id"]):
+    if not await web_sessions.log_out_one(session, user.account_id, request.path_params["session_id"]):
         raise NotFound("There is no such session: it may have ended already.")
-    await session.commit()
     if await web_sessions.current(session, _token(request), utcnow()) is None:  # it was this browser's
         request.session.clear()
         return redirect(request, "/login", "You are logged out.")
@@ -88,6 +87,5 @@ async def end_session_view(request: Request, session: AsyncSession, user: LocalU
 @studio_view
 async def end_others_view(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     await read_form(request)
-    ended = await web_sessions.end_all(session, user.account_id, keep_token=_token(request))
-    await session.commit()
+    ended = await web_sessions.log_out_others(session, user.account_id, keep_token=_token(request))
     return redirect(request, PAGE, f"Logged out everywhere else ({ended} session{'s' if ended != 1 else ''}).")

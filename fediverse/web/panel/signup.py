@@ -129,8 +129,7 @@ async def _submit(request: Request) -> Response:
         reason=values["reason"], invite_code=code, ip=ip)
     async with rt.sessions() as session:
         try:
-            user = await registrations.register(rt, session, application)
-            await session.commit()
+            user = await registrations.register(rt, session, application)  # commits
         except registrations.Refused as exc:
             await session.rollback()
             spent.pop(stamp, None)
