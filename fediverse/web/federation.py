@@ -22,6 +22,7 @@ from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_
 from fediverse.inbox.receive import receive
 from fediverse.models import Account
 from fediverse.runtime import Runtime
+from fediverse.services import signed_fetch
 from fediverse.services.consent import collection_properties, local_note_consent, render_actor_document
 from fediverse.web.context import runtime_of
 from fediverse.web.ratelimit import client_key
@@ -43,8 +44,7 @@ async def authorized_fetch_refusal(request: Request) -> Response | None:
         return None
     async with rt.sessions() as session:
         try:
-            await verified_signer(rt, session, signed_request(request, None))
-            await session.commit()
+            await signed_fetch.check_fetch(rt, session, signed_request(request, None))  # commits a fetched key
         except SignatureError as exc:
             return error(401, f"this server requires signed fetches: {exc}")
         except KeyUnavailable as exc:
