@@ -1,5 +1,8 @@
 """Who may see a remote note: the one SQL condition every listing, count and media check uses.
 
+The same rule over ``Status`` (works, notes and boosts alike) is fediverse/services/visibility.py, which builds
+on the clauses here; both must say the same thing, so the shared parts live here once.
+
 Public and unlisted notes: everyone. Followers-only and direct ones: a signed-in local account the note was
 addressed to (its IRI in the note's ``to``/``cc``), and for followers-only also the author's accepted local
 followers (the followers collection is the audience). Nobody else, whatever page or file they ask for.
@@ -11,6 +14,7 @@ from typing import Iterable
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from fediverse.activitypub.audience import LISTED_VISIBILITIES, PRIVATE
 from fediverse.models import ACCEPTED, Account, Follow, RemoteNote, RemoteNoteAudience
@@ -23,9 +27,13 @@ def visible_to(viewer: Account | None) -> ColumnElement[bool]:
         return listed
     addressed = exists().where(RemoteNoteAudience.note_id == RemoteNote.id,
                                RemoteNoteAudience.iri == viewer.uri)
-    follower = and_(RemoteNote.visibility == PRIVATE, exists().where(
-        Follow.follower_id == viewer.id, Follow.followee_id == RemoteNote.account_id, Follow.state == ACCEPTED))
+    follower = and_(RemoteNote.visibility == PRIVATE, follows(viewer, RemoteNote.account_id))
     return or_(listed, addressed, follower)
+
+
+def follows(viewer: Account, author_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """``viewer`` is an accepted follower of the author (the audience of a followers-only post)."""
+    return exists().where(Follow.follower_id == viewer.id, Follow.followee_id == author_id, Follow.state == ACCEPTED)
 
 
 async def may_see(session: AsyncSession, note_id: int, viewer: Account | None) -> bool:

@@ -11,6 +11,7 @@ from fediverse.activitypub.parse import object_id
 from fediverse.activitypub.parse_note import parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import statuses as status_db
 from fediverse.db import works as work_db
 from fediverse.db.audience import add_audience, may_see
 from fediverse.federation.actors import remote_note_consent
@@ -87,7 +88,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     session.add(row)
     await session.flush()
     add_audience(session, row.id, note.addressed)
-    await session.flush()
+    await status_db.add_for_note(session, row, note.addressed)  # flushes
     await schedule_for_note(rt, session, row, actor)  # its images are fetched (and their signals read) in the background
     notified: set[int] = set()
     if work is not None and await may_see(session, row.id, work.account):  # a direct note to others is not theirs

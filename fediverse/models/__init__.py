@@ -9,6 +9,7 @@ from fediverse.models.moderation import (
     DOMAIN_SEVERITIES, REPORT_STATES, AuditLog, DomainBlock, EmailDomainBlock, Invite, InstanceSetting, RemoteMedia,
     Report,
 )
+from fediverse.models.statuses import STATUS_VISIBILITIES, WORK_VISIBILITY, Status, StatusAudience
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
 from fediverse.models.works import (
     VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, RemoteNoteAudience, Work, WorkCollection, WorkImage,
@@ -19,5 +20,5 @@ __all__ = [
     "Follow", "InboundActivity", "Job", "LocalUser", "OutboundActivity", "utcnow", "VISIBILITIES", "CollectionItem",
     "Notification", "Reaction", "RemoteNote", "RemoteNoteAudience", "Work", "WorkCollection", "WorkImage",
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
-    "RemoteMedia", "Report", "WebSession",
+    "RemoteMedia", "Report", "WebSession", "STATUS_VISIBILITIES", "WORK_VISIBILITY", "Status", "StatusAudience",
 ]

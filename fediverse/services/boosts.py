@@ -16,6 +16,7 @@ from fediverse.activitypub.render import AS_PUBLIC, render_announce, render_undo
 from fediverse.activitypub.audience import LISTED_VISIBILITIES
 from fediverse.consent import JSONLD_TERMS, jsonld_properties
 from fediverse.db import boosts as boost_db
+from fediverse.db import statuses as status_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.federation.outbox import publish
@@ -50,9 +51,11 @@ async def boost(rt: Runtime, session: AsyncSession, user: LocalUser, note_id: in
     signals = stored_note_signals(note)
     record = remote_record(signals, instance_record(rt.settings))
     consent = jsonld_properties(record, kind="object", policy_url=signals.tdm_policy or instance_policy_url(rt.uris))
-    doc = render_announce(f"{boost_db.prefix(me.uri, note.id)}{number}", me.uri, note.uri, to=[AS_PUBLIC],
+    announce_id = f"{boost_db.prefix(me.uri, note.id)}{number}"
+    doc = render_announce(announce_id, me.uri, note.uri, to=[AS_PUBLIC],
                           cc=[note.account.uri, me.followers_url], published=utcnow(), consent=consent,
                           terms=JSONLD_TERMS)
+    await status_db.add_boost(session, me.id, announce_id, await status_db.for_note(session, note))
     announce = await publish(session, me, doc, inboxes=[note.account.inbox_url], followers=True)
     await session.commit()
     return announce
@@ -66,6 +69,7 @@ async def unboost(rt: Runtime, session: AsyncSession, user: LocalUser, note_id: 
     if announce is None:
         raise Conflict("You have not boosted this post.")
     undo = render_undo(f"{announce.uri}/undo", me.uri, orjson.loads(announce.body))
+    await status_db.remove_boost(session, announce.uri)
     activity = await publish(session, me, undo, inboxes=[note.account.inbox_url], followers=True)
     await session.commit()
     return activity

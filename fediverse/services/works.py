@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse.activitypub.render_works import (
     NoteConsent, render_create, render_delete, render_featured_change, render_update,
 )
+from fediverse.db import statuses as status_db
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound, RemoteError
 from fediverse.federation.lookup import resolve_handle
@@ -228,6 +229,7 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
         session.add(work)
         inboxes = await _apply_text(rt, session, work, data)
         await session.flush()
+        await status_db.add_for_work(session, work)
         await publish(session, account, render_create(work, rt.uris, instance_name=rt.settings.instance.name,
                                                       consent=_consent(rt, work)), inboxes=inboxes, followers=True)
         await session.commit()
@@ -259,6 +261,7 @@ async def edit_work(
     inboxes = await _apply_text(rt, session, work, data)
     work.updated_at = next_edit_time(work)
     await session.flush()
+    await status_db.sync_work(session, work)  # visibility and mentioned artists may have changed
     await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
                                                        consent=_consent(rt, work)), inboxes=inboxes, followers=True)
     enqueue(session, Restamp(work.id))  # services.restamp: the files' XMP follows the record
@@ -288,6 +291,7 @@ async def tombstone(session: AsyncSession, work: Work) -> list[tuple[str, str]]:
     inboxes = await work_db.mention_inboxes(session, work)
     work.deleted_at = utcnow()
     work.pinned_at = None
+    await status_db.remove_for_work(session, work.id)  # out of every timeline, with the boosts of it
     keys = [(kind, key) for image in work.images for kind, key in (
         ("private", image.original_key), ("public", image.large_key), ("public", image.display_key),
         ("public", image.thumbnail_key))]

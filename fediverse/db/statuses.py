@@ -1,0 +1,99 @@
+"""Statuses written alongside the post they index: a work, a stored remote note, our boost of a note.
+
+Every function here only adds, changes or deletes rows in the caller's session; the use case commits, in the
+same transaction as the post itself, so a post never exists without its status (or the other way round).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.models import WORK_VISIBILITY, Account, RemoteNote, RemoteNoteAudience, Status, StatusAudience, Work
+from fediverse.models.statuses import DIRECT
+from fediverse.snowflake import id_for_published, new_id
+from fediverse.models.base import utcnow
+
+
+def work_visibility(work: Work) -> str:
+    """The status visibility of a work; anything unknown is the closed one."""
+    return WORK_VISIBILITY.get(work.visibility, DIRECT)
+
+
+async def _local_accounts(session: AsyncSession, iris: Iterable[str]) -> list[int]:
+    wanted = list(dict.fromkeys(iris))
+    if not wanted:
+        return []
+    rows = await session.scalars(select(Account.id).where(Account.uri.in_(wanted), Account.domain.is_(None)))
+    return sorted(set(rows))
+
+
+async def _set_audience(session: AsyncSession, status_id: int, iris: Iterable[str], *, author_id: int) -> None:
+    await session.execute(delete(StatusAudience).where(StatusAudience.status_id == status_id))
+    for account_id in await _local_accounts(session, iris):
+        if account_id != author_id:
+            session.add(StatusAudience(status_id=status_id, account_id=account_id))
+
+
+def _mentioned(work: Work) -> list[str]:
+    return [m["uri"] for m in work.mentions if isinstance(m, dict) and isinstance(m.get("uri"), str)]
+
+
+async def add_for_work(session: AsyncSession, work: Work) -> Status:
+    """The status of a just-posted work (flushed, so it has its id); addressed to the local accounts it mentions."""
+    status = Status(id=new_id(), account_id=work.account_id, work_id=work.id, visibility=work_visibility(work),
+                    created_at=work.published_at)
+    session.add(status)
+    await session.flush()
+    await _set_audience(session, status.id, _mentioned(work), author_id=work.account_id)
+    return status
+
+
+async def sync_work(session: AsyncSession, work: Work) -> None:
+    """After an edit: the visibility and the mentioned accounts may have changed (a work without a status, made
+    before statuses existed and not backfilled, gets one)."""
+    status = await session.scalar(select(Status).where(Status.work_id == work.id))
+    if status is None:
+        await add_for_work(session, work)
+        return
+    status.visibility = work_visibility(work)
+    await _set_audience(session, status.id, _mentioned(work), author_id=work.account_id)
+
+
+async def remove_for_work(session: AsyncSession, work_id: int) -> None:
+    """A tombstoned work leaves every timeline (the row stays for its 410, the status and its boosts go)."""
+    await session.execute(delete(Status).where(Status.work_id == work_id))
+
+
+async def add_for_note(session: AsyncSession, note: RemoteNote, addressed: Iterable[str]) -> Status:
+    """The status of a just-stored remote note: id from its published time (never later than now)."""
+    status = Status(id=id_for_published(note.published_at, utcnow()), account_id=note.account_id,
+                    remote_note_id=note.id, visibility=note.visibility, created_at=note.published_at)
+    session.add(status)
+    await session.flush()
+    await _set_audience(session, status.id, addressed, author_id=note.account_id)
+    return status
+
+
+async def for_note(session: AsyncSession, note: RemoteNote) -> Status:
+    """The note's status; made now from its stored audience when it has none yet."""
+    status = await session.scalar(select(Status).where(Status.remote_note_id == note.id))
+    if status is not None:
+        return status
+    iris = await session.scalars(select(RemoteNoteAudience.iri).where(RemoteNoteAudience.note_id == note.id))
+    return await add_for_note(session, note, list(iris))
+
+
+async def add_boost(session: AsyncSession, account_id: int, announce_uri: str, boosted: Status) -> Status:
+    """Our account's boost: a status of its own (id: now) pointing at the boosted one, as public as that one."""
+    status = Status(id=new_id(), account_id=account_id, reblog_of_id=boosted.id, uri=announce_uri,
+                    visibility=boosted.visibility, created_at=utcnow())
+    session.add(status)
+    await session.flush()
+    return status
+
+
+async def remove_boost(session: AsyncSession, announce_uri: str) -> None:
+    await session.execute(delete(Status).where(Status.uri == announce_uri, Status.reblog_of_id.is_not(None)))
