@@ -68,7 +68,6 @@ def new_id(now: datetime | None = None) -> int:
         return candidate
 
 
-
 def id_for_published(published: datetime, now: datetime) -> int:
     """An id for a post from its claimed published time, kept between 1970 and ``now``: a remote server's clock
     (or a hostile note dated in 2999) must not pin its post to the top of every timeline, as Mastodon also
