@@ -110,6 +110,7 @@ class _OutcomeWriter:
                 try:
                     async with self.sessions() as session:
                         await job_db.finish_many(session, [values for values, _ in batch])
+                        await session.commit()
                 except Exception as exc:  # noqa: BLE001 - each waiting job sees the error, as with its own write
                     _settle(batch, exc)
                 else:
