@@ -139,15 +139,13 @@ async def cmd_migrate(args: argparse.Namespace, rt: Runtime) -> int:
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     """Reads the password before the runtime starts, so it is not a plain `_in_runtime` body."""
-    from fediverse.services.accounts import create_user
+    from fediverse.services.accounts import add_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
 
     async def run(rt: Runtime) -> int:
-        async with rt.sessions() as session:
-            user = await create_user(rt, session, args.username, role=args.role, password=password,
-                                     display_name=args.name, summary=args.bio, manually_approves_followers=args.locked)
-            await session.commit()
+        user = await add_user(rt, args.username, role=args.role, password=password, display_name=args.name,
+                              summary=args.bio, manually_approves_followers=args.locked)
         print(f"created {user.role} @{user.account.username}@{rt.uris.domain}  {user.account.uri}")
         return 0
 
@@ -188,10 +186,7 @@ def _follow_command(action: str) -> Command:
     async def command(args: argparse.Namespace, rt: Runtime) -> int:
         from fediverse.services import following
 
-        async with rt.sessions() as session:
-            user = await require_local_user(session, args.username)
-            result = await getattr(following, action)(rt, session, user, args.acct)
-            await session.commit()
+        result = await following.as_user(rt, args.username, getattr(following, action), args.acct)
         state = f" ({result.state})" if result is not None and hasattr(result, "state") else ""
         print(f"{action}: @{args.username} -> {args.acct}{state}")
         return 0

@@ -36,9 +36,7 @@ def cmd_purge_remote(args: argparse.Namespace, settings: Settings, run: Callable
         args.older_than if args.older_than is not None else settings.media.remote_cache_retention_days)
 
     async def body(rt: Any) -> int:
-        async with rt.sessions() as session:
-            purged = await remote_media.purge(rt, session, older_than_days=older_than)
-            await session.commit()
+        purged = await remote_media.purge_unused(rt, older_than_days=older_than)
         scope = "every cached remote file" if older_than is None else f"unused for more than {older_than} days"
         print(f"purged {purged.files} cached remote files ({purged.bytes} bytes), {scope}")
         return 0

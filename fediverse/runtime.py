@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,8 +22,11 @@ from fediverse.db.engine import create_engine
 from fediverse.federation import health
 from fediverse.federation.client import DomainBlocked, SafeClient, Signer
 from fediverse.federation.deliver import ActivityCache
+from fediverse.jobs.group_commit import OutcomeWriters
 from fediverse.jobs.queue import JobBackend, install_commit_hook
 from fediverse.ratelimit import Limiter, MemoryLimiter, make_limiter
+from fediverse.services.remote_media import FetchLocks
+from fediverse.services.site_settings import RefreshTimer
 
 if TYPE_CHECKING:
     from fediverse.models import LocalUser
@@ -69,18 +71,17 @@ class Runtime:
     # signing deliveries or checking passwords (signing_pool).
     image_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(image_workers(), thread_name_prefix="image"))
-    # One fetch per remote media id at a time in this process (services.remote_media.ensure_cached).
-    media_fetch_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
-        default_factory=weakref.WeakValueDictionary)
     _signers: dict[int, Signer] = field(default_factory=dict)
-    # Process state, each owned by the module that uses it: stored activities for deliveries, and which
-    # domains have a failure on record.
+    # Process state, each owned by the module that uses it: stored activities for deliveries, which domains
+    # have a failure on record, the remote media fetches in flight, the group commit of job outcomes, and when
+    # the panel's settings were last read.
     activities: ActivityCache = field(default_factory=ActivityCache)
     domain_health: health.Tracker = field(default_factory=health.Tracker)
+    media_fetches: FetchLocks = field(default_factory=FetchLocks)
+    job_outcomes: OutcomeWriters = field(default_factory=OutcomeWriters)
+    settings_timer: RefreshTimer = field(default_factory=RefreshTimer)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
-    settings_checked_at: float = 0.0  # monotonic time of the last site_settings.refresh (see maybe_refresh)
     settings_refresh: asyncio.Task[None] | None = None  # a refresh running in the background
-    outcome_writer: Any = None  # jobs.runner's group-commit writer, made on first use in the running loop
     # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
     limiter: Limiter = field(default_factory=MemoryLimiter)  # login, sign-up, inbox and web rate limits
     # What time-windowed checks read the time from (rate limits, sign-up fill time and daily cap); tests

@@ -58,13 +58,16 @@ async def test_claiming_leases_each_due_job_once_and_retakes_expired_leases(rt: 
         await session.commit()
     async with rt.sessions() as first, rt.sessions() as second:
         taken = await job_db.claim_due(first, 3, timedelta(seconds=60))
+        await first.commit()  # a worker commits its claim before running the jobs
         rest = await job_db.claim_due(second, 10, timedelta(seconds=60))
+        await second.commit()
     assert len(taken) == 3 and len(rest) == 2
     assert not {j.id for j in taken} & {j.id for j in rest}
     async with rt.sessions() as session:
         assert await job_db.claim_due(session, 10, timedelta(seconds=60)) == []
         # a worker that died: its lease runs out and the job is taken again
         retaken = await job_db.claim_due(session, 10, timedelta(seconds=60), now=utcnow() + timedelta(seconds=61))
+        await session.commit()
     assert {j.id for j in retaken} == {j.id for j in taken + rest}
     assert all(j.attempts == 2 and j.state == RUNNING for j in retaken)
 
@@ -77,6 +80,7 @@ async def test_finished_jobs_are_pruned_after_the_retention_period(rt: Runtime) 
         recent.state, recent.finished_at = DONE, utcnow() - timedelta(days=1)
         await session.commit()
         pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=7))
+        await session.commit()
         left = set(await session.scalars(select(Job.id)))
         states = dict((await session.execute(select(Job.id, Job.state))).all())
     assert pruned == 1 and left == {recent.id, waiting.id} and states[waiting.id] == QUEUED
@@ -101,7 +105,9 @@ async def test_a_worker_whose_lease_ran_out_cannot_overwrite_its_successor(rt: R
         await session.commit()
     async with rt.sessions() as first, rt.sessions() as second:  # two workers
         [stale] = await job_db.claim_due(first, 1, timedelta(seconds=60))
+        await first.commit()
         [current] = await job_db.claim_due(second, 1, timedelta(seconds=60), now=utcnow() + timedelta(seconds=61))
+        await second.commit()
     async with rt.sessions() as session:
 
         def outcome(job: Job, state: str) -> dict[str, object]:
@@ -109,6 +115,8 @@ async def test_a_worker_whose_lease_ran_out_cannot_overwrite_its_successor(rt: R
                     "b_finished": utcnow(), "b_run_at": None}
 
         await job_db.finish_many(session, [outcome(stale, "dead")])
+        await session.commit()
         assert await session.scalar(select(Job.state).where(Job.id == current.id)) == RUNNING
         await job_db.finish_many(session, [outcome(current, DONE)])
+        await session.commit()
         assert (await session.execute(select(Job.state, Job.last_error))).one() == (DONE, DONE)

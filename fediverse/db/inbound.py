@@ -42,7 +42,8 @@ PRUNE_BATCH = 5000  # rows per DELETE: a first prune of a large table never hold
 
 
 async def prune_processed(session: AsyncSession, before: datetime) -> int:
-    """Delete activities processed before `before`; commits per batch and returns how many went.
+    """Delete one batch (up to PRUNE_BATCH) of activities processed before `before`; returns how many went, so
+    the caller commits each batch and calls again until 0.
 
     Rows held in the quarantine are kept until a moderator reviews them (they are never processed before that,
     and the reviewed_at test says so again). A redelivery of a pruned activity is stored and processed anew,
@@ -51,11 +52,8 @@ async def prune_processed(session: AsyncSession, before: datetime) -> int:
         InboundActivity.processed_at < before,
         or_(InboundActivity.quarantine_reason.is_(None), InboundActivity.reviewed_at.is_not(None)),
     ).limit(PRUNE_BATCH)
-    total = 0
-    while True:
-        ids = list((await session.scalars(prunable)).all())
-        if not ids:
-            return total
-        result = await session.execute(delete(InboundActivity).where(InboundActivity.id.in_(ids)))
-        await session.commit()
-        total += result.rowcount or 0
+    ids = list((await session.scalars(prunable)).all())
+    if not ids:
+        return 0
+    result = await session.execute(delete(InboundActivity).where(InboundActivity.id.in_(ids)))
+    return result.rowcount or 0

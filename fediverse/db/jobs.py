@@ -1,4 +1,7 @@
-"""Job claiming with leases: SKIP LOCKED on PostgreSQL, a single atomic UPDATE on SQLite."""
+"""Job claiming with leases: SKIP LOCKED on PostgreSQL, a single atomic UPDATE on SQLite.
+
+Query helpers: the caller commits. A claim must be committed before the job's work starts, so that other
+workers see the lease (jobs/embedded.py and jobs/dramatiq_backend.py commit right after claiming)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 
 
 async def claim_due(session: AsyncSession, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
-    """Take up to `limit` due jobs (or jobs whose lease ran out) and lease them to this worker."""
+    """Take up to `limit` due jobs (or jobs whose lease ran out) and lease them to this worker; the caller
+    commits before running them (on PostgreSQL the rows stay locked until then)."""
     now = now or utcnow()
     candidates = select(Job.id).where(_due(now)).order_by(Job.run_at).limit(limit)
     if session.bind.dialect.name == "postgresql":
@@ -27,7 +31,6 @@ async def claim_due(session: AsyncSession, limit: int, lease: timedelta, now: da
         # UPDATE ... WHERE id IN (...), leasing more rows than asked for.
         ids: Any = list(await session.scalars(candidates.with_for_update(skip_locked=True)))
         if not ids:
-            await session.commit()
             return []
     else:
         ids = candidates.scalar_subquery()  # SQLite: one writer, the single UPDATE is atomic
@@ -38,13 +41,12 @@ async def claim_due(session: AsyncSession, limit: int, lease: timedelta, now: da
         .returning(Job)
         .execution_options(synchronize_session=False)
     )
-    jobs = list((await session.scalars(stmt)).all())
-    await session.commit()
-    return jobs
+    return list((await session.scalars(stmt)).all())
 
 
 async def claim_one(session: AsyncSession, job_id: int, lease: timedelta, now: datetime | None = None) -> Job | None:
-    """Lease one named job if it is due; None when it is done, leased elsewhere, or not yet due."""
+    """Lease one named job if it is due; None when it is done, leased elsewhere, or not yet due. The caller
+    commits before running it."""
     now = now or utcnow()
     stmt = (
         update(Job)
@@ -53,9 +55,7 @@ async def claim_one(session: AsyncSession, job_id: int, lease: timedelta, now: d
         .returning(Job)
         .execution_options(synchronize_session=False)
     )
-    job = (await session.scalars(stmt)).first()
-    await session.commit()
-    return job
+    return (await session.scalars(stmt)).first()
 
 
 _JOBS = Job.__table__
@@ -71,11 +71,10 @@ _FINISH_MANY = (
 
 
 async def finish_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Record many outcomes in one statement and one commit (a fan-out finishes thousands of jobs).
+    """Record many outcomes in one statement (a fan-out finishes thousands of jobs); the caller commits.
 
     Each row: b_id, b_lease (the lease_until it was claimed with), b_state, b_error, b_finished, b_run_at."""
     await session.execute(_FINISH_MANY, rows)
-    await session.commit()
 
 
 async def due_for_sweep(session: AsyncSession, older_than: datetime, limit: int = 1000) -> list[tuple[int, datetime]]:
@@ -90,9 +89,8 @@ async def due_for_sweep(session: AsyncSession, older_than: datetime, limit: int 
 
 
 async def prune_finished(session: AsyncSession, before: datetime) -> int:
-    """Delete done and dead rows older than the retention period."""
+    """Delete done and dead rows older than the retention period; the caller commits."""
     result = await session.execute(delete(Job).where(Job.state.in_((DONE, DEAD)), Job.finished_at < before))
-    await session.commit()
     return result.rowcount or 0
 
 

@@ -6,6 +6,8 @@ import asyncio
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from fediverse.activitypub.signatures.cavage import sign_cavage
 from fediverse.db import accounts as account_db
 from fediverse.errors import RemoteError, UnsafeAddress
@@ -39,13 +41,13 @@ async def deliver(rt: Runtime, job: Deliver) -> Outcome:
     except (UnsafeAddress, DomainBlocked) as exc:  # never retried: a block is lifted by a new activity, not a retry
         return GiveUp(str(exc))
     except RemoteError as exc:
-        await _record_failure(rt, domain, str(exc))
-        return Retry(str(exc))
-    outcome = classify_response(result.status, result.retry_after, now)
-    if isinstance(outcome, Done):
-        await _record_success(rt, domain)
-    elif isinstance(outcome, Retry):
-        await _record_failure(rt, domain, outcome.error)
+        outcome: Outcome = Retry(str(exc))
+    else:
+        outcome = classify_response(result.status, result.retry_after, now)
+    if _changes_health(rt, domain, outcome):
+        async with rt.sessions() as session:
+            await _record_health(rt, session, domain, outcome)
+            await session.commit()
     return outcome
 
 
@@ -117,15 +119,16 @@ async def _read_activity(rt: Runtime, activity_id: int) -> Loaded | Unsendable:
         return activity.body, rt.signer_for(user)
 
 
-async def _record_failure(rt: Runtime, domain: str, error: str) -> None:
-    async with rt.sessions() as session:
-        await rt.domain_health.failed(session, domain, error, utcnow(), rt.settings.federation.domain_unavailable_days)
-        await session.commit()
+def _changes_health(rt: Runtime, domain: str, outcome: Outcome) -> bool:
+    """A failure is always recorded; a success only where a failure is on record, so the common case (a success
+    on a healthy domain) costs no session and no write."""
+    return isinstance(outcome, Retry) or (isinstance(outcome, Done) and rt.domain_health.has_failures(domain))
 
 
-async def _record_success(rt: Runtime, domain: str) -> None:
-    if not rt.domain_health.has_failures(domain):
-        return  # the common case costs no session and no write
-    async with rt.sessions() as session:
+async def _record_health(rt: Runtime, session: AsyncSession, domain: str, outcome: Outcome) -> None:
+    """The delivery's effect on the domain's health, in the caller's transaction (deliver commits)."""
+    if isinstance(outcome, Retry):
+        await rt.domain_health.failed(session, domain, outcome.error, utcnow(),
+                                      rt.settings.federation.domain_unavailable_days)
+    elif isinstance(outcome, Done):
         await rt.domain_health.succeeded(session, domain, utcnow())
-        await session.commit()

@@ -68,7 +68,7 @@ async def hold_reason(rt: Runtime, session: AsyncSession, row: InboundActivity, 
     spam = rt.settings.spam
     text = read_note_text(note.content, note.mentions)
     if local_mentions and spam.quarantine_new_account_hours > 0:
-        age, seen = account_age(actor)
+        age, seen = account_age(actor, rt.clock.now())
         if age < timedelta(hours=spam.quarantine_new_account_hours) and not await _has_history(session, actor, row.id):
             return (f"new account: {seen} {int(age.total_seconds() // 3600)} h ago, no history here, "
                     f"mentions {len(set(local_mentions))} local account(s)")
@@ -80,14 +80,13 @@ async def hold_reason(rt: Runtime, session: AsyncSession, row: InboundActivity, 
     return None
 
 
-def account_age(actor: Account) -> tuple[timedelta, str]:
-    """How old the account is: by the `published` date its own server states (Mastodon, GoToSocial and
+def account_age(actor: Account, now: datetime) -> tuple[timedelta, str]:
+    """How old the account is at `now`: by the `published` date its own server states (Mastodon, GoToSocial and
     Misskey send it), so a long-standing stranger's first reply is not held; else since we first saw it."""
     try:
         published = parse_actor(actor.raw).published if actor.raw else None
     except ParseError:
         published = None
-    now = utcnow()
     if published is not None and published <= now:
         return now - published, "created"
     return now - actor.created_at, "first seen"
@@ -111,7 +110,7 @@ async def _recipients_of_same_text(session: AsyncSession, rt: Runtime, text: Not
     base = rt.settings.base_url + "/"
     recent = select(InboundActivity.raw).where(
         InboundActivity.type == "Create", InboundActivity.id != row_id,
-        InboundActivity.received_at >= utcnow() - IDENTICAL_WINDOW).order_by(InboundActivity.id.desc()).limit(MAX_SCAN)
+        InboundActivity.received_at >= rt.clock.now() - IDENTICAL_WINDOW).order_by(InboundActivity.id.desc()).limit(MAX_SCAN)
     reached: set[str] = set()
     for raw in await session.scalars(recent):
         try:
@@ -172,7 +171,7 @@ async def release(rt: Runtime, session: AsyncSession, staff: LocalUser, inbound_
     from fediverse.inbox.dispatch import process_inbound  # dispatch imports this module: resolved at call time
 
     row = await _held_row(session, inbound_id)
-    row.reviewed_at = utcnow()
+    row.reviewed_at = rt.clock.now()
     modlog.record(session, staff, "quarantine.release", "activity", row.uri, "", reason_held=row.quarantine_reason,
                   sender=row.actor_uri)
     await session.commit()
@@ -203,7 +202,7 @@ async def discard_actor(rt: Runtime, session: AsyncSession, staff: LocalUser, in
     account = await account_db.by_uri(session, actor_uri)
     if account is not None and account.is_local:
         raise Invalid("A local account cannot be suspended from the quarantine; use the accounts page.")
-    now = utcnow()
+    now = rt.clock.now()
     rows = (await session.scalars(_held().where(InboundActivity.actor_uri == actor_uri))).all()
     for held in rows:
         _discard(held, now)

@@ -272,6 +272,7 @@ class JobWorker:
             rt = self.rt
             async with rt.sessions() as session:
                 job = await job_db.claim_one(session, job_id, lease(rt))
+                await session.commit()  # the lease is visible to other workers before the job runs
             if job is None:
                 return False
             # A job never outlives its lease, so no other worker can be running it at the same time.

@@ -81,6 +81,7 @@ class EmbeddedBackend:
                 if free > 0:
                     async with self.rt.sessions() as session:
                         claimed = await job_db.claim_due(session, free, lease(self.rt))
+                        await session.commit()  # the leases are visible to other workers before any job runs
                     for job in claimed:
                         task: asyncio.Task[object] = asyncio.create_task(run_job(self.rt, job))
                         self._running.add(task)

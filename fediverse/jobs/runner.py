@@ -3,14 +3,10 @@ the outcome on the row."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, assert_never
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from fediverse.db import jobs as job_db
 from fediverse.federation.deliver import deliver
 from fediverse.federation.outbox import fan_out
 from fediverse.federation.retry import next_attempt
@@ -78,66 +74,11 @@ async def record(rt: Runtime, job: Job, outcome: Outcome) -> None:
             state, error = DEAD, f"gave up after {job.attempts} attempts: {outcome.error}"
         else:
             state, error = QUEUED, outcome.error
-    await _writer(rt).write({"b_id": job.id, "b_lease": job.lease_until, "b_state": state, "b_error": error,
-                             "b_finished": now if state != QUEUED else None, "b_run_at": when})
+    await rt.job_outcomes.writer(rt.sessions).write({
+        "b_id": job.id, "b_lease": job.lease_until, "b_state": state, "b_error": error,
+        "b_finished": now if state != QUEUED else None, "b_run_at": when})
     if when is not None:
         rt.backend.notify([(job.id, when)])
-
-
-class _OutcomeWriter:
-    """Group commit of job outcomes: one UPDATE ... executemany and one commit for every outcome that
-    arrived while the previous write was in flight. A fan-out finishes thousands of jobs; one transaction
-    each cost ~1 ms of event-loop time, most of a delivery's budget. The first outcome is written at once."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
-        self.loop = asyncio.get_running_loop()
-        self.pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    async def write(self, values: dict[str, Any]) -> None:
-        future: asyncio.Future[None] = self.loop.create_future()
-        self.pending.append((values, future))
-        if self.task is None:
-            self.task = self.loop.create_task(self._run(), name="fediverse-job-outcomes")
-        await future
-
-    async def _run(self) -> None:
-        batch: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
-        try:
-            while self.pending:
-                batch, self.pending = self.pending, []
-                try:
-                    async with self.sessions() as session:
-                        await job_db.finish_many(session, [values for values, _ in batch])
-                except Exception as exc:  # noqa: BLE001 - each waiting job sees the error, as with its own write
-                    _settle(batch, exc)
-                else:
-                    _settle(batch, None)
-                batch = []
-        except BaseException as exc:  # cancelled (shutdown): nobody may wait for ever
-            _settle(batch + self.pending, exc)
-            self.pending = []
-            raise
-        finally:
-            self.task = None
-
-
-def _settle(batch: list[tuple[dict[str, Any], asyncio.Future[None]]], exc: BaseException | None) -> None:
-    for _values, future in batch:
-        if not future.done():
-            if exc is None:
-                future.set_result(None)
-            else:
-                future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("job outcome not written"))
-
-
-def _writer(rt: Runtime) -> _OutcomeWriter:
-    """One writer per runtime and event loop (the dramatiq worker runs its own loop)."""
-    writer = rt.outcome_writer
-    if writer is None or writer.loop is not asyncio.get_running_loop():
-        writer = rt.outcome_writer = _OutcomeWriter(rt.sessions)
-    return writer
 
 
 def lease(rt: Runtime) -> timedelta:

@@ -24,10 +24,15 @@ async def housekeeping(rt: Runtime) -> int:
     jobs = rt.settings.jobs
     async with rt.sessions() as session:
         pruned = await job_db.prune_finished(session, utcnow() - timedelta(days=jobs.retention_days))
-        pruned += await inbound_db.prune_processed(session, utcnow() - timedelta(days=jobs.inbound_retention_days))
+        await session.commit()
+        inbound_before = utcnow() - timedelta(days=jobs.inbound_retention_days)
+        while batch := await inbound_db.prune_processed(session, inbound_before):
+            await session.commit()  # a batch per transaction: a large first prune holds no long write lock
+            pruned += batch
         await rt.domain_health.reload(session)
         await web_sessions.prune(session, rt.clock.now())
         await session.commit()
     await purge_expired(rt)
     await check_auto_approval(rt)
     return pruned
+

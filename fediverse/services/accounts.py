@@ -176,6 +176,18 @@ async def create_user(
                                manually_approves_followers=manually_approves_followers)
 
 
+async def add_user(
+    rt: Runtime, username: str, *, role: str = "artist", password: str | None = None, display_name: str = "",
+    summary: str = "", manually_approves_followers: bool = False,
+) -> LocalUser:
+    """The use case of `fediverse user create`: create_user in a transaction of its own, committed here."""
+    async with rt.sessions() as session:
+        user = await create_user(rt, session, username, role=role, password=password, display_name=display_name,
+                                 summary=summary, manually_approves_followers=manually_approves_followers)
+        await session.commit()
+    return user
+
+
 async def ensure_instance_actor(rt: Runtime, session: AsyncSession) -> LocalUser:
     """The Application actor that signs our fetches; created on first start."""
     uri = rt.uris.instance_actor()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +13,23 @@ from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.outbox import publish
 from fediverse.models import ACCEPTED, PENDING, Account, Follow, LocalUser, Notification, utcnow
+from fediverse.services.accounts import require_local_user
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
+
+
+Action = Callable[["Runtime", AsyncSession, LocalUser, str], Awaitable[Follow | None]]
+
+
+async def as_user(rt: Runtime, username: str, action: Action, handle: str) -> Follow | None:
+    """The use case of the CLI's follow, unfollow, approve and reject: `action` (one of those functions) as
+    the local user `username`, in a transaction of its own, committed here."""
+    async with rt.sessions() as session:
+        user = await require_local_user(session, username)
+        result = await action(rt, session, user, handle)
+        await session.commit()
+    return result
 
 
 def follow_document(follow: Follow, follower: Account, followee: Account) -> dict[str, Any]:

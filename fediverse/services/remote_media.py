@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -178,43 +179,54 @@ async def fetch(rt: Runtime, media_id: int) -> Outcome:
         account = await session.get(Account, row.account_id) if row.account_id else None
         rejected = await domain_policy.media_rejected(session, urlsplit(row.url).hostname)
     if rejected:  # a domain block with reject_media: nothing is fetched from there
-        await _record_failure(rt, media_id, "media from this domain is rejected by a domain block")
-        return Done("not cached: media from this domain is rejected")
+        result: Cached | str = "media from this domain is rejected by a domain block"
+        outcome: Outcome = Done("not cached: media from this domain is rejected")
+    else:
+        result, outcome = await _attempt(rt, row, note, account)
+    async with rt.sessions() as session:
+        if isinstance(result, Cached):
+            await _record_success(rt, session, media_id, result)
+        else:
+            await _record_failure(session, media_id, result)
+        await session.commit()
+    return outcome
+
+
+async def _attempt(rt: Runtime, row: RemoteMedia, note: RemoteNote | None,
+                   account: Account | None) -> tuple[Cached | str, Outcome]:
+    """The stored copy or the error message to record, and the job's outcome."""
     try:
         cached = await _fetch_and_stamp(rt, row, note, account)
     except Exception as exc:  # noqa: BLE001 - a hostile file (any decoder error) is recorded, never raised
         if not isinstance(exc, (RemoteError, Invalid, ImageRejected)):
-            log.warning("remote media %s: unexpected %s", media_id, type(exc).__name__, exc_info=True)
+            log.warning("remote media %s: unexpected %s", row.id, type(exc).__name__, exc_info=True)
         message = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
-        await _record_failure(rt, media_id, message)
-        return Retry(message) if isinstance(exc, Unreachable) else Done(f"not cached: {message}")
-    await _record_success(rt, media_id, cached)
-    return Done(f"cached {cached.size} bytes")
+        return message, Retry(message) if isinstance(exc, Unreachable) else Done(f"not cached: {message}")
+    return cached, Done(f"cached {cached.size} bytes")
 
 
-async def _record_failure(rt: Runtime, media_id: int, message: str) -> None:
-    async with rt.sessions() as session:
-        row = await session.get(RemoteMedia, media_id)
-        if row is not None:
-            row.fetch_error = message
-            row.fetched_at = utcnow()
-            await session.commit()
+async def _record_failure(session: AsyncSession, media_id: int, message: str) -> None:
+    """In the caller's transaction (fetch commits)."""
+    row = await session.get(RemoteMedia, media_id)
+    if row is not None:
+        row.fetch_error = message
+        row.fetched_at = utcnow()
 
 
-async def _record_success(rt: Runtime, media_id: int, cached: Cached) -> None:
-    async with rt.sessions() as session:
-        row = await session.get(RemoteMedia, media_id)
-        if row is None:
-            return
-        old = row.storage_key
-        now = utcnow()
-        row.storage_key, row.content_type, row.size = cached.key, cached.content_type, cached.size
-        row.consent, row.fetch_error, row.fetched_at = cached.consent, None, now
-        row.last_used_at = row.last_used_at or now
-        await session.flush()
-        if old and old != cached.key and not await media_db.key_in_use(session, old, besides=row.id):
-            store_for(rt).delete_remote(old)
-        await session.commit()
+async def _record_success(rt: Runtime, session: AsyncSession, media_id: int, cached: Cached) -> None:
+    """In the caller's transaction (fetch commits). A replaced file is removed before the commit: should it roll
+    back, the row still names the old file, finds it missing and fetches again (as `forget` explains)."""
+    row = await session.get(RemoteMedia, media_id)
+    if row is None:
+        return
+    old = row.storage_key
+    now = utcnow()
+    row.storage_key, row.content_type, row.size = cached.key, cached.content_type, cached.size
+    row.consent, row.fetch_error, row.fetched_at = cached.consent, None, now
+    row.last_used_at = row.last_used_at or now
+    await session.flush()
+    if old and old != cached.key and not await media_db.key_in_use(session, old, besides=row.id):
+        store_for(rt).delete_remote(old)
 
 
 def name_fits(row: RemoteMedia, name: str) -> bool:
@@ -227,12 +239,19 @@ def name_fits(row: RemoteMedia, name: str) -> bool:
     return name.startswith("file.") and name[5:] in SERVED_EXTENSIONS
 
 
-def _fetch_lock(rt: Runtime, media_id: int) -> asyncio.Lock:
-    """The lock for fetching this id in this process; it lives while a request holds or waits for it."""
-    lock = rt.media_fetch_locks.get(media_id)
-    if lock is None:
-        lock = rt.media_fetch_locks[media_id] = asyncio.Lock()
-    return lock
+class FetchLocks:
+    """One fetch per remote media id at a time in this process (ensure_cached), one per Runtime. A lock lives
+    while a request holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def lock(self, media_id: int) -> asyncio.Lock:
+        """The lock for fetching this id."""
+        lock = self._locks.get(media_id)
+        if lock is None:
+            lock = self._locks[media_id] = asyncio.Lock()
+        return lock
 
 
 async def ensure_cached(rt: Runtime, media_id: int, name: str | None = None) -> RemoteMedia | None:
@@ -245,7 +264,7 @@ async def ensure_cached(rt: Runtime, media_id: int, name: str | None = None) -> 
         return None
     if row.storage_key and store_for(rt).open_remote(row.storage_key) is not None:
         return row
-    async with _fetch_lock(rt, media_id):
+    async with rt.media_fetches.lock(media_id):
         async with rt.sessions() as session:
             row = await session.get(RemoteMedia, media_id)  # another request may have fetched it meanwhile
         if row is None:
@@ -287,7 +306,8 @@ async def find_for(rt: Runtime, token: str, user: LocalUser | None) -> Found | N
 
 
 async def touch(rt: Runtime, row: RemoteMedia) -> None:
-    """Mark a copy as used (it is kept past the retention while people look at it)."""
+    """Mark a copy as used (it is kept past the retention while people look at it). The use case of serving a
+    copy (web/remote_media.py calls it after ensure_cached), so it commits its own write."""
     now = utcnow()
     if row.last_used_at is not None and now - row.last_used_at < TOUCH_EVERY:
         return
@@ -332,12 +352,18 @@ async def purge(rt: Runtime, session: AsyncSession, *, older_than_days: int | No
     return Purged(files, size)
 
 
-async def purge_expired(rt: Runtime) -> Purged:
-    """The periodic purge per ``[media] remote_cache_retention_days`` (0: every copy goes at each sweep)."""
+async def purge_unused(rt: Runtime, *, older_than_days: int | None) -> Purged:
+    """The purge as a use case of its own (`fediverse media purge-remote`, the sweeper): one committed
+    transaction."""
     async with rt.sessions() as session:
-        result = await purge(rt, session, older_than_days=rt.settings.media.remote_cache_retention_days)
+        result = await purge(rt, session, older_than_days=older_than_days)
         await session.commit()
     return result
+
+
+async def purge_expired(rt: Runtime) -> Purged:
+    """The periodic purge per ``[media] remote_cache_retention_days`` (0: every copy goes at each sweep)."""
+    return await purge_unused(rt, older_than_days=rt.settings.media.remote_cache_retention_days)
 
 
 async def forget(rt: Runtime, session: AsyncSession, *, note_id: int | None = None,

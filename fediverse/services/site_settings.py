@@ -121,9 +121,17 @@ def apply(rt: Runtime, new_settings: Settings) -> None:
         rt.settings = new_settings
 
 
+class RefreshTimer:
+    """When this process last looked at the stored overrides (monotonic time), one per Runtime: maybe_refresh
+    looks again at most once per REFRESH_SECONDS."""
+
+    def __init__(self) -> None:
+        self.checked_at = 0.0
+
+
 async def refresh(rt: Runtime) -> None:
     """Re-read the overrides (at start-up, and now and then in other processes)."""
-    rt.settings_checked_at = time.monotonic()
+    rt.settings_timer.checked_at = time.monotonic()
     async with rt.sessions() as session:
         overrides = await stored(session)
     base = rt.file_settings or rt.settings
@@ -139,9 +147,9 @@ def maybe_refresh(rt: Runtime, every: float = REFRESH_SECONDS) -> None:
     and every job. Nobody waits for it: the caller goes on with the settings it has, and later callers get the
     new ones (so a request never pays for the query, nor overtakes another while it runs)."""
     now = time.monotonic()
-    if now - rt.settings_checked_at < every:
+    if now - rt.settings_timer.checked_at < every:
         return
-    rt.settings_checked_at = now
+    rt.settings_timer.checked_at = now
     if rt.settings_refresh is not None and not rt.settings_refresh.done():
         return
     rt.settings_refresh = asyncio.get_running_loop().create_task(_refresh_quietly(rt), name="fediverse-settings")

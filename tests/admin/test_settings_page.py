@@ -78,11 +78,11 @@ async def test_another_process_sees_the_change_within_seconds(network: Network) 
             saved = await post_form(client, "/admin/settings", "/admin/settings", {"instance.name": "Renamed"})
             assert saved.status_code == 303
         rt = other.state.runtime
-        rt.settings_checked_at = time.monotonic()  # it looked just before the change
+        rt.settings_timer.checked_at = time.monotonic()  # it looked just before the change
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url=art.base) as client:
             # between two looks no query is made: still the old name (and that answer is now cached)
             assert (await client.get("/api/v1/instance")).json()["title"] == "Test art.test"
-            rt.settings_checked_at -= site_settings.REFRESH_SECONDS  # ... five seconds later, a request
+            rt.settings_timer.checked_at -= site_settings.REFRESH_SECONDS  # ... five seconds later, a request
             await client.get("/api/v1/instance")  # starts a refresh beside it
             assert rt.settings_refresh is not None
             await rt.settings_refresh
@@ -156,7 +156,7 @@ async def test_a_worker_process_takes_the_change_before_its_next_job(network: Ne
     await make_user(art, "boss", password=PASSWORD, role="admin")
     worker = create_runtime(art.rt.file_settings or art.rt.settings)  # e.g. `fediverse worker`, same database
     try:
-        worker.settings_checked_at = time.monotonic() - site_settings.REFRESH_SECONDS
+        worker.settings_timer.checked_at = time.monotonic() - site_settings.REFRESH_SECONDS
         async with admin_browser(art) as client:
             saved = await post_form(client, "/admin/settings", "/admin/settings", {"consent.ai_training": "allowed"})
             assert saved.status_code == 303

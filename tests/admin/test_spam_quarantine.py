@@ -3,16 +3,18 @@ notified, and a moderator releases (processed as usual), discards, or discards e
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 from sqlalchemy import func, select
 
+from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.db import accounts as account_db
 from fediverse.models import AuditLog, InboundActivity, Notification, RemoteNote
 from tests.federation.helpers import act, make_user
 from tests.federation.test_inbox_bad_input import signed_post
-from tests.support import Instance, Network
+from tests.support import Instance, Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, csrf_of, login
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -48,8 +50,8 @@ async def held(instance: Instance) -> list[InboundActivity]:
             .order_by(InboundActivity.id))).all())
 
 
-async def setup(network: Network, **spam: Any) -> tuple[Instance, Instance, list[str]]:
-    art = await network.add("art.test", spam=spam)
+async def setup(network: Network, clock: Clock = SYSTEM_CLOCK, **spam: Any) -> tuple[Instance, Instance, list[str]]:
+    art = await network.add("art.test", clock, spam=spam)
     social = await network.add("social.test")
     locals_ = []
     for n in range(10):
@@ -203,10 +205,25 @@ async def test_the_same_text_counts_only_within_the_hour(network: Network) -> No
     for n, target in enumerate(locals_[:2]):
         await send(social, art, "bob", n, [target], text)
     await network.drain()
-    async with art.rt.sessions() as session:  # those two arrived 61 minutes ago (the window reads the wall clock)
+    async with art.rt.sessions() as session:  # those two arrived 61 minutes ago (received_at is the wall clock's)
         for row in await session.scalars(select(InboundActivity).where(InboundActivity.type == "Create")):
             row.received_at -= timedelta(minutes=61)
         await session.commit()
+    await send(social, art, "bob", 2, [locals_[2]], text)
+    await network.drain()
+    assert await held(art) == []
+    assert await count(art, Notification, Notification.kind == "mention") == 3
+
+
+async def test_the_same_text_window_is_read_from_the_instance_clock(network: Network) -> None:
+    clock = StepClock(time.time())
+    art, social, locals_ = await setup(network, clock, identical_message_threshold=3)
+    await known_sender(network, art, social)
+    text = "Hello, I love your work, visit my gallery for a special offer today"
+    for n, target in enumerate(locals_[:2]):
+        await send(social, art, "bob", n, [target], text)
+    await network.drain()
+    clock.advance(61 * 60)  # an hour and a minute later, by art.test's clock
     await send(social, art, "bob", 2, [locals_[2]], text)
     await network.drain()
     assert await held(art) == []
