@@ -81,7 +81,6 @@ class Runtime:
     job_outcomes: OutcomeWriters = field(default_factory=OutcomeWriters)
     settings_timer: RefreshTimer = field(default_factory=RefreshTimer)
     file_settings: Settings | None = None  # instance.toml as loaded; panel overrides are laid over it
-    settings_refresh: asyncio.Task[None] | None = None  # a refresh running in the background
     # Inbox and web rate limits (fediverse.ratelimit): shared through Redis when one is configured.
     limiter: Limiter = field(default_factory=MemoryLimiter)  # login, sign-up, inbox and web rate limits
     # What time-windowed checks read the time from (rate limits, sign-up fill time and daily cap); tests
@@ -110,9 +109,7 @@ class Runtime:
         return await asyncio.get_running_loop().run_in_executor(self.image_pool, func, *args)
 
     async def close(self) -> None:
-        if self.settings_refresh is not None and not self.settings_refresh.done():
-            self.settings_refresh.cancel()
-            await asyncio.gather(self.settings_refresh, return_exceptions=True)
+        await self.settings_timer.close()
         await self.client.aclose()
         await self.limiter.aclose()
         await self.engine.dispose()

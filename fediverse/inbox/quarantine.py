@@ -28,7 +28,7 @@ from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.jobs.outcome import Done
-from fediverse.models import Account, Follow, InboundActivity, LocalUser, utcnow
+from fediverse.models import Account, Follow, InboundActivity, LocalUser
 from fediverse.services import account_actions, modlog
 from fediverse.services.text import sanitize
 
@@ -185,10 +185,10 @@ def _discard(row: InboundActivity, now: datetime) -> None:
     row.outcome = DISCARDED
 
 
-async def discard(session: AsyncSession, staff: LocalUser, inbound_id: int, reason: str = "") -> None:
+async def discard(rt: Runtime, session: AsyncSession, staff: LocalUser, inbound_id: int, reason: str = "") -> None:
     """Mark one held activity reviewed and discarded, unprocessed; audited and committed."""
     row = await _held_row(session, inbound_id)
-    _discard(row, utcnow())
+    _discard(row, rt.clock.now())
     modlog.record(session, staff, "quarantine.discard", "activity", row.uri, reason, reason_held=row.quarantine_reason,
                   sender=row.actor_uri)
     await session.commit()

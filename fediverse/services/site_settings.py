@@ -122,11 +122,21 @@ def apply(rt: Runtime, new_settings: Settings) -> None:
 
 
 class RefreshTimer:
-    """When this process last looked at the stored overrides (monotonic time), one per Runtime: maybe_refresh
-    looks again at most once per REFRESH_SECONDS."""
+    """When this process last looked at the stored overrides (monotonic time) and the refresh running in the
+    background, one per Runtime: maybe_refresh looks again at most once per REFRESH_SECONDS."""
 
     def __init__(self) -> None:
         self.checked_at = 0.0
+        self.running: asyncio.Task[None] | None = None
+
+    def busy(self) -> bool:
+        return self.running is not None and not self.running.done()
+
+    async def close(self) -> None:
+        """Cancel a refresh still running (the process is stopping)."""
+        if self.running is not None and self.busy():
+            self.running.cancel()
+            await asyncio.gather(self.running, return_exceptions=True)
 
 
 async def refresh(rt: Runtime) -> None:
@@ -150,9 +160,9 @@ def maybe_refresh(rt: Runtime, every: float = REFRESH_SECONDS) -> None:
     if now - rt.settings_timer.checked_at < every:
         return
     rt.settings_timer.checked_at = now
-    if rt.settings_refresh is not None and not rt.settings_refresh.done():
+    if rt.settings_timer.busy():
         return
-    rt.settings_refresh = asyncio.get_running_loop().create_task(_refresh_quietly(rt), name="fediverse-settings")
+    rt.settings_timer.running = asyncio.get_running_loop().create_task(_refresh_quietly(rt), name="fediverse-settings")
 
 
 async def _refresh_quietly(rt: Runtime) -> None:

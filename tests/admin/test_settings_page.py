@@ -84,8 +84,8 @@ async def test_another_process_sees_the_change_within_seconds(network: Network) 
             assert (await client.get("/api/v1/instance")).json()["title"] == "Test art.test"
             rt.settings_timer.checked_at -= site_settings.REFRESH_SECONDS  # ... five seconds later, a request
             await client.get("/api/v1/instance")  # starts a refresh beside it
-            assert rt.settings_refresh is not None
-            await rt.settings_refresh
+            assert rt.settings_timer.running is not None
+            await rt.settings_timer.running
             assert (await client.get("/api/v1/instance")).json()["title"] == "Renamed"
             assert "Renamed" in (await client.get("/")).text
     finally:
@@ -167,8 +167,8 @@ async def test_a_worker_process_takes_the_change_before_its_next_job(network: Ne
             session.add(job)
             await session.commit()
         await run_job(worker, job)  # starts a refresh beside the job
-        assert worker.settings_refresh is not None
-        await worker.settings_refresh
+        assert worker.settings_timer.running is not None
+        await worker.settings_timer.running
         assert worker.settings.consent.ai_training == "allowed"
     finally:
         await worker.close()

@@ -32,7 +32,7 @@ async def _release(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_
 
 
 async def _discard(rt: Runtime, session: AsyncSession, user: LocalUser, inbound_id: int, reason: str) -> str:
-    await quarantine.discard(session, user, inbound_id, reason)  # commits
+    await quarantine.discard(rt, session, user, inbound_id, reason)  # commits
     return "Discarded."
 
 
