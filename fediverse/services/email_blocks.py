@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db.domain_policy import parent_domains
-from fediverse.errors import Conflict, Invalid, NotFound
+from fediverse.errors import Conflict, Invalid, found
 from fediverse.models import EmailDomainBlock, LocalUser
 from fediverse.services import modlog
 from fediverse.services.blocklist_csv import clean_domain
@@ -52,9 +52,7 @@ async def add(session: AsyncSession, admin: LocalUser, text: str) -> EmailDomain
 
 async def remove(session: AsyncSession, admin: LocalUser, block_id: int) -> str:
     """Lift a block; audited and committed. Returns the domain."""
-    block = await session.get(EmailDomainBlock, block_id)
-    if block is None:
-        raise NotFound("no such e-mail domain block")
+    block = found(await session.get(EmailDomainBlock, block_id), "no such e-mail domain block")
     await session.delete(block)
     modlog.record(session, admin, "email_block.remove", "email_domain", block.domain)
     await session.commit()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.errors import Invalid, NotFound
+from fediverse.errors import Invalid, found
 from fediverse.models import Invite, LocalUser, utcnow
 from fediverse.services import modlog
 
@@ -69,9 +69,7 @@ async def create(session: AsyncSession, admin: LocalUser, *, max_uses: int | Non
 
 async def revoke(session: AsyncSession, admin: LocalUser, invite_id: int) -> Invite:
     """Revoke an invite (again is a no-op) and commit."""
-    invite = await session.get(Invite, invite_id)
-    if invite is None:
-        raise NotFound("no such invite")
+    invite = found(await session.get(Invite, invite_id), "no such invite")
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         modlog.record(session, admin, "invite.revoke", "invite", invite.code, uses=invite.uses)
