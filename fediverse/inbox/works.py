@@ -129,13 +129,19 @@ async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity,
     row.sensitive = note.sensitive
     row.updated_at = note.updated
     row.raw = note.raw
-    row.visibility = note.visibility
-    await session.execute(delete(RemoteNoteAudience).where(RemoteNoteAudience.note_id == row.id))
-    add_audience(session, row.id, note.addressed)
-    await status_db.sync_note(session, row, note.addressed)
+    if _addressed(activity):  # an edit that says nothing of its audience keeps the one we have
+        row.visibility = note.visibility
+        await session.execute(delete(RemoteNoteAudience).where(RemoteNoteAudience.note_id == row.id))
+        add_audience(session, row.id, note.addressed)
+        await status_db.sync_note(session, row, note.addressed)
     row.consent = remote_note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
     await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"
+
+
+def _addressed(activity: Activity) -> bool:
+    obj = activity.object if isinstance(activity.object, dict) else {}
+    return "to" in obj or "cc" in obj or bool(activity.to or activity.cc)
 
 
 async def on_delete(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:

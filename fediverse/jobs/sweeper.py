@@ -34,7 +34,7 @@ async def housekeeping(rt: Runtime) -> int:
         await web_sessions.prune(session, rt.clock.now())
         await session.commit()
     await purge_expired(rt)
-    await remote_posts.purge_expired(rt, now=rt.clock.now())  # stored remote posts past [federation] remote_post_retention_days
+    await remote_posts.purge_if_due(rt)  # stored remote posts past [federation] remote_post_retention_days
     await check_auto_approval(rt)
     return pruned
 

@@ -12,7 +12,8 @@ yet: when they get one, add it to ``_kept``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 PURGE_BATCH = 500  # notes per transaction
-MAX_BATCHES = 20  # per housekeeping pass: a large first purge is spread over several sweeps
+MAX_BATCHES = 20  # per pass: a large first purge is spread over several passes
+PURGE_EVERY_SECONDS = 3600.0  # housekeeping runs every few seconds; the purge scans remote_notes, so hourly
+_last_pass: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()  # per engine: when it last ran
 
 
 def tag_names(note: RemoteNote) -> list[str]:
@@ -87,4 +90,10 @@ async def purge_expired(rt: Runtime, *, now: datetime | None = None) -> int:
     return purged
 
 
-__all__ = ["purge_expired", "tag_names"]
+async def purge_if_due(rt: Runtime) -> int:
+    """What housekeeping calls: ``purge_expired`` at most once per PURGE_EVERY_SECONDS in this process."""
+    last = _last_pass.get(rt.engine)
+    if last is not None and rt.clock.time() - last < PURGE_EVERY_SECONDS:
+        return 0
+    _last_pass[rt.engine] = rt.clock.time()
+    return await purge_expired(rt, now=rt.clock.now())

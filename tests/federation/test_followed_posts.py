@@ -261,6 +261,21 @@ async def test_a_suspended_domains_posts_are_refused_and_its_posts_are_not_fetch
     assert await w.note(1) is None and await w.statuses() == []
 
 
+async def test_a_reject_media_domains_post_is_stored_without_fetching_its_images(followed: World) -> None:
+    w = followed
+    async with w.art.rt.sessions() as session:
+        session.add(DomainBlock(domain=PEER, severity="noop", reject_media=True))
+        await session.commit()
+        domain_policy.invalidate(session)
+    create = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1)
+    assert await w.send(create) == 202
+    note = await w.note(1)
+    assert note is not None
+    async with w.art.rt.sessions() as session:
+        [row] = await session.scalars(select(RemoteMedia).where(RemoteMedia.note_id == note.id))
+    assert row.storage_key is None and "rejected by a domain block" in (row.fetch_error or "")
+
+
 # --- Announce and Undo ---------------------------------------------------------------------------------------
 
 async def test_a_boost_by_a_followed_account_fetches_the_post_and_undo_takes_the_boost_back(followed: World) -> None:
@@ -363,6 +378,15 @@ async def test_an_edit_by_the_author_replaces_the_post_and_a_third_partys_change
     assert await w.send(older) == 202
     assert (await w.note(5)).content_html == "<p>Edited</p>"  # type: ignore[union-attr]
 
+    silent = {k: v for k, v in edited.items() if k not in ("to", "cc")} | {
+        "content": "<p>Again</p>", "updated": "2030-02-01T00:00:00Z"}
+    unaddressed = {**update, "id": f"{ACTOR}/statuses/5#updates/2", "object": silent}
+    unaddressed.pop("to")
+    assert await w.send(unaddressed) == 202  # says nothing of its audience: the one we have stays
+    note = await w.note(5)
+    assert note is not None and (note.content_html, note.visibility) == ("<p>Again</p>", "private")
+    assert await w.seen_by("alice") == {5}
+
 
 async def test_a_delete_by_the_author_removes_the_post_its_status_and_every_boost_of_it(followed: World) -> None:
     w = followed
@@ -440,6 +464,16 @@ async def test_retention_purges_old_posts_nobody_interacted_with_and_keeps_the_r
     later = utcnow() + timedelta(days=century + 10)  # today's post aged out too: nobody follows it, nobody used it
     assert await remote_posts.purge_expired(w.art.rt, now=later) == 1
     assert await w.note(5) is None and all([await w.note(n) for n in (2, 3, 4)])
+
+
+async def test_housekeeping_purges_at_most_hourly(followed: World) -> None:
+    w = followed
+    await remote_posts.purge_if_due(w.art.rt)  # this pass (or the sweeper's at start-up) starts the hour
+    create = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1, published="2020-01-01T00:00:00Z")
+    assert await w.send(create) == 202
+    assert await remote_posts.purge_if_due(w.art.rt) == 0
+    assert await w.note(1) is not None
+    assert await remote_posts.purge_expired(w.art.rt) == 1
 
 
 async def test_retention_zero_keeps_every_post(network: Network) -> None:
