@@ -95,6 +95,7 @@ class FederationSettings:
     key_cache_seconds: int = 86_400
     delivery_max_attempts: int = 16
     domain_unavailable_days: int = 7
+    remote_post_retention_days: int = 90  # stored remote posts nobody here interacted with go after this; 0 = keep
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def _validate_registrations(settings: Settings) -> None:
         "registrations.auto_approval_after_hours": reg.auto_approval_after_hours,
         "spam.quarantine_new_account_hours": settings.spam.quarantine_new_account_hours,
         "media.remote_cache_retention_days": settings.media.remote_cache_retention_days,
+        "federation.remote_post_retention_days": settings.federation.remote_post_retention_days,
     }
     for key, value in non_negative.items():
         if value < 0:

@@ -32,6 +32,7 @@ class RemoteNoteDoc:
     visibility: str  # public | unlisted | private (followers-only) | direct: activitypub/audience.py
     addressed: tuple[str, ...]  # the actors (and collections) in to/cc, as:Public left out
     raw: dict[str, Any]
+    hashtags: tuple[str, ...] = ()  # names of its Hashtag tags as the note states them, without '#'
 
 
 def parse_note(doc: Any, *, embedded: bool = True, followers: str | None = None,
@@ -63,7 +64,27 @@ def parse_note(doc: Any, *, embedded: bool = True, followers: str | None = None,
         content=content, summary=summary, sensitive=raw.get("sensitive") is True or bool(summary),
         published=base.published, updated=_updated(raw.get("updated")), mentions=mentions[:50],
         to=to, cc=cc, visibility=note_visibility(to, cc, followers), addressed=addressed(to, cc), raw=raw,
+        hashtags=hashtag_names(raw),
     )
+
+
+MAX_HASHTAGS = 50
+MAX_HASHTAG = 200
+
+
+def hashtag_names(raw: Any) -> tuple[str, ...]:
+    """The names of a note's ``Hashtag`` tags (``tag``: one or a list), leading '#' removed, in order, once each
+    (case kept as the note states it: matching and normalising is the tag index's job). Odd shapes are skipped."""
+    found = raw.get("tag") if isinstance(raw, dict) else None
+    items = found if isinstance(found, list) else [found] if found else []
+    names: dict[str, None] = {}
+    for item in items[:MAX_HASHTAGS * 4]:
+        if not isinstance(item, dict) or item.get("type") != "Hashtag" or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"].strip().lstrip("#").strip()
+        if name and len(name) <= MAX_HASHTAG and len(names) < MAX_HASHTAGS:
+            names.setdefault(name, None)
+    return tuple(names)
 
 
 MAX_MEDIA = 10

@@ -60,3 +60,11 @@ def follower_inboxes_query(followee_id: int) -> Select[tuple[str]]:
 async def follower_inboxes(session: AsyncSession, followee_id: int) -> list[str]:
     """Distinct delivery inboxes of accepted followers: shared inboxes collapse many followers into one POST."""
     return list(await session.scalars(follower_inboxes_query(followee_id)))
+
+
+async def followed_locally(session: AsyncSession, account_id: int) -> bool:
+    """Whether at least one local account follows this one (accepted): its posts are ours to store."""
+    found = await session.scalar(
+        select(Follow.id).join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followee_id == account_id, Follow.state == ACCEPTED, Account.domain.is_(None)).limit(1))
+    return found is not None

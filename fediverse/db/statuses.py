@@ -6,6 +6,7 @@ same transaction as the post itself, so a post never exists without its status (
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import delete, select
@@ -97,3 +98,51 @@ async def add_boost(session: AsyncSession, account_id: int, announce_uri: str, b
 
 async def remove_boost(session: AsyncSession, announce_uri: str) -> None:
     await session.execute(delete(Status).where(Status.uri == announce_uri, Status.reblog_of_id.is_not(None)))
+
+
+async def sync_note(session: AsyncSession, note: RemoteNote, addressed: Iterable[str]) -> None:
+    """After an applied edit: the note's visibility and addressed local accounts may have changed."""
+    status = await session.scalar(select(Status).where(Status.remote_note_id == note.id))
+    if status is None:
+        await add_for_note(session, note, addressed)
+        return
+    status.visibility = note.visibility
+    await _set_audience(session, status.id, addressed, author_id=note.account_id)
+
+
+async def add_remote_boost(session: AsyncSession, account_id: int, announce_uri: str, boosted: Status, *,
+                           visibility: str, published: datetime | None, addressed: Iterable[str]) -> Status:
+    """A remote account's boost (its Announce): id from the Announce's published time (never later than now),
+    visibility as the Announce is addressed."""
+    now = utcnow()
+    created = min(published, now) if published is not None else now
+    status = Status(id=id_for_published(created, now), account_id=account_id, reblog_of_id=boosted.id,
+                    uri=announce_uri, visibility=visibility, created_at=created)
+    session.add(status)
+    await session.flush()
+    await _set_audience(session, status.id, addressed, author_id=account_id)
+    return status
+
+
+async def remove_boost_by(session: AsyncSession, announce_uri: str, account_id: int) -> int:
+    """Undo of a boost: only the booster's own Announce goes."""
+    result = await session.execute(delete(Status).where(
+        Status.uri == announce_uri, Status.reblog_of_id.is_not(None), Status.account_id == account_id))
+    return result.rowcount or 0
+
+
+async def remove_for_notes(session: AsyncSession, note_ids: list[int]) -> None:
+    """Before notes go: their statuses and every boost of them (the foreign keys cascade too; this says it)."""
+    if not note_ids:
+        return
+    own = select(Status.id).where(Status.remote_note_id.in_(note_ids))
+    await session.execute(delete(Status).where(Status.reblog_of_id.in_(own)))
+    await session.execute(delete(Status).where(Status.remote_note_id.in_(note_ids)))
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Status | None:
+    return await session.scalar(select(Status).where(Status.uri == uri))
+
+
+async def for_work_id(session: AsyncSession, work_id: int) -> Status | None:
+    return await session.scalar(select(Status).where(Status.work_id == work_id))

@@ -1,4 +1,5 @@
-"""Inbound on works: Like, Announce, replies and mentions (Create Note), their Update, Delete and Undo."""
+"""Inbound notes and reactions: Like and Announce of our works; replies, mentions and the posts of followed
+accounts (Create Note); their Update, Delete and Undo."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 
 from fediverse.activitypub.parse import object_id
-from fediverse.activitypub.parse_note import parse_note
+from fediverse.activitypub.parse_note import RemoteNoteDoc, parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import follows as follow_db
 from fediverse.db import statuses as status_db
 from fediverse.db import works as work_db
 from fediverse.db.audience import add_audience, may_see
 from fediverse.federation.actors import remote_note_consent
-from fediverse.models import Account, Notification, Reaction, RemoteNote, utcnow
+from fediverse.models import Account, Notification, Reaction, RemoteNote, RemoteNoteAudience, utcnow
 from fediverse.services import remote_media
 from fediverse.services.remote_media import schedule_for_note
 from fediverse.services.text import sanitize
@@ -64,7 +66,8 @@ async def undo_reaction(session: AsyncSession, activity: Activity, actor: Accoun
 
 
 async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
-    """Keep replies to our works and notes that mention our artists; everything else is not ours to store."""
+    """Keep replies to our works, notes that mention our artists, and the posts of accounts a local artist
+    follows; everything else is not ours to store."""
     if not isinstance(activity.object, dict):
         return "ignored: Create without an embedded object"
     try:
@@ -79,17 +82,9 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     if work is not None and work.deleted_at is not None:
         work = None
     mentioned = [a for a in [await account_db.by_uri(session, uri) for uri in note.mentions] if a is not None and a.is_local]
-    if work is None and not mentioned:
+    if work is None and not mentioned and not await follow_db.followed_locally(session, actor.id):
         return "ignored: not a reply to our works and mentions none of our artists"
-    row = RemoteNote(uri=note.id, url=note.url, account_id=actor.id, work_id=work.id if work else None,
-                     content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
-                     published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
-                     consent=remote_note_consent(note.raw, actor.consent))
-    session.add(row)
-    await session.flush()
-    add_audience(session, row.id, note.addressed)
-    await status_db.add_for_note(session, row, note.addressed)  # flushes
-    await schedule_for_note(rt, session, row, actor)  # its images are fetched (and their signals read) in the background
+    row = await store_note(rt, session, note, actor, work_id=work.id if work else None)
     notified: set[int] = set()
     if work is not None and await may_see(session, row.id, work.account):  # a direct note to others is not theirs
         session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
@@ -98,13 +93,30 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
         if account.id not in notified and await may_see(session, row.id, account):
             session.add(Notification(account_id=account.id, kind="mention", actor_id=actor.id, note_id=row.id))
             notified.add(account.id)
-    return "reply stored" if work is not None else "mention stored"
+    return "reply stored" if work is not None else "mention stored" if mentioned else "post stored"
+
+
+async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, author: Account, *,
+                     work_id: int | None = None) -> RemoteNote:
+    """A parsed note becomes a row with its audience, its status and its images' fetch jobs (the caller
+    commits). Its hashtags stay in ``raw`` (services/remote_posts.tag_names reads them)."""
+    row = RemoteNote(uri=note.id, url=note.url, account_id=author.id, work_id=work_id,
+                     content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
+                     published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
+                     consent=remote_note_consent(note.raw, author.consent))
+    session.add(row)
+    await session.flush()
+    add_audience(session, row.id, note.addressed)
+    await status_db.add_for_note(session, row, note.addressed)  # flushes
+    await schedule_for_note(rt, session, row, author)  # its images are fetched (and their signals read) in the background
+    return row
 
 
 async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
-    """Apply an edit only when `updated` is newer than what we have (as Mastodon does)."""
+    """Apply an edit only when `updated` is newer than what we have (as Mastodon does): text, content warning,
+    attachments, tags (in ``raw``) and audience are replaced, and the note's status follows."""
     try:
-        note = parse_note(activity.object)
+        note = parse_note(activity.object, followers=actor.followers_url, envelope=activity)
     except ParseError as exc:
         return f"ignored: {exc}"
     row = await session.scalar(select(RemoteNote).where(RemoteNote.uri == note.id))
@@ -116,10 +128,20 @@ async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity,
     row.summary = note.summary
     row.sensitive = note.sensitive
     row.updated_at = note.updated
-    row.raw = note.raw  # visibility and audience stay as created: Mastodon does not re-address a status on edit
+    row.raw = note.raw
+    if _addressed(activity):  # an edit that says nothing of its audience keeps the one we have
+        row.visibility = note.visibility
+        await session.execute(delete(RemoteNoteAudience).where(RemoteNoteAudience.note_id == row.id))
+        add_audience(session, row.id, note.addressed)
+        await status_db.sync_note(session, row, note.addressed)
     row.consent = remote_note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
     await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"
+
+
+def _addressed(activity: Activity) -> bool:
+    obj = activity.object if isinstance(activity.object, dict) else {}
+    return "to" in obj or "cc" in obj or bool(activity.to or activity.cc)
 
 
 async def on_delete(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
@@ -133,5 +155,6 @@ async def on_delete(rt: Runtime, session: AsyncSession, activity: Activity, acto
                                                                RemoteNote.account_id == actor.id))
     if note_id is not None:
         await remote_media.forget(rt, session, note_id=note_id)  # the cached copies of its images go with it
+        await status_db.remove_for_notes(session, [note_id])  # its status and every boost of it
     result = await session.execute(delete(RemoteNote).where(RemoteNote.uri == target, RemoteNote.account_id == actor.id))
     return "note deleted" if result.rowcount else "ignored: delete of a note we do not have"

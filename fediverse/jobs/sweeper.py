@@ -1,5 +1,6 @@
 """Housekeeping shared by every backend: prune finished jobs and processed inbound activities, refresh the
-unhealthy-domain set, purge remote media copies unused for longer than the retention, delete idle or expired
+unhealthy-domain set, purge remote media copies unused for longer than the retention and stored remote posts
+nobody here interacted with past theirs, delete idle or expired
 panel sessions, and fall back to approval-only sign-ups when no moderator
 has acted for too long (so that never waits for a visitor)."""
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from fediverse.db import inbound as inbound_db
 from fediverse.db import jobs as job_db
 from fediverse.models import utcnow
-from fediverse.services import web_sessions
+from fediverse.services import remote_posts, web_sessions
 from fediverse.services.remote_media import purge_expired
 from fediverse.services.registrations import check_auto_approval
 
@@ -33,6 +34,7 @@ async def housekeeping(rt: Runtime) -> int:
         await web_sessions.prune(session, rt.clock.now())
         await session.commit()
     await purge_expired(rt)
+    await remote_posts.purge_if_due(rt)  # stored remote posts past [federation] remote_post_retention_days
     await check_auto_approval(rt)
     return pruned
 

@@ -44,6 +44,8 @@ def test_embedded_default_config_loads_with_sqlite_and_embedded_jobs() -> None:
         ("[media]\nmax_remote_bytes = 0\n", "'media.max_remote_bytes' must be greater than 0"),
         ("[media]\nmax_remote_bytes = '16M'\n", "'media.max_remote_bytes' must be int"),
         ("[media]\nremote_cache_retention_days = -1\n", "'media.remote_cache_retention_days' must not be negative"),
+        ("[federation]\nremote_post_retention_days = -1\n", "'federation.remote_post_retention_days' must not be negative"),
+        ("[federation]\nremote_post_retention_days = '90d'\n", "'federation.remote_post_retention_days' must be int"),
         ("this is = = not toml", "not valid TOML"),
         ("[consent]\nai_training = 'maybe'\n", "'consent.ai_training' must be one of"),
         ("[consent]\nlicence_url = 'cc-by'\n", "'consent.licence_url'"),
