@@ -29,6 +29,7 @@ from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
+from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
 from fediverse.services.text import MentionTarget, format_post, mentioned_accts
 from fediverse.storage import MediaStore
@@ -203,7 +204,9 @@ async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: Work
     work.license_url = data.license_url or work.account.default_license_url
     work.visibility = data.visibility
     work.ai_generated = data.ai_generated or any(image.ai_generated for image in work.images)
-    work.tags = list(dict.fromkeys([*formatted.tags, *(t.lower().lstrip("#") for t in data.extra_tags if t.strip())]))
+    # Extra tags (CLI) are stored normalised, so their links find the tag page; invalid ones are dropped.
+    extra = [name for t in data.extra_tags if (name := normalize_tag(t)) is not None]
+    work.tags = list(dict.fromkeys([*formatted.tags, *extra]))
     inboxes = []
     mention_rows = []
     for target in formatted.mentions:

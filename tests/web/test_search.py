@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from fediverse.models import Account
 from fediverse.errors import Invalid
+from fediverse.models import Account, utcnow
 from fediverse.services import search as search_service
 from fediverse.services.search import MAX_QUERY
+from fediverse.services.works import WorkInput
 from tests.federation.helpers import make_user
 from tests.support import Instance, Network
-from tests.web import post_work
+from tests.web import as_user, post_work
 from tests.web.panel_client import PASSWORD, browser, login
 
 
@@ -134,3 +135,27 @@ async def test_remote_account_is_resolved_for_signed_in_users_only(network: Netw
         assert status == 200 and "Bruno Brush" in html and "https://other.test/@bruno" in html
         status, html = await search(art, "nobody@other.test", client)
         assert status == 200 and "Could not find" in html
+
+
+async def test_suspended_accounts_and_their_works_are_not_found(network: Network) -> None:
+    art = await gallery(network)
+    async with art.rt.sessions() as session:
+        await session.execute(update(Account).where(Account.username == "alice").values(suspended_at=utcnow()))
+        await session.commit()
+    status, html = await search(art, "alice")
+    assert status == 200 and "Alice Aquarelle" not in html
+    status, html = await search(art, "heron")
+    assert "Heron over marshland" not in html
+
+
+async def test_deleted_and_edited_works_follow_the_index(network: Network) -> None:
+    art = await gallery(network)
+    kept = await post_work(art, "alice", title="Osprey", seed=8)
+    await as_user(art, "alice", "edit_work", kept.public_id, WorkInput(title="Kingfisher"))
+    status, html = await search(art, "osprey")
+    assert "No works found" in html
+    status, html = await search(art, "kingfisher")
+    assert "Kingfisher" in html
+    await as_user(art, "alice", "delete_work", kept.public_id)
+    status, html = await search(art, "kingfisher")
+    assert "No works found" in html

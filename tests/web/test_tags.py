@@ -7,9 +7,12 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
+
+from fediverse.db import domain_policy
 from fediverse.db import statuses as status_db
 from fediverse.db.tags import index_tags
-from fediverse.models import Account, RemoteNote, utcnow
+from fediverse.models import Account, DomainBlock, RemoteNote, utcnow
 from tests.federation.helpers import make_user
 from tests.support import Instance, Network
 from tests.web import AP_ACCEPT, post_work, remote_account
@@ -169,3 +172,28 @@ async def test_hostile_tag_names_get_404_or_400_never_500(network: Network) -> N
                 assert response.status_code in (400, 404), (name, suffix, response.status_code)
                 response = await client.get(f"/tags/{name}{suffix}", headers=AP_ACCEPT)
                 assert response.status_code in (400, 404), (name, suffix, response.status_code)
+
+
+async def test_posts_of_suspended_or_silenced_accounts_and_domains_are_left_out(network: Network) -> None:
+    art, made = await setup(network)
+    mira = await remote_account(art, "mira", "loud.test")
+    await remote_post(art, mira, 10, ["fox"])
+    async with art.rt.sessions() as session:
+        session.add(DomainBlock(domain="loud.test", severity="silence"))
+        domain_policy.invalidate(session)
+        await session.execute(update(Account).where(Account.username == "alice").values(silenced_at=utcnow()))
+        await session.commit()
+    async with art.client() as client:
+        html = (await client.get("/tags/fox")).text
+    assert "remote post 10" not in html and "Fox at dawn" not in html
+    assert "remote post 1" in html
+
+
+async def test_cli_extra_tags_are_stored_normalised_so_their_links_work(network: Network) -> None:
+    art = await network.add("art.test")
+    await make_user(art, "alice")
+    work = await post_work(art, "alice", title="Tagged", extra_tags=("#Ink-Wash", "ＷＡＴＥＲ", "123"))
+    assert work.tags == ["inkwash", "water"]
+    async with art.client() as client:
+        assert "Tagged" in (await client.get("/tags/InkWash")).text
+        assert "Tagged" in (await client.get("/tags/water")).text
