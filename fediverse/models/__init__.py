@@ -22,3 +22,6 @@ __all__ = [
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
     "RemoteMedia", "Report", "WebSession", "STATUS_VISIBILITIES", "WORK_VISIBILITY", "Status", "StatusAudience",
 ]
+from fediverse.models.tags import StatusTag, Tag  # noqa: E402
+
+__all__ += ["StatusTag", "Tag"]

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse.activitypub.render_works import (
     NoteConsent, render_create, render_delete, render_featured_change, render_update,
 )
+from fediverse.db import search as search_db
 from fediverse.db import statuses as status_db
+from fediverse.db import tags as tag_db
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound, RemoteError
 from fediverse.federation.lookup import resolve_handle
@@ -27,6 +29,7 @@ from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
+from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
 from fediverse.services.text import MentionTarget, format_post, mentioned_accts
 from fediverse.storage import MediaStore
@@ -201,7 +204,9 @@ async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: Work
     work.license_url = data.license_url or work.account.default_license_url
     work.visibility = data.visibility
     work.ai_generated = data.ai_generated or any(image.ai_generated for image in work.images)
-    work.tags = list(dict.fromkeys([*formatted.tags, *(t.lower().lstrip("#") for t in data.extra_tags if t.strip())]))
+    # Extra tags (CLI) are stored normalised, so their links find the tag page; invalid ones are dropped.
+    extra = [name for t in data.extra_tags if (name := normalize_tag(t)) is not None]
+    work.tags = list(dict.fromkeys([*formatted.tags, *extra]))
     inboxes = []
     mention_rows = []
     for target in formatted.mentions:
@@ -229,7 +234,8 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
         session.add(work)
         inboxes = await _apply_text(rt, session, work, data)
         await session.flush()
-        await status_db.add_for_work(session, work)
+        status = await status_db.add_for_work(session, work)
+        await _index(session, work, status.id)
         await publish(session, account, render_create(work, rt.uris, instance_name=rt.settings.instance.name,
                                                       consent=_consent(rt, work)), inboxes=inboxes, followers=True)
         await session.commit()
@@ -262,11 +268,19 @@ async def edit_work(
     work.updated_at = next_edit_time(work)
     await session.flush()
     await status_db.sync_work(session, work)  # visibility and mentioned artists may have changed
+    await _index(session, work, await tag_db.status_of_work(session, work.id))
     await publish(session, user.account, render_update(work, rt.uris, instance_name=rt.settings.instance.name,
                                                        consent=_consent(rt, work)), inboxes=inboxes, followers=True)
     enqueue(session, Restamp(work.id))  # services.restamp: the files' XMP follows the record
     await session.commit()
     return work
+
+
+async def _index(session: AsyncSession, work: Work, status_id: int | None) -> None:
+    """The work's hashtags on its status (tag pages) and its search document (title, description, alt texts)."""
+    if status_id is not None:
+        await tag_db.index_tags(session, status_id, work.tags)
+    await search_db.index_work(session, work)
 
 
 def next_edit_time(work: Work) -> datetime:
@@ -292,6 +306,7 @@ async def tombstone(session: AsyncSession, work: Work) -> list[tuple[str, str]]:
     work.deleted_at = utcnow()
     work.pinned_at = None
     await status_db.remove_for_work(session, work.id)  # out of every timeline, with the boosts of it
+    await search_db.remove_work(session, work.id)
     keys = [(kind, key) for image in work.images for kind, key in (
         ("private", image.original_key), ("public", image.large_key), ("public", image.display_key),
         ("public", image.thumbnail_key))]

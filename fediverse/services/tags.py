@@ -1,0 +1,107 @@
+"""The tag page: local works and stored remote posts carrying a hashtag, newest first, paged by status id.
+
+A public listing, as Mastodon's tag timeline: only public statuses (unlisted, followers-only and direct ones
+never appear, whoever looks), through the one visibility rule (services/visibility.py); nothing by suspended or
+silenced accounts or from suspended or silenced domains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.db import domain_policy
+from fediverse.db import tags as tag_db
+from fediverse.errors import Invalid, NotFound
+from fediverse.models import Account, RemoteNote, Status, Work
+from fediverse.models.statuses import PUBLIC
+from fediverse.models.tags import lookup_name
+from fediverse.services.visibility import visible_to
+
+PAGE_SIZE = 24
+MAX_ID_LIMIT = 2**63 - 1
+
+index_tags = tag_db.index_tags  # the indexer the works service and the inbox call (never commits)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post on the tag page: a local work or a stored remote note, with its status id (the page cursor)."""
+
+    status_id: int
+    work: Work | None = None
+    note: RemoteNote | None = None
+
+    @property
+    def uri(self) -> str:
+        return self.work.uri if self.work is not None else self.note.uri  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class TagPage:
+    name: str  # normalised
+    display_name: str
+    entries: list[Entry]
+    next_max_id: int | None  # the cursor of the next (older) page; None on the last page
+
+
+def tag_name(raw: str) -> str:
+    """The normalised name of a tag in a URL, or NotFound (hostile or invalid names match no tag)."""
+    name = lookup_name(raw)
+    if name is None:
+        raise NotFound("no such tag")
+    return name
+
+
+def max_id_of(raw: str | None) -> int | None:
+    """The ``max_id`` cursor: digits within a signed 64-bit id, else Invalid (a 400)."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID_LIMIT:
+        raise Invalid("max_id must be a status id (digits)")
+    return int(raw)
+
+
+async def _rows(session: AsyncSession, statuses: list[Status]) -> tuple[dict[int, Work], dict[int, RemoteNote]]:
+    work_ids = [s.work_id for s in statuses if s.work_id is not None]
+    note_ids = [s.remote_note_id for s in statuses if s.remote_note_id is not None]
+    works = {w.id: w for w in await session.scalars(select(Work).where(
+        Work.id.in_(work_ids), Work.deleted_at.is_(None)))} if work_ids else {}
+    notes = {n.id: n for n in await session.scalars(select(RemoteNote).where(
+        RemoteNote.id.in_(note_ids)))} if note_ids else {}
+    return works, notes
+
+
+def _entries(statuses: Iterable[Status], works: dict[int, Work], notes: dict[int, RemoteNote],
+             rules: dict[str, domain_policy.Rule]) -> list[Entry]:
+    found = []
+    for status in statuses:
+        if status.work_id is not None and status.work_id in works:
+            found.append(Entry(status.id, work=works[status.work_id]))
+        elif status.remote_note_id is not None and status.remote_note_id in notes:
+            note = notes[status.remote_note_id]
+            rule = domain_policy.match(rules, note.account.domain or "")
+            if rule is None or not (rule.suspended or rule.silenced):
+                found.append(Entry(status.id, note=note))
+    return found
+
+
+async def tag_page(session: AsyncSession, raw_name: str, viewer: Account | None, *, max_id: int | None = None,
+                   limit: int = PAGE_SIZE) -> TagPage:
+    """One page of the tag ``raw_name`` (as in the URL) for ``viewer``: NotFound for a name that is no tag; an
+    empty page for a valid name nobody used yet."""
+    name = tag_name(raw_name)
+    tag = await tag_db.by_name(session, name)
+    if tag is None:
+        return TagPage(name=name, display_name=name, entries=[], next_max_id=None)
+    condition = and_(visible_to(viewer), Status.visibility == PUBLIC)
+    statuses = await tag_db.tagged(session, tag.id, condition, max_id=max_id, limit=limit + 1)
+    more = len(statuses) > limit
+    statuses = statuses[:limit]
+    works, notes = await _rows(session, statuses)
+    entries = _entries(statuses, works, notes, await domain_policy.hidden_hosts(session))
+    return TagPage(name=name, display_name=tag.display_name or name, entries=entries,
+                   next_max_id=statuses[-1].id if more and statuses else None)
