@@ -14,6 +14,7 @@ from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import follows as follow_db
 from fediverse.db import statuses as status_db
+from fediverse.db import tags as tag_db
 from fediverse.db import works as work_db
 from fediverse.db.audience import add_audience, may_see
 from fediverse.federation.actors import remote_note_consent
@@ -99,7 +100,7 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
 async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, author: Account, *,
                      work_id: int | None = None) -> RemoteNote:
     """A parsed note becomes a row with its audience, its status and its images' fetch jobs (the caller
-    commits). Its hashtags stay in ``raw`` (services/remote_posts.tag_names reads them)."""
+    commits). Its hashtags are indexed on its status for the tag pages."""
     row = RemoteNote(uri=note.id, url=note.url, account_id=author.id, work_id=work_id,
                      content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
                      published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
@@ -107,7 +108,8 @@ async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, au
     session.add(row)
     await session.flush()
     add_audience(session, row.id, note.addressed)
-    await status_db.add_for_note(session, row, note.addressed)  # flushes
+    status = await status_db.add_for_note(session, row, note.addressed)  # flushes
+    await tag_db.index_tags(session, status.id, note.hashtags)
     await schedule_for_note(rt, session, row, author)  # its images are fetched (and their signals read) in the background
     return row
 
@@ -134,6 +136,7 @@ async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity,
         await session.execute(delete(RemoteNoteAudience).where(RemoteNoteAudience.note_id == row.id))
         add_audience(session, row.id, note.addressed)
         await status_db.sync_note(session, row, note.addressed)
+    await tag_db.index_tags(session, (await status_db.for_note(session, row)).id, note.hashtags)
     row.consent = remote_note_consent(note.raw, actor.consent)  # a changed (or withdrawn) signal replaces the old one
     await schedule_for_note(rt, session, row, actor)  # the files' headers and XMP are read again too
     return "note updated"
