@@ -15,7 +15,6 @@ from fediverse.runtime import Runtime
 from fediverse.services import instance_stats
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import error, json_response
-from fediverse.web.templating import render_page
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 MAX_RESOURCE = 2048
@@ -97,16 +96,7 @@ async def instance_api(request: Request) -> Response:
     }, headers=CORS)
 
 
-async def home(request: Request) -> Response:
-    rt = runtime_of(request)
-    async with rt.sessions() as session:
-        users = await account_db.list_local_users(session)
-    artists = [u.account for u in users if u.account.suspended_at is None and u.account.silenced_at is None]
-    return render_page(request, "home.html", artists=artists, signup_open=rt.settings.registrations.mode != "closed")
-
-
 routes = [
-    Route("/", home),
     Route("/.well-known/webfinger", webfinger),
     Route("/.well-known/host-meta", host_meta),
     Route("/.well-known/host-meta.json", host_meta),
