@@ -20,7 +20,7 @@ from fediverse.jobs.backends import make_backend
 from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
 from fediverse.services import site_settings
-from fediverse.web import federation, feeds, front, media, metrics, pages, panel, remote_media, site_files, wellknown
+from fediverse.web import federation, feeds, front, media, metrics, pages, panel, remote, remote_media, site_files, wellknown
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.headerlimits import HeaderLimitMiddleware
@@ -71,7 +71,8 @@ def create_app(
 
     app = Starlette(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
-        routes=[*wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes, *pages.routes,
+        # remote.routes first: `/@user@domain` and `/@name/follow` would match the local profile and work routes.
+        routes=[*remote.routes, *wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes, *pages.routes,
                 *remote_media.routes, *media.routes, *metrics.routes, *panel.routes, *front.routes],
         # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
         # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;

@@ -8,7 +8,9 @@ from starlette.routing import Route
 
 from fediverse import __version__
 from fediverse.activitypub.nodeinfo import render_discovery, render_nodeinfo
-from fediverse.activitypub.webfinger import parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd
+from fediverse.activitypub.webfinger import (
+    parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd, subscribe_template,
+)
 from fediverse.db import accounts as account_db
 from fediverse.models import Account, utcnow
 from fediverse.runtime import Runtime
@@ -37,8 +39,9 @@ async def webfinger(request: Request) -> Response:
         return json_response({"error": "no such account"}, status=404, headers=CORS)
     if account.suspended_at is not None:  # Mastodon reads 410 as "suspended and gone"
         return json_response({"error": "this account is suspended"}, status=410, headers=CORS)
-    profile = account.url if account.actor_type != "Application" else None
-    jrd = render_jrd(account.username, rt.uris.domain, account.uri, profile)
+    person = account.actor_type != "Application"
+    jrd = render_jrd(account.username, rt.uris.domain, account.uri, account.url if person else None,
+                     subscribe_template(rt.settings.base_url) if person else None)
     return json_response(jrd, media_type="application/jrd+json",
                          headers={**CORS, "Cache-Control": "max-age=259200, public"})
 
