@@ -9,7 +9,9 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote
 
 import httpx
+import orjson
 import pytest
+from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -69,7 +71,7 @@ async def test_signed_in_artist_looks_up_a_remote_account_and_sees_its_public_po
     assert page.headers["cache-control"] == "private, no-cache"
     assert "noindex" in page.headers["x-robots-tag"]
     async with a.rt.sessions() as session:
-        assert await session.scalar(__import__("sqlalchemy").select(RemoteNote.id)) is None
+        assert await session.scalar(select(RemoteNote.id)) is None
 
 
 async def test_held_posts_follow_visibility_and_visitors_cannot_make_us_look_anyone_up(network: Network) -> None:
@@ -105,7 +107,7 @@ async def test_follow_and_unfollow_from_the_profile_send_the_activities(network:
     a, b = await two(network)
     async with signed_in(a, "alice") as client:
         page = await client.get("/@bob@b.test")
-        bob_uri = f"https://b.test/users/bob"
+        bob_uri = "https://b.test/users/bob"
         followed = await client.post("/studio/follow", data={"csrf_token": csrf_of(page.text), "account": bob_uri,
                                                              "next": "/@bob@b.test"})
         assert followed.status_code == 303 and followed.headers["location"] == "/@bob@b.test"
@@ -222,7 +224,7 @@ def hostile_peer(delay: float = 0.0, huge: bool = False, many: bool = False) -> 
             "object": {"type": "Note", "id": f"https://evil.test/n/{n}", "attributedTo": "https://evil.test/users/eve",
                        "content": f"item {n}", "to": ["https://www.w3.org/ns/activitystreams#Public"]}}
             for n in range(2000 if many else 1)]
-        return Response(__import__("orjson").dumps({"type": "OrderedCollection", "totalItems": len(items),
+        return Response(orjson.dumps({"type": "OrderedCollection", "totalItems": len(items),
                                                     "orderedItems": items}), media_type=AP)
 
     return Starlette(routes=[Route("/users/eve/outbox", outbox)])
