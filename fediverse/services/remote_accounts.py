@@ -25,14 +25,17 @@ from fediverse.activitypub.parse_note import RemoteNoteDoc, media_attachments, p
 from fediverse.activitypub.vocab import ParseError
 from fediverse.activitypub.webfinger import parse_resource, subscribe_template
 from fediverse.db import accounts as account_db
+from fediverse.db import domain_policy
+from fediverse.db import remote_media as remote_media_db
 from fediverse.db import follows as follow_db
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound, RemoteError
-from fediverse.federation.actors import fetch_actor, instance_signer
+from fediverse.federation.actors import fetch_actor, instance_signer, remote_record, signals_from_json
 from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.lookup import subscribe_template as remote_template
 from fediverse.models import Account, Follow, LocalUser, RemoteNote, Status, Work
-from fediverse.services import following
+from fediverse.services import following, remote_media
+from fediverse.services.consent import instance_record
 from fediverse.services.visibility import visible_to
 
 if TYPE_CHECKING:
@@ -69,6 +72,8 @@ class RemoteProfile:
     outbox_error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # as the remote server reports them
     follow: Follow | None = None
+    local_media: dict[str, str] = field(default_factory=dict)  # remote URL -> our cached, re-stamped copy
+    robots: tuple[str, ...] = ()  # what the page's X-Robots-Tag adds: noindex, and the account's own refusals
 
 
 async def find_account(rt: Runtime, session: AsyncSession, username: str, domain: str,
@@ -100,6 +105,7 @@ async def remote_profile(rt: Runtime, username: str, domain: str, viewer: LocalU
         profile.posts = await held_posts(session, account, me)
         if me is not None:
             profile.follow = await follow_db.between(session, me.id, account.id)
+            await remote_media.schedule_for_account(session, account)  # avatar and header, once per URL
         await session.commit()
         # Only for signed-in viewers: a visitor never makes this server fetch anything.
         if not profile.posts and me is not None and account.outbox_url and account.silenced_at is None:
@@ -111,7 +117,19 @@ async def remote_profile(rt: Runtime, username: str, domain: str, viewer: LocalU
                     profile.counts.setdefault("posts", total)
             except RemoteError as exc:
                 profile.outbox_error = str(exc)[:300]
+        profile.local_media = await cached_copies(rt, session, [account.icon_url, account.image_url, *(
+            url for post in profile.posts for url, _alt in post.media)])
+    record = remote_record(signals_from_json(account.consent), instance_record(rt.settings))
+    profile.robots = tuple(dict.fromkeys(("noindex", *record.robots_directives)))
     return profile
+
+
+async def cached_copies(rt: Runtime, session: AsyncSession, urls: list[str | None]) -> dict[str, str]:
+    """Remote URL -> our cached copy, for the files we hold (none from domains whose media we reject)."""
+    rules = await domain_policy.hidden_hosts(session)
+    wanted = [url for url in urls if url and not domain_policy.rejects_media(rules, urlsplit(url).hostname or "")]
+    rows = await remote_media_db.cached_by_urls(session, wanted) if wanted else []
+    return {row.url: local for row in rows if (local := remote_media.local_url(rt.uris, row))}
 
 
 def reported_counts(raw: Any) -> dict[str, int]:

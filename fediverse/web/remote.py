@@ -46,9 +46,11 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _post_view(post: remote_accounts.Post) -> dict[str, Any]:
+def _post_view(post: remote_accounts.Post, local_media: dict[str, str]) -> dict[str, Any]:
+    """A post for the template: HTML sanitised again; images as our cached copies, or links to the originals."""
     return {"url": post.url, "html": Markup(sanitize(post.content_html)), "summary": post.summary,
-            "sensitive": post.sensitive, "published": post.published, "media": post.media}
+            "sensitive": post.sensitive, "published": post.published,
+            "media": [{"url": url, "alt": alt, "local": local_media.get(url)} for url, alt in post.media]}
 
 
 async def remote_profile(request: Request) -> Response:
@@ -71,12 +73,13 @@ async def remote_profile(request: Request) -> Response:
         display=account.display_name or account.username, summary_html=Markup(sanitize(account.summary or "")),
         fields=[(str(f.get("name", ""))[:255], Markup(sanitize(str(f.get("value", ""))[:2000])))
                 for f in (account.fields or []) if isinstance(f, dict)],
-        posts=[_post_view(p) for p in profile.posts], from_outbox=profile.from_outbox,
+        avatar=profile.local_media.get(account.icon_url or ""), header=profile.local_media.get(account.image_url or ""),
+        posts=[_post_view(p, profile.local_media) for p in profile.posts], from_outbox=profile.from_outbox,
         outbox_error=profile.outbox_error, counts=profile.counts, signed_in=user is not None,
         following=profile.follow, accepted=profile.follow is not None and profile.follow.state == ACCEPTED,
         csrf=csrf_token(request) if user is not None else "", here=request.url.path,
     )
-    response.headers[ROBOTS_ADD] = "noindex"  # their home is their own server
+    response.headers[ROBOTS_ADD] = ", ".join(profile.robots)  # noindex (their home is elsewhere), their refusals
     return _private(response)
 
 

@@ -21,9 +21,11 @@ from fediverse.db import accounts as account_db
 from fediverse.db import statuses as status_db
 from fediverse.models import RemoteNote
 from fediverse.services import remote_accounts
+from fediverse.services.profile import ProfileImage, update_profile
+from tests import imagecorpus as corpus
 from tests.federation.helpers import edge_state, make_user
 from tests.support import Instance, Network
-from tests.web import post_work, remote_account
+from tests.web import parse, post_work, remote_account
 from tests.web.panel_client import PASSWORD, browser, csrf_of, login
 
 AP = "application/activity+json"
@@ -249,3 +251,20 @@ async def test_hostile_outbox_is_bounded_with_a_clear_message(network: Network, 
         assert page.text.count("<article") == remote_accounts.OUTBOX_ITEMS
     else:
         assert "could not be loaded from evil.test" in page.text
+
+
+async def test_avatar_is_shown_from_our_remote_media_cache_never_hotlinked(network: Network) -> None:
+    a, b = await two(network)
+    async with b.rt.sessions() as session:
+        user = await account_db.local_user(session, "bob")
+        assert user is not None
+        await update_profile(b.rt, session, user, avatar=ProfileImage(corpus.jpeg(corpus.photo(300, 300, seed=1))))
+        await session.commit()
+    async with signed_in(a, "alice") as client:
+        first = await client.get("/@bob@b.test")
+        assert first.status_code == 200
+        assert "https://b.test/media/" not in first.text  # not fetched by the browser from bob's server
+        await network.drain()  # the avatar is fetched into the cache, re-stamped
+        second = await client.get("/@bob@b.test")
+    avatars = [img.attrs["src"] for img in parse(second.text).all("img")]
+    assert any(src.startswith("https://a.test/media/remote/") for src in avatars), avatars
