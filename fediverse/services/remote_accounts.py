@@ -85,11 +85,14 @@ async def find_account(rt: Runtime, session: AsyncSession, username: str, domain
     domain = domain.lower()
     if domain == rt.uris.domain:
         raise NotFound("a local account")  # /@name is the portfolio
+    if await domain_policy.is_suspended(session, domain):
+        raise NotFound(f"{domain} is blocked here")
+    limited = await domain_policy.is_silenced(session, domain)
     known = await account_db.remote_by_handle(session, f"{username}@{domain}")
     if known is None and viewer is not None:
         known = await resolve_handle(rt, session, f"{username}@{domain}")
     if known is None or known.is_local or known.suspended_at is not None or (
-            viewer is None and known.silenced_at is not None):
+            viewer is None and (known.silenced_at is not None or limited)):
         raise NotFound(f"no account {username}@{domain} here")
     return known
 

@@ -57,6 +57,8 @@ async def remote_profile(request: Request) -> Response:
     """`/@user@domain`."""
     rt = runtime_of(request)
     username, domain = request.path_params["username"], request.path_params["domain"]
+    if domain.lower() == rt.uris.domain:  # one of ours: the portfolio
+        return RedirectResponse(rt.uris.profile(username.lower()), status_code=301)
     async with rt.sessions() as session:
         user = await viewer(request, session)
     try:

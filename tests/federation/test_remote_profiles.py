@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from fediverse.db import accounts as account_db
 from fediverse.db import statuses as status_db
-from fediverse.models import RemoteNote
+from fediverse.models import DomainBlock, RemoteNote
 from fediverse.services import remote_accounts
 from fediverse.services.profile import ProfileImage, update_profile
 from tests import imagecorpus as corpus
@@ -102,7 +102,8 @@ async def test_held_posts_follow_visibility_and_visitors_cannot_make_us_look_any
     assert "followers words" not in mine.text and "direct words" not in mine.text
     async with a.client() as visitor:
         assert (await visitor.get("/@nobody@b.test")).status_code == 404
-        assert (await visitor.get("/@alice@a.test")).status_code == 404  # local accounts live at /@alice
+        local = await visitor.get("/@alice@a.test")
+        assert local.status_code == 301 and local.headers["location"] == "https://a.test/@alice"
 
 
 async def test_follow_and_unfollow_from_the_profile_send_the_activities(network: Network) -> None:
@@ -166,7 +167,10 @@ async def test_visitor_follows_an_artist_from_their_own_server(network: Network)
         assert out.status_code == 303 and out.headers["location"].startswith("/login?next=")
         next_path = httpx.URL(out.headers["location"]).params["next"]
         assert next_path == path
-        await login(client, "bob")
+        login_page = await client.get(out.headers["location"])
+        signed = await client.post("/login", data={"csrf_token": csrf_of(login_page.text), "username": "bob",
+                                                   "password": PASSWORD, "next": next_path})
+        assert signed.status_code == 303 and signed.headers["location"] == next_path  # back where he was going
         page = await client.get(next_path)
         assert page.status_code == 200, page.text[:400]
         assert "Follow @alice@a.test" in page.text
@@ -268,3 +272,20 @@ async def test_avatar_is_shown_from_our_remote_media_cache_never_hotlinked(netwo
         second = await client.get("/@bob@b.test")
     avatars = [img.attrs["src"] for img in parse(second.text).all("img")]
     assert any(src.startswith("https://a.test/media/remote/") for src in avatars), avatars
+
+
+async def test_blocked_and_silenced_servers_stay_off_public_profiles(network: Network) -> None:
+    a = await network.add("a.test")
+    await make_user(a, "alice", password=PASSWORD)
+    await remote_account(a, "quiet", domain="limited.test")
+    await remote_account(a, "gone", domain="blocked.test")
+    async with a.rt.sessions() as session:
+        session.add(DomainBlock(domain="limited.test", severity="silence"))
+        session.add(DomainBlock(domain="blocked.test", severity="suspend"))
+        await session.commit()
+    async with a.client() as visitor:
+        assert (await visitor.get("/@quiet@limited.test")).status_code == 404
+        assert (await visitor.get("/@gone@blocked.test")).status_code == 404
+    async with signed_in(a, "alice") as client:
+        assert (await client.get("/@gone@blocked.test")).status_code == 404
+        assert (await client.get("/@quiet@limited.test")).status_code == 200  # signed in: shown, like Mastodon
