@@ -13,6 +13,7 @@ from fediverse.web import front
 from tests.federation.helpers import make_user
 from tests.support import Network
 from tests.web import as_user, parse, post_work, remote_account, reply
+from tests.web.panel_client import PASSWORD, browser, errors_in, login, post_form
 from tests.web.test_consent_headers import set_consent
 
 
@@ -166,3 +167,22 @@ def test_blurhash_decodes_to_a_small_grid() -> None:
     assert all(0 <= c <= 255 for row in grid for pixel in row for c in pixel)
     assert front.placeholder_css("not a hash") == ""
     assert front.placeholder_css("") == ""
+
+
+async def test_admin_switches_the_front_page_in_the_panel_and_a_bad_value_says_why(network: Network) -> None:
+    art = await network.add("art.test")
+    await make_user(art, "boss", password=PASSWORD, role="admin")
+    await make_user(art, "alice", display_name="Alice Fox")
+    work = await post_work(art, "alice", title="Fox", seed=1)
+    async with browser(art) as client:
+        await login(client, "boss")
+        form = await client.get("/admin/settings")
+        assert 'name="instance.front_page"' in form.text
+        bad = await post_form(client, "/admin/settings", "/admin/settings", {"instance.front_page": "grid"})
+        assert bad.status_code == 400 and "Must be one of works, artists" in errors_in(bad.text)
+        assert work.public_id in (await client.get("/")).text
+        saved = await post_form(client, "/admin/settings", "/admin/settings", {"instance.front_page": "artists"})
+        assert saved.status_code == 303, errors_in(saved.text)
+    async with art.client() as visitor:
+        after = await visitor.get("/")  # the cached grid went with the settings change
+    assert work.public_id not in after.text and "Alice Fox" in after.text
