@@ -23,6 +23,7 @@ DEFAULT_CONFIG = Path("instance.toml")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 AI_TRAINING_CHOICES = ("allowed", "no_generative", "none")
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
+FRONT_PAGE_CHOICES = ("works", "artists")
 _ENV_SHORTCUTS = {
     "FEDIVERSE_DOMAIN": ("instance", "domain"),
     "FEDIVERSE_SCHEME": ("instance", "scheme"),
@@ -39,6 +40,7 @@ class InstanceSettings:
     contact_email: str = ""
     rules: str = ""                    # one rule per line; shown on the sign-up form and in /api/v1/instance
     thumbnail_url: str = ""            # instance picture; set from the admin panel
+    front_page: str = "works"          # "works": a grid of recent public works; "artists": the list of artists only
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,9 @@ def _validate_registrations(settings: Settings) -> None:
 def _validated(settings: Settings) -> Settings:
     src = settings.source
     inst = settings.instance
+    if inst.front_page not in FRONT_PAGE_CHOICES:
+        raise ConfigError(f"{src}: 'instance.front_page' must be one of {', '.join(FRONT_PAGE_CHOICES)}, "
+                          f"not {inst.front_page!r}")
     if inst.scheme not in ("http", "https"):
         raise ConfigError(f"{src}: 'instance.scheme' must be \"http\" or \"https\", not {inst.scheme!r}")
     if not _DOMAIN_RE.match(inst.domain):

@@ -39,15 +39,27 @@ def url_domain(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-def render_jrd(username: str, domain: str, actor_uri: str, profile_url: str | None) -> dict[str, Any]:
-    """The JRD Mastodon's WebfingerSerializer emits; `self.href` equals the actor id byte for byte."""
+SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe"
+MAX_TEMPLATE = 1000
+
+
+def subscribe_template(base_url: str) -> str:
+    """Where another server sends its user to follow or interact with something here (Mastodon's template)."""
+    return f"{base_url}/authorize_interaction?uri={{uri}}"
+
+
+def render_jrd(username: str, domain: str, actor_uri: str, profile_url: str | None,
+               subscribe: str | None = None) -> dict[str, Any]:
+    """The JRD Mastodon's WebfingerSerializer emits; `self.href` equals the actor id byte for byte.
+    ``subscribe``: the remote-interaction template (absent for the instance actor)."""
     links: list[dict[str, str]] = []
     aliases = [actor_uri]
     if profile_url:
         links.append({"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile_url})
         aliases.insert(0, profile_url)
     links.append({"rel": "self", "type": AP_TYPE, "href": actor_uri})
-    # No ostatus "subscribe" template yet: it must point at a remote-interaction page, which needs sign-in.
+    if subscribe:
+        links.append({"rel": SUBSCRIBE_REL, "template": subscribe})
     return {"subject": f"acct:{username}@{domain}", "aliases": aliases, "links": links}
 
 
@@ -63,3 +75,23 @@ def render_host_meta_xml(base_url: str) -> str:
 
 def render_host_meta_json(base_url: str) -> dict[str, Any]:
     return {"links": [{"rel": "lrdd", "template": f"{base_url}/.well-known/webfinger?resource={{uri}}"}]}
+
+
+def parse_subscribe_template(jrd: Any) -> str | None:
+    """The subscribe template of a JRD: an absolute https (or http) URL with exactly one ``{uri}``, without
+    whitespace, quotes or angle brackets; None when there is none or it is unusable (never trusted further)."""
+    links = jrd.get("links") if isinstance(jrd, dict) else None
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if not isinstance(link, dict) or link.get("rel") != SUBSCRIBE_REL:
+            continue
+        template = link.get("template")
+        if not isinstance(template, str) or len(template) > MAX_TEMPLATE or template.count("{uri}") != 1:
+            continue
+        if any(c.isspace() or c in "\"'<>\\" or not c.isprintable() for c in template):
+            continue
+        parts = urlsplit(template.replace("{uri}", "x"))
+        if parts.scheme in ("https", "http") and parts.hostname and not parts.username:
+            return template
+    return None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.parse import parse_webfinger
 from fediverse.activitypub.vocab import ParseError
-from fediverse.activitypub.webfinger import parse_resource
+from fediverse.activitypub.webfinger import parse_resource, parse_subscribe_template
 from fediverse.db import accounts as account_db
 from fediverse.errors import Invalid, NotFound, RemoteError
 from fediverse.federation.actors import fetch_actor, is_fresh
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fediverse.runtime import Runtime
 
 JRD_ACCEPT = "application/jrd+json, application/json"
+T = TypeVar("T")
 
 
 async def resolve_handle(rt: Runtime, session: AsyncSession, handle: str) -> Account:
@@ -50,6 +51,21 @@ async def resolve_handle(rt: Runtime, session: AsyncSession, handle: str) -> Acc
 
 async def webfinger(rt: Runtime, username: str, domain: str) -> str:
     """The actor URL behind acct:username@domain (https; http too when private addresses are allowed)."""
+    return (await _lookup(rt, username, domain, parse_webfinger)).actor_url
+
+
+async def subscribe_template(rt: Runtime, username: str, domain: str) -> str | None:
+    """The remote-interaction template (ostatus subscribe) of acct:username@domain's server, or None when its
+    JRD has none; RemoteError when the lookup fails. Bounded by the safe client (time, size, private addresses)."""
+    return await _lookup(rt, username, domain, _with_template)
+
+
+def _with_template(jrd: Any) -> str | None:
+    parse_webfinger(jrd)  # a JRD at all (subject, links), or ParseError
+    return parse_subscribe_template(jrd)
+
+
+async def _lookup(rt: Runtime, username: str, domain: str, read: Callable[[Any], T]) -> T:
     schemes = ["https", "http"] if rt.settings.federation.allow_private_addresses else ["https"]
     resource = quote(f"acct:{username}@{domain}", safe=":@")
     last_error: Exception | None = None
@@ -57,9 +73,8 @@ async def webfinger(rt: Runtime, username: str, domain: str) -> str:
         url = f"{scheme}://{domain}/.well-known/webfinger?resource={resource}"
         try:
             _final, jrd = await rt.client.fetch_json(url, accept=JRD_ACCEPT, activitypub=False)
-            result = parse_webfinger(jrd)
+            return read(jrd)
         except (RemoteError, ParseError) as exc:
             last_error = exc
             continue
-        return result.actor_url
     raise RemoteError(f"WebFinger lookup of {username}@{domain} failed: {last_error}")

@@ -98,3 +98,45 @@ def blurhash_of(image: Image.Image, x_components: int = 4, y_components: int = 4
         q = [int(max(0, min(18, math.floor(_sign_pow(v / maximum, 0.5) * 9 + 9.5)))) for v in f]
         out.append(_encode83(q[0] * 19 * 19 + q[1] * 19 + q[2], 2))
     return "".join(out)
+
+
+def _decode83(text: str) -> int:
+    value = 0
+    for char in text:
+        index = _ALPHABET.find(char)
+        if index < 0:
+            raise ValueError(f"not a BlurHash character: {char!r}")
+        value = value * 83 + index
+    return value
+
+
+def decode_grid(blurhash: str, width: int = 3, height: int = 3) -> list[list[tuple[int, int, int]]]:
+    """A tiny ``height`` x ``width`` grid of sRGB colours from a BlurHash (rows of pixels), enough to paint a
+    placeholder with CSS gradients before the thumbnail arrives, without any script. ValueError when malformed."""
+    if len(blurhash) < 6:
+        raise ValueError("BlurHash too short")
+    size = _decode83(blurhash[0])
+    nx, ny = size % 9 + 1, size // 9 + 1
+    if len(blurhash) != 4 + 2 * nx * ny:
+        raise ValueError("BlurHash length does not match its component count")
+    max_ac = (_decode83(blurhash[1]) + 1) / 166
+    dc = _decode83(blurhash[2:6])
+    colours = [(_SRGB_TO_LINEAR[dc >> 16 & 255], _SRGB_TO_LINEAR[dc >> 8 & 255], _SRGB_TO_LINEAR[dc & 255])]
+    for i in range(1, nx * ny):
+        value = _decode83(blurhash[4 + 2 * i: 6 + 2 * i])
+        quant = (value // (19 * 19), (value // 19) % 19, value % 19)
+        colours.append(tuple(_sign_pow((q - 9) / 9, 2.0) * max_ac for q in quant))  # type: ignore[misc]
+    grid = []
+    for y in range(height):
+        row = []
+        for x in range(width):
+            rgb = [0.0, 0.0, 0.0]
+            for j in range(ny):
+                for i in range(nx):
+                    basis = math.cos(math.pi * x * i / width) * math.cos(math.pi * y * j / height)
+                    colour = colours[j * nx + i]
+                    for c in range(3):
+                        rgb[c] += colour[c] * basis
+            row.append((_linear_to_srgb(rgb[0]), _linear_to_srgb(rgb[1]), _linear_to_srgb(rgb[2])))
+        grid.append(row)
+    return grid

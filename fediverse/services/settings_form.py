@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.config import AI_TRAINING_CHOICES, REGISTRATION_MODES, Settings
+from fediverse.config import AI_TRAINING_CHOICES, FRONT_PAGE_CHOICES, REGISTRATION_MODES, Settings
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser
 from fediverse.services import modlog, site_settings
@@ -47,6 +47,8 @@ GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
               "textarea"),
         Field("instance.rules", "Rules", "One rule per line; shown and accepted at sign-up.", "textarea"),
         Field("instance.contact_email", "Contact e-mail", widget="email"),
+        Field("instance.front_page", "Front page", widget="select", choices=(
+            ("works", "A grid of recent public works"), ("artists", "The list of artists only"))),
     )),
     ("Registrations", (
         Field("registrations.mode", "Who may sign up", widget="select", choices=(
@@ -95,6 +97,7 @@ FIELDS: dict[str, Field] = {field.key: field for _title, fields in GROUPS for fi
 assert set(FIELDS) <= set(site_settings.EDITABLE)
 assert tuple(v for v, _ in FIELDS["registrations.mode"].choices) == REGISTRATION_MODES
 assert tuple(v for v, _ in FIELDS["consent.ai_training"].choices) == AI_TRAINING_CHOICES
+assert tuple(v for v, _ in FIELDS["instance.front_page"].choices) == FRONT_PAGE_CHOICES
 
 
 class FormErrors(Exception):

@@ -29,6 +29,7 @@ REFRESH_SECONDS = 5.0  # other processes see a change made in the panel within t
 # What the panel may change; everything else (domain, database, secrets) needs the file and a restart.
 EDITABLE: tuple[str, ...] = (
     "instance.name", "instance.description", "instance.rules", "instance.contact_email", "instance.thumbnail_url",
+    "instance.front_page",
     "registrations.mode", "registrations.require_reason", "registrations.daily_cap",
     "registrations.min_fill_seconds", "registrations.attempts_per_hour_per_ip", "registrations.proof_of_work_bits",
     "registrations.auto_approval_after_hours",

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fediverse.activitypub.render import AS_PUBLIC
 from fediverse.db.changes import loaded_values, watch_commits
 from fediverse.models import (
-    Account, CollectionItem, Follow, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection,
+    Account, CollectionItem, Follow, LocalUser, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection,
     WorkImage,
 )
 from fediverse.web.tagged_cache import CLEAR, TaggedCache
@@ -50,7 +50,7 @@ _PENDING = "fediverse.cache_invalidations"
 _ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 _COLLECTION_TYPES = {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
 _WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem, RemoteMedia,
-            OutboundActivity)
+            OutboundActivity, LocalUser)
 _SKIP_REQUEST_HEADERS = {b"cookie", b"authorization", b"if-none-match", b"if-modified-since", b"range", b"if-range"}
 
 
@@ -101,6 +101,8 @@ def _tags_of(obj: Any) -> set[str]:
         return {"remote-media"}  # a cached copy appeared or went: pages showing remote replies link to it
     if isinstance(obj, OutboundActivity):
         return _undone(values)
+    if isinstance(obj, LocalUser):
+        return {"artists"}  # signed up, approved or removed: the front page's list of artists (web/front.py)
     if isinstance(obj, RemoteNote) and values.get("work_id") is None:
         return set()  # a mention that replies to no local work changes no page
     fields = next((fields for model, fields in _TAGGED_IDS if isinstance(obj, model)), None)
@@ -109,7 +111,12 @@ def _tags_of(obj: Any) -> set[str]:
     found = [(prefix, values.get(name)) for name, prefix in fields]
     if any(not value for _, value in found):
         return {CLEAR}  # an id we could not see: be safe
-    return {f"{prefix}:{value}" for prefix, value in found}
+    tags = {f"{prefix}:{value}" for prefix, value in found}
+    if isinstance(obj, (Work, WorkImage)):
+        tags.add("works")  # the front page's grid of recent works (web/front.py)
+    if isinstance(obj, Account) and "domain" in values and values["domain"] is None:
+        tags.add("artists")  # a local account's name or standing: the front page's list of artists
+    return tags
 
 
 

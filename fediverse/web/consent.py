@@ -67,6 +67,9 @@ STORE_KEY = "fediverse.consent_store"
 _PENDING = "fediverse.consent_invalidations"
 _WATCHED = (Account, Work, WorkImage, RemoteMedia, RemoteNote)
 _OUR_HEADERS = {b"x-robots-tag", b"tdm-reservation", b"tdm-policy", b"content-usage"}
+# A page showing several artists' works (the front page) may ask for more robots directives than its own record
+# gives, never fewer: it names them in this internal header, which is merged into X-Robots-Tag and not sent.
+ROBOTS_ADD = "x-consent-robots-add"
 _USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _BOOST_ID = re.compile(r"^[0-9]{1,18}-[0-9]{1,9}$")
@@ -293,10 +296,32 @@ class ConsentMiddleware:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(n, v) for n, v in message.get("headers", ()) if n not in _OUR_HEADERS]
-                message = {**message, "headers": [*headers, *found.headers]}
+                extra = [v for n, v in headers if n == _ROBOTS_ADD]
+                headers = [(n, v) for n, v in headers if n != _ROBOTS_ADD]
+                message = {**message, "headers": [*headers, *with_robots(found.headers, extra)]}
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+_ROBOTS_ADD = ROBOTS_ADD.encode()
+
+
+def with_robots(headers: tuple[tuple[bytes, bytes], ...], extra: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """The record's headers with the page's extra robots directives merged into X-Robots-Tag (no duplicates)."""
+    wanted = [d.strip() for value in extra for d in value.split(b",") if d.strip()]
+    if not wanted:
+        return list(headers)
+    out, merged = [], False
+    for name, value in headers:
+        if name == b"x-robots-tag" and not merged:
+            have = [d.strip() for d in value.split(b",") if d.strip()]
+            value = b", ".join(dict.fromkeys([*have, *wanted]))
+            merged = True
+        out.append((name, value))
+    if not merged:
+        out.append((b"x-robots-tag", b", ".join(dict.fromkeys(wanted))))
+    return out
 
 
 def _user_agent(scope: Scope) -> bytes:

@@ -8,14 +8,15 @@ from starlette.routing import Route
 
 from fediverse import __version__
 from fediverse.activitypub.nodeinfo import render_discovery, render_nodeinfo
-from fediverse.activitypub.webfinger import parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd
+from fediverse.activitypub.webfinger import (
+    parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd, subscribe_template,
+)
 from fediverse.db import accounts as account_db
 from fediverse.models import Account, utcnow
 from fediverse.runtime import Runtime
 from fediverse.services import instance_stats
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import error, json_response
-from fediverse.web.templating import render_page
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 MAX_RESOURCE = 2048
@@ -38,8 +39,9 @@ async def webfinger(request: Request) -> Response:
         return json_response({"error": "no such account"}, status=404, headers=CORS)
     if account.suspended_at is not None:  # Mastodon reads 410 as "suspended and gone"
         return json_response({"error": "this account is suspended"}, status=410, headers=CORS)
-    profile = account.url if account.actor_type != "Application" else None
-    jrd = render_jrd(account.username, rt.uris.domain, account.uri, profile)
+    person = account.actor_type != "Application"
+    jrd = render_jrd(account.username, rt.uris.domain, account.uri, account.url if person else None,
+                     subscribe_template(rt.settings.base_url) if person else None)
     return json_response(jrd, media_type="application/jrd+json",
                          headers={**CORS, "Cache-Control": "max-age=259200, public"})
 
@@ -97,16 +99,7 @@ async def instance_api(request: Request) -> Response:
     }, headers=CORS)
 
 
-async def home(request: Request) -> Response:
-    rt = runtime_of(request)
-    async with rt.sessions() as session:
-        users = await account_db.list_local_users(session)
-    artists = [u.account for u in users if u.account.suspended_at is None and u.account.silenced_at is None]
-    return render_page(request, "home.html", artists=artists, signup_open=rt.settings.registrations.mode != "closed")
-
-
 routes = [
-    Route("/", home),
     Route("/.well-known/webfinger", webfinger),
     Route("/.well-known/host-meta", host_meta),
     Route("/.well-known/host-meta.json", host_meta),
