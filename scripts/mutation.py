@@ -77,6 +77,7 @@ TARGETS: dict[str, Target] = {
         ("fediverse/imaging/derive.py",),
         ("tests/unit/test_imaging_derive_rules.py", "tests/unit/test_imaging_derive.py",
          "tests/unit/test_imaging_hostile.py", "tests/unit/test_consent_xmp.py"),
+        select=True,  # image tests: each mutant runs only the tests that execute its line
     ),
     "probe": Target(
         ("fediverse/imaging/probe.py",),
