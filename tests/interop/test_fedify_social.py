@@ -7,7 +7,8 @@ person would use them, each behind a module fixture, so any one test also runs a
 - alice signs in through the real login form, searches `bob@<peer>`, opens his profile here and presses Follow;
 - bob posts a public note, a followers-only note and a direct note to carol (who does not follow him), all
   tagged #InteropTag: each is stored with its audience and shown only to whom services/visibility allows;
-- bob edits, then deletes, the public note; bob boosts his own post and one of alice's works.
+- bob edits, then deletes, the public note; bob boosts his own post and one of alice's works, then undoes a
+  boost.
 
 Local artists: alice (follows bob), carol (addressed by the direct note only), dave (a stranger).
 """
@@ -384,7 +385,7 @@ def work_of(server: OurServer, username: str) -> tuple[int, str] | None:
     return db(server, query)  # type: ignore[no-any-return]
 
 
-def test_boosts_of_its_own_post_and_of_our_work_are_stored(server: OurServer, peer: FedifyPeer, posts: Posts,
+def test_boosts_of_its_own_post_and_of_our_work_are_stored_and_undone(server: OurServer, peer: FedifyPeer, posts: Posts,
                                                            tmp_path: Path) -> None:
     own = peer.command("publish", audience="public", content=f"<p>Boost me, said bob #{TAG}</p>", hashtags=[TAG])
     assert own.get("ok") is True, _info(server, peer, own)
@@ -401,5 +402,11 @@ def test_boosts_of_its_own_post_and_of_our_work_are_stored(server: OurServer, pe
     expected = {of_own["activity"]: status_id_of(server, own["note"]), of_work["activity"]: work_status}
     wait_until(lambda: boosts_by(server, peer.actor) == expected, timeout=30,
                what="both boosts to be stored as statuses with reblog_of_id")
+
+    undone = peer.command("undo", activity=of_own["activity"])  # Undo(Announce): that boost goes, the other stays
+    assert undone.get("ok") is True, _info(server, peer, undone)
+    wait_until(lambda: boosts_by(server, peer.actor) == {of_work["activity"]: work_status}, timeout=30,
+               what="the undone boost to be removed")
+    assert stored(server, own["note"]), "the boosted post itself stays"
     state = peer.command("state")["state"]
     assert state["unverified"] == [] and state["inboxErrors"] == [], _info(server, peer, state)

@@ -25,6 +25,7 @@
 //   {"cmd": "update", "note": "<id>", "content": "..."}   Update of that note (same audience).
 //   {"cmd": "delete", "note": "<id>"}                    Delete (Tombstone) of that note.
 //   {"cmd": "announce", "object": "<uri>"}               a public Announce to bob's followers.
+//   {"cmd": "undo", "activity": "<announce id>"}          Undo of that Announce.
 //       Each answers with the activity's id and every delivery ({url, status}).
 //   {"cmd": "state"}      everything recorded so far.
 //   {"cmd": "quit"}
@@ -59,6 +60,7 @@ import {
   PUBLIC_COLLECTION,
   Reject,
   Tombstone,
+  Undo,
   Update,
 } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
@@ -140,6 +142,7 @@ const state = {
 const followerActors = new Map();
 const notes = new Map();
 const files = new Map();
+const announces = new Map();  // bob's Announce activities by id, for their Undo
 const waiters = new Set();
 
 function notify() {
@@ -493,9 +496,23 @@ async function announce({ object }) {
     id: newId("activities"), actor: new URL(bobUri), object: new URL(object),
     tos: [PUBLIC_COLLECTION], ccs: [ctx.getFollowersUri("bob")], published: Temporal.Now.instant(),
   });
+  announces.set(activity.id.href, activity);
   const deliveries = await deliver(activity, [...followerActors.values()]);
   return { cmd: "announce", ok: deliveries.length > 0 && deliveries.every((d) => d.status < 300),
            activity: activity.id.href, deliveries };
+}
+
+async function undo({ activity }) {
+  const announced = announces.get(activity);
+  if (!announced) return { cmd: "undo", ok: false, error: `bob made no Announce ${activity}` };
+  announces.delete(activity);
+  const undone = new Undo({
+    id: newId("activities"), actor: new URL(bobUri), object: announced,
+    tos: announced.toIds, ccs: announced.ccIds,
+  });
+  const deliveries = await deliver(undone, [...followerActors.values()]);
+  return { cmd: "undo", ok: deliveries.length > 0 && deliveries.every((d) => d.status < 300),
+           activity: undone.id.href, deliveries };
 }
 
 emit({
@@ -526,6 +543,7 @@ lines.on("line", (line) => {
       else if (command.cmd === "update") emit(await update(command));
       else if (command.cmd === "delete") emit(await deleteNote(command));
       else if (command.cmd === "announce") emit(await announce(command));
+      else if (command.cmd === "undo") emit(await undo(command));
       else if (command.cmd === "state") emit({ cmd: "state", ok: true, state });
       else if (command.cmd === "quit") {
         emit({ cmd: "quit", ok: true });
