@@ -7,10 +7,12 @@ person would use them, each behind a module fixture, so any one test also runs a
 - alice signs in through the real login form, searches `bob@<peer>`, opens his profile here and presses Follow;
 - bob posts a public note, a followers-only note and a direct note to carol (who does not follow him), all
   tagged #InteropTag: each is stored with its audience and shown only to whom services/visibility allows;
+- a local work and bob's post share one tag page;
 - bob edits, then deletes, the public note; bob boosts his own post and one of alice's works, then undoes a
   boost.
 
-Local artists: alice (follows bob), carol (addressed by the direct note only), dave (a stranger).
+Local artists: alice (follows bob), carol (addressed by the direct note only), dave (a stranger), erin (comes
+back from bob's server through our WebFinger subscribe template and follows him there).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import re
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
@@ -45,7 +46,7 @@ pytestmark = [
 ]
 
 PASSWORD = "correct horse battery"
-ARTISTS = ("alice", "carol", "dave")
+ARTISTS = ("alice", "carol", "dave", "erin")
 TAG = "InteropTag"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 T = TypeVar("T")
@@ -239,6 +240,26 @@ def posts(server: OurServer, peer: FedifyPeer, followed: Followed) -> Posts:
     return made
 
 
+@pytest.fixture(scope="module")
+def alice_work(server: OurServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
+    """alice's public work "Red kite", tagged with the same tag in another case: (its status id, its URI)."""
+    image = tmp_path_factory.mktemp("work") / "kite.png"
+    image.write_bytes(png((200, 80, 40)))
+    server.cli("post", "alice", "--image", str(image), "--alt", "A red kite", "--title", "Red kite",
+               "--tag", TAG.upper())
+    return wait_until(lambda: work_of(server, "alice"), timeout=30, what="alice's work")  # type: ignore[no-any-return]
+
+
+def work_of(server: OurServer, username: str) -> tuple[int, str] | None:
+    """(status id, work URI) of the artist's one work."""
+    async def query(session: AsyncSession) -> tuple[int, str] | None:
+        author = await _local(session, username)
+        row = (await session.execute(select(Status.id, Work.uri).join(Work, Work.id == Status.work_id)
+                                     .where(Status.account_id == author.id))).first()
+        return None if row is None else (row[0], row[1])
+    return db(server, query)  # type: ignore[no-any-return]
+
+
 # ------------------------------------------------------------------ 1. follow from the search page
 
 
@@ -330,6 +351,50 @@ def test_the_public_posts_image_is_fetched_from_the_peer(server: OurServer, peer
     assert fetched and fetched[0]["status"] == 200, _info(server, peer, state)
 
 
+def test_a_local_work_and_the_remote_post_share_the_tag_page(server: OurServer, peer: FedifyPeer, posts: Posts,
+                                                             alice_work: tuple[int, str]) -> None:
+    """`#INTEROPTAG` on alice's work and `#InteropTag` on bob's note: one tag, matched without regard to case."""
+    shared = peer.command("publish", audience="public", content=f"<p>Kites over the dunes #{TAG}</p>",
+                          hashtags=[TAG])
+    assert shared.get("ok") is True, _info(server, peer, shared)
+    wait_until(lambda: stored(server, shared["note"]), timeout=30, what="bob's post to be stored")
+    with server.client() as visitor:
+        for path in (f"/tags/{TAG.lower()}", f"/tags/{TAG.upper()}", f"/tags/{TAG.lower()}.atom"):
+            html = page(visitor, path)
+            assert "Kites over the dunes" in html and "Red kite" in html, path + html[-3000:]
+
+
+# ------------------------------------------------------------------ the remote-interaction round trip
+
+
+def test_fedify_finds_our_subscribe_template_and_erin_follows_bob_through_it(server: OurServer,
+                                                                           peer: FedifyPeer) -> None:
+    """On bob's server erin gives her handle: Fedify's WebFinger of it yields our subscribe template, filled in
+    with bob's actor; signed out she is sent to log in and back; she presses Follow; bob accepts."""
+    answer = peer.command("webfinger", handle=f"erin@{server.domain}")
+    assert answer.get("ok") is True, _info(server, peer, answer)
+    links = [link for link in answer["jrd"].get("links", []) if link.get("rel") == "http://ostatus.org/schema/1.0/subscribe"]
+    assert len(links) == 1 and "{uri}" in links[0]["template"], answer
+    target = links[0]["template"].replace("{uri}", quote(peer.actor, safe=""))
+    assert target.startswith(server.base_url + "/authorize_interaction?uri="), target
+    path = target[len(server.base_url):]
+    with server.client() as visitor:
+        response = visitor.get(path)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?next="), \
+        (response.status_code, response.headers.get("location"))
+    with signed_in(server, "erin") as erin:
+        html = page(erin, path)
+        assert "Bob (Fedify)" in html and f">Follow @bob@{peer.handle.split('@', 1)[1]}</button>" in html, html[-3000:]
+        form = re.search(r'<form method="post" action="/studio/follow">(.*?)</form>', html, re.S)
+        assert form, html[-3000:]
+        response = erin.post("/studio/follow", data=dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1))))
+        assert response.status_code == 303, response.text[:1000]
+    result = peer.command("wait_follower", actor=f"{server.base_url}/users/erin", timeout=30)
+    assert result.get("ok") is True, _info(server, peer, result)
+    wait_until(lambda: follow_state(server, "erin", peer.actor) == ACCEPTED, timeout=30,
+               what="erin's follow of bob to be accepted")
+
+
 # ------------------------------------------------------------------ 3. edit, then delete
 
 
@@ -375,25 +440,12 @@ def status_id_of(server: OurServer, note: str) -> int | None:
     return db(server, query)  # type: ignore[no-any-return]
 
 
-def work_of(server: OurServer, username: str) -> tuple[int, str] | None:
-    """(status id, work URI) of the artist's one work."""
-    async def query(session: AsyncSession) -> tuple[int, str] | None:
-        author = await _local(session, username)
-        row = (await session.execute(select(Status.id, Work.uri).join(Work, Work.id == Status.work_id)
-                                     .where(Status.account_id == author.id))).first()
-        return None if row is None else (row[0], row[1])
-    return db(server, query)  # type: ignore[no-any-return]
-
-
-def test_boosts_of_its_own_post_and_of_our_work_are_stored_and_undone(server: OurServer, peer: FedifyPeer, posts: Posts,
-                                                           tmp_path: Path) -> None:
+def test_boosts_of_its_own_post_and_of_our_work_are_stored_and_undone(
+        server: OurServer, peer: FedifyPeer, posts: Posts, alice_work: tuple[int, str]) -> None:
     own = peer.command("publish", audience="public", content=f"<p>Boost me, said bob #{TAG}</p>", hashtags=[TAG])
     assert own.get("ok") is True, _info(server, peer, own)
     wait_until(lambda: stored(server, own["note"]), timeout=30, what="bob's post to be stored")
-    image = tmp_path / "kite.png"
-    image.write_bytes(png((200, 80, 40)))
-    server.cli("post", "alice", "--image", str(image), "--alt", "A red kite", "--title", "Red kite")
-    work_status, work_uri = wait_until(lambda: work_of(server, "alice"), timeout=30, what="alice's work")
+    work_status, work_uri = alice_work
 
     of_own = peer.command("announce", object=own["note"])
     of_work = peer.command("announce", object=work_uri)

@@ -27,6 +27,9 @@
 //   {"cmd": "announce", "object": "<uri>"}               a public Announce to bob's followers.
 //   {"cmd": "undo", "activity": "<announce id>"}          Undo of that Announce.
 //       Each answers with the activity's id and every delivery ({url, status}).
+//   {"cmd": "webfinger", "handle": "erin@127.0.0.1:8443"}
+//       Fedify's WebFinger lookup of a handle: the JRD (a remote-follow page
+//       takes the subscribe template from it).
 //   {"cmd": "state"}      everything recorded so far.
 //   {"cmd": "quit"}
 // Each command is answered with one JSON line {"cmd": ..., "ok": bool, ...}.
@@ -544,6 +547,10 @@ lines.on("line", (line) => {
       else if (command.cmd === "delete") emit(await deleteNote(command));
       else if (command.cmd === "announce") emit(await announce(command));
       else if (command.cmd === "undo") emit(await undo(command));
+      else if (command.cmd === "webfinger") {
+        const jrd = await ctx.lookupWebFinger(`acct:${command.handle.replace(/^@/, "")}`);
+        emit({ cmd: "webfinger", ok: jrd != null, jrd });
+      }
       else if (command.cmd === "state") emit({ cmd: "state", ok: true, state });
       else if (command.cmd === "quit") {
         emit({ cmd: "quit", ok: true });
