@@ -3,6 +3,7 @@ the form, an over-long one a 400 with the form and the reason."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -16,6 +17,10 @@ from fediverse.web.pages import acct, display_name, tile
 from fediverse.web.panel.auth import viewer
 from fediverse.web.templating import render_page
 
+if TYPE_CHECKING:
+    from fediverse.models import Account
+    from fediverse.runtime import Runtime
+
 
 async def search_page(request: Request) -> Response:
     rt = runtime_of(request)
@@ -27,12 +32,21 @@ async def search_page(request: Request) -> Response:
         except Invalid as exc:
             return _render(request, raw[:search_service.MAX_QUERY], user is not None, status=400, problem=str(exc))
         domain = rt.settings.instance.domain
-        accounts = [{"name": display_name(a), "handle": acct(a, domain),
-                     "url": rt.uris.profile(a.username) if a.is_local else (a.url or a.uri)} for a in results.accounts]
+        accounts = [_account_view(rt, a, domain) for a in results.accounts]
         tags = [{"name": t.name, "url": rt.uris.tag(quote(t.name, safe=""))} for t in results.tags]
         tiles = [tile(rt, work) for work in results.works]
     return _render(request, results.query, user is not None, accounts=accounts, tags=tags, tiles=tiles,
                    notice=results.notice)
+
+
+def _account_view(rt: Runtime, account: Account, domain: str) -> dict[str, str | None]:
+    """A found account links to its page here: the portfolio, or for a remote one our `/@user@domain` profile
+    (where the Follow button is), with their own page beside it."""
+    if account.is_local:
+        return {"name": display_name(account), "handle": acct(account, domain),
+                "url": rt.uris.profile(account.username), "original": None}
+    return {"name": display_name(account), "handle": acct(account, domain),
+            "url": f"/@{account.username}@{account.domain}", "original": account.url or account.uri}
 
 
 def _render(request: Request, query: str, signed_in: bool, *, status: int = 200, **context: object) -> Response:

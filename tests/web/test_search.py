@@ -133,6 +133,7 @@ async def test_remote_account_is_resolved_for_signed_in_users_only(network: Netw
         assert (await login(client, "alice")).status_code == 303
         status, html = await search(art, "@bruno@other.test", client)
         assert status == 200 and "Bruno Brush" in html and "https://other.test/@bruno" in html
+        assert 'href="/@bruno@other.test"' in html  # our profile page of them, with its Follow button
         status, html = await search(art, "https://other.test/users/bruno", client)  # a profile URL too
         assert status == 200 and "Bruno Brush" in html
         status, html = await search(art, "nobody@other.test", client)

@@ -16,6 +16,20 @@
 //   {"cmd": "wait_follower", "actor": "https://...", "timeout": 20}
 //       waits until bob's inbox has received (and verified) a Follow from
 //       that actor and bob's Accept has been delivered.
+//   {"cmd": "publish", "audience": "public"|"followers"|"direct", "content": "<p>..</p>",
+//    "hashtags": ["InteropTag"], "to": "https://... (direct: the one addressed actor)",
+//    "image": {"path": "/media/a.png", "base64": "...", "mediaType": "image/png", "alt": ".."}}
+//       bob posts a Create(Note): public (to Public, cc followers), followers-only
+//       (to followers) or direct (to and Mention of `to`), delivered to bob's
+//       followers (direct: to `to` only); an image is served by this peer at `path`.
+//   {"cmd": "update", "note": "<id>", "content": "..."}   Update of that note (same audience).
+//   {"cmd": "delete", "note": "<id>"}                    Delete (Tombstone) of that note.
+//   {"cmd": "announce", "object": "<uri>"}               a public Announce to bob's followers.
+//   {"cmd": "undo", "activity": "<announce id>"}          Undo of that Announce.
+//       Each answers with the activity's id and every delivery ({url, status}).
+//   {"cmd": "webfinger", "handle": "erin@127.0.0.1:8443"}
+//       Fedify's WebFinger lookup of a handle: the JRD (a remote-follow page
+//       takes the subscribe template from it).
 //   {"cmd": "state"}      everything recorded so far.
 //   {"cmd": "quit"}
 // Each command is answered with one JSON line {"cmd": ..., "ok": bool, ...}.
@@ -34,12 +48,25 @@ import {
 } from "@fedify/fedify";
 import {
   Accept,
+  Activity,
+  Announce,
+  Create,
+  Delete,
   Endpoints,
   Follow,
+  Hashtag,
+  Image,
   isActor,
+  Mention,
+  Note,
   Person,
+  PUBLIC_COLLECTION,
   Reject,
+  Tombstone,
+  Undo,
+  Update,
 } from "@fedify/vocab";
+import { Temporal } from "@js-temporal/polyfill";
 
 const { values: opts } = parseArgs({
   options: {
@@ -110,7 +137,15 @@ const state = {
   // Accepts bob sent in answer to Follows: { follow, follower, accept }.
   acceptsSent: [],
   inboxErrors: [],
+  // Notes bob published: { id, audience, content, deliveries }.
+  published: [],
 };
+// Follower actor objects (whom bob's posts go to), by id; notes bob published, by id;
+// files served under /media/ (the images of bob's posts).
+const followerActors = new Map();
+const notes = new Map();
+const files = new Map();
+const announces = new Map();  // bob's Announce activities by id, for their Undo
 const waiters = new Set();
 
 function notify() {
@@ -224,6 +259,7 @@ federation
       object: follow,
     });
     await ctx.sendActivity({ identifier: "bob" }, follower, accept);
+    followerActors.set(follower.id.href, follower);
     state.acceptsSent.push({
       follow: follow.id.href,
       follower: follower.id.href,
@@ -233,6 +269,8 @@ federation
   })
   .on(Accept, (ctx, accept) => record("Accept", ctx, accept))
   .on(Reject, (ctx, reject) => record("Reject", ctx, reject))
+  // Anything else that reaches bob (Create, Like, Announce, Undo...), recorded by its type.
+  .on(Activity, (ctx, activity) => record(activity.constructor.name, ctx, activity))
   .onUnverifiedActivity((_ctx, activity, reason) => {
     state.unverified.push({
       type: activity.constructor.name,
@@ -285,6 +323,13 @@ server.on("request", async (req, res) => {
       signature: signatureScheme(headers),
     };
     state.incoming.push(entry);
+    const file = req.method === "GET" ? files.get(new URL(request.url).pathname) : undefined;
+    if (file) {  // an image of one of bob's posts, as a plain web server would serve it
+      entry.status = 200;
+      res.writeHead(200, { "content-type": file.mediaType, "content-length": file.bytes.length });
+      res.end(file.bytes);
+      return;
+    }
     const response = await federation.fetch(request, {
       contextData: undefined,
       onNotFound: () => new Response("not found", { status: 404 }),
@@ -360,6 +405,119 @@ async function waitFollower({ actor, timeout = 20 }) {
   return { cmd: "wait_follower", ok: true, follow, accept: found };
 }
 
+// ---------------------------------------------------------------- bob posts
+
+function newId(kind) {
+  return new URL(`${origin}/${kind}/${crypto.randomUUID()}`);
+}
+
+// Send `activity` signed by bob to `recipients` right away; the deliveries it made.
+async function deliver(activity, recipients) {
+  const before = state.outgoing.length;
+  if (recipients.length > 0) {
+    await ctx.sendActivity({ identifier: "bob" }, recipients, activity, { immediate: true });
+  }
+  return state.outgoing.slice(before).filter((e) => e.method === "POST");
+}
+
+function noteOf(entry, content, updated) {
+  return new Note({
+    id: entry.id,
+    attribution: new URL(bobUri),
+    content,
+    url: entry.id,
+    published: entry.published,
+    updated,
+    tos: entry.tos,
+    ccs: entry.ccs,
+    tags: entry.tags,
+    attachments: entry.attachments,
+  });
+}
+
+async function publish({ audience, content, hashtags = [], to = null, image = null }) {
+  const id = newId("notes");
+  const followers = ctx.getFollowersUri("bob");
+  const tags = hashtags.map((name) =>
+    new Hashtag({ name: `#${name}`, href: new URL(`${origin}/tags/${encodeURIComponent(name.toLowerCase())}`) })
+  );
+  let tos, ccs, recipients;
+  if (audience === "public") {
+    [tos, ccs, recipients] = [[PUBLIC_COLLECTION], [followers], [...followerActors.values()]];
+  } else if (audience === "followers") {
+    [tos, ccs, recipients] = [[followers], [], [...followerActors.values()]];
+  } else if (audience === "direct") {
+    const actor = await ctx.lookupObject(to);
+    if (!isActor(actor)) return { cmd: "publish", ok: false, error: `no actor at ${to}` };
+    tags.push(new Mention({ href: actor.id, name: `@${actor.preferredUsername}` }));
+    [tos, ccs, recipients] = [[actor.id], [], [actor]];
+  } else {
+    return { cmd: "publish", ok: false, error: `unknown audience ${audience}` };
+  }
+  const attachments = [];
+  if (image) {
+    files.set(image.path, { mediaType: image.mediaType, bytes: Buffer.from(image.base64, "base64") });
+    attachments.push(new Image({ url: new URL(image.path, origin), mediaType: image.mediaType, name: image.alt ?? null }));
+  }
+  const entry = { id, audience, tos, ccs, tags, attachments, recipients, published: Temporal.Now.instant() };
+  notes.set(id.href, entry);
+  const create = new Create({
+    id: newId("activities"), actor: new URL(bobUri), object: noteOf(entry, content, null),
+    tos, ccs, published: entry.published,
+  });
+  const deliveries = await deliver(create, recipients);
+  state.published.push({ id: id.href, audience, content, deliveries });
+  return { cmd: "publish", ok: deliveries.length > 0 && deliveries.every((d) => d.status < 300),
+           note: id.href, activity: create.id.href, deliveries };
+}
+
+async function update({ note, content }) {
+  const entry = notes.get(note);
+  if (!entry) return { cmd: "update", ok: false, error: `bob has no note ${note}` };
+  const activity = new Update({
+    id: newId("activities"), actor: new URL(bobUri), tos: entry.tos, ccs: entry.ccs,
+    object: noteOf(entry, content, Temporal.Now.instant()),
+  });
+  const deliveries = await deliver(activity, entry.recipients);
+  return { cmd: "update", ok: deliveries.every((d) => d.status < 300), activity: activity.id.href, deliveries };
+}
+
+async function deleteNote({ note }) {
+  const entry = notes.get(note);
+  if (!entry) return { cmd: "delete", ok: false, error: `bob has no note ${note}` };
+  notes.delete(note);
+  const activity = new Delete({
+    id: newId("activities"), actor: new URL(bobUri), tos: entry.tos, ccs: entry.ccs,
+    object: new Tombstone({ id: entry.id }),
+  });
+  const deliveries = await deliver(activity, entry.recipients);
+  return { cmd: "delete", ok: deliveries.every((d) => d.status < 300), activity: activity.id.href, deliveries };
+}
+
+async function announce({ object }) {
+  const activity = new Announce({
+    id: newId("activities"), actor: new URL(bobUri), object: new URL(object),
+    tos: [PUBLIC_COLLECTION], ccs: [ctx.getFollowersUri("bob")], published: Temporal.Now.instant(),
+  });
+  announces.set(activity.id.href, activity);
+  const deliveries = await deliver(activity, [...followerActors.values()]);
+  return { cmd: "announce", ok: deliveries.length > 0 && deliveries.every((d) => d.status < 300),
+           activity: activity.id.href, deliveries };
+}
+
+async function undo({ activity }) {
+  const announced = announces.get(activity);
+  if (!announced) return { cmd: "undo", ok: false, error: `bob made no Announce ${activity}` };
+  announces.delete(activity);
+  const undone = new Undo({
+    id: newId("activities"), actor: new URL(bobUri), object: announced,
+    tos: announced.toIds, ccs: announced.ccIds,
+  });
+  const deliveries = await deliver(undone, [...followerActors.values()]);
+  return { cmd: "undo", ok: deliveries.length > 0 && deliveries.every((d) => d.status < 300),
+           activity: undone.id.href, deliveries };
+}
+
 emit({
   event: "ready",
   origin,
@@ -384,6 +542,15 @@ lines.on("line", (line) => {
     try {
       if (command.cmd === "follow") emit(await follow(command));
       else if (command.cmd === "wait_follower") emit(await waitFollower(command));
+      else if (command.cmd === "publish") emit(await publish(command));
+      else if (command.cmd === "update") emit(await update(command));
+      else if (command.cmd === "delete") emit(await deleteNote(command));
+      else if (command.cmd === "announce") emit(await announce(command));
+      else if (command.cmd === "undo") emit(await undo(command));
+      else if (command.cmd === "webfinger") {
+        const jrd = await ctx.lookupWebFinger(`acct:${command.handle.replace(/^@/, "")}`);
+        emit({ cmd: "webfinger", ok: jrd != null, jrd });
+      }
       else if (command.cmd === "state") emit({ cmd: "state", ok: true, state });
       else if (command.cmd === "quit") {
         emit({ cmd: "quit", ok: true });
