@@ -21,6 +21,7 @@ from fediverse.runtime import create_runtime
 from fediverse.services.accounts import ensure_instance_actor
 from fediverse.services import site_settings
 from fediverse.web import federation, feeds, media, metrics, pages, panel, remote_media, site_files, wellknown
+from fediverse.web import threads
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.headerlimits import HeaderLimitMiddleware
@@ -72,7 +73,7 @@ def create_app(
     app = Starlette(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
         routes=[*wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes, *pages.routes,
-                *remote_media.routes, *media.routes, *metrics.routes, *panel.routes],
+                *remote_media.routes, *media.routes, *metrics.routes, *panel.routes, *threads.routes],
         # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
         # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
