@@ -312,3 +312,79 @@ async def test_delete_of_someone_elses_note_is_404(world: World) -> None:
     assert refused.status_code == 404
     async with w.art.rt.sessions() as session:
         assert (await session.get(LocalNote, note.id)).deleted_at is None  # type: ignore[union-attr]
+
+
+# --- replies coming back, signed fetches, boosts and hostile chains ------------------------------------------------
+
+async def test_a_remote_reply_to_an_artists_note_is_stored_in_her_thread_and_notifies_her(world: World) -> None:
+    w = world
+    await accept_follow(w, "alice")
+    assert await w.send(peer_create("mastodon/create_note_with_image_mastodon_social.json", 1)) == 202
+    post = await status_of(w.art, remote_note_id=(await w.note(1)).id)  # type: ignore[union-attr]
+    async with signed_in(w.art, "alice") as alice:
+        assert (await reply(alice, post.id, "Thank you")).status_code == 303
+    async with w.art.rt.sessions() as session:
+        mine = await session.scalar(select(LocalNote))
+    assert mine is not None
+    answer = peer_create("mastodon/create_note_with_image_mastodon_social.json", 2, to=[AS_PUBLIC],
+                         cc=[f"{ACTOR}/followers", f"{ART}/alice"], inReplyTo=mine.uri,
+                         tag=[{"type": "Mention", "href": f"{ART}/alice", "name": "@alice@art.test"}],
+                         content="<p>You are welcome</p>", attachment=[])
+    assert await w.send(answer) == 202
+    assert await w.outcome(answer["id"]) == "reply stored"
+    async with w.art.rt.sessions() as session:
+        stored = await session.scalar(select(RemoteNote).where(RemoteNote.uri == f"{ACTOR}/statuses/2"))
+        notified = await session.scalar(select(Notification).where(Notification.note_id == stored.id))  # type: ignore[union-attr]
+    assert stored is not None and stored.in_reply_to_uri == mine.uri
+    assert notified is not None and notified.kind == "reply"
+    async with w.art.client() as client:
+        thread = await client.get(f"/statuses/{mine.public_id}")
+    assert thread.text.index("Thank you") < thread.text.index("You are welcome")  # ancestor, post, reply in order
+    assert thread.text.index("You are welcome") > thread.text.index(f'id="status-{mine.public_id}"')
+
+
+async def test_a_direct_note_is_served_to_a_signed_fetch_by_the_account_it_mentions_only(world: World) -> None:
+    from fediverse.activitypub.signatures.cavage import sign_cavage
+
+    w = world
+    await accept_follow(w, "alice")
+    assert await w.send(peer_create("mastodon/create_note_with_image_mastodon_social.json", 1)) == 202
+    post = await status_of(w.art, remote_note_id=(await w.note(1)).id)  # type: ignore[union-attr]
+    async with signed_in(w.art, "alice") as alice:
+        assert (await reply(alice, post.id, "Only for you", visibility="direct")).status_code == 303
+    await w.network.drain()
+    async with w.art.rt.sessions() as session:
+        note = await session.scalar(select(LocalNote))
+    assert note is not None and note.visibility == "direct"
+    [(_headers, doc)] = sent_to_peer(w, "Create")
+    assert doc["object"]["to"] == [ACTOR] and doc["object"]["cc"] == []  # only the mentioned account
+    accept = {"Accept": "application/activity+json"}
+    signed = accept | sign_cavage("GET", note.uri, accept, None, w.peer.actor["publicKey"]["id"], w.peer.key)
+    async with w.art.client() as client:
+        unsigned = await client.get(note.uri, headers=accept)
+        by_peer = await client.get(note.uri, headers=signed)
+    assert unsigned.status_code == 404
+    assert by_peer.status_code == 200 and by_peer.json()["to"] == [ACTOR]
+
+
+async def test_a_boost_shows_the_boosted_post_and_a_looping_reply_chain_ends(world: World) -> None:
+    from tests.federation.test_statuses import boost
+
+    w = world
+    await accept_follow(w, "alice")
+    one = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1, inReplyTo=f"{ACTOR}/statuses/2",
+                      content="<p>first of a loop</p>", attachment=[])
+    two = peer_create("mastodon/create_note_with_image_mastodon_social.json", 2, inReplyTo=f"{ACTOR}/statuses/1",
+                      content="<p>second of a loop</p>", attachment=[])
+    assert await w.send(one) == 202 and await w.send(two) == 202
+    first = await w.note(1)
+    assert first is not None and first.visibility == "public"
+    await boost(w.art, "alice", first.id)
+    async with w.art.rt.sessions() as session:
+        boosted = await session.scalar(select(Status).where(Status.reblog_of_id.is_not(None)))
+    assert boosted is not None
+    async with w.art.client() as client:
+        page = await client.get(f"/statuses/{boosted.id}")
+    assert page.status_code == 200
+    assert page.text.count("second of a loop") == 2  # once above (its parent), once below (its reply): no endless walk
+    assert page.text.count("first of a loop") == 1
