@@ -28,6 +28,7 @@ from fediverse.activitypub.parse_note import media_attachments
 from fediverse.db import accounts as account_db
 from fediverse.db import domain_policy
 from fediverse.db import remote_media as remote_media_db
+from fediverse.db import statuses as status_db
 from fediverse.db import works as work_db
 from fediverse.db.works import (
     collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
@@ -258,13 +259,15 @@ async def work_page(request: Request) -> Response:
         local_replies = [post.local_note for post in await threads.replies(session, work.uri, me)
                          if post.local_note is not None]  # our artists' text replies
         counts["reply"] += len(local_replies)
+        status = await status_db.for_work_id(session, work.id)  # its thread page holds the reply form
         rules = await domain_policy.hidden_hosts(session)
         wanted = [ref.url for note in replies for ref in media_attachments(note.raw)]
         wanted += [note.account.icon_url for note in replies if note.account.icon_url]
         wanted = [url for url in wanted if not domain_policy.rejects_media(rules, urlsplit(url).hostname or "")]
         cached = await remote_media_db.cached_by_urls(session, wanted)
     local = {row.url: url for row in cached if (url := remote_media.local_url(rt.uris, row))}
-    response = render_work(request, rt, work, counts, replies, local, local_replies)
+    response = render_work(request, rt, work, counts, replies, local, local_replies,
+                           reply_url=f"{rt.uris.status_page(status.id)}#reply" if status is not None else None)
     if me is not None:  # may hold what was addressed to this artist alone: for them, not for any cache
         response.headers["Cache-Control"] = "private, no-cache"
         return response
@@ -280,7 +283,8 @@ async def visible_notes(session: Any, notes: list[RemoteNote]) -> list[RemoteNot
 
 
 def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote],
-                local_media: dict[str, str] | None = None, local_replies: list[LocalNote] | None = None) -> Response:
+                local_media: dict[str, str] | None = None, local_replies: list[LocalNote] | None = None,
+                reply_url: str | None = None) -> Response:
     """``local_media``: remote attachment URL -> our cached, re-stamped copy (shown instead of a link)."""
     author = work.account
     page_url = rt.uris.work_page(author.username, work.public_id)
@@ -338,7 +342,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         tags=[(t, rt.uris.tag(t)) for t in work.tags], credit=credit,
         # Behind a content warning: no image in link previews or search metadata either.
         json_ld=json_ld({"@context": "https://schema.org", "@graph": graph}) if warning is None else None,
-        link=f'<{work.uri}>; {AP_LINK}', replies_robots=", ".join(replies_robots),
+        link=f'<{work.uri}>; {AP_LINK}', replies_robots=", ".join(replies_robots), reply_url=reply_url,
         licence_url=record.licence_url, attribution=record.attribution, search=record.search,
         training=TRAINING_PHRASES[record.ai_training],
     )

@@ -219,6 +219,7 @@ async def test_a_local_reply_to_a_work_is_listed_and_notifies_and_a_direct_one_i
     assert all(direct_text not in r.text for r in anonymous)
     assert anonymous[-1].status_code == 404 and as2.status_code == 404  # unsigned: not for anyone
     assert "Beautiful light." in anonymous[0].text and "Beautiful light." in anonymous[1].text
+    assert f'href="https://art.test/statuses/{status.id}#reply"' in anonymous[0].text  # the work page's way in
     async with signed_in(w.art, "dave") as dave:  # another artist, not addressed
         theirs = [await dave.get(path) for path in public_paths]
     assert all(direct_text not in r.text for r in theirs) and theirs[-1].status_code == 404
