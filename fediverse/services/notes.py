@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.render_notes import render_note_create, render_note_delete
@@ -19,7 +19,9 @@ from fediverse.db import statuses as status_db
 from fediverse.db import local_notes as note_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.federation.outbox import publish
-from fediverse.models import NOTE_VISIBILITIES, Account, LocalNote, LocalUser, Notification, Status, utcnow
+from fediverse.models import (
+    NOTE_VISIBILITIES, Account, LocalNote, LocalUser, Notification, RemoteNote, Status, utcnow,
+)
 from fediverse.services import threads
 from fediverse.services.consent import local_text_consent
 from fediverse.services.text import MentionTarget, format_post
@@ -139,14 +141,15 @@ async def _notify(session: AsyncSession, note: LocalNote, status: Status, mentio
 
 async def delete_note(rt: Runtime, session: AsyncSession, user: LocalUser, public_id: str) -> None:
     """Tombstone the note (its id answers 410), take its status and notifications away, send Delete to
-    everyone who got it, and commit."""
+    everyone who got it (and the servers of those who replied to it), and commit."""
     note = await note_db.by_public_id(session, public_id)
     if note is None or note.account_id != user.account_id or note.deleted_at is not None:
         raise NotFound(f"no note {public_id!r} by {user.account.username}")
     mentioned = [a for a in [await account_db.by_uri(session, m["uri"]) for m in note.mentions] if a is not None]
     parent_status = await threads.status_by_uri(session, note.in_reply_to_uri) if note.in_reply_to_uri else None
     parent = await threads.post_of(session, parent_status) if parent_status is not None else None
-    inboxes = _inboxes(note, mentioned, parent)
+    repliers = await session.scalars(select(RemoteNote).where(RemoteNote.in_reply_to_uri == note.uri))
+    inboxes = list(dict.fromkeys([*_inboxes(note, mentioned, parent), *(r.account.delivery_inbox for r in repliers)]))
     note.deleted_at = utcnow()
     await status_db.remove_for_local_note(session, note.id)
     await session.execute(delete(Notification).where(Notification.local_note_id == note.id))
