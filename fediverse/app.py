@@ -23,6 +23,7 @@ from fediverse.services import site_settings
 from fediverse.web import federation, feeds, front, media, metrics, pages, panel, remote, remote_media, site_files, wellknown
 from fediverse.web import search as search_web
 from fediverse.web import tags as tags_web
+from fediverse.web import threads
 from fediverse.web.cache import ResponseCacheMiddleware
 from fediverse.web.consent import ConsentMiddleware
 from fediverse.web.headerlimits import HeaderLimitMiddleware
@@ -76,7 +77,7 @@ def create_app(
         # remote.routes first: `/@user@domain` and `/@name/follow` would match the local profile and work routes.
         routes=[*remote.routes, *wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes, *pages.routes,
                 *remote_media.routes, *media.routes, *metrics.routes, *panel.routes, *tags_web.routes,
-                *search_web.routes, *front.routes],
+                *search_web.routes, *threads.routes, *front.routes],
         # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
         # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.

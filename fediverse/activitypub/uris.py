@@ -55,6 +55,14 @@ class Uris:
     def work_page(self, username: str, public_id: str) -> str:
         return f"{self.base}/@{username}/{public_id}"
 
+    def local_note(self, actor_uri: str, public_id: str) -> str:
+        """A local text note's id (its public id is its status id)."""
+        return f"{actor_uri}/notes/{public_id}"
+
+    def status_page(self, status_id: int) -> str:
+        """The thread page of any status (work, remote or local note, boost)."""
+        return f"{self.base}/statuses/{status_id}"
+
     def tag(self, name: str) -> str:
         return f"{self.base}/tags/{name}"
 

@@ -12,7 +12,9 @@ from typing import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.models import WORK_VISIBILITY, Account, RemoteNote, RemoteNoteAudience, Status, StatusAudience, Work
+from fediverse.models import (
+    NOTE_VISIBILITY, WORK_VISIBILITY, Account, LocalNote, RemoteNote, RemoteNoteAudience, Status, StatusAudience, Work,
+)
 from fediverse.models.statuses import DIRECT
 from fediverse.snowflake import id_for_published, new_id
 from fediverse.models.base import utcnow
@@ -146,3 +148,30 @@ async def by_uri(session: AsyncSession, uri: str) -> Status | None:
 
 async def for_work_id(session: AsyncSession, work_id: int) -> Status | None:
     return await session.scalar(select(Status).where(Status.work_id == work_id))
+
+
+def local_note_visibility(note: LocalNote) -> str:
+    """The status visibility of a local note; anything unknown is the closed one."""
+    return NOTE_VISIBILITY.get(note.visibility, DIRECT)
+
+
+async def add_for_local_note(session: AsyncSession, note: LocalNote, addressed: Iterable[str]) -> Status:
+    """The status of a just-posted local note: its id is the note's public id (minted first, so the note's uri
+    and page name it); addressed to the local accounts among ``addressed``."""
+    status = Status(id=int(note.public_id), account_id=note.account_id, local_note_id=note.id,
+                    visibility=local_note_visibility(note), created_at=note.published_at)
+    session.add(status)
+    await session.flush()
+    await _set_audience(session, status.id, addressed, author_id=note.account_id)
+    return status
+
+
+async def remove_for_local_note(session: AsyncSession, note_id: int) -> None:
+    """A deleted local note leaves every timeline, with the boosts of it."""
+    own = select(Status.id).where(Status.local_note_id == note_id)
+    await session.execute(delete(Status).where(Status.reblog_of_id.in_(own)))
+    await session.execute(delete(Status).where(Status.local_note_id == note_id))
+
+
+async def by_id(session: AsyncSession, status_id: int) -> Status | None:
+    return await session.get(Status, status_id)

@@ -1,7 +1,7 @@
 """The quarantine: inbound notes that look like spam are held, unprocessed, until a moderator reviews them.
 
 Checked in the processing step (inbox.dispatch), after the signature and before any side effect, on Creates
-of notes addressed to our artists (mentions, or replies to their works):
+of notes addressed to our artists (mentions, or replies to their works and notes):
 (a) a remote account first seen less than `spam.quarantine_new_account_hours` ago with no history here (no
     follow with a local account either way, no earlier activity of theirs that we acted on) mentions locals;
 (b) the same text (fingerprint of words and links, mentions left out) reached `spam.identical_message_threshold`
@@ -25,6 +25,7 @@ from fediverse.activitypub.parse import parse_actor
 from fediverse.activitypub.parse_note import parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
+from fediverse.db import local_notes as local_note_db
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.jobs.outcome import Done
@@ -62,7 +63,8 @@ async def hold_reason(rt: Runtime, session: AsyncSession, row: InboundActivity, 
         return None  # the handler ignores it anyway
     base = rt.settings.base_url + "/"
     local_mentions = [uri for uri in note.mentions if uri.startswith(base)]
-    reply_to_ours = bool(note.in_reply_to and await work_db.by_uri(session, note.in_reply_to))
+    reply_to_ours = bool(note.in_reply_to and (await work_db.by_uri(session, note.in_reply_to)
+                                               or await local_note_db.by_uri(session, note.in_reply_to)))
     if not local_mentions and not reply_to_ours:
         return None
     spam = rt.settings.spam

@@ -13,6 +13,7 @@ from fediverse.activitypub.parse_note import RemoteNoteDoc, parse_note
 from fediverse.activitypub.vocab import Activity, ParseError
 from fediverse.db import accounts as account_db
 from fediverse.db import follows as follow_db
+from fediverse.db import local_notes as local_note_db
 from fediverse.db import statuses as status_db
 from fediverse.db import tags as tag_db
 from fediverse.db import works as work_db
@@ -82,19 +83,26 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     work = await work_db.by_uri(session, note.in_reply_to) if note.in_reply_to else None
     if work is not None and work.deleted_at is not None:
         work = None
+    local_note = await local_note_db.by_uri(session, note.in_reply_to) if note.in_reply_to and not work else None
+    if local_note is not None and local_note.deleted_at is not None:
+        local_note = None
     mentioned = [a for a in [await account_db.by_uri(session, uri) for uri in note.mentions] if a is not None and a.is_local]
-    if work is None and not mentioned and not await follow_db.followed_locally(session, actor.id):
+    if work is None and local_note is None and not mentioned \
+            and not await follow_db.followed_locally(session, actor.id):
         return "ignored: not a reply to our works and mentions none of our artists"
     row = await store_note(rt, session, note, actor, work_id=work.id if work else None)
     notified: set[int] = set()
     if work is not None and await may_see(session, row.id, work.account):  # a direct note to others is not theirs
         session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
         notified.add(work.account_id)
+    if local_note is not None and await may_see(session, row.id, local_note.account):  # a reply to an artist's note
+        session.add(Notification(account_id=local_note.account_id, kind="reply", actor_id=actor.id, note_id=row.id))
+        notified.add(local_note.account_id)
     for account in mentioned:
         if account.id not in notified and await may_see(session, row.id, account):
             session.add(Notification(account_id=account.id, kind="mention", actor_id=actor.id, note_id=row.id))
             notified.add(account.id)
-    return "reply stored" if work is not None else "mention stored" if mentioned else "post stored"
+    return "reply stored" if work is not None or local_note is not None else "mention stored" if mentioned else "post stored"
 
 
 async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, author: Account, *,
@@ -104,6 +112,7 @@ async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, au
     row = RemoteNote(uri=note.id, url=note.url, account_id=author.id, work_id=work_id,
                      content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
                      published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
+                     in_reply_to_uri=note.in_reply_to if note.in_reply_to and len(note.in_reply_to) <= 2048 else None,
                      consent=remote_note_consent(note.raw, author.consent))
     session.add(row)
     await session.flush()

@@ -9,7 +9,8 @@ from fediverse.models.moderation import (
     DOMAIN_SEVERITIES, REPORT_STATES, AuditLog, DomainBlock, EmailDomainBlock, Invite, InstanceSetting, RemoteMedia,
     Report,
 )
-from fediverse.models.statuses import STATUS_VISIBILITIES, WORK_VISIBILITY, Status, StatusAudience
+from fediverse.models.notes import NOTE_VISIBILITIES, LocalNote
+from fediverse.models.statuses import NOTE_VISIBILITY, STATUS_VISIBILITIES, WORK_VISIBILITY, Status, StatusAudience
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
 from fediverse.models.works import (
     VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, RemoteNoteAudience, Work, WorkCollection, WorkImage,
@@ -21,6 +22,7 @@ __all__ = [
     "Notification", "Reaction", "RemoteNote", "RemoteNoteAudience", "Work", "WorkCollection", "WorkImage",
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
     "RemoteMedia", "Report", "WebSession", "STATUS_VISIBILITIES", "WORK_VISIBILITY", "Status", "StatusAudience",
+    "NOTE_VISIBILITIES", "NOTE_VISIBILITY", "LocalNote",
 ]
 from fediverse.models.tags import StatusTag, Tag  # noqa: E402
 

@@ -1,5 +1,5 @@
 """Statuses: one time-ordered row per post anyone may see in a timeline (a local work, a stored remote note, or a
-boost of either), so timelines page by one sortable id on both databases.
+boost of either; a local text note), so timelines page by one sortable id on both databases.
 
 The status is an index over the post, not a copy of it: text, images and consent stay on ``Work`` and
 ``RemoteNote``. What it keeps is what a timeline query filters on: author, time-ordered id, visibility, and the
@@ -22,10 +22,15 @@ DIRECT = "direct"
 STATUS_VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE, DIRECT)
 # a work's visibility as the studio names it -> the status visibility (Mastodon's names)
 WORK_VISIBILITY = {"public": PUBLIC, "unlisted": UNLISTED, "followers": PRIVATE}
+# a local note's visibility (the studio's names, direct included) -> the status visibility
+NOTE_VISIBILITY = {**WORK_VISIBILITY, "direct": DIRECT}
+ONE_KIND = ("(CASE WHEN work_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN remote_note_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN local_note_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN reblog_of_id IS NULL THEN 0 ELSE 1 END) = 1")
 
 
 class Status(Base):
-    """One post in a timeline: exactly one of a work, a remote note, or a boost of another status.
+    """One post in a timeline: exactly one of a work, a remote note, a local note, or a boost of another status.
 
     ``id`` is a snowflake (fediverse/snowflake.py) made from the post's published time, never autoincremented.
     ``uri`` is the Announce id of a boost (None for works and notes, whose own uri is on their row)."""
@@ -33,8 +38,7 @@ class Status(Base):
     __tablename__ = "statuses"
     __table_args__ = (
         CheckConstraint(
-            "(CASE WHEN work_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN remote_note_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN reblog_of_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_kind"),
+            ONE_KIND, name="one_kind"),
         CheckConstraint("visibility IN ('public', 'unlisted', 'private', 'direct')", name="visibility"),
         Index("ix_statuses_account_id_id", "account_id", "id"),  # an account's posts, newest first; home timeline
         Index("ix_statuses_visibility_id", "visibility", "id"),  # public timelines, tag pages
@@ -44,6 +48,7 @@ class Status(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), unique=True)
     remote_note_id: Mapped[int | None] = mapped_column(ForeignKey("remote_notes.id", ondelete="CASCADE"), unique=True)
+    local_note_id: Mapped[int | None] = mapped_column(ForeignKey("local_notes.id", ondelete="CASCADE"), unique=True)
     reblog_of_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
                                                      index=True)
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True)

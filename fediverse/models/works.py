@@ -134,6 +134,7 @@ class RemoteNote(Base):
     raw: Mapped[dict[str, Any]] = mapped_column()
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # signals read off the note (any disallow wins)
     visibility: Mapped[str] = mapped_column(String(16), server_default="direct")  # public|unlisted|private|direct
+    in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048), index=True)  # threads list replies by it
 
     account: Mapped[Account] = relationship(lazy="joined")
 
@@ -159,6 +160,7 @@ class Notification(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
     note_id: Mapped[int | None] = mapped_column(ForeignKey("remote_notes.id", ondelete="CASCADE"))
+    local_note_id: Mapped[int | None] = mapped_column(ForeignKey("local_notes.id", ondelete="CASCADE"))  # a local reply
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()
 

@@ -102,6 +102,13 @@ def local_note_consent(settings: Settings, uris: Uris, work: Work) -> NoteConsen
     )
 
 
+def local_text_consent(settings: Settings, uris: Uris, account: Account) -> NoteConsent:
+    """The consent properties an artist's text note carries: the artist's record (a note has no override)."""
+    record = for_account(settings, account)
+    policy = policy_url(uris, account)
+    return NoteConsent(object=jsonld_properties(record, kind="object", policy_url=policy), terms=JSONLD_TERMS)
+
+
 def collection_properties(settings: Settings, uris: Uris, account: Account) -> dict[str, Any]:
     return jsonld_properties(for_account(settings, account), kind="collection", policy_url=policy_url(uris, account))
 

@@ -178,7 +178,7 @@ async def release_files(rt: Runtime, session: AsyncSession, stored: list[tuple[s
             (store.delete_private if kind == "private" else store.delete)(key)
 
 
-async def _mentions(rt: Runtime, session: AsyncSession, text: str) -> dict[str, tuple[MentionTarget, Account]]:
+async def resolve_mentions(rt: Runtime, session: AsyncSession, text: str) -> dict[str, tuple[MentionTarget, Account]]:
     """Resolve @user@domain by WebFinger; handles that cannot be resolved stay plain text."""
     found: dict[str, tuple[MentionTarget, Account]] = {}
     for acct in mentioned_accts(text)[:20]:
@@ -192,7 +192,7 @@ async def _mentions(rt: Runtime, session: AsyncSession, text: str) -> dict[str, 
 
 async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: WorkInput) -> list[str]:
     """Fill the work's text fields; returns the inboxes of mentioned accounts."""
-    resolved = await _mentions(rt, session, data.description)
+    resolved = await resolve_mentions(rt, session, data.description)
     formatted = format_post(data.description, tag_url=rt.uris.tag_template(),
                             mentions={acct: target for acct, (target, _account) in resolved.items()})
     work.title = data.title.strip()

@@ -33,7 +33,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fediverse.activitypub.render import AS_PUBLIC
 from fediverse.db.changes import loaded_values, watch_commits
 from fediverse.models import (
-    Account, CollectionItem, Follow, LocalUser, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work, WorkCollection,
+    Account, CollectionItem, Follow, LocalNote, LocalUser, OutboundActivity, Reaction, RemoteMedia, RemoteNote, Work,
+    WorkCollection,
     WorkImage,
 )
 from fediverse.web.tagged_cache import CLEAR, TaggedCache
@@ -50,7 +51,7 @@ _PENDING = "fediverse.cache_invalidations"
 _ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 _COLLECTION_TYPES = {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
 _WATCHED = (Work, WorkImage, Reaction, RemoteNote, Account, Follow, WorkCollection, CollectionItem, RemoteMedia,
-            OutboundActivity, LocalUser)
+            OutboundActivity, LocalUser, LocalNote)
 _SKIP_REQUEST_HEADERS = {b"cookie", b"authorization", b"if-none-match", b"if-modified-since", b"range", b"if-range"}
 
 
@@ -103,6 +104,9 @@ def _tags_of(obj: Any) -> set[str]:
         return _undone(values)
     if isinstance(obj, LocalUser):
         return {"artists"}  # signed up, approved or removed: the front page's list of artists (web/front.py)
+    if isinstance(obj, LocalNote):  # a local reply is listed on the page of the work it replies to
+        parent = values.get("in_reply_to_uri")
+        return {f"replies:{parent}"} if parent else set()
     if isinstance(obj, RemoteNote) and values.get("work_id") is None:
         return set()  # a mention that replies to no local work changes no page
     fields = next((fields for model, fields in _TAGGED_IDS if isinstance(obj, model)), None)

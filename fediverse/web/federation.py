@@ -12,10 +12,12 @@ from starlette.routing import Route
 from fediverse.activitypub.render import render_actor, render_collection, render_collection_page
 from fediverse.activitypub.signatures.errors import SignatureError
 from fediverse.activitypub.render import AS_CONTEXT
+from fediverse.activitypub.render_notes import render_local_note, render_note_create, render_note_tombstone
 from fediverse.activitypub.render_works import note_context, render_create, render_note, render_tombstone
 from fediverse.consent import JSONLD_TERMS
 from fediverse.db import accounts as account_db
 from fediverse.db import boosts as boost_db
+from fediverse.db import local_notes as local_note_db
 from fediverse.db import works as work_db
 from fediverse.db import follows as follow_db
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
@@ -23,7 +25,9 @@ from fediverse.inbox.receive import receive
 from fediverse.models import Account
 from fediverse.runtime import Runtime
 from fediverse.services import signed_fetch
-from fediverse.services.consent import collection_properties, local_note_consent, render_actor_document
+from fediverse.services.consent import (
+    collection_properties, local_note_consent, local_text_consent, render_actor_document,
+)
 from fediverse.web.context import runtime_of
 from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import activity_json, error, wants_activitypub
@@ -240,6 +244,44 @@ async def work_object(request: Request) -> Response:
     return activity_json({"@context": note_context(consent), **note})
 
 
+async def local_note_object(request: Request) -> Response:
+    """A local text note (or its Create with /activity); 410 with a Tombstone once deleted. Followers-only and
+    direct notes only to a signed fetch by an account allowed to see them (a follower, a mentioned account)."""
+    rt = runtime_of(request)
+    async with rt.sessions() as session:
+        note = await local_note_db.by_public_id(session, request.path_params["public_id"])
+        if note is None or note.account.username != request.path_params["username"].lower():
+            return error(404, "no such note")
+        if gone := gone_if_suspended(note.account):
+            return gone
+        if not wants_activitypub(request):
+            return RedirectResponse(rt.uris.status_page(int(note.public_id)), status_code=303)
+        if note.deleted_at is not None:
+            return activity_json(render_note_tombstone(note), status=410)
+        refusal = await authorized_fetch_refusal(request)
+        if refusal:
+            return refusal
+        if note.visibility not in ("public", "unlisted") and not await _signed_by_audience(request, session, note):
+            return error(404, "no such note")
+    consent = local_text_consent(rt.settings, rt.uris, note.account)
+    if request.url.path.endswith("/activity"):
+        return activity_json(render_note_create(note, rt.uris, consent=consent))
+    return activity_json({"@context": note_context(consent), **render_local_note(note, rt.uris, consent=consent)})
+
+
+async def _signed_by_audience(request: Request, session: Any, note: Any) -> bool:
+    """A mentioned account, or (followers-only) an accepted follower, signed this fetch."""
+    rt = runtime_of(request)
+    try:
+        signer = await verified_signer(rt, session, signed_request(request, None))
+    except (SignatureError, KeyUnavailable):
+        return False
+    if signer.uri in {m["uri"] for m in note.mentions}:
+        return True
+    edge = await follow_db.between(session, signer.id, note.account_id) if note.visibility == "followers" else None
+    return edge is not None and edge.state == "accepted"
+
+
 async def boost_activity(request: Request) -> Response:
     """One of our artists' Announces of a remote note, as sent (with the note's consent record); gone once undone."""
     if (refusal := await authorized_fetch_refusal(request)) is not None:
@@ -278,6 +320,8 @@ routes = [
     Route("/users/{username}/works/{public_id}", work_object),
     Route("/users/{username}/works/{public_id}/activity", work_object),
     Route("/users/{username}/boosts/{boost_id}", boost_activity),
+    Route("/users/{username}/notes/{public_id}", local_note_object),
+    Route("/users/{username}/notes/{public_id}/activity", local_note_object),
     Route("/users/{username}/{collection:str}", collection),
     Route("/users/{username}/collections/{collection:str}", collection),
 ]

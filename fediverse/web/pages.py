@@ -28,16 +28,17 @@ from fediverse.activitypub.parse_note import media_attachments
 from fediverse.db import accounts as account_db
 from fediverse.db import domain_policy
 from fediverse.db import remote_media as remote_media_db
+from fediverse.db import statuses as status_db
 from fediverse.db import works as work_db
 from fediverse.db.works import (
     collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
 )
 from fediverse.consent.licence import TRAINING_PHRASES
 from fediverse.federation.actors import remote_record, stored_note_signals
-from fediverse.models import Account, RemoteNote, Work, WorkImage
+from fediverse.models import Account, LocalNote, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
-from fediverse.services import remote_media
-from fediverse.services.consent import for_work, instance_record
+from fediverse.services import remote_media, threads
+from fediverse.services.consent import for_account, for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
 from fediverse.web.context import runtime_of
@@ -255,17 +256,23 @@ async def work_page(request: Request) -> Response:
             return page_error(request, 404, "No such work")  # nobody signs in to see followers-only work here yet
         counts = await work_db.reaction_counts(session, work.id, me)
         replies = await visible_notes(session, await work_db.replies(session, work.id, me))
+        local_replies = [post.local_note for post in await threads.replies(session, work.uri, me)
+                         if post.local_note is not None]  # our artists' text replies
+        counts["reply"] += len(local_replies)
+        status = await status_db.for_work_id(session, work.id)  # its thread page holds the reply form
         rules = await domain_policy.hidden_hosts(session)
         wanted = [ref.url for note in replies for ref in media_attachments(note.raw)]
         wanted += [note.account.icon_url for note in replies if note.account.icon_url]
         wanted = [url for url in wanted if not domain_policy.rejects_media(rules, urlsplit(url).hostname or "")]
         cached = await remote_media_db.cached_by_urls(session, wanted)
     local = {row.url: url for row in cached if (url := remote_media.local_url(rt.uris, row))}
-    response = render_work(request, rt, work, counts, replies, local)
+    response = render_work(request, rt, work, counts, replies, local, local_replies,
+                           reply_url=f"{rt.uris.status_page(status.id)}#reply" if status is not None else None)
     if me is not None:  # may hold what was addressed to this artist alone: for them, not for any cache
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    return _cached(request, response, f"work:{work.id}", f"account:{work.account_id}", "remote-media")
+    return _cached(request, response, f"work:{work.id}", f"account:{work.account_id}", "remote-media",
+                   f"replies:{work.uri}")
 
 
 async def visible_notes(session: Any, notes: list[RemoteNote]) -> list[RemoteNote]:
@@ -276,7 +283,8 @@ async def visible_notes(session: Any, notes: list[RemoteNote]) -> list[RemoteNot
 
 
 def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int], replies: list[RemoteNote],
-                local_media: dict[str, str] | None = None) -> Response:
+                local_media: dict[str, str] | None = None, local_replies: list[LocalNote] | None = None,
+                reply_url: str | None = None) -> Response:
     """``local_media``: remote attachment URL -> our cached, re-stamped copy (shown instead of a link)."""
     author = work.account
     page_url = rt.uris.work_page(author.username, work.public_id)
@@ -318,7 +326,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
          "media": [{"url": ref.url, "alt": ref.name, "local": (local_media or {}).get(ref.url)}
                    for ref in media_attachments(note.raw)]}
         for note in replies
-    ]
+    ] + [local_reply_view(rt, note) for note in local_replies or []]
     # A reply whose author refused AI training makes the whole page say so; search opt-outs stay per reply.
     own_robots = set(record.robots_directives)
     refused = any(r["consent"]["refuses_training"] for r in reply_views)
@@ -334,10 +342,24 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         tags=[(t, rt.uris.tag(t)) for t in work.tags], credit=credit,
         # Behind a content warning: no image in link previews or search metadata either.
         json_ld=json_ld({"@context": "https://schema.org", "@graph": graph}) if warning is None else None,
-        link=f'<{work.uri}>; {AP_LINK}', replies_robots=", ".join(replies_robots),
+        link=f'<{work.uri}>; {AP_LINK}', replies_robots=", ".join(replies_robots), reply_url=reply_url,
         licence_url=record.licence_url, attribution=record.attribution, search=record.search,
         training=TRAINING_PHRASES[record.ai_training],
     )
+
+
+def local_reply_view(rt: Runtime, note: LocalNote) -> dict[str, Any]:
+    """A local artist's text reply, shaped as a remote reply is for the template (her own consent record)."""
+    record = for_account(rt.settings, note.account)
+    page = rt.uris.status_page(int(note.public_id))
+    return {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
+            "author_url": rt.uris.profile(note.account.username), "url": page, "uri": note.uri, "avatar": None,
+            "published": note.published_at, "published_iso": iso(note.published_at),
+            "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
+            "html": Markup(note.content_html), "media": [],
+            "consent": {"refuses_training": record.restricts_training, "robots": ", ".join(record.robots_directives),
+                        "content_usage": record.content_usage, "tdm_reservation": record.tdm_reservation,
+                        "licence": record.licence_url, "notice": None}}
 
 
 def reply_consent(rt: Runtime, note: RemoteNote) -> dict[str, Any]:
