@@ -9,7 +9,9 @@ from fediverse.models.moderation import (
     DOMAIN_SEVERITIES, REPORT_STATES, AuditLog, DomainBlock, EmailDomainBlock, Invite, InstanceSetting, RemoteMedia,
     Report,
 )
-from fediverse.models.statuses import STATUS_VISIBILITIES, WORK_VISIBILITY, Status, StatusAudience
+from fediverse.models.statuses import (
+    STATUS_VISIBILITIES, WORK_VISIBILITY, Bookmark, Favourite, Status, StatusAudience,
+)
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
 from fediverse.models.works import (
     VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, RemoteNoteAudience, Work, WorkCollection, WorkImage,
@@ -21,4 +23,5 @@ __all__ = [
     "Notification", "Reaction", "RemoteNote", "RemoteNoteAudience", "Work", "WorkCollection", "WorkImage",
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
     "RemoteMedia", "Report", "WebSession", "STATUS_VISIBILITIES", "WORK_VISIBILITY", "Status", "StatusAudience",
+    "Bookmark", "Favourite",
 ]
