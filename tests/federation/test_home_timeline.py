@@ -369,3 +369,35 @@ async def test_the_unread_count_reads_the_partial_index(world: World) -> None:
             await session.execute(text("SET enable_seqscan = off"))
             plan = " ".join(str(row) for row in await session.execute(text(f"EXPLAIN {compiled}")))
     assert "ix_notifications_unread" in plan, plan
+
+
+async def test_a_home_page_costs_the_same_number_of_queries_whatever_its_length(world: World) -> None:
+    from sqlalchemy import event
+
+    w = world
+    made = await posted(w)
+    await post_work(w.art, "alice", 2, title="Alice own study")
+    assert made["announce"]
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = w.art.rt.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        sizes = []
+        for limit in (1, 8):
+            statements.clear()
+            async with w.art.rt.sessions() as session:
+                alice = await session.get(Account, (await user(w.art, "alice")).account_id)
+                statements.clear()
+                page = await timelines.home(session, alice, limit=limit)
+                assert {item.kind for item in page.items} <= {"work", "note"}
+                [item.images for item in page.items]  # everything the page shows is loaded: no lazy loads after
+            sizes.append((len(page.items), len(statements)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    (few, few_queries), (many, many_queries) = sizes
+    assert few == 1 and many == 8
+    assert many_queries <= few_queries + 2, statements  # works and notes each load once the page has both
