@@ -141,7 +141,9 @@ async def test_a_direct_post_to_someone_else_and_a_boost_of_a_hidden_post_stay_o
     assert page.items == []  # addressed, but dave follows nobody: his home is who he follows
 
 
-async def test_paging_by_max_id(world: World) -> None:
+@pytest.mark.parametrize("scan_follows", [0, timelines.SCAN_FOLLOWS])  # both plans of the home query
+async def test_paging_by_max_id(world: World, scan_follows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timelines, "SCAN_FOLLOWS", scan_follows)
     w = world
     for n in range(1, 6):
         assert await w.send(with_text(n, "public", f"{ART}/dave")) == 202
