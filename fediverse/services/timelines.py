@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,6 +35,7 @@ from fediverse.services.visibility import visible_to
 PAGE_SIZE = 40
 MAX_PAGE_SIZE = 80
 SCAN_FOLLOWS = 20  # on SQLite: from this many followed accounts on, walk the ids (see _scan_ids)
+LIKE, BOOST, BOOKMARK = "like", "boost", "bookmark"
 SCAN_ROUNDS = 5  # pages of ids read at most to fill one page when domain rules drop some
 
 
@@ -219,7 +220,7 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
     notes = await _by_id(session, RemoteNote, [p.remote_note_id for p in posts if p.remote_note_id is not None])
     boosters = await _by_id(session, Account, [e.account_id for e in entries.values() if e.reblog_of_id is not None])
     post_ids = [p.id for p in posts]
-    counts = await _counts(session, post_ids, [p.work_id for p in posts if p.work_id is not None], works)
+    counts = await _counts(session, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
     liked, boosted, marked = await _viewer_state(session, viewer, post_ids)
     cached = await _cached_media(session, list(notes.values()))
     items = []
@@ -250,8 +251,9 @@ async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int,
     return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(set(ids))))}
 
 
-async def _counts(session: AsyncSession, status_ids: list[int], work_ids: list[int],
-                  works: dict[int, Work]) -> dict[int, Counts]:
+async def _counts(session: AsyncSession, status_ids: list[int], by_work: dict[int, int]) -> dict[int, Counts]:
+    """``by_work``: status id -> work id, for the statuses that are works here."""
+    work_ids = list(by_work.values())
     likes = dict((await session.execute(select(Favourite.status_id, func.count()).where(
         Favourite.status_id.in_(status_ids)).group_by(Favourite.status_id))).all())
     boosts = dict((await session.execute(select(Status.reblog_of_id, func.count()).where(
@@ -263,21 +265,25 @@ async def _counts(session: AsyncSession, status_ids: list[int], work_ids: list[i
             select(Reaction.work_id, func.count()).join(liker, liker.id == Reaction.account_id)
             .where(Reaction.work_id.in_(work_ids), Reaction.kind == "like", liker.domain.is_not(None))
             .group_by(Reaction.work_id))).all())
-    by_work = {status_id: work_id for status_id, work_id in (await session.execute(
-        select(Status.id, Status.work_id).where(Status.id.in_(status_ids), Status.work_id.is_not(None)))).all()}
     return {sid: Counts(likes=likes.get(sid, 0) + remote_likes.get(by_work.get(sid, -1), 0),
                         boosts=boosts.get(sid, 0)) for sid in status_ids}
 
 
 async def _viewer_state(session: AsyncSession, viewer: Account,
                         status_ids: list[int]) -> tuple[set[int], set[int], set[int]]:
-    liked = set(await session.scalars(select(Favourite.status_id).where(
-        Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids))))
-    boosted = set(await session.scalars(select(Status.reblog_of_id).where(
-        Status.account_id == viewer.id, Status.reblog_of_id.in_(status_ids))))
-    marked = set(await session.scalars(select(Bookmark.status_id).where(
-        Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids))))
-    return liked, {i for i in boosted if i is not None}, marked
+    """Which of these the viewer liked, boosted and bookmarked: one query (three indexed lookups)."""
+    rows = await session.execute(union_all(
+        select(literal(LIKE), Favourite.status_id).where(
+            Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids)),
+        select(literal(BOOST), Status.reblog_of_id).where(
+            Status.account_id == viewer.id, Status.reblog_of_id.in_(status_ids)),
+        select(literal(BOOKMARK), Bookmark.status_id).where(
+            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids))))
+    found: dict[str, set[int]] = {LIKE: set(), BOOST: set(), BOOKMARK: set()}
+    for kind, status_id in rows.all():
+        if status_id is not None:
+            found[kind].add(status_id)
+    return found[LIKE], found[BOOST], found[BOOKMARK]
 
 
 async def _cached_media(session: AsyncSession, notes: list[RemoteNote]) -> dict[str, str]:
