@@ -95,6 +95,12 @@ def render_undo(activity_id: str, actor: str, inner: dict[str, Any]) -> dict[str
     return {"@context": AS_CONTEXT, "id": activity_id, "type": "Undo", "actor": actor, "object": embedded}
 
 
+def render_like(activity_id: str, actor: str, object_uri: str, *, to: list[str]) -> dict[str, Any]:
+    """A like of a post, sent to its author, as Mastodon sends it (``object`` is the id)."""
+    return {"@context": AS_CONTEXT, "id": activity_id, "type": "Like", "actor": actor, "object": object_uri,
+            "to": to}
+
+
 def render_announce(
     activity_id: str, actor: str, object_uri: str, *, to: list[str], cc: list[str], published: datetime,
     consent: dict[str, Any] | None = None, terms: dict[str, Any] | None = None,

@@ -10,7 +10,9 @@ from fediverse.models.moderation import (
     Report,
 )
 from fediverse.models.notes import NOTE_VISIBILITIES, LocalNote
-from fediverse.models.statuses import NOTE_VISIBILITY, STATUS_VISIBILITIES, WORK_VISIBILITY, Status, StatusAudience
+from fediverse.models.statuses import (
+    NOTE_VISIBILITY, STATUS_VISIBILITIES, WORK_VISIBILITY, Bookmark, Favourite, Status, StatusAudience,
+)
 from fediverse.models.jobs import DEAD, DONE, QUEUED, RUNNING, Job
 from fediverse.models.works import (
     VISIBILITIES, CollectionItem, Notification, Reaction, RemoteNote, RemoteNoteAudience, Work, WorkCollection, WorkImage,
@@ -22,7 +24,7 @@ __all__ = [
     "Notification", "Reaction", "RemoteNote", "RemoteNoteAudience", "Work", "WorkCollection", "WorkImage",
     "DOMAIN_SEVERITIES", "REPORT_STATES", "AuditLog", "DomainBlock", "EmailDomainBlock", "Invite", "InstanceSetting",
     "RemoteMedia", "Report", "WebSession", "STATUS_VISIBILITIES", "WORK_VISIBILITY", "Status", "StatusAudience",
-    "NOTE_VISIBILITIES", "NOTE_VISIBILITY", "LocalNote",
+    "NOTE_VISIBILITIES", "NOTE_VISIBILITY", "LocalNote", "Bookmark", "Favourite",
 ]
 from fediverse.models.tags import StatusTag, Tag  # noqa: E402
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fediverse.models.base import Base, utcnow
@@ -66,3 +66,30 @@ class StatusAudience(Base):
     status_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
                                            primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Favourite(Base):
+    """A local account's like of a status (a remote note or another local artist's work). ``uri`` is the id of
+    the Like we sent (or would send), so its Undo can embed it; once per (account, status)."""
+
+    __tablename__ = "favourites"
+    __table_args__ = (UniqueConstraint("account_id", "status_id"), Index("ix_favourites_status_id", "status_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    status_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Bookmark(Base):
+    """A status a local account kept for later: private, never federated. Listed newest bookmark first."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (UniqueConstraint("account_id", "status_id"), Index("ix_bookmarks_account_id_id", "account_id", "id"),
+                      Index("ix_bookmarks_status_id", "status_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    status_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

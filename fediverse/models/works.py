@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fediverse.models.accounts import Account
@@ -152,7 +152,10 @@ class Notification(Base):
     """Something that happened to a local artist: follow, like, announce, reply, mention."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_inbox", "account_id", "created_at"),)
+    __table_args__ = (Index("ix_notifications_inbox", "account_id", "created_at"),
+                      # the studio badge: a count of the unread ones, on every studio page
+                      Index("ix_notifications_unread", "account_id", sqlite_where=text("read_at IS NULL"),
+                            postgresql_where=text("read_at IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
@@ -134,15 +134,27 @@ async def change_password(rt: Runtime, session: AsyncSession, user: LocalUser, c
     await web_sessions.end_all(session, user.account_id)
 
 
+NOTIFICATION_FILTERS = {"follow": ("follow", "follow_request"), "like": ("like",), "boost": ("announce",),
+                        "reply": ("reply",), "mention": ("mention",)}
+
+
+def _of_kind(account_id: int, kinds: tuple[str, ...] | None) -> list[ColumnElement[bool]]:
+    where = [Notification.account_id == account_id]
+    if kinds is not None:
+        where.append(Notification.kind.in_(kinds))
+    return where
+
+
 async def notifications(
-    session: AsyncSession, account_id: int, *, limit: int = 50
+    session: AsyncSession, account_id: int, *, limit: int = 50, kinds: tuple[str, ...] | None = None
 ) -> list[tuple[Notification, Work | None, RemoteNote | None]]:
-    """The newest notifications of a local account, each with its work and remote note when it has them."""
+    """The newest notifications of a local account (only these ``kinds``, if given), each with its work and
+    remote note when it has them."""
     rows = await session.execute(
         select(Notification, Work, RemoteNote)
         .outerjoin(Work, Work.id == Notification.work_id)
         .outerjoin(RemoteNote, RemoteNote.id == Notification.note_id)
-        .where(Notification.account_id == account_id)
+        .where(*_of_kind(account_id, kinds))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     )
     return [(n, w, r) for n, w, r in rows.all()]
@@ -153,9 +165,11 @@ async def unread_notifications(session: AsyncSession, account_id: int) -> int:
         Notification.account_id == account_id, Notification.read_at.is_(None))) or 0
 
 
-async def mark_notifications_read(session: AsyncSession, account_id: int) -> None:
-    """Mark every unread notification of the account read (the notifications page was seen), and commit."""
-    await session.execute(update(Notification).where(Notification.account_id == account_id,
+async def mark_notifications_read(session: AsyncSession, account_id: int,
+                                  kinds: tuple[str, ...] | None = None) -> None:
+    """Mark the unread notifications of the account read (the notifications page was seen; filtered by type,
+    only those of the types shown), and commit."""
+    await session.execute(update(Notification).where(*_of_kind(account_id, kinds),
                                                      Notification.read_at.is_(None)).values(read_at=utcnow()))
     await session.commit()
 

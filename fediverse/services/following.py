@@ -56,6 +56,8 @@ async def follow(rt: Runtime, session: AsyncSession, user: LocalUser, handle: st
     if target.is_local:
         if not (target.manually_approves_followers or await _limited(session, me)):
             edge.state, edge.accepted_at = ACCEPTED, utcnow()
+        kind = "follow" if edge.state == ACCEPTED else "follow_request"  # as a remote follower's would
+        session.add(Notification(account_id=target.id, kind=kind, actor_id=me.id))
     else:
         await publish(session, me, follow_document(edge, me, target), inboxes=[target.inbox_url])
     return edge

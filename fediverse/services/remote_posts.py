@@ -4,9 +4,8 @@ Why: the inbox stores every post of the accounts our artists follow (inbox/works
 table grows with the fediverse, not with us. As Mastodon's content-cache retention does, posts older than
 ``[federation] remote_post_retention_days`` go unless something here still holds on to them: a reply to one of
 our works, a note that notified one of our artists (a mention), a boost by a local artist, or a boost made
-within the retention (a recent boost of an old post keeps it), or a local artist's reply to it. Accounts nobody
-follows any more send nothing new, so their stored posts age out the same way. Local likes have no table yet:
-when they get one, add it to ``_kept``.
+within the retention (a recent boost of an old post keeps it), a like, a bookmark or a reply by a local artist.
+Accounts nobody follows any more send nothing new, so their stored posts age out the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from fediverse.activitypub.parse_note import hashtag_names
 from fediverse.db import statuses as status_db
-from fediverse.models import Account, LocalNote, Notification, RemoteNote, Status, utcnow
+from fediverse.models import Account, Bookmark, Favourite, LocalNote, Notification, RemoteNote, Status, utcnow
 from fediverse.services import remote_media
 
 if TYPE_CHECKING:
@@ -49,7 +48,9 @@ def _kept(cutoff: datetime) -> ColumnElement[bool]:
                              (booster.domain.is_(None)) | (boost.created_at >= cutoff))
     notified = exists().where(Notification.note_id == RemoteNote.id)
     replied = exists().where(LocalNote.in_reply_to_uri == RemoteNote.uri, LocalNote.deleted_at.is_(None))
-    return RemoteNote.work_id.is_not(None) | notified | boosted | replied
+    liked = exists().where(own.remote_note_id == RemoteNote.id, Favourite.status_id == own.id)
+    bookmarked = exists().where(own.remote_note_id == RemoteNote.id, Bookmark.status_id == own.id)
+    return RemoteNote.work_id.is_not(None) | notified | boosted | replied | liked | bookmarked
 
 
 async def _purge_batch(rt: Runtime, session: AsyncSession, cutoff: datetime) -> int:

@@ -15,6 +15,8 @@ clause.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,15 +29,16 @@ from fediverse.models import Account, Status, StatusAudience
 __all__ = ["may_see", "note_may_see", "note_visible_to", "visible_to"]
 
 
-def visible_to(viewer: Account | None) -> ColumnElement[bool]:
-    """A WHERE clause on ``Status``: what the local account ``viewer`` (None: signed out) may see."""
-    listed = Status.visibility.in_(LISTED_VISIBILITIES)
+def visible_to(viewer: Account | None, status: Any = Status) -> ColumnElement[bool]:
+    """A WHERE clause on ``Status``: what the local account ``viewer`` (None: signed out) may see. ``status``: an
+    alias of Status to say it of instead (the boosted status of a boost, in the same query)."""
+    listed = status.visibility.in_(LISTED_VISIBILITIES)
     if viewer is None or not viewer.is_local:  # viewers are local accounts; anyone else is as signed out
         return listed
-    addressed = and_(Status.visibility.in_((PRIVATE, DIRECT)), exists().where(
-        StatusAudience.status_id == Status.id, StatusAudience.account_id == viewer.id))
-    follower = and_(Status.visibility == PRIVATE, follows(viewer, Status.account_id))
-    return or_(listed, Status.account_id == viewer.id, addressed, follower)
+    addressed = and_(status.visibility.in_((PRIVATE, DIRECT)), exists().where(
+        StatusAudience.status_id == status.id, StatusAudience.account_id == viewer.id))
+    follower = and_(status.visibility == PRIVATE, follows(viewer, status.account_id))
+    return or_(listed, status.account_id == viewer.id, addressed, follower)
 
 
 async def may_see(session: AsyncSession, status: Status, viewer: Account | None) -> bool:

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fediverse.config import Settings
-from fediverse.web.panel import admin, auth, notifications, profile, report, security, signup, studio
+from fediverse.web.panel import admin, auth, home, notifications, profile, report, security, signup, studio
 from fediverse.web.panel.sessions import PanelSessionMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -37,6 +37,9 @@ routes = [
     Route("/studio/notifications", notifications.notifications_page),
     Route("/studio/follow-requests/{follow_id:int}/{action}", notifications.answer_request, methods=["POST"]),
     Route("/studio/boosts/{note_id:int}/{action}", notifications.boost_note, methods=["POST"]),
+    Route("/home", home.home_page),
+    Route("/home/statuses/{status_id:int}/{action}", home.act, methods=["POST"]),
+    Route("/bookmarks", home.bookmarks_page),
     Route("/studio/report", report.report_form, methods=["GET", "POST"]),
     Route("/studio/security", security.security_page),
     Route("/studio/security/password", security.password_view, methods=["POST"]),

@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from fediverse.db import boosts as boost_db
 from fediverse.db import follows as follow_db
-from fediverse.errors import NotFound
+from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.services import boosts, following
-from fediverse.services.accounts import mark_notifications_read, notifications
+from fediverse.services.accounts import NOTIFICATION_FILTERS, mark_notifications_read, notifications
 from fediverse.services.text import sanitize
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import studio_view
@@ -32,12 +32,25 @@ def _who(account: Account) -> dict[str, str]:
     return {"name": account.display_name or account.username, "handle": handle, "url": account.url or account.uri}
 
 
+FILTER_LABELS = {"": "All", "follow": "Follows", "like": "Likes", "boost": "Boosts", "reply": "Replies",
+                 "mention": "Mentions"}
+
+
+def _filter(request: Request) -> tuple[str, tuple[str, ...] | None]:
+    """``?type=``: one of FILTER_LABELS (absent or empty: all); anything else is a 400."""
+    wanted = request.query_params.get("type", "")
+    if wanted and wanted not in NOTIFICATION_FILTERS:
+        raise Invalid(f"Unknown notification type. Choose one of: {', '.join(NOTIFICATION_FILTERS)}.")
+    return wanted, NOTIFICATION_FILTERS.get(wanted)
+
+
 @studio_view
 async def notifications_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
     rt = runtime_of(request)
+    chosen, kinds = _filter(request)
     requests = [{"id": edge.id, **_who(edge.follower)} for edge in await follow_db.pending_requests(session, user.account_id)]
     items: list[dict[str, Any]] = []
-    found = await notifications(session, user.account_id, limit=100)
+    found = await notifications(session, user.account_id, limit=100, kinds=kinds)
     notes = [remote.id for _n, _w, remote in found if remote is not None]
     boosted = await boost_db.boosted_notes(session, user.account_id, user.account.uri, notes)
     for note, work, remote in found:
@@ -51,8 +64,9 @@ async def notifications_page(request: Request, session: AsyncSession, user: Loca
             "note_id": remote.id if remote is not None and boosts.is_public(remote) else None,
             "boosted": remote is not None and remote.id in boosted,
         })
-    await mark_notifications_read(session, user.account_id)  # commits
-    return page(request, "panel/notifications.html", requests=requests, items=items)
+    await mark_notifications_read(session, user.account_id, kinds)  # commits
+    return page(request, "panel/notifications.html", requests=requests if chosen in ("", "follow") else [],
+                items=items, filters=FILTER_LABELS, chosen=chosen)
 
 
 @studio_view

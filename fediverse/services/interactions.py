@@ -1,0 +1,209 @@
+"""What a signed-in artist does to a post in a timeline: like, boost, bookmark, and undo each.
+
+Every action names a status by its id and acts on the post it shows (a boost's boosted status). A status the
+artist may not see is "not found", exactly like one that does not exist, so nobody learns what is hidden.
+
+- Like: a ``favourites`` row; for a remote note a Like is delivered to its author (an Undo(Like) on unlike);
+  for another artist's work here, the like is recorded as the work's reaction directly (with its notification),
+  as a remote like would be.
+- Boost: remote notes through services/boosts.py (Announce to followers and the author); another artist's
+  public or unlisted work here: an Announce to the booster's followers, and the work's reaction.
+- Bookmark: private, never federated.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fediverse.activitypub.audience import LISTED_VISIBILITIES
+from fediverse.activitypub.render import AS_PUBLIC, render_announce, render_like, render_undo
+from fediverse.consent import JSONLD_TERMS, jsonld_properties
+from fediverse.db import boosts as boost_db
+from fediverse.db import statuses as status_db
+from fediverse.errors import Conflict, Invalid, NotFound
+from fediverse.federation.outbox import publish
+from fediverse.models import (
+    Account, Bookmark, Favourite, LocalUser, Notification, OutboundActivity, Reaction, RemoteNote, Status, Work,
+    utcnow,
+)
+from fediverse.services import boosts
+from fediverse.services.consent import for_work, instance_policy_url
+from fediverse.services.visibility import may_see
+
+if TYPE_CHECKING:
+    from fediverse.runtime import Runtime
+
+NOT_FOUND = "That post is not here (it may have been deleted, or it is not visible to you)."
+LIKE, BOOST, BOOKMARK = "like", "boost", "bookmark"
+
+
+async def visible_status(session: AsyncSession, viewer: Account, status_id: int) -> Status:
+    """The post a status shows (a boost's boosted one), if ``viewer`` may see both; else NotFound."""
+    if not 0 < status_id < 2 ** 63:  # not a snowflake: nothing to look up
+        raise NotFound(NOT_FOUND)
+    status = await session.get(Status, status_id)
+    if status is None or not await may_see(session, status, viewer):
+        raise NotFound(NOT_FOUND)
+    if status.reblog_of_id is not None:
+        status = await session.get(Status, status.reblog_of_id)
+        if status is None or not await may_see(session, status, viewer):
+            raise NotFound(NOT_FOUND)
+    author = await session.get(Account, status.account_id)
+    if author is None or author.suspended_at is not None:
+        raise NotFound(NOT_FOUND)
+    return status
+
+
+async def _post(session: AsyncSession, status: Status) -> Work | RemoteNote:
+    post = (await session.get(Work, status.work_id) if status.work_id is not None
+            else await session.get(RemoteNote, status.remote_note_id) if status.remote_note_id is not None else None)
+    if post is None or (isinstance(post, Work) and post.deleted_at is not None):
+        raise NotFound(NOT_FOUND)
+    return post
+
+
+# --- likes ---------------------------------------------------------------------------------------------------
+
+async def like(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> Favourite:
+    """Like the post; commits (a remote author's server is sent the Like after)."""
+    me = user.account
+    status = await visible_status(session, me, status_id)
+    post = await _post(session, status)
+    if await _favourite(session, me.id, status.id) is not None:
+        raise Conflict("You already like this post.")
+    favourite = Favourite(account_id=me.id, status_id=status.id, uri=rt.uris.new_activity())
+    session.add(favourite)
+    if isinstance(post, Work):
+        _react(session, "like", favourite.uri, post, me)
+    else:
+        doc = render_like(favourite.uri, me.uri, post.uri, to=[post.account.uri])
+        await publish(session, me, doc, inboxes=[post.account.inbox_url])
+    async with _duplicate_is_conflict(session, "You already like this post."):
+        await session.commit()
+    return favourite
+
+
+async def unlike(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> None:
+    """Take the like back; commits (the remote author's server is sent an Undo of the Like as sent)."""
+    me = user.account
+    status = await visible_status(session, me, status_id)
+    post = await _post(session, status)
+    favourite = await _favourite(session, me.id, status.id)
+    if favourite is None:
+        raise Conflict("You do not like this post.")
+    if isinstance(post, Work):
+        await session.execute(delete(Reaction).where(Reaction.uri == favourite.uri))
+    else:
+        sent = await boost_db.by_uri(session, favourite.uri)
+        inner = orjson.loads(sent.body) if sent is not None else render_like(
+            favourite.uri, me.uri, post.uri, to=[post.account.uri])
+        await publish(session, me, render_undo(f"{favourite.uri}/undo", me.uri, inner),
+                      inboxes=[post.account.inbox_url])
+    await session.delete(favourite)
+    await session.commit()
+
+
+async def _favourite(session: AsyncSession, account_id: int, status_id: int) -> Favourite | None:
+    return await session.scalar(select(Favourite).where(Favourite.account_id == account_id,
+                                                        Favourite.status_id == status_id))
+
+
+def _react(session: AsyncSession, kind: str, uri: str, work: Work, me: Account) -> None:
+    """A local artist's like or boost of a work here: the work's reaction (its counts) and a notification."""
+    session.add(Reaction(kind=kind, uri=uri, work_id=work.id, account_id=me.id))
+    if work.account_id != me.id:
+        session.add(Notification(account_id=work.account_id, kind=kind, actor_id=me.id, work_id=work.id))
+
+
+@asynccontextmanager
+async def _duplicate_is_conflict(session: AsyncSession, message: str) -> AsyncIterator[None]:
+    """Around the commit: a concurrent duplicate (the unique pair) is a Conflict, not a server error."""
+    try:
+        yield
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(message) from None
+
+
+# --- boosts --------------------------------------------------------------------------------------------------
+
+async def reblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> None:
+    """Boost the post; commits."""
+    me = user.account
+    status = await visible_status(session, me, status_id)
+    post = await _post(session, status)
+    if isinstance(post, RemoteNote):
+        await boosts.boost(rt, session, user, post.id)  # commits
+        return
+    if status.visibility not in LISTED_VISIBILITIES:
+        raise Invalid("Only public posts can be boosted.")
+    if await _own_boost(session, me.id, status.id) is not None:
+        raise Conflict("You already boosted this post.")
+    record = for_work(rt.settings, post)
+    consent = jsonld_properties(record, kind="object", policy_url=instance_policy_url(rt.uris))
+    announce_id = rt.uris.new_activity()
+    doc = render_announce(announce_id, me.uri, post.uri, to=[AS_PUBLIC], cc=[post.account.uri, me.followers_url],
+                          published=utcnow(), consent=consent, terms=JSONLD_TERMS)
+    await status_db.add_boost(session, me.id, announce_id, status)
+    if post.account_id != me.id:
+        _react(session, "announce", announce_id, post, me)
+    await publish(session, me, doc, followers=True)
+    async with _duplicate_is_conflict(session, "You already boosted this post."):
+        await session.commit()
+
+
+async def unreblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> None:
+    """Undo the boost; commits."""
+    me = user.account
+    status = await visible_status(session, me, status_id)
+    post = await _post(session, status)
+    if isinstance(post, RemoteNote):
+        await boosts.unboost(rt, session, user, post.id)  # commits
+        return
+    mine = await _own_boost(session, me.id, status.id)
+    if mine is None or mine.uri is None:
+        raise Conflict("You have not boosted this post.")
+    sent = await session.scalar(select(OutboundActivity).where(OutboundActivity.uri == mine.uri))
+    if sent is not None:
+        await publish(session, me, render_undo(f"{mine.uri}/undo", me.uri, orjson.loads(sent.body)), followers=True)
+    await session.execute(delete(Reaction).where(Reaction.uri == mine.uri))
+    await status_db.remove_boost(session, mine.uri)
+    await session.commit()
+
+
+async def _own_boost(session: AsyncSession, account_id: int, status_id: int) -> Status | None:
+    return await session.scalar(select(Status).where(Status.account_id == account_id,
+                                                     Status.reblog_of_id == status_id))
+
+
+# --- bookmarks -----------------------------------------------------------------------------------------------
+
+async def bookmark(session: AsyncSession, user: LocalUser, status_id: int) -> None:
+    """Keep the post in the artist's bookmarks (private); commits. Bookmarking twice is harmless."""
+    status = await visible_status(session, user.account, status_id)
+    if await _bookmark(session, user.account_id, status.id) is None:
+        session.add(Bookmark(account_id=user.account_id, status_id=status.id))
+        async with _duplicate_is_conflict(session, "This post is already in your bookmarks."):
+            await session.commit()
+
+
+async def unbookmark(session: AsyncSession, user: LocalUser, status_id: int) -> None:
+    """Remove the post from the bookmarks; commits. Works even when the post is no longer visible."""
+    status = await session.get(Status, status_id) if 0 < status_id < 2 ** 63 else None
+    target = status.reblog_of_id if status is not None and status.reblog_of_id is not None else status_id
+    result = await session.execute(delete(Bookmark).where(Bookmark.account_id == user.account_id,
+                                                          Bookmark.status_id == target))
+    if not result.rowcount:
+        raise NotFound("That post is not in your bookmarks.")
+    await session.commit()
+
+
+async def _bookmark(session: AsyncSession, account_id: int, status_id: int) -> Bookmark | None:
+    return await session.scalar(select(Bookmark).where(Bookmark.account_id == account_id,
+                                                       Bookmark.status_id == status_id))

@@ -1,0 +1,114 @@
+"""The signed-in artist's home timeline and bookmarks, and the buttons on each post (like, boost, bookmark and
+their undo): plain POST forms with the CSRF token, which redirect back to where the artist was, so no script is
+needed. The timeline itself is services.timelines; the actions are services.interactions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fediverse.errors import Invalid, NotFound
+from fediverse.models import Account, LocalUser
+from fediverse.runtime import Runtime
+from fediverse.services import interactions, timelines
+from fediverse.services.text import sanitize
+from fediverse.web.context import runtime_of
+from fediverse.web.panel.auth import safe_next, studio_view
+from fediverse.web.panel.forms import read_form, text
+from fediverse.web.panel.render import page, redirect
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+MAX_ID_DIGITS = 19  # a snowflake fits in a signed 64-bit integer
+
+ACTIONS = {
+    "like": ("Liked.", interactions.like), "unlike": ("Like taken back.", interactions.unlike),
+    "boost": ("Boosted.", interactions.reblog), "unboost": ("Boost undone.", interactions.unreblog),
+}
+
+
+def max_id_of(request: Request) -> int | None:
+    """``?max_id=``: absent, or a whole number (anything else is a 400 with a sentence, never a 500)."""
+    value = request.query_params.get("max_id")
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > MAX_ID_DIGITS or int(value) >= 2 ** 63:
+        raise Invalid("max_id must be a status id (a whole number), as in the “Load more” link.")
+    return int(value)
+
+
+def _who(rt: Runtime, account: Account) -> dict[str, str]:
+    if account.is_local:
+        return {"name": account.display_name or account.username, "handle": f"@{account.username}",
+                "url": rt.uris.profile(account.username)}
+    return {"name": account.display_name or account.username, "handle": f"@{account.handle}",
+            "url": account.url or account.uri}
+
+
+def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
+    """What the template shows of one timeline item (every string autoescaped but the sanitised HTML)."""
+    if item.work is not None:
+        work = item.work
+        url = rt.uris.work_page(work.account.username, work.public_id)
+        html = Markup(work.content_html)
+        title = work.title
+        warning = (work.summary or "Sensitive content") if work.sensitive or work.summary else None
+    else:
+        note = item.note
+        assert note is not None
+        url = note.url or note.uri
+        html = Markup(sanitize(note.content_html))
+        title = ""
+        warning = (note.summary or "Sensitive content") if note.sensitive or note.summary else None
+    return {
+        "entry_id": item.entry_id, "status_id": item.status_id, "kind": item.kind, "author": _who(rt, item.author),
+        "booster": _who(rt, item.booster) if item.booster is not None else None, "url": url, "title": title,
+        "html": html, "warning": warning, "images": item.images, "published": item.published,
+        "visibility": item.visibility, "counts": item.counts, "liked": item.liked, "boosted": item.boosted,
+        "bookmarked": item.bookmarked, "can_boost": item.can_boost,
+    }
+
+
+@studio_view
+async def home_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    rt = runtime_of(request)
+    found = await timelines.home(session, user.account, max_id_of(request))
+    return page(request, "panel/home.html", posts=[post_view(rt, item) for item in found.items],
+                next_max_id=found.next_max_id, here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                older=request.query_params.get("max_id") is not None)
+
+
+@studio_view
+async def bookmarks_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    rt = runtime_of(request)
+    found = await timelines.bookmarks(session, user.account, max_id_of(request))
+    return page(request, "panel/bookmarks.html", posts=[post_view(rt, item) for item in found.items],
+                next_max_id=found.next_max_id, here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                older=request.query_params.get("max_id") is not None)
+
+
+@studio_view
+async def act(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    """One button on a post; back to the page (and the post) it was pressed on."""
+    form = await read_form(request)
+    status_id, action = request.path_params["status_id"], request.path_params["action"]
+    back = safe_next(text(form, "back", limit=600) or None, "/home")
+    anchor = text(form, "anchor", limit=40)
+    target = f"{back}#{anchor}" if anchor.replace("-", "").isalnum() else back
+    rt = runtime_of(request)
+    if action in ACTIONS:
+        done, run = ACTIONS[action]
+        await run(rt, session, user, status_id)
+    elif action == "bookmark":
+        await interactions.bookmark(session, user, status_id)
+        done = "Bookmarked. Only you can see your bookmarks."
+    elif action == "unbookmark":
+        await interactions.unbookmark(session, user, status_id)
+        done = "Removed from your bookmarks."
+    else:
+        raise NotFound("There is no such action on a post.")
+    return redirect(request, target, done)
