@@ -72,6 +72,7 @@ def upgrade() -> None:
     _backfill_reply_links(bind)
     if bind.dialect.name == 'sqlite':  # ADD COLUMN with its reference: no rebuild of notifications
         op.execute('ALTER TABLE notifications ADD COLUMN local_note_id INTEGER '
+                   'CONSTRAINT fk_notifications_local_note_id_local_notes '
                    'REFERENCES local_notes (id) ON DELETE CASCADE')
     else:
         op.add_column('notifications', sa.Column('local_note_id', sa.Integer(), nullable=True))
