@@ -73,22 +73,23 @@ def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
     }
 
 
-@studio_view
-async def home_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+def _timeline_page(request: Request, template: str, found: timelines.Page) -> Response:
+    """One page of posts with its "load more" link and the address the buttons come back to."""
     rt = runtime_of(request)
-    found = await timelines.home(session, user.account, max_id_of(request))
-    return page(request, "panel/home.html", posts=[post_view(rt, item) for item in found.items],
+    return page(request, template, posts=[post_view(rt, item) for item in found.items],
                 next_max_id=found.next_max_id, here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                 older=request.query_params.get("max_id") is not None)
+
+
+@studio_view
+async def home_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
+    return _timeline_page(request, "panel/home.html", await timelines.home(session, user.account, max_id_of(request)))
 
 
 @studio_view
 async def bookmarks_page(request: Request, session: AsyncSession, user: LocalUser) -> Response:
-    rt = runtime_of(request)
-    found = await timelines.bookmarks(session, user.account, max_id_of(request))
-    return page(request, "panel/bookmarks.html", posts=[post_view(rt, item) for item in found.items],
-                next_max_id=found.next_max_id, here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-                older=request.query_params.get("max_id") is not None)
+    return _timeline_page(request, "panel/bookmarks.html",
+                          await timelines.bookmarks(session, user.account, max_id_of(request)))
 
 
 @studio_view
