@@ -39,6 +39,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def render_post_delete(uri: str, actor_uri: str, to: list[str], cc: list[str]) -> dict[str, Any]:
+    """The Delete of one of our posts (a work or a text note), to the audience it had."""
+    return {"@context": AS_CONTEXT, "id": f"{uri}#delete", "type": "Delete", "actor": actor_uri,
+            "to": to, "cc": cc, "object": {"id": uri, "type": "Tombstone"}}
+
+
+def render_post_tombstone(uri: str, deleted_at: datetime) -> dict[str, Any]:
+    """What a deleted post's id answers (with 410), as Mastodon serves it."""
+    return {"@context": AS_CONTEXT, "id": uri, "type": "Tombstone", "formerType": "Note", "deleted": iso(deleted_at)}
+
+
 def render_actor(
     account: Account, uris: Uris, *, summary_html: str, consent: dict[str, Any] | None = None,
     terms: dict[str, Any] | None = None,

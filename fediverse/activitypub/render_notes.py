@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fediverse.activitypub.render import AS_CONTEXT, AS_PUBLIC, iso
+from fediverse.activitypub.render import AS_PUBLIC, iso, render_post_delete, render_post_tombstone
 from fediverse.activitypub.render_works import NoteConsent, note_context
 from fediverse.activitypub.uris import Uris
 from fediverse.models import LocalNote
@@ -60,12 +60,9 @@ def render_note_create(note: LocalNote, uris: Uris, *, consent: NoteConsent | No
 
 
 def render_note_delete(note: LocalNote) -> dict[str, Any]:
-    to, cc = note_audience(note)
-    return {"@context": AS_CONTEXT, "id": f"{note.uri}#delete", "type": "Delete", "actor": note.account.uri,
-            "to": to, "cc": cc, "object": {"id": note.uri, "type": "Tombstone"}}
+    return render_post_delete(note.uri, note.account.uri, *note_audience(note))
 
 
 def render_note_tombstone(note: LocalNote) -> dict[str, Any]:
     assert note.deleted_at is not None
-    return {"@context": AS_CONTEXT, "id": note.uri, "type": "Tombstone", "formerType": "Note",
-            "deleted": iso(note.deleted_at)}
+    return render_post_tombstone(note.uri, note.deleted_at)

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from fediverse.activitypub.render import AS_CONTEXT, AS_PUBLIC, iso
+from fediverse.activitypub.render import AS_CONTEXT, AS_PUBLIC, iso, render_post_delete, render_post_tombstone
 from fediverse.activitypub.uris import Uris
 from fediverse.models import Account, Work
 
@@ -137,15 +137,12 @@ def render_update(work: Work, uris: Uris, *, instance_name: str, consent: NoteCo
 
 
 def render_delete(work: Work) -> dict[str, Any]:
-    to, cc = audience(work, work.account)
-    return {"@context": AS_CONTEXT, "id": f"{work.uri}#delete", "type": "Delete", "actor": work.account.uri,
-            "to": to, "cc": cc, "object": {"id": work.uri, "type": "Tombstone"}}
+    return render_post_delete(work.uri, work.account.uri, *audience(work, work.account))
 
 
 def render_tombstone(work: Work) -> dict[str, Any]:
     assert work.deleted_at is not None
-    return {"@context": AS_CONTEXT, "id": work.uri, "type": "Tombstone", "formerType": "Note",
-            "deleted": iso(work.deleted_at)}
+    return render_post_tombstone(work.uri, work.deleted_at)
 
 
 def render_featured_change(kind: str, work: Work, activity_id: str) -> dict[str, Any]:
