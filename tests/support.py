@@ -206,12 +206,14 @@ _template: Path | None = None
 
 
 @asynccontextmanager
-async def bare_runtime(tmp_path: Path, domain: str) -> AsyncIterator[Runtime]:
+async def bare_runtime(tmp_path: Path, domain: str, *, migrate: bool = True) -> AsyncIterator[Runtime]:
     """A migrated runtime of one instance with no app and no workers around it: for tests of db/, jobs,
-    federation and inbox code called directly (on SQLite or on the PostgreSQL test database)."""
+    federation and inbox code called directly (on SQLite or on the PostgreSQL test database). With
+    ``migrate=False`` the database is empty, for migration tests that upgrade step by step."""
     network = Network(tmp_path)
     runtime = create_runtime(await network.settings_for(domain))
-    await upgrade(runtime.engine)
+    if migrate:
+        await upgrade(runtime.engine)
     try:
         yield runtime
     finally:

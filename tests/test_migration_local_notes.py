@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fediverse.db.migrate import upgrade
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 from tests.test_migration_statuses import ALICE, BOB, FELIX, account, accounts, note, notes, work, works
 
 REVISION = "0010"
@@ -24,13 +24,8 @@ T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("db.test"))
-    try:
+    async with bare_runtime(tmp_path, "db.test", migrate=False) as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 async def _rows(rt: Runtime, sql: str) -> list[tuple[object, ...]]:

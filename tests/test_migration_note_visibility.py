@@ -14,8 +14,8 @@ from fediverse.activitypub.vocab import AS_PUBLIC
 from fediverse.db.migrate import alembic_config, upgrade
 from fediverse.models import utcnow
 from fediverse.models.base import UTCDateTime
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 
 REVISION = "0005"  # this migration (renumber with it)
 ACTOR = "https://masto.test/users/felix"
@@ -37,13 +37,8 @@ media = sa.table("remote_media", sa.column("id"), sa.column("url"), sa.column("a
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("db.test"))
-    try:
+    async with bare_runtime(tmp_path, "db.test", migrate=False) as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 def note(n: int, to: list[str], cc: list[str]) -> dict[str, Any]:

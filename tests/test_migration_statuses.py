@@ -15,9 +15,9 @@ from alembic.script import ScriptDirectory
 from fediverse.db.migrate import alembic_config, upgrade
 from fediverse.models import utcnow
 from fediverse.models.base import UTCDateTime
-from fediverse.runtime import Runtime, create_runtime
+from fediverse.runtime import Runtime
 from fediverse.snowflake import lowest_id_at, time_of
-from tests.support import Network
+from tests.support import bare_runtime
 
 REVISION = "0008"  # this migration (renumber with it)
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -42,13 +42,8 @@ audience = sa.table("remote_note_audience", sa.column("note_id"), sa.column("iri
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("db.test"))
-    try:
+    async with bare_runtime(tmp_path, "db.test", migrate=False) as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 def account(n: int, uri: str, domain: str | None) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from alembic.script import ScriptDirectory
 from fediverse.db import search as search_db
 from fediverse.db.migrate import alembic_config, upgrade
 from fediverse.models import Work
-from fediverse.runtime import Runtime, create_runtime
-from tests.support import Network
+from fediverse.runtime import Runtime
+from tests.support import bare_runtime
 from tests.test_migration_statuses import ALICE, FELIX, account, accounts, note, notes, work, works
 
 REVISION = "0009"
@@ -30,13 +30,8 @@ images = sa.table("work_images", *(sa.column(name) for name in (
 
 @pytest.fixture
 async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    network = Network(tmp_path)
-    runtime = create_runtime(await network.settings_for("db.test"))
-    try:
+    async with bare_runtime(tmp_path, "db.test", migrate=False) as runtime:
         yield runtime
-    finally:
-        await runtime.close()
-        await network.close()
 
 
 def image(n: int, work_id: int, alt: str) -> dict[str, object]:

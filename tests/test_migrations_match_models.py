@@ -11,10 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from fediverse.db.migrate import upgrade
 from fediverse.models.base import Base
-from fediverse.runtime import create_runtime
-from tests.support import Network
+from tests.support import bare_runtime
 
 IGNORED_TABLES = {"alembic_version"}
 
@@ -52,19 +50,10 @@ def _inline_sqlite_references(connection: Connection, differences: list[Any]) ->
 
 
 async def test_upgrade_head_matches_the_models(tmp_path: Path) -> None:
-    network = Network(tmp_path)
-    rt = create_runtime(await network.settings_for("schema.test"))
-    try:
-        await upgrade(rt.engine)
+    def diff(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"include_object": _include, "compare_type": False})
+        return _inline_sqlite_references(connection, compare_metadata(context, Base.metadata))
 
-        def diff(connection: Connection) -> list[Any]:
-            context = MigrationContext.configure(connection, opts={"include_object": _include,
-                                                                    "compare_type": False})
-            return _inline_sqlite_references(connection, compare_metadata(context, Base.metadata))
-
-        async with rt.engine.connect() as conn:
-            differences = await conn.run_sync(diff)
-    finally:
-        await rt.close()
-        await network.close()
+    async with bare_runtime(tmp_path, "schema.test") as rt, rt.engine.connect() as conn:
+        differences = await conn.run_sync(diff)
     assert differences == []
