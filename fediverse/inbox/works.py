@@ -72,6 +72,8 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
     follows; everything else is not ours to store."""
     if not isinstance(activity.object, dict):
         return "ignored: Create without an embedded object"
+    if actor.is_local:  # our own artist's post, fanned out to her local followers: its status is here already
+        return "ignored: a post of ours"
     try:
         note = parse_note(activity.object, followers=actor.followers_url, envelope=activity)
     except ParseError as exc:

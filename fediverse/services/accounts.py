@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, found
-from fediverse.models import ROLES, Account, LocalUser, Notification, RemoteNote, Work, utcnow
+from fediverse.models import ROLES, Account, LocalNote, LocalUser, Notification, RemoteNote, Work, utcnow
 from fediverse.services import web_sessions
 
 if TYPE_CHECKING:
@@ -147,17 +147,18 @@ def _of_kind(account_id: int, kinds: tuple[str, ...] | None) -> list[ColumnEleme
 
 async def notifications(
     session: AsyncSession, account_id: int, *, limit: int = 50, kinds: tuple[str, ...] | None = None
-) -> list[tuple[Notification, Work | None, RemoteNote | None]]:
-    """The newest notifications of a local account (only these ``kinds``, if given), each with its work and
-    remote note when it has them."""
+) -> list[tuple[Notification, Work | None, RemoteNote | None, LocalNote | None]]:
+    """The newest notifications of a local account (only these ``kinds``, if given), each with its work, remote
+    note and local text note when it has them."""
     rows = await session.execute(
-        select(Notification, Work, RemoteNote)
+        select(Notification, Work, RemoteNote, LocalNote)
         .outerjoin(Work, Work.id == Notification.work_id)
         .outerjoin(RemoteNote, RemoteNote.id == Notification.note_id)
+        .outerjoin(LocalNote, LocalNote.id == Notification.local_note_id)
         .where(*_of_kind(account_id, kinds))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     )
-    return [(n, w, r) for n, w, r in rows.all()]
+    return [(n, w, r, local) for n, w, r, local in rows.all()]
 
 
 async def unread_notifications(session: AsyncSession, account_id: int) -> int:

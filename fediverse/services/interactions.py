@@ -5,9 +5,11 @@ artist may not see is "not found", exactly like one that does not exist, so nobo
 
 - Like: a ``favourites`` row; for a remote note a Like is delivered to its author (an Undo(Like) on unlike);
   for another artist's work here, the like is recorded as the work's reaction directly (with its notification),
-  as a remote like would be.
+  as a remote like would be; for a local text note (it has no reactions), the favourite and a notification to
+  its author: both are here, nothing is federated.
 - Boost: remote notes through services/boosts.py (Announce to followers and the author); another artist's
-  public or unlisted work here: an Announce to the booster's followers, and the work's reaction.
+  public or unlisted work or text note here: an Announce to the booster's followers, and the work's reaction
+  (for a note, a notification to its author).
 - Bookmark: private, never federated.
 """
 
@@ -29,11 +31,11 @@ from fediverse.db import statuses as status_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
 from fediverse.models import (
-    Account, Bookmark, Favourite, LocalUser, Notification, OutboundActivity, Reaction, RemoteNote, Status, Work,
-    utcnow,
+    Account, Bookmark, Favourite, LocalNote, LocalUser, Notification, OutboundActivity, Reaction, RemoteNote,
+    Status, Work, utcnow,
 )
 from fediverse.services import boosts
-from fediverse.services.consent import for_work, instance_policy_url
+from fediverse.services.consent import for_work, instance_policy_url, local_text_consent
 from fediverse.services.visibility import may_see
 
 if TYPE_CHECKING:
@@ -60,10 +62,15 @@ async def visible_status(session: AsyncSession, viewer: Account, status_id: int)
     return status
 
 
-async def _post(session: AsyncSession, status: Status) -> Work | RemoteNote:
-    post = (await session.get(Work, status.work_id) if status.work_id is not None
-            else await session.get(RemoteNote, status.remote_note_id) if status.remote_note_id is not None else None)
-    if post is None or (isinstance(post, Work) and post.deleted_at is not None):
+Post = Work | RemoteNote | LocalNote
+
+
+async def _post(session: AsyncSession, status: Status) -> Post:
+    post: Post | None = (
+        await session.get(Work, status.work_id) if status.work_id is not None
+        else await session.get(RemoteNote, status.remote_note_id) if status.remote_note_id is not None
+        else await session.get(LocalNote, status.local_note_id) if status.local_note_id is not None else None)
+    if post is None or (isinstance(post, (Work, LocalNote)) and post.deleted_at is not None):
         raise NotFound(NOT_FOUND)
     return post
 
@@ -81,6 +88,8 @@ async def like(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: i
     session.add(favourite)
     if isinstance(post, Work):
         _react(session, "like", favourite.uri, post, me)
+    elif isinstance(post, LocalNote):
+        _notify_note(session, "like", post, me)
     else:
         doc = render_like(favourite.uri, me.uri, post.uri, to=[post.account.uri])
         await publish(session, me, doc, inboxes=[post.account.inbox_url])
@@ -99,6 +108,8 @@ async def unlike(rt: Runtime, session: AsyncSession, user: LocalUser, status_id:
         raise Conflict("You do not like this post.")
     if isinstance(post, Work):
         await session.execute(delete(Reaction).where(Reaction.uri == favourite.uri))
+    elif isinstance(post, LocalNote):
+        await _unnotify_note(session, "like", post, me)
     else:
         sent = await boost_db.by_uri(session, favourite.uri)
         inner = orjson.loads(sent.body) if sent is not None else render_like(
@@ -119,6 +130,19 @@ def _react(session: AsyncSession, kind: str, uri: str, work: Work, me: Account) 
     session.add(Reaction(kind=kind, uri=uri, work_id=work.id, account_id=me.id))
     if work.account_id != me.id:
         session.add(Notification(account_id=work.account_id, kind=kind, actor_id=me.id, work_id=work.id))
+
+
+def _notify_note(session: AsyncSession, kind: str, note: LocalNote, me: Account) -> None:
+    """A local artist's like or boost of a text note here: its author hears of it (the favourite or the boost
+    status is the count; a note has no reactions)."""
+    if note.account_id != me.id:
+        session.add(Notification(account_id=note.account_id, kind=kind, actor_id=me.id, local_note_id=note.id))
+
+
+async def _unnotify_note(session: AsyncSession, kind: str, note: LocalNote, me: Account) -> None:
+    """The like or boost was taken back: so is the notification of it (nothing else records it)."""
+    await session.execute(delete(Notification).where(
+        Notification.kind == kind, Notification.actor_id == me.id, Notification.local_note_id == note.id))
 
 
 @asynccontextmanager
@@ -145,13 +169,20 @@ async def reblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_id:
         raise Invalid("Only public posts can be boosted.")
     if await _own_boost(session, me.id, status.id) is not None:
         raise Conflict("You already boosted this post.")
-    record = for_work(rt.settings, post)
-    consent = jsonld_properties(record, kind="object", policy_url=instance_policy_url(rt.uris))
+    if isinstance(post, LocalNote):
+        note_consent = local_text_consent(rt.settings, rt.uris, post.account)
+        consent, terms = note_consent.object, note_consent.terms
+    else:
+        record = for_work(rt.settings, post)
+        consent = jsonld_properties(record, kind="object", policy_url=instance_policy_url(rt.uris))
+        terms = JSONLD_TERMS
     announce_id = rt.uris.new_activity()
     doc = render_announce(announce_id, me.uri, post.uri, to=[AS_PUBLIC], cc=[post.account.uri, me.followers_url],
-                          published=utcnow(), consent=consent, terms=JSONLD_TERMS)
+                          published=utcnow(), consent=consent, terms=terms)
     await status_db.add_boost(session, me.id, announce_id, status)
-    if post.account_id != me.id:
+    if isinstance(post, LocalNote):
+        _notify_note(session, "announce", post, me)
+    elif post.account_id != me.id:
         _react(session, "announce", announce_id, post, me)
     await publish(session, me, doc, followers=True)
     async with _duplicate_is_conflict(session, "You already boosted this post."):
@@ -172,7 +203,10 @@ async def unreblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_i
     sent = await session.scalar(select(OutboundActivity).where(OutboundActivity.uri == mine.uri))
     if sent is not None:
         await publish(session, me, render_undo(f"{mine.uri}/undo", me.uri, orjson.loads(sent.body)), followers=True)
-    await session.execute(delete(Reaction).where(Reaction.uri == mine.uri))
+    if isinstance(post, LocalNote):
+        await _unnotify_note(session, "announce", post, me)
+    else:
+        await session.execute(delete(Reaction).where(Reaction.uri == mine.uri))
     await status_db.remove_boost(session, mine.uri)
     await session.commit()
 

@@ -1,14 +1,14 @@
 """Timelines: the home timeline of a signed-in artist and her bookmarks, as typed items (not HTML), so the web
 pages and the client API show the same thing.
 
-Home, as Mastodon's: the statuses (works, stored remote notes, boosts) of the accounts the viewer follows
+Home, as Mastodon's: the statuses (works, stored remote notes, local text notes, boosts) of the accounts the viewer follows
 (accepted) and her own, newest first by status id, paged by ``max_id``; each one visible to her by the one rule
 (services/visibility.py), and for a boost the boosted status too. Suspended accounts and domains are left out;
 a silenced (limited) account or domain is shown only to its followers, so in a home timeline only its boosts
 by someone she follows, of a post by someone she does not, are dropped.
 
 A page costs a fixed number of queries whatever its length: the page of ids, then the rows it shows (works
-with images, notes, authors, boosters), counts and the viewer's own likes, boosts and bookmarks, each in one
+with images, remote notes, local notes, authors, boosters), counts and the viewer's own likes, boosts and bookmarks, each in one
 query over the page's ids.
 """
 
@@ -27,7 +27,7 @@ from fediverse.activitypub.parse_note import media_attachments
 from fediverse.db import domain_policy
 from fediverse.db import remote_media as remote_media_db
 from fediverse.models import (
-    ACCEPTED, Account, Bookmark, Favourite, Follow, Reaction, RemoteNote, Status, Work,
+    ACCEPTED, Account, Bookmark, Favourite, Follow, LocalNote, Reaction, RemoteNote, Status, Work,
 )
 from fediverse.services import remote_media
 from fediverse.services.visibility import visible_to
@@ -68,10 +68,11 @@ class TimelineItem:
 
     entry_id: int
     status_id: int
-    kind: str  # "work" | "note"
+    kind: str  # "work" | "note" (a remote one) | "local_note" (a text post of an artist here)
     author: Account
     work: Work | None
     note: RemoteNote | None
+    local_note: LocalNote | None
     booster: Account | None
     boosted_at: datetime | None
     visibility: str
@@ -218,6 +219,7 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
     posts = [t for t in targets.values() if t is not None]
     works = await _by_id(session, Work, [p.work_id for p in posts if p.work_id is not None])
     notes = await _by_id(session, RemoteNote, [p.remote_note_id for p in posts if p.remote_note_id is not None])
+    local_notes = await _by_id(session, LocalNote, [p.local_note_id for p in posts if p.local_note_id is not None])
     boosters = await _by_id(session, Account, [e.account_id for e in entries.values() if e.reblog_of_id is not None])
     post_ids = [p.id for p in posts]
     counts = await _counts(session, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
@@ -230,16 +232,21 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
             continue
         work = works.get(target.work_id) if target.work_id is not None else None
         note = notes.get(target.remote_note_id) if target.remote_note_id is not None else None
-        if work is None and note is None:
+        local = local_notes.get(target.local_note_id) if target.local_note_id is not None else None
+        if local is not None and local.deleted_at is not None:
+            local = None  # its status goes with the delete; a page read meanwhile must not show the tombstone
+        post = work or note or local
+        if post is None:
             continue
         boost = entry.reblog_of_id is not None
         items.append(TimelineItem(
-            entry_id=entry.id, status_id=target.id, kind="work" if work is not None else "note",
-            author=work.account if work is not None else note.account,  # type: ignore[union-attr]
-            work=work, note=note, booster=boosters.get(entry.account_id) if boost else None,
+            entry_id=entry.id, status_id=target.id,
+            kind="work" if work is not None else "note" if note is not None else "local_note",
+            author=post.account, work=work, note=note, local_note=local,
+            booster=boosters.get(entry.account_id) if boost else None,
             boosted_at=entry.created_at if boost else None, visibility=target.visibility,
             published=target.created_at,
-            images=_work_images(work) if work is not None else _note_images(note, cached),  # type: ignore[arg-type]
+            images=_work_images(work) if work is not None else _note_images(note, cached) if note is not None else (),
             counts=counts.get(target.id, Counts()), liked=target.id in liked, boosted=target.id in boosted,
             bookmarked=target.id in marked))
     return items

@@ -57,6 +57,12 @@ def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
         html = Markup(work.content_html)
         title = work.title
         warning = (work.summary or "Sensitive content") if work.sensitive or work.summary else None
+    elif item.local_note is not None:  # a text post of an artist here: its thread page is its page
+        local = item.local_note
+        url = rt.uris.status_page(item.status_id)
+        html = Markup(local.content_html)  # sanitised when posted (services/text.format_post), as a work's
+        title = ""
+        warning = (local.summary or "Sensitive content") if local.sensitive or local.summary else None
     else:
         note = item.note
         assert note is not None

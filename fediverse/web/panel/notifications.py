@@ -51,16 +51,21 @@ async def notifications_page(request: Request, session: AsyncSession, user: Loca
     requests = [{"id": edge.id, **_who(edge.follower)} for edge in await follow_db.pending_requests(session, user.account_id)]
     items: list[dict[str, Any]] = []
     found = await notifications(session, user.account_id, limit=100, kinds=kinds)
-    notes = [remote.id for _n, _w, remote in found if remote is not None]
+    notes = [remote.id for _n, _w, remote, _l in found if remote is not None]
     boosted = await boost_db.boosted_notes(session, user.account_id, user.account.uri, notes)
-    for note, work, remote in found:
+    for note, work, remote, local in found:
+        local = local if local is not None and local.deleted_at is None else None
         items.append({
             "kind": note.kind, "verb": VERBS.get(note.kind, note.kind), "who": _who(note.actor),
             "when": note.created_at, "unread": note.read_at is None,
             "work": {"title": work.title or "your work", "url": rt.uris.work_page(user.account.username, work.public_id)}
             if work is not None and work.deleted_at is None else None,
-            "text": Markup(sanitize(remote.content_html)) if remote is not None else None,
-            "link": (remote.url or remote.uri) if remote is not None else None,
+            "text": Markup(sanitize(remote.content_html)) if remote is not None
+            else Markup(local.content_html) if local is not None else None,
+            "link": (remote.url or remote.uri) if remote is not None
+            else rt.uris.status_page(int(local.public_id)) if local is not None else None,
+            "local_note": local is not None,
+            "about_note": local is not None and work is None,  # a like, boost or reply of her text post
             "note_id": remote.id if remote is not None and boosts.is_public(remote) else None,
             "boosted": remote is not None and remote.id in boosted,
         })
