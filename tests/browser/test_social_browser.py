@@ -160,7 +160,8 @@ def test_artist_follows_sees_likes_boosts_replies_and_a_visitor_follows_from_els
             picture = f'article.post img[alt="{IMAGE_ALT}"]'
             _reload_until(page, f"{base}/home", lambda pg: pg.locator(picture).count() == 1,
                           "bob's post with its cached image on /home")
-            assert page.locator(picture).evaluate("img => img.complete && img.naturalWidth > 0"), "image not loaded"
+            page.wait_for_function("sel => { const img = document.querySelector(sel);"
+                                   " return img && img.complete && img.naturalWidth > 0; }", arg=picture)
             post = page.locator("article.post", has_text=POST_TEXT)
             page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
 
@@ -196,9 +197,9 @@ def test_artist_follows_sees_likes_boosts_replies_and_a_visitor_follows_from_els
             page.click("form[action='/logout'] button")
             page.wait_for_load_state()
             page.goto(f"{base}/")
-            work = page.locator(f'img[alt="{WORK_ALT}"]')
-            work.first.wait_for()
-            assert work.first.evaluate("img => img.complete && img.naturalWidth > 0"), "front-page tile not loaded"
+            page.wait_for_function("sel => { const img = document.querySelector(sel);"
+                                   " return img && img.complete && img.naturalWidth > 0; }",
+                                   arg=f'img[alt="{WORK_ALT}"]')
             page.screenshot(path=str(tmp_path / "front.png"), full_page=True)
 
             # On alice's portfolio the visitor presses Follow, gives a handle on the other server, lands there.
