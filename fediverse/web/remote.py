@@ -31,10 +31,13 @@ from fediverse.web.pages import page_error
 from fediverse.web.panel.auth import safe_next, studio_view, viewer
 from fediverse.web.panel.forms import csrf_token, read_form, text
 from fediverse.web.panel.render import redirect
+from fediverse.web.security_headers import CONTENT_SECURITY_POLICY
 from fediverse.web.templating import render_page
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from fediverse.runtime import Runtime
 
 SERVER_COOKIE = "remote_server"
 SERVER_COOKIE_AGE = 365 * 24 * 3600
@@ -113,6 +116,14 @@ async def authorize_interaction(request: Request) -> Response:
     ))
 
 
+def _visitor_follow_csp(rt: Runtime) -> str:
+    """The handle form posts here and is answered by a 303 to the visitor's own server, which browsers check
+    against form-action too (Chromium blocks it under 'self'): that page lets forms lead to https servers (and
+    http ones where this instance itself federates over plain http on private addresses: tests, development)."""
+    targets = "'self' https: http:" if rt.settings.federation.allow_private_addresses else "'self' https:"
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action {targets}")
+
+
 async def visitor_follow(request: Request) -> Response:
     """`/@name/follow`: GET the small form; POST a handle -> 303 to their server's subscribe template."""
     rt = runtime_of(request)
@@ -146,6 +157,7 @@ async def visitor_follow(request: Request) -> Response:
         artist_handle=f"@{artist.username}@{rt.uris.domain}", handle=handle, error=error,
         remembered=remembered, profile_url=rt.uris.profile(artist.username),
     )
+    response.headers["Content-Security-Policy"] = _visitor_follow_csp(rt)
     return _private(response)
 
 

@@ -152,6 +152,10 @@ async def test_visitor_follows_an_artist_from_their_own_server(network: Network)
         assert 'href="https://a.test/@alice/follow"' in portfolio.text
         form = await visitor.get("/@alice/follow")
         assert form.status_code == 200 and 'name="handle"' in form.text
+        # Browsers check the 303 to b.test against the form page's form-action (Chromium blocked it under
+        # 'self': tests/browser/test_social_browser.py); other pages keep forms to this server only.
+        assert "form-action 'self' https:" in form.headers["content-security-policy"]
+        assert "form-action 'self';" in portfolio.headers["content-security-policy"]
         sent = await visitor.post("/@alice/follow", data={"handle": "bob@b.test"})
         assert sent.status_code == 303
         target = sent.headers["location"]

@@ -395,6 +395,57 @@ def test_fedify_finds_our_subscribe_template_and_erin_follows_bob_through_it(ser
                what="erin's follow of bob to be accepted")
 
 
+# ------------------------------------------------------------------ /home, for each reader
+
+
+def articles(html: str) -> list[str]:
+    """The posts of a timeline page, one HTML fragment each."""
+    return re.findall(r'<article class="post".*?</article>', html, re.S)
+
+
+def test_home_shows_each_artist_what_she_may_see(server: OurServer, peer: FedifyPeer, posts: Posts) -> None:
+    """alice (the follower) sees the public and followers-only posts, the image's alt text with them; the direct
+    one to carol is not on her home. carol does not follow bob: our home holds only followed accounts and her
+    own, so the direct post addressed to her is not on it either (unlike Mastodon, which puts mentions on home;
+    she reads it on bob's profile here, tested above). dave, a stranger, sees none."""
+    with signed_in(server, "alice") as alice:
+        html = page(alice, "/home")
+    assert PUBLIC_TEXT in html and FOLLOWERS_TEXT in html and DIRECT_TEXT not in html, html[-4000:]
+    public = next(a for a in articles(html) if PUBLIC_TEXT in a)
+    assert "A blue heron, in ink" in public, public
+    followers = next(a for a in articles(html) if FOLLOWERS_TEXT in a)
+    assert "followers only" in followers and "/boost" not in followers, followers  # not boostable
+    for who in ("carol", "dave"):
+        with signed_in(server, who) as client:
+            html = page(client, "/home")
+        shown = {t for t in (PUBLIC_TEXT, FOLLOWERS_TEXT, DIRECT_TEXT) if t in html}
+        assert shown == set(), f"{who}'s /home shows {shown}" + _info(server, peer)
+
+
+def test_like_and_boost_from_home_reach_the_peer(server: OurServer, peer: FedifyPeer, posts: Posts) -> None:
+    alice_uri = f"{server.base_url}/users/alice"
+    with signed_in(server, "alice") as alice:
+        html = page(alice, "/home")
+        public = next(a for a in articles(html) if PUBLIC_TEXT in a)
+        for action in ("like", "boost"):
+            path = re.search(rf'action="(/home/statuses/\d+/{action})"', public)
+            assert path, public
+            response = alice.post(path.group(1), data={"csrf_token": _csrf(html), "back": "/home"})
+            assert response.status_code == 303, response.text[:1000]
+        after = next(a for a in articles(page(alice, "/home")) if PUBLIC_TEXT in a and "boosted</p>" not in a)
+    assert "/unlike" in after and "/unboost" in after, after
+
+    def received() -> set[str]:
+        state = peer.command("state")["state"]
+        return {r["type"] for r in state["received"]
+                if r["actor"] == alice_uri and r["object"] == posts.public and r["type"] in ("Like", "Announce")}
+
+    wait_until(lambda: received() == {"Like", "Announce"}, timeout=30,
+               what="bob to receive alice's Like and Announce of his post")
+    state = peer.command("state")["state"]
+    assert state["unverified"] == [] and state["inboxErrors"] == [], _info(server, peer, state)
+
+
 # ------------------------------------------------------------------ 3. edit, then delete
 
 
@@ -454,6 +505,9 @@ def test_boosts_of_its_own_post_and_of_our_work_are_stored_and_undone(
     expected = {of_own["activity"]: status_id_of(server, own["note"]), of_work["activity"]: work_status}
     wait_until(lambda: boosts_by(server, peer.actor) == expected, timeout=30,
                what="both boosts to be stored as statuses with reblog_of_id")
+    with signed_in(server, "alice") as alice:  # both boosts are on the follower's home, by bob's name
+        boosted = [a for a in articles(page(alice, "/home")) if "Bob (Fedify)</a> boosted" in a]
+    assert any("Boost me, said bob" in a for a in boosted) and any("Red kite" in a for a in boosted), boosted
 
     undone = peer.command("undo", activity=of_own["activity"])  # Undo(Announce): that boost goes, the other stays
     assert undone.get("ok") is True, _info(server, peer, undone)

@@ -269,7 +269,12 @@ federation
   })
   .on(Accept, (ctx, accept) => record("Accept", ctx, accept))
   .on(Reject, (ctx, reject) => record("Reject", ctx, reject))
-  // Anything else that reaches bob (Create, Like, Announce, Undo...), recorded by its type.
+  // A Create is recorded with the post it replies to (its embedded object's inReplyTo), if any.
+  .on(Create, async (ctx, create) => {
+    const object = await create.getObject(ctx).catch(() => null);
+    record("Create", ctx, create, { inReplyTo: object?.replyTargetId?.href ?? null });
+  })
+  // Anything else that reaches bob (Like, Announce, Undo...), recorded by its type.
   .on(Activity, (ctx, activity) => record(activity.constructor.name, ctx, activity))
   .onUnverifiedActivity((_ctx, activity, reason) => {
     state.unverified.push({
@@ -292,13 +297,14 @@ function signatureScheme(headers) {
   return null;
 }
 
-function record(type, ctx, activity) {
+function record(type, ctx, activity, extra = {}) {
   state.received.push({
     type,
     id: activity.id?.href ?? null,
     actor: activity.actorId?.href ?? null,
     object: activity.objectId?.href ?? null,
     recipient: ctx.recipient ?? null,
+    ...extra,
   });
   notify();
 }
