@@ -145,13 +145,14 @@ async def accept_follow(w: World, username: str) -> None:
     assert await w.send(accept) == 202
 
 
-async def make_world(network: Network, **art_sections: dict[str, Any]) -> World:
+async def make_world(network: Network, password: str | None = None, **art_sections: dict[str, Any]) -> World:
+    """art.test (alice, carol, dave), social.test (erin) and the peer; `password` lets them sign in to the panel."""
     peer = MediaPeer(imagecorpus.jpeg(imagecorpus.photo(320, 240))).install(network)
     art = await network.add("art.test", **art_sections)
     social = await network.add("social.test")
     for name in ("alice", "carol", "dave"):
-        await make_user(art, name)
-    await make_user(social, "erin")
+        await make_user(art, name, password=password)
+    await make_user(social, "erin", password=password)
     return World(art, social, network, peer)
 
 

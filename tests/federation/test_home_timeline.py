@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from fediverse.models import Account, Bookmark, Favourite, Reaction, RemoteNote, Status
 from fediverse.services import timelines
-from tests import imagecorpus
-from tests.federation.helpers import act, make_user, user
+from tests.federation.helpers import act, user
 from tests.federation.peer import ACTOR
 from tests.federation.test_followed_posts import World, accept_follow, addressing, peer_announce, peer_create
-from tests.federation.test_remote_media import MediaPeer
+from tests.federation.test_followed_posts import make_world as followed_world
 from tests.federation.test_works_federation import post_work
 from tests.support import Network
 from tests.web.panel_client import PASSWORD, browser, csrf_of, login
@@ -42,13 +41,7 @@ def with_text(n: int, visibility: str, to_whom: str) -> dict[str, Any]:
 
 
 async def make_world(network: Network) -> World:
-    peer = MediaPeer(imagecorpus.jpeg(imagecorpus.photo(320, 240))).install(network)
-    art = await network.add("art.test")
-    social = await network.add("social.test")
-    for name in ("alice", "carol", "dave"):
-        await make_user(art, name, password=PASSWORD)
-    await make_user(social, "erin", password=PASSWORD)
-    return World(art, social, network, peer)
+    return await followed_world(network, password=PASSWORD)
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ from sqlalchemy import func, select
 
 from fediverse.activitypub.vocab import AS_PUBLIC
 from fediverse.models import LocalNote, Notification, OutboundActivity, RemoteNote, Status
-from tests import imagecorpus
-from tests.federation.helpers import act, make_user
+from tests.federation.helpers import act
 from tests.federation.peer import ACTOR, PEER
-from tests.federation.test_followed_posts import World, accept_follow, addressing, peer_create
-from tests.federation.test_remote_media import MediaPeer
+from tests.federation.test_followed_posts import World, accept_follow, addressing, make_world, peer_create
 from tests.federation.test_works_federation import post_work
 from tests.support import Instance, Network
 from tests.web.panel_client import PASSWORD, browser, csrf_of, login
@@ -32,13 +30,7 @@ ART = "https://art.test/users"
 
 @pytest.fixture
 async def world(network: Network) -> World:
-    peer = MediaPeer(imagecorpus.jpeg(imagecorpus.photo(320, 240))).install(network)
-    art = await network.add("art.test")
-    social = await network.add("social.test")
-    for name in ("alice", "carol", "dave"):
-        await make_user(art, name, password=PASSWORD)
-    await make_user(social, "erin", password=PASSWORD)
-    return World(art, social, network, peer)
+    return await make_world(network, password=PASSWORD)
 
 
 async def status_of(instance: Instance, **where: Any) -> Status:
