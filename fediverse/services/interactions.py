@@ -75,13 +75,17 @@ async def _post(session: AsyncSession, status: Status) -> Post:
     return post
 
 
+async def _target(session: AsyncSession, user: LocalUser, status_id: int) -> tuple[Account, Status, Post]:
+    """Who acts, the status they act on (a boost's boosted one) and its post; NotFound when they may not see it."""
+    status = await visible_status(session, user.account, status_id)
+    return user.account, status, await _post(session, status)
+
+
 # --- likes ---------------------------------------------------------------------------------------------------
 
 async def like(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> Favourite:
     """Like the post; commits (a remote author's server is sent the Like after)."""
-    me = user.account
-    status = await visible_status(session, me, status_id)
-    post = await _post(session, status)
+    me, status, post = await _target(session, user, status_id)
     if await _favourite(session, me.id, status.id) is not None:
         raise Conflict("You already like this post.")
     favourite = Favourite(account_id=me.id, status_id=status.id, uri=rt.uris.new_activity())
@@ -100,9 +104,7 @@ async def like(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: i
 
 async def unlike(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> None:
     """Take the like back; commits (the remote author's server is sent an Undo of the Like as sent)."""
-    me = user.account
-    status = await visible_status(session, me, status_id)
-    post = await _post(session, status)
+    me, status, post = await _target(session, user, status_id)
     favourite = await _favourite(session, me.id, status.id)
     if favourite is None:
         raise Conflict("You do not like this post.")
@@ -159,9 +161,7 @@ async def _duplicate_is_conflict(session: AsyncSession, message: str) -> AsyncIt
 
 async def reblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> None:
     """Boost the post; commits."""
-    me = user.account
-    status = await visible_status(session, me, status_id)
-    post = await _post(session, status)
+    me, status, post = await _target(session, user, status_id)
     if isinstance(post, RemoteNote):
         await boosts.boost(rt, session, user, post.id)  # commits
         return
@@ -191,9 +191,7 @@ async def reblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_id:
 
 async def unreblog(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int) -> None:
     """Undo the boost; commits."""
-    me = user.account
-    status = await visible_status(session, me, status_id)
-    post = await _post(session, status)
+    me, status, post = await _target(session, user, status_id)
     if isinstance(post, RemoteNote):
         await boosts.unboost(rt, session, user, post.id)  # commits
         return
