@@ -28,6 +28,7 @@ from fediverse.federation.outbox import publish
 from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
+from fediverse.imaging.errors import CORRUPT
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
 from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
@@ -55,6 +56,29 @@ class ImageUpload:
     declared_mime: str | None = None
     focal_point: tuple[float, float] = (0.0, 0.0)
     ai_generated: bool = False
+
+
+@dataclass(frozen=True)
+class ImageProblem:
+    """Why one image of a work was refused: `number` is its place in the work (1 = first)."""
+
+    number: int
+    reason: str
+    code: str = "invalid"  # an imaging.errors code (too_big, too_many_pixels, not_an_image ...) or "alt_text"
+    filename: str = ""
+
+    @property
+    def message(self) -> str:
+        return f"image {self.number}{f' ({self.filename})' if self.filename else ''}: {self.reason}"
+
+
+class ImagesRefused(Invalid):
+    """Some images of a work were refused; every refused image is named, not only the first, so the artist
+    can fix them all at once (the studio shows each reason next to its file)."""
+
+    def __init__(self, problems: list[ImageProblem]) -> None:
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -95,20 +119,33 @@ def _check_images(rt: Runtime, images: list[ImageUpload]) -> None:
         raise Invalid("a work needs at least one image")
     if len(images) > media.images_per_work:
         raise Invalid(f"a work has at most {media.images_per_work} images, not {len(images)}")
+    problems = []
     for number, image in enumerate(images, 1):
-        _check_alt(rt, number, image.alt_text)
+        reason = _alt_problem(rt, image.alt_text)
+        if reason:
+            problems.append(ImageProblem(number, reason, "alt_text"))
+            continue
         x, y = image.focal_point
         if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
-            raise Invalid(f"image {number}: focal point must lie within -1..1")
+            problems.append(ImageProblem(number, "focal point must lie within -1..1", "focal_point"))
+    if problems:
+        raise ImagesRefused(problems)
+
+
+def _alt_problem(rt: Runtime, alt: str) -> str | None:
+    media = rt.settings.media
+    if len(alt) > MAX_ALT:
+        return f"alt text must be at most {MAX_ALT} characters"
+    if media.require_alt_text and len(alt.strip()) < media.min_alt_length:
+        least = f" (at least {media.min_alt_length} characters)" if media.min_alt_length > 1 else ""
+        return f"alt text is required{least}, so people who cannot see it know what it shows"
+    return None
 
 
 def _check_alt(rt: Runtime, number: int, alt: str) -> None:
-    media = rt.settings.media
-    if len(alt) > MAX_ALT:
-        raise Invalid(f"image {number}: alt text must be at most {MAX_ALT} characters")
-    if media.require_alt_text and len(alt.strip()) < media.min_alt_length:
-        least = f" (at least {media.min_alt_length} characters)" if media.min_alt_length > 1 else ""
-        raise Invalid(f"image {number}: alt text is required{least}, so people who cannot see it know what it shows")
+    reason = _alt_problem(rt, alt)
+    if reason:
+        raise Invalid(f"image {number}: {reason}")
 
 
 def store_for(rt: Runtime) -> MediaStore:
@@ -118,18 +155,25 @@ def store_for(rt: Runtime) -> MediaStore:
 async def _process_images(
     rt: Runtime, username: str, images: list[ImageUpload], stored: list[tuple[str, str]], xmp_for: Callable[[bool], bytes]
 ) -> list[WorkImage]:
-    """Probe, derive (stamping the consent XMP) and store every image; `stored` collects (kind, key) for undo."""
+    """Probe, derive (stamping the consent XMP) and store every image; `stored` collects (kind, key) for undo.
+
+    Once one image is refused the rest are only probed (not derived or stored), so ImagesRefused names every
+    refused image at the cost of a probe each."""
     media = rt.settings.media
     store = store_for(rt)
     rows = []
+    problems: list[ImageProblem] = []
     for number, upload in enumerate(images, 1):
         try:
             probed = await rt.run_image_work(partial(probe, upload.data, max_bytes=media.max_upload_bytes,
                                                      max_pixels=media.max_pixels, declared_mime=upload.declared_mime))
+            if problems:
+                continue
             xmp = xmp_for(probed.ai_generated or upload.ai_generated)
             derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp)
         except ImageRejected as exc:
-            raise Invalid(f"image {number}{f' ({upload.filename})' if upload.filename else ''}: {exc.reason}") from None
+            problems.append(ImageProblem(number, exc.reason, exc.code or CORRUPT, upload.filename))
+            continue
         saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
         stored.append(("private", saved.original_key))
         stored += [("public", key) for key in saved.renditions.values()]
@@ -144,6 +188,8 @@ async def _process_images(
             focal_x=upload.focal_point[0], focal_y=upload.focal_point[1],
             ai_generated=probed.ai_generated or upload.ai_generated, digital_source_type=probed.digital_source_type,
         ))
+    if problems:
+        raise ImagesRefused(problems)
     return rows
 
 

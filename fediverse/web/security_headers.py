@@ -15,6 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'none'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+# A page that runs a script of its own (the sign-up puzzle, the studio upload) sends this instead: the same
+# policy, with scripts allowed from this site's own files only (never inline, never another origin).
+OWN_SCRIPTS_CSP = CONTENT_SECURITY_POLICY.replace("script-src 'none'", "script-src 'self'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",

@@ -17,13 +17,17 @@ from fediverse.errors import Invalid, NotFound
 from fediverse.models import VISIBILITIES, LocalUser, Work
 from fediverse.runtime import Runtime
 from fediverse.services.consent import for_account, set_work_consent
-from fediverse.services.works import ImageUpload, WorkInput, arrange, create_work, delete_work, edit_work, set_pinned
+from fediverse.services.works import (
+    ImagesRefused, ImageUpload, WorkInput, arrange, create_work, delete_work, edit_work, set_pinned,
+)
 from fediverse.web.context import runtime_of
 from fediverse.web.panel import consent_form
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
 from fediverse.web.panel.licences import LICENCE_URLS, LICENCES, licence_label
 from fediverse.web.panel.render import page, redirect
+from fediverse.web.responses import json_response
+from fediverse.web.security_headers import OWN_SCRIPTS_CSP
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,6 +119,7 @@ class ImageSlot:
     focal_x: str = ""
     focal_y: str = ""
     error: str = ""
+    code: str = ""  # why the image was refused, for the upload script: too_big, too_many_pixels, alt_text ...
     thumbnail: str | None = None  # edit form: the stored image
 
 
@@ -168,23 +173,55 @@ def _focal(slot: ImageSlot) -> tuple[float, float] | None:
     return (x, y)
 
 
-def _place_error(message: str, slots: list[ImageSlot], numbers: list[int], result: WorkForm) -> None:
+def _place_error(message: str, slots: list[ImageSlot], numbers: list[int], result: WorkForm, code: str = "") -> None:
     """A service error about image N goes next to the slot it came from; anything else above the form."""
     match = _IMAGE_PREFIX.match(message)
     if match and 1 <= int(match.group(1)) <= len(numbers):
         slot = slots[numbers[int(match.group(1)) - 1] - 1]
         rest = message[match.end():].strip()
         slot.error = rest[:1].upper() + rest[1:]
+        slot.code = code
         result.errors.append(f"Image {slot.number}: {slot.error}")
     else:
         result.errors.append(message[:1].upper() + message[1:])
 
 
+def _place_errors(exc: Invalid, slots: list[ImageSlot], numbers: list[int], result: WorkForm) -> None:
+    """Every refused image's reason next to its slot (ImagesRefused names them all), or the one error."""
+    if isinstance(exc, ImagesRefused):
+        for problem in exc.problems:
+            _place_error(problem.message, slots, numbers, result, problem.code)
+    else:
+        _place_error(str(exc), slots, numbers, result)
+
+
+# The upload page runs static/upload.js (progressive enhancement: the form works without it).
+UPLOAD_PAGE_HEADERS = {"Content-Security-Policy": OWN_SCRIPTS_CSP}
+
+
+def wants_json(request: Request) -> bool:
+    """The upload script asks for a JSON answer (Accept: application/json); a plain form post gets HTML."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _new_form_json(result: WorkForm, status: int) -> Response:
+    """The enhanced upload's answer to a refused work: general errors, and each refused image's reason keyed by
+    its place in the request (1 = the first image sent), so the script shows it next to that file."""
+    images = {str(slot.number): {"error": slot.error, "code": slot.code or "invalid"}
+              for slot in result.slots if slot.error}
+    general = [message for message in result.errors if not _IMAGE_PREFIX.match(message)]
+    return json_response({"ok": False, "errors": general, "images": images}, status=status,
+                         headers={"Cache-Control": "no-store"})
+
+
 def _new_form_page(request: Request, default_licence: str, inherited: ConsentRecord, result: WorkForm,
                    status: int = 200) -> Response:
-    return page(request, "panel/work_form.html", status=status, form=result, mode="new", licences=LICENCES,
-                default_licence=default_licence, visibilities=VISIBILITY_LABELS,
+    if status >= 400 and wants_json(request):
+        return _new_form_json(result, status)
+    return page(request, "panel/work_form.html", status=status, headers=UPLOAD_PAGE_HEADERS, form=result,
+                mode="new", licences=LICENCES, default_licence=default_licence, visibilities=VISIBILITY_LABELS,
                 max_size=human_size(runtime_of(request).settings.media.max_upload_bytes),
+                max_bytes=runtime_of(request).settings.media.max_upload_bytes,
                 require_alt=runtime_of(request).settings.media.require_alt_text,
                 consent_choices=consent_form.choices(result.consent, inherited, consent_form.WORK_FIELDS,
                                                      default="Your default"))
@@ -224,6 +261,7 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
             if file.size is not None and file.size > limit:
                 slot.error = (f"{file.filename or 'This file'} is {human_size(file.size)}; "
                               f"the limit is {human_size(limit)} per image.")
+                slot.code = "too_big"
             if slot.error or focal is None:
                 result.errors.append(f"Image {slot.number}: {slot.error}")
                 continue
@@ -238,12 +276,15 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
         try:
             work = await create_work(rt, session, user, result.work_input(), uploads)
         except Invalid as exc:
-            _place_error(str(exc), result.slots, numbers, result)
+            _place_errors(exc, result.slots, numbers, result)
             return _new_form_page(request, default_licence, inherited, result, status=400)
     finally:
         await form.close()
-    return redirect(request, f"/studio#work-{work.public_id}", f"Published {work.title or 'your work'}. "
+    done = redirect(request, f"/studio#work-{work.public_id}", f"Published {work.title or 'your work'}. "
                     "Your followers' servers are being sent it now.")
+    if wants_json(request):  # the script goes there itself (an XHR would follow the 303 and eat the message)
+        return json_response({"ok": True, "location": done.headers["location"]}, headers={"Cache-Control": "no-store"})
+    return done
 
 
 # --- edit and delete -----------------------------------------------------------------------------------
@@ -299,7 +340,7 @@ async def edit_work_view(request: Request, session: AsyncSession, user: LocalUse
     except Invalid as exc:
         await session.rollback()
         work = await _own(session, account_id, request.path_params["public_id"])
-        _place_error(str(exc), slots, [slot.number for slot in slots], result)
+        _place_errors(exc, slots, [slot.number for slot in slots], result)
         return _edit_page(request, work, result, status=400)
     return redirect(request, f"/studio#work-{work.public_id}", f"Saved {result.title or 'your work'}. "
                     "Followers' servers are being sent the update.")
