@@ -50,11 +50,11 @@ def _jpeg(path: Path) -> Path:
 
 
 @contextmanager
-def running_server(tmp_path: Path, extra_config: str = "", users: tuple[tuple[str, str], ...] = (("alice", "artist"),)
-                   ) -> Iterator[str]:
+def running_server(tmp_path: Path, extra_config: str = "", users: tuple[tuple[str, str], ...] = (("alice", "artist"),),
+                   media_config: str = "") -> Iterator[str]:
     """`fediverse serve` on a free port with its own config and database (PostgreSQL, with its jobs run by a
     `fediverse worker` through Redis, in the PostgreSQL pass); yields the base URL.
-    `users` are (name, role) made with the CLI first, all with PASSWORD."""
+    `users` are (name, role) made with the CLI first, all with PASSWORD; `media_config` goes into [media]."""
     port = _free_port()
     config = tmp_path / "instance.toml"
     with backing(tmp_path) as where:
@@ -69,6 +69,7 @@ secret_key_file = "secret.key"
 
 [media]
 root = "media"
+{media_config}
 
 {where.toml()}
 {extra_config}
@@ -144,9 +145,9 @@ def test_artist_logs_in_uploads_a_work_with_alt_text_and_sees_it_on_the_portfoli
 
             page.click("text=Upload a work")
             page.wait_for_url(f"{server}/studio/new")
-            page.set_input_files("#image1", str(image))
+            page.set_input_files("#upload-files", str(image))  # the enhanced form (static/upload.js)
             page.fill("#title", "Heron at dawn")
-            page.fill("#alt1", ALT)
+            page.get_by_role("textbox", name="Alt text").fill(ALT)
             page.fill("#description", "Brush pen on paper. #ink")
             page.select_option("#licence", "https://creativecommons.org/licenses/by-nc-nd/4.0/")
             page.screenshot(path=str(tmp_path / "upload-form.png"), full_page=True)

@@ -131,6 +131,7 @@ async def test_the_upload_page_runs_only_its_own_deferred_script(network: Networ
         script = await client.get("/static/upload.js")
     csp = page.headers["content-security-policy"]
     assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "img-src 'self' blob: data: https:;" in csp  # the previews of the picked files
     assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/upload.js" defer>']
     assert 'multiple accept="image/*"' in page.text and 'id="image1"' in page.text  # the plain slots stay for no-JS
     assert "script-src 'none'" in edit.headers["content-security-policy"] and "<script" not in edit.text

@@ -195,8 +195,9 @@ def _place_errors(exc: Invalid, slots: list[ImageSlot], numbers: list[int], resu
         _place_error(str(exc), slots, numbers, result)
 
 
-# The upload page runs static/upload.js (progressive enhancement: the form works without it).
-UPLOAD_PAGE_HEADERS = {"Content-Security-Policy": OWN_SCRIPTS_CSP}
+# The upload page runs static/upload.js (progressive enhancement: the form works without it), whose previews
+# are blob: URLs of the files picked (only a script of this page can make one).
+UPLOAD_PAGE_HEADERS = {"Content-Security-Policy": OWN_SCRIPTS_CSP.replace("img-src 'self'", "img-src 'self' blob:")}
 
 
 def wants_json(request: Request) -> bool:

@@ -49,7 +49,7 @@
 
   function refuse(li, text) {
     li.classList.add("refused");
-    setError(li, text + " It will not be published; remove it or add another file.");
+    setError(li, text.replace(/([^.!?])$/, "$1.") + " It will not be published; remove it or add another file.");
     li.querySelector(".upload-alt").required = false;
   }
 
@@ -104,10 +104,12 @@
     }
   }
 
+  function counted() { note.textContent = sendable().length + " of at most " + maxFiles + " images will be published."; }
+
   function addFiles(files) {
     Array.prototype.forEach.call(files, add);
     renumber();
-    note.textContent = sendable().length + " of at most " + maxFiles + " images chosen.";
+    counted();
   }
 
   picker.addEventListener("change", function () { addFiles(picker.files); picker.value = ""; });
@@ -131,7 +133,8 @@
       var next = li.nextElementSibling || li.previousElementSibling;
       li.remove();
       renumber();
-      note.textContent = "Removed. " + sendable().length + " images chosen.";
+      counted();
+      if (!list.querySelector(".refused") && message.classList.contains("errors")) { say(""); }
       (next ? next.querySelector("[data-remove]") : picker).focus();
       return;
     }
@@ -171,11 +174,11 @@
     if (!dragged && event.dataTransfer.files.length) { addFiles(event.dataTransfer.files); }
   });
 
-  function say(text) { message.textContent = text; message.hidden = !text; }
+  function say(text, trouble) { message.textContent = text; message.classList.toggle("errors", !!trouble); }
 
   function check() {
     var send = sendable(), first = null;
-    if (!send.length) { say("Choose at least one image."); picker.focus(); return false; }
+    if (!send.length) { say("Choose at least one image.", true); picker.focus(); return false; }
     send.forEach(function (li) {
       if (requireAlt && !li.querySelector(".upload-alt").value.trim()) {
         setError(li, "Alt text is required, so people who cannot see the image know what it shows.");
@@ -183,7 +186,7 @@
       }
     });
     if (first) {
-      say("Write alt text for every image before publishing (see the messages next to the images).");
+      say("Write alt text for every image before publishing (see the messages next to the images).", true);
       first.querySelector(".upload-alt").focus();
       return false;
     }
@@ -199,7 +202,7 @@
     if (!body) { // an HTML error page (too large, session expired ...): show its sentence
       var page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
       var found = page.querySelector(".errors");
-      say((found ? found.textContent.trim() : "The server answered " + xhr.status + ".") + " Your images and text are still here.");
+      say((found ? found.textContent.trim() : "The server answered " + xhr.status + ".") + " Your images and text are still here.", true);
       return;
     }
     var refused = 0;
@@ -210,10 +213,11 @@
       else { refuse(li, body.images[n].error); refused++; }
     });
     renumber();
+    counted();
     var lines = (body.errors || []).slice();
     if (refused) { lines.push(refused === 1 ? "One image was refused: see the reason next to it." : refused + " images were refused: see the reasons next to them."); }
     if (!lines.length) { lines.push("The work was not published: see the messages next to the images."); }
-    say("Not published. " + lines.join(" "));
+    say("Not published. " + lines.join(" "), true);
   }
 
   form.addEventListener("submit", function (event) {
@@ -250,7 +254,7 @@
     xhr.addEventListener("error", function () {
       submit.disabled = false;
       status.querySelector(".processing-bar").hidden = true;
-      say("The upload did not reach the server (is the connection down?). Your images and text are still here: try again.");
+      say("The upload did not reach the server (is the connection down?). Your images and text are still here: try again.", true);
     });
     submit.disabled = true;
     xhr.send(data);
