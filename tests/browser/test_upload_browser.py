@@ -69,7 +69,9 @@ def test_three_files_one_refused_alt_required_reordered_and_published_in_that_or
             items.nth(0).get_by_role("textbox", name="Alt text").fill(RED)
             items.nth(1).get_by_role("textbox", name="Alt text").fill(HUGE)
             page.evaluate("""() => { const bar = document.getElementById('upload-bar'); window.seen = [];
-                new MutationObserver(() => window.seen.push([bar.value, bar.max])).observe(bar, {attributes: true}); }""")
+                new MutationObserver(() => window.seen.push([bar.value, bar.max])).observe(bar, {attributes: true});
+                const busy = document.querySelector('.processing-bar'); window.processing = [];
+                new MutationObserver(() => window.processing.push(busy.hidden)).observe(busy, {attributes: true}); }""")
 
             # Publishing without the third alt text is stopped in the page, with the reason next to the image.
             page.click("button:has-text('Publish')")
@@ -96,6 +98,7 @@ def test_three_files_one_refused_alt_required_reordered_and_published_in_that_or
             assert page.evaluate("(() => { const b = document.getElementById('upload-bar');"
                                  " return b.max > 1 && b.value === b.max; })()")
             assert page.locator("#upload-bar").is_visible()
+            assert page.evaluate("window.processing") == [False, True]  # "Processing…" while the server worked
             page.screenshot(path=str(tmp_path / "upload-refused.png"), full_page=True)
 
             # Focal point by clicking the preview: the top right quarter of the blue image.

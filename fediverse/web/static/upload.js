@@ -63,6 +63,8 @@
       li.querySelector("[data-move='-1']").setAttribute("aria-label", "Move " + name + " up");
       li.querySelector("[data-move='1']").setAttribute("aria-label", "Move " + name + " down");
       li.querySelector("[data-remove]").setAttribute("aria-label", "Remove " + name);
+      li.querySelector(".focal-x").setAttribute("aria-label", "Focal point x of " + name);
+      li.querySelector(".focal-y").setAttribute("aria-label", "Focal point y of " + name);
     });
   }
 
