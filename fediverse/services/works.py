@@ -28,7 +28,6 @@ from fediverse.federation.outbox import publish
 from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
-from fediverse.imaging.errors import CORRUPT
 from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
 from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
@@ -172,7 +171,7 @@ async def _process_images(
             xmp = xmp_for(probed.ai_generated or upload.ai_generated)
             derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp)
         except ImageRejected as exc:
-            problems.append(ImageProblem(number, exc.reason, exc.code or CORRUPT, upload.filename))
+            problems.append(ImageProblem(number, exc.reason, exc.code, upload.filename))
             continue
         saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
         stored.append(("private", saved.original_key))
