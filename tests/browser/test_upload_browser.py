@@ -118,9 +118,9 @@ def test_three_files_one_refused_alt_required_reordered_and_published_in_that_or
             page.evaluate("() => window.scrollTo(0, 0)")
             items.nth(1).locator(".upload-preview").drag_to(items.nth(0), target_position={"x": 20, "y": 5})
             assert page.evaluate(names) == ["blue.jpg", "red.jpg"]  # dragged above
-            page.get_by_role("button", name="Move blue.jpg down").click()
+            page.get_by_role("button", name="Move down: blue.jpg").click()
             assert page.evaluate(names) == ["red.jpg", "blue.jpg"]
-            page.get_by_role("button", name="Move blue.jpg up").focus()
+            page.get_by_role("button", name="Move up: blue.jpg").focus()
             page.keyboard.press("Enter")
             assert items.nth(0).locator(".upload-name").inner_text() == "blue.jpg"
             assert page.get_by_role("heading", name="Image 1 of 2").is_visible()

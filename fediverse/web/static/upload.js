@@ -60,8 +60,8 @@
       li.querySelector(".upload-heading").textContent = "Image " + (i + 1) + " of " + all.length + (li.classList.contains("refused") ? " (refused)" : "");
       li.querySelector("[data-move='-1']").disabled = i === 0;
       li.querySelector("[data-move='1']").disabled = i === all.length - 1;
-      li.querySelector("[data-move='-1']").setAttribute("aria-label", "Move " + name + " up");
-      li.querySelector("[data-move='1']").setAttribute("aria-label", "Move " + name + " down");
+      li.querySelector("[data-move='-1']").setAttribute("aria-label", "Move up: " + name);
+      li.querySelector("[data-move='1']").setAttribute("aria-label", "Move down: " + name);
       li.querySelector("[data-remove]").setAttribute("aria-label", "Remove " + name);
       li.querySelector(".focal-x").setAttribute("aria-label", "Focal point x of " + name);
       li.querySelector(".focal-y").setAttribute("aria-label", "Focal point y of " + name);
