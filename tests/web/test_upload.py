@@ -133,6 +133,9 @@ async def test_the_upload_page_runs_only_its_own_deferred_script(network: Networ
     assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert "img-src 'self' blob: data: https:;" in csp  # the previews of the picked files
     assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/upload.js" defer>']
+    accepts = re.search(r'data-accept="([^"]+)"', page.text)
+    assert accepts and {"image/jpeg", "image/jpg", "image/avif", "application/octet-stream"} <= set(accepts[1].split(","))
+    assert "image/heic" not in accepts[1]  # refused in the page at once; the server refuses it too
     assert 'multiple accept="image/*"' in page.text and 'id="image1"' in page.text  # the plain slots stay for no-JS
     assert "script-src 'none'" in edit.headers["content-security-policy"] and "<script" not in edit.text
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from fediverse.consent import ConsentRecord
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound
+from fediverse.imaging.sniff import MIME, MIME_ALIASES, UNSPECIFIED_MIMES
 from fediverse.models import VISIBILITIES, LocalUser, Work
 from fediverse.runtime import Runtime
 from fediverse.services.consent import for_account, set_work_consent
@@ -195,6 +196,10 @@ def _place_errors(exc: Invalid, slots: list[ImageSlot], numbers: list[int], resu
         _place_error(str(exc), slots, numbers, result)
 
 
+# The declared types the upload script lets through to the server (which sniffs the content anyway): ours,
+# their aliases (image/jpg ...) and "unknown"; anything else is refused in the page at once.
+SCRIPT_ACCEPTS = ",".join(sorted({*MIME.values(), *MIME_ALIASES, *UNSPECIFIED_MIMES} - {""}))
+
 # The upload page runs static/upload.js (progressive enhancement: the form works without it), whose previews
 # are blob: URLs of the files picked (only a script of this page can make one).
 UPLOAD_PAGE_HEADERS = {"Content-Security-Policy": OWN_SCRIPTS_CSP.replace("img-src 'self'", "img-src 'self' blob:")}
@@ -222,7 +227,7 @@ def _new_form_page(request: Request, default_licence: str, inherited: ConsentRec
     return page(request, "panel/work_form.html", status=status, headers=UPLOAD_PAGE_HEADERS, form=result,
                 mode="new", licences=LICENCES, default_licence=default_licence, visibilities=VISIBILITY_LABELS,
                 max_size=human_size(runtime_of(request).settings.media.max_upload_bytes),
-                max_bytes=runtime_of(request).settings.media.max_upload_bytes,
+                max_bytes=runtime_of(request).settings.media.max_upload_bytes, script_accepts=SCRIPT_ACCEPTS,
                 require_alt=runtime_of(request).settings.media.require_alt_text,
                 consent_choices=consent_form.choices(result.consent, inherited, consent_form.WORK_FIELDS,
                                                      default="Your default"))
