@@ -56,7 +56,7 @@ async def test_the_script_gets_each_refused_file_by_its_place_and_nothing_is_wri
         await login(client, "alice")
         response = await _send(client, {"title": "Three", "alt1": "fine", "alt2": "huge", "alt3": "text"}, [
             ("image1", ("ok.jpg", jpeg(), "image/jpeg")),
-            ("image2", ("huge.png", _png(1200, 1000), "image/png")),  # 1.2 MP: over this instance's 1 MP
+            ("image2", ("huge (1).png", _png(1200, 1000), "image/png")),  # 1.2 MP: over this instance's 1 MP
             ("image3", ("notes.jpg", b"just some words, not a picture", "image/jpeg")),
         ])
     assert response.status_code == 400 and response.headers["content-type"].startswith("application/json")

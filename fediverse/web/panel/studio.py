@@ -174,26 +174,32 @@ def _focal(slot: ImageSlot) -> tuple[float, float] | None:
     return (x, y)
 
 
-def _place_error(message: str, slots: list[ImageSlot], numbers: list[int], result: WorkForm, code: str = "") -> None:
+def _place_error(message: str, slots: list[ImageSlot], numbers: list[int], result: WorkForm) -> None:
     """A service error about image N goes next to the slot it came from; anything else above the form."""
     match = _IMAGE_PREFIX.match(message)
-    if match and 1 <= int(match.group(1)) <= len(numbers):
-        slot = slots[numbers[int(match.group(1)) - 1] - 1]
-        rest = message[match.end():].strip()
-        slot.error = rest[:1].upper() + rest[1:]
-        slot.code = code
-        result.errors.append(f"Image {slot.number}: {slot.error}")
-    else:
+    if not (match and _on_slot(int(match.group(1)), message[match.end():], "", slots, numbers, result)):
         result.errors.append(message[:1].upper() + message[1:])
+
+
+def _on_slot(number: int, reason: str, code: str, slots: list[ImageSlot], numbers: list[int], result: WorkForm) -> bool:
+    """Put the reason for image `number` (1 = the first one sent) next to its slot; False if there is none."""
+    if not 1 <= number <= len(numbers):
+        return False
+    slot = slots[numbers[number - 1] - 1]
+    reason = reason.strip()
+    slot.error, slot.code = reason[:1].upper() + reason[1:], code
+    result.errors.append(f"Image {slot.number}: {slot.error}")
+    return True
 
 
 def _place_errors(exc: Invalid, slots: list[ImageSlot], numbers: list[int], result: WorkForm) -> None:
     """Every refused image's reason next to its slot (ImagesRefused names them all), or the one error."""
-    if isinstance(exc, ImagesRefused):
-        for problem in exc.problems:
-            _place_error(problem.message, slots, numbers, result, problem.code)
-    else:
+    if not isinstance(exc, ImagesRefused):
         _place_error(str(exc), slots, numbers, result)
+        return
+    for problem in exc.problems:  # by number, not by parsing: a file may be called "photo (1).jpg"
+        if not _on_slot(problem.number, problem.reason, problem.code, slots, numbers, result):
+            result.errors.append(problem.message[:1].upper() + problem.message[1:])
 
 
 # The declared types the upload script lets through to the server (which sniffs the content anyway): ours,
