@@ -1,16 +1,21 @@
 """Tags across instances: a followed account's posts reach `/tags/{tag}` through the inbox (Mastodon's recorded
 Create, re-hosted on the peer), beside our own works with the same tag; only public ones, and an edit that changes
-a post's tags moves it from one tag page to the other."""
+a post's tags moves it from one tag page to the other. Their hashtag links lead to our tag pages and their mentions
+of accounts we know to our view of them, on /home and on the tag page; hostile ones never become unsafe."""
 
 from __future__ import annotations
 
 import copy
+import re
 
 from fediverse.activitypub.vocab import AS_PUBLIC
+from tests.federation.helpers import act
 from tests.federation.peer import ACTOR, PEER
 from tests.federation.test_followed_posts import FOLLOWERS, World, accept_follow, make_world, peer_create
+from tests.federation.test_home_timeline import page_of
 from tests.federation.test_works_federation import post_work
 from tests.support import Network
+from tests.web.panel_client import PASSWORD
 
 
 def hashtag(name: str) -> dict[str, str]:
@@ -46,3 +51,63 @@ async def test_followed_posts_and_local_works_share_a_tag_page_public_only_and_e
     assert await w.send(update) == 202
     assert "Tide out at the harbour" not in await tag_page(w, "harbour")
     assert "Tide out at the harbour" in await tag_page(w, "lighthouse")
+
+
+def hrefs_of(page: str, text: str) -> list[str]:
+    """The hrefs of the links on `page` whose text (markup removed) is `text`."""
+    return [href for href, inner in re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', page, re.S)
+            if re.sub(r"<[^>]+>", "", inner) == text]
+
+
+async def test_a_followed_posts_hashtag_and_mention_links_lead_here_on_home_and_the_tag_page(network: Network) -> None:
+    """Mastodon's recorded post links its hashtags to mastodon.social/tags/Kraków and so on, and a mention of erin
+    (whom alice follows on social.test) to her profile there: here they open our tag page and our view of erin."""
+    w = await make_world(network, password=PASSWORD)
+    await accept_follow(w, "alice")
+    await act(w.art, "follow", "alice", "erin@social.test")
+    await network.drain()
+    post = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1, to=[AS_PUBLIC], cc=[FOLLOWERS])
+    note = post["object"]
+    note["content"] = note["content"].replace(
+        "</p>", ' <span class="h-card"><a href="https://social.test/@erin" class="u-url mention">@<span>erin</span>'
+                '</a></span> <a href="https://shop.example/prints">prints</a></p>')
+    note.pop("contentMap", None)
+    note["tag"] = [*note["tag"], {"type": "Mention", "href": "https://social.test/users/erin", "name": "@erin"}]
+    assert await w.send(post) == 202
+
+    home = await page_of(w, "alice", "/home")
+    tag_page_html = await tag_page(w, "krakow")
+    for page in (home, tag_page_html):
+        assert hrefs_of(page, "#Kraków") == ["https://art.test/tags/krakow"]
+        assert hrefs_of(page, "#Wrocław") == ["https://art.test/tags/wroclaw"]
+        assert hrefs_of(page, "@erin") == ["https://art.test/@erin@social.test"]
+        assert hrefs_of(page, "prints") == ["https://shop.example/prints"]  # other links are left alone
+        assert "mastodon.social/tags" not in page
+    for tag in ("prague", "gdansk", "krakow", "london", "wroclaw"):  # each link lands on a page that lists the post
+        assert "time to review and edit photos" in await tag_page(w, tag)
+    async with w.art.client() as client:
+        assert (await client.get("/@erin@social.test")).status_code == 200
+
+
+async def test_hostile_hashtag_links_of_a_followed_post_never_become_unsafe(network: Network) -> None:
+    w = await make_world(network, password=PASSWORD)
+    await accept_follow(w, "alice")
+    content = ('<p>Heron <a href="javascript:alert(1)" class="mention hashtag">#<span>heron</span></a> '
+               '<a href="https://bank.test/login" class="mention hashtag">#<span>heron</span></a> '
+               '<a href="https://masto.test/tags/x" onclick="steal()">#x</a> '
+               '<a href="https://evil.test/@admin" class="u-url mention">@<span>admin</span></a></p>')
+    tags = [{"type": "Hashtag", "href": "javascript:alert(1)", "name": "#heron"},
+            {"type": "Hashtag", "href": "https://masto.test/tags/x", "name": '#x"><script>alert(1)</script>'},
+            {"type": "Mention", "href": "https://social.test/users/admin", "name": "@admin@social.test"}]
+    post = peer_create("mastodon/create_note_with_image_mastodon_social.json", 2, to=[AS_PUBLIC], cc=[FOLLOWERS],
+                       content=content, tag=tags)
+    post["object"].pop("contentMap", None)
+    assert await w.send(post) == 202
+
+    for page in (await page_of(w, "alice", "/home"), await tag_page(w, "heron")):
+        assert "Heron" in page
+        assert "javascript:" not in page and "onclick" not in page and "<script>alert" not in page
+        assert "bank.test" not in page  # a link pretending to be a hashtag leads to our tag page instead
+        assert hrefs_of(page, "#heron") == ["https://art.test/tags/heron"]
+        assert hrefs_of(page, "#x") == ["https://art.test/tags/xscriptalert1script"]  # a name, never markup
+        assert hrefs_of(page, "@admin") == ["https://evil.test/@admin"]  # another host's lookalike: left alone
