@@ -11,7 +11,9 @@ import re
 from fediverse.activitypub.vocab import AS_PUBLIC
 from tests.federation.helpers import act
 from tests.federation.peer import ACTOR, PEER
-from tests.federation.test_followed_posts import FOLLOWERS, World, accept_follow, make_world, peer_create
+from tests.federation.test_followed_posts import (
+    FOLLOWERS, World, accept_follow, make_world, peer_announce, peer_create, peer_undo_announce,
+)
 from tests.federation.test_home_timeline import page_of
 from tests.federation.test_works_federation import post_work
 from tests.support import Network
@@ -111,3 +113,44 @@ async def test_hostile_hashtag_links_of_a_followed_post_never_become_unsafe(netw
         assert hrefs_of(page, "#heron") == ["https://art.test/tags/heron"]
         assert hrefs_of(page, "#x") == ["https://art.test/tags/xscriptalert1script"]  # a name, never markup
         assert hrefs_of(page, "@admin") == ["https://evil.test/@admin"]  # another host's lookalike: left alone
+
+
+def hashtag_link(name: str) -> str:
+    """Mastodon's markup of a hashtag in a post."""
+    return f'<a href="https://{PEER}/tags/{name.lower()}" class="mention hashtag" rel="tag">#<span>{name}</span></a>'
+
+
+async def test_edits_deletes_and_undo_of_a_followed_account_are_reflected_on_home_and_tag_pages(
+        network: Network) -> None:
+    w = await make_world(network, password=PASSWORD)
+    await accept_follow(w, "alice")
+    post = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1, to=[AS_PUBLIC], cc=[FOLLOWERS],
+                       content=f"<p>Heron at dawn {hashtag_link('Heron')}</p>", tag=[hashtag("Heron")])
+    post["object"].pop("contentMap", None)
+    assert await w.send(post) == 202
+    work = await post_work(w.social, "erin", 1, title="Erin harbour study")
+    await network.drain()
+    announce = peer_announce(9, work.uri, "https://social.test/users/erin")
+    assert await w.send(announce) == 202
+    home = await page_of(w, "alice", "/home")
+    assert "Heron at dawn" in home and "Erin harbour study" in home
+    assert hrefs_of(home, "#Heron") == ["https://art.test/tags/heron"]
+
+    edited = copy.deepcopy(post["object"]) | {"content": f"<p>Egret at noon {hashtag_link('Egret')}</p>",
+                                              "tag": [hashtag("Egret")], "updated": "2030-01-01T00:00:00Z"}
+    update = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{ACTOR}/statuses/1#updates/1",
+              "type": "Update", "actor": ACTOR, "to": [AS_PUBLIC], "cc": [FOLLOWERS], "object": edited}
+    assert await w.send(update) == 202
+    home = await page_of(w, "alice", "/home")
+    assert "Egret at noon" in home and "Heron at dawn" not in home
+    assert hrefs_of(home, "#Egret") == ["https://art.test/tags/egret"]  # the edit's links lead here too
+    assert "Egret at noon" in await tag_page(w, "egret") and "Egret at noon" not in await tag_page(w, "heron")
+
+    assert await w.send(peer_undo_announce(announce)) == 202
+    assert "Erin harbour study" not in await page_of(w, "alice", "/home")  # the boost is gone (erin is unfollowed)
+
+    delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{ACTOR}/statuses/1#delete",
+              "type": "Delete", "actor": ACTOR, "object": {"id": f"{ACTOR}/statuses/1", "type": "Tombstone"}}
+    assert await w.send(delete) == 202
+    assert "Egret at noon" not in await page_of(w, "alice", "/home")
+    assert "Egret at noon" not in await tag_page(w, "egret")
