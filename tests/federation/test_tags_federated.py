@@ -8,7 +8,11 @@ from __future__ import annotations
 import copy
 import re
 
+from sqlalchemy import select
+
+from fediverse.activitypub.parse_note import MAX_HASHTAGS
 from fediverse.activitypub.vocab import AS_PUBLIC
+from fediverse.models.tags import StatusTag, Tag, normalize_tag
 from tests.federation.helpers import act
 from tests.federation.peer import ACTOR, PEER
 from tests.federation.test_followed_posts import (
@@ -154,3 +158,28 @@ async def test_edits_deletes_and_undo_of_a_followed_account_are_reflected_on_hom
     assert await w.send(delete) == 202
     assert "Egret at noon" not in await page_of(w, "alice", "/home")
     assert "Egret at noon" not in await tag_page(w, "egret")
+
+
+async def test_hostile_and_flooding_hashtags_of_a_followed_post_are_bounded_and_harmless(network: Network) -> None:
+    w = await make_world(network, password=PASSWORD)
+    await accept_follow(w, "alice")
+    hostile = ["#" + "a" * 5000, "#nul\u0000byte", "#\u202eevil", "#../../etc", "#<b>bold</b>", "#123", "#",
+               "#fox%00", "#a'; DROP TABLE tags;--", "#zero\u200bwidth"]
+    tags: list[object] = [{"type": "Hashtag", "name": name, "href": f"https://{PEER}/tags/x"} for name in hostile]
+    tags += [{"type": "Hashtag", "name": None}, {"type": "Hashtag"}, "junk", 7]
+    tags += [hashtag(f"flood{n}") for n in range(1000)]
+    post = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1, to=[AS_PUBLIC], cc=[FOLLOWERS],
+                       content="<p>Flooded with tags</p>", tag=tags)
+    assert await w.send(post) == 202
+    assert await w.outcome(post["id"]) == "post stored"
+    async with w.art.rt.sessions() as session:
+        names = list(await session.scalars(select(Tag.name).join(StatusTag, StatusTag.tag_id == Tag.id)))
+    assert 0 < len(names) <= MAX_HASHTAGS
+    assert all(normalize_tag(name) == name for name in names)  # only valid, normalised names are indexed
+    async with w.art.client() as client:
+        for name in names:
+            page = await client.get(f"/tags/{name}")
+            assert page.status_code == 200 and "Flooded with tags" in page.text
+        assert (await client.get("/tags/flood999")).status_code == 200  # past the bound: a valid, empty page
+    assert "Flooded with tags" not in await tag_page(w, "flood999")
+    assert "Flooded with tags" in await page_of(w, "alice", "/home")
