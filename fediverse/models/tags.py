@@ -52,7 +52,7 @@ def _is_alpha(char: str) -> bool:
 
 
 # Latin letters without a decomposition that Mastodon's ASCIIFolding still folds (Wrocław is #wroclaw there)
-_UNDECOMPOSED = dict(zip("ðđħıĸŀłŉŋøŧ", "ddhiklln" "not"))
+_UNDECOMPOSED = dict(zip("ðđħıĸŀłŉŋøŧ", "ddhikllnnot"))
 
 
 def _fold_latin(char: str) -> str:
