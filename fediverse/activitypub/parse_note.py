@@ -15,6 +15,15 @@ MAX_CONTENT = 100_000
 
 
 @dataclass(frozen=True)
+class TagRef:
+    """One ``Hashtag`` or ``Mention`` of a note's ``tag`` list: where the sender links it, and its name as stated
+    (``#name``, ``@user`` or ``@user@domain``)."""
+
+    href: str
+    name: str
+
+
+@dataclass(frozen=True)
 class RemoteNoteDoc:
     id: str
     type: str
@@ -33,6 +42,8 @@ class RemoteNoteDoc:
     addressed: tuple[str, ...]  # the actors (and collections) in to/cc, as:Public left out
     raw: dict[str, Any]
     hashtags: tuple[str, ...] = ()  # names of its Hashtag tags as the note states them, without '#'
+    hashtag_refs: tuple[TagRef, ...] = ()  # its Hashtag tags with their links (to find them in the HTML)
+    mention_refs: tuple[TagRef, ...] = ()  # its Mention tags with their names (the acct, when stated)
 
 
 def parse_note(doc: Any, *, embedded: bool = True, followers: str | None = None,
@@ -64,12 +75,13 @@ def parse_note(doc: Any, *, embedded: bool = True, followers: str | None = None,
         content=content, summary=summary, sensitive=raw.get("sensitive") is True or bool(summary),
         published=base.published, updated=_updated(raw.get("updated")), mentions=mentions[:50],
         to=to, cc=cc, visibility=note_visibility(to, cc, followers), addressed=addressed(to, cc), raw=raw,
-        hashtags=hashtag_names(raw),
+        hashtags=hashtag_names(raw), hashtag_refs=tag_refs(raw, "Hashtag"), mention_refs=tag_refs(raw, "Mention"),
     )
 
 
 MAX_HASHTAGS = 50
 MAX_HASHTAG = 200
+MAX_URL = 2048
 
 
 def hashtag_names(raw: Any) -> tuple[str, ...]:
@@ -87,8 +99,23 @@ def hashtag_names(raw: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+def tag_refs(raw: Any, kind: str) -> tuple[TagRef, ...]:
+    """The ``kind`` (``Hashtag`` or ``Mention``) tags of a note that have both a string ``href`` (http or https,
+    within MAX_URL) and a string ``name``, in order, at most MAX_HASHTAGS of them. Odd shapes are skipped."""
+    found = raw.get("tag") if isinstance(raw, dict) else None
+    items = found if isinstance(found, list) else [found] if found else []
+    refs: list[TagRef] = []
+    for item in items[:MAX_HASHTAGS * 4]:
+        if not isinstance(item, dict) or item.get("type") != kind:
+            continue
+        href, name = item.get("href"), item.get("name")
+        if isinstance(href, str) and isinstance(name, str) and href.startswith(("https://", "http://")) \
+                and len(href) <= MAX_URL and 0 < len(name) <= MAX_HASHTAG * 2 and len(refs) < MAX_HASHTAGS:
+            refs.append(TagRef(href=href, name=name.strip()))
+    return tuple(refs)
+
+
 MAX_MEDIA = 10
-MAX_URL = 2048
 
 
 @dataclass(frozen=True)

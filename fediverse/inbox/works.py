@@ -22,7 +22,8 @@ from fediverse.federation.actors import remote_note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, RemoteNoteAudience, utcnow
 from fediverse.services import remote_media
 from fediverse.services.remote_media import schedule_for_note
-from fediverse.services.text import sanitize
+from fediverse.services.remote_accounts import HANDLE_RE
+from fediverse.services.text import LocalMention, localize_links
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,7 +113,7 @@ async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, au
     """A parsed note becomes a row with its audience, its status and its images' fetch jobs (the caller
     commits). Its hashtags are indexed on its status for the tag pages."""
     row = RemoteNote(uri=note.id, url=note.url, account_id=author.id, work_id=work_id,
-                     content_html=sanitize(note.content), summary=note.summary, sensitive=note.sensitive,
+                     content_html=await stored_html(rt, session, note), summary=note.summary, sensitive=note.sensitive,
                      published_at=note.published or utcnow(), raw=note.raw, visibility=note.visibility,
                      in_reply_to_uri=note.in_reply_to if note.in_reply_to and len(note.in_reply_to) <= 2048 else None,
                      consent=remote_note_consent(note.raw, author.consent))
@@ -123,6 +124,27 @@ async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, au
     await tag_db.index_tags(session, status.id, note.hashtags)
     await schedule_for_note(rt, session, row, author)  # its images are fetched (and their signals read) in the background
     return row
+
+
+async def stored_html(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc) -> str:
+    """The note's HTML as we keep it: sanitised, its hashtags linking to our tag pages and its mentions of accounts
+    whose handle we know (held here, or stated as ``@user@domain`` by the Mention) to our pages of them, so a
+    reader stays on this instance."""
+    hrefs = [ref.href for ref in note.mention_refs]
+    known = {a.uri: a for a in await session.scalars(select(Account).where(Account.uri.in_(hrefs)))} if hrefs else {}
+    mentions = []
+    for ref in note.mention_refs:
+        account = known.get(ref.href)
+        if account is not None and account.is_local:
+            mentions.append(LocalMention(ref.href, f"{account.username}@{rt.uris.domain}",
+                                         rt.uris.profile(account.username)))
+            continue
+        found = HANDLE_RE.match(f"{account.username}@{account.domain}" if account is not None else ref.name)
+        if found is not None:
+            acct = f"{found.group(1)}@{found.group(2).lower()}"
+            mentions.append(LocalMention(ref.href, acct, f"{rt.uris.base}/@{acct}"))
+    return localize_links(note.content, tag_url=rt.uris.tag_template(),
+                          hashtags={ref.href: ref.name for ref in note.hashtag_refs}, mentions=mentions)
 
 
 async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity, actor: Account) -> str:
@@ -137,7 +159,7 @@ async def on_update_note(rt: Runtime, session: AsyncSession, activity: Activity,
         return "ignored: update of a note we do not have"
     if note.updated is None or (row.updated_at is not None and note.updated <= row.updated_at):
         return "ignored: not newer than the stored version"
-    row.content_html = sanitize(note.content)
+    row.content_html = await stored_html(rt, session, note)
     row.summary = note.summary
     row.sensitive = note.sensitive
     row.updated_at = note.updated

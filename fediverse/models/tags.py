@@ -51,10 +51,16 @@ def _is_alpha(char: str) -> bool:
     return unicodedata.category(char)[0] in "LM"
 
 
+# Latin letters without a decomposition that Mastodon's ASCIIFolding still folds (Wrocław is #wroclaw there)
+_UNDECOMPOSED = dict(zip("ðđħıĸŀłŉŋøŧ", "ddhikllnnot"))
+
+
 def _fold_latin(char: str) -> str:
-    """ASCII folding of accented Latin letters (é -> e); every other character stays as it is."""
+    """ASCII folding of accented Latin letters (é -> e, ł -> l); every other character stays as it is."""
     if char.isascii():
         return char
+    if char in _UNDECOMPOSED:
+        return _UNDECOMPOSED[char]
     decomposed = unicodedata.normalize("NFKD", char)
     base = decomposed[0]
     if base.isascii() and base.isalpha() and all(unicodedata.combining(c) for c in decomposed[1:]):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Iterable, Mapping
+from urllib.parse import urlsplit
 
 import nh3
 from markupsafe import Markup, escape
+
+from fediverse.models.tags import normalize_tag
 
 # Mastodon's strict sanitiser (interop doc §6.6): what survives on every server anyway.
 ALLOWED_TAGS = {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i", "em",
@@ -117,3 +122,117 @@ def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
         return value
     kept = " ".join(c for c in value.split() if _CLASS_RE.match(c))
     return kept or None
+
+
+@dataclass(frozen=True)
+class LocalMention:
+    """A mention in a remote note whose account has a page here: the sender's link to it (the Mention tag's
+    ``href``, the actor id), its handle ``user@domain`` and our page for it (absolute)."""
+
+    href: str
+    acct: str
+    url: str
+
+
+def localize_links(html: str, *, tag_url: str, hashtags: Mapping[str, str] = {},
+                   mentions: Iterable[LocalMention] = ()) -> str:
+    """Remote HTML -> sanitised HTML whose hashtag and mention links stay on this instance, as Mastodon's web UI
+    opens its own tag page and its own view of a profile rather than the sender's.
+
+    ``tag_url``: our tag page with ``{tag}`` for the normalised name; ``hashtags``: the note's Hashtag tags,
+    href -> name as stated. A link is a hashtag when its href is a Hashtag tag's href (Misskey), or when its class
+    says ``hashtag`` and its text is ``#name`` (Mastodon, Pixelfed and GoToSocial link a spelling of their own);
+    it then leads to our page of the normalised name, and a name that is no valid tag leaves it alone. A link is a
+    mention when its href is a known Mention's href (Pleroma, Akkoma), or when its class says ``mention``, its
+    text is ``@user`` (or ``@user@domain``) of a known Mention and it points to that Mention's host (Mastodon
+    links the profile page, not the actor id). Every other link stays as it is. The HTML is sanitised before the
+    links are read and again after, so nothing here can let through what ``sanitize`` would not."""
+    clean = sanitize(html)
+    if "<a" not in clean:
+        return clean
+    relinker = _Relinker(tag_url, hashtags, list(mentions))
+    relinker.feed(clean)
+    relinker.close()
+    return sanitize("".join(relinker.out))
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class _Relinker(HTMLParser):
+    """Re-emits sanitised HTML token by token, buffering each ``<a>`` until its end to read its text."""
+
+    def __init__(self, tag_url: str, hashtags: Mapping[str, str], mentions: list[LocalMention]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tag_url, self.hashtags, self.mentions = tag_url, hashtags, mentions
+        self.out: list[str] = []
+        self._anchor: tuple[list[tuple[str, str | None]], list[str], list[str]] | None = None  # attrs, inner, text
+
+    def _emit(self, piece: str) -> None:
+        (self._anchor[1] if self._anchor is not None else self.out).append(piece)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a" and self._anchor is None:
+            self._anchor = (attrs, [], [])
+        else:
+            self._emit(_start_tag(tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._emit(_start_tag(tag, attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._anchor is not None:
+            self._flush_anchor()
+        else:
+            self._emit(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self._emit(str(escape(data)))
+        if self._anchor is not None:
+            self._anchor[2].append(data)
+
+    def close(self) -> None:
+        super().close()
+        if self._anchor is not None:  # an unclosed link (not after sanitize, but never lose text)
+            self._flush_anchor()
+
+    def _flush_anchor(self) -> None:
+        assert self._anchor is not None
+        attrs, inner, text = self._anchor
+        self._anchor = None
+        target = self._target(dict(attrs), "".join(text).strip())
+        if target is not None:
+            attrs = [(k, target if k == "href" else v) for k, v in attrs]
+        self.out.append(_start_tag("a", attrs) + "".join(inner) + "</a>")
+
+    def _target(self, attrs: dict[str, str | None], text: str) -> str | None:
+        href = attrs.get("href") or ""
+        if not href:
+            return None
+        classes = set((attrs.get("class") or "").split())
+        name = self.hashtags.get(href)
+        if name is None and "hashtag" in classes and text[:1] in ("#", "\uff03"):
+            name = text
+        if name is not None:
+            tag = normalize_tag(name)
+            return self.tag_url.format(tag=tag) if tag is not None else None
+        for mention in self.mentions:
+            if href == mention.href:
+                return mention.url
+        if "mention" in classes and text.startswith("@"):
+            user, _, domain = text[1:].partition("@")
+            for mention in self.mentions:
+                known_user, _, known_domain = mention.acct.partition("@")
+                if user.lower() == known_user.lower() and (not domain or domain.lower() == known_domain.lower()) \
+                        and _host(href) and _host(href) == _host(mention.href):
+                    return mention.url
+        return None
+
+
+def _start_tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    rendered = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+    return f"<{tag}{rendered}>"

@@ -427,6 +427,36 @@ async def test_a_deleted_actor_takes_its_posts_and_boosts_along(followed: World)
     assert [s.reblog_of_id for s in remaining] == [None]  # erin's post stays; the peer's post and boost went
 
 
+async def test_posts_of_an_account_nobody_here_follows_any_more_are_no_longer_stored(world: World) -> None:
+    """Stored while one artist here still follows; once the last one unfollows, new posts and boosts are ignored
+    (a server may keep sending until it has our Undo), while a post mentioning an artist is still hers."""
+    w = world
+    await accept_follow(w, "alice")
+    await accept_follow(w, "carol")
+    posted = "mastodon/create_note_with_image_mastodon_social.json"
+    assert await w.send(peer_create(posted, 1)) == 202
+    await act(w.art, "unfollow", "alice", ACTOR)
+    await w.network.drain()
+    assert await w.send(peer_create(posted, 2)) == 202  # carol still follows
+    await act(w.art, "unfollow", "carol", ACTOR)
+    await w.network.drain()
+    assert [d["type"] for d in w.peer.activities()].count("Undo") == 2
+
+    late = peer_create(posted, 3)
+    assert await w.send(late) == 202
+    assert await w.outcome(late["id"]) == "ignored: not a reply to our works and mentions none of our artists"
+    work = await post_work(w.social, "erin", 1, title="Harbour at dawn")
+    announce = peer_announce(30, work.uri, "https://social.test/users/erin")
+    assert await w.send(announce) == 202
+    assert await w.outcome(announce["id"]) == "ignored: Announce of no work of ours"
+    mention = peer_create(posted, 4, to=[AS_PUBLIC], cc=[FOLLOWERS, f"{ART}/dave"],
+                          tag=[{"type": "Mention", "href": f"{ART}/dave", "name": "@dave@art.test"}])
+    assert await w.send(mention) == 202
+    assert [n for n in (1, 2, 3, 4) if await w.note(n) is not None] == [1, 2, 4]
+    async with w.art.rt.sessions() as session:
+        assert await session.scalar(select(RemoteNote).where(RemoteNote.uri == work.uri)) is None  # not fetched
+
+
 # --- Retention -----------------------------------------------------------------------------------------------
 
 async def test_retention_purges_old_posts_nobody_interacted_with_and_keeps_the_rest(network: Network) -> None:

@@ -293,3 +293,63 @@ async def test_blocked_and_silenced_servers_stay_off_public_profiles(network: Ne
     async with signed_in(a, "alice") as client:
         assert (await client.get("/@gone@blocked.test")).status_code == 404
         assert (await client.get("/@quiet@limited.test")).status_code == 200  # signed in: shown, like Mastodon
+
+
+EVE = "https://evil.test/users/eve"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+def forging_outbox(shape: str) -> Starlette:
+    """An outbox whose page mixes one genuine public post (with hostile markup) with forgeries: a note by someone
+    else, a Create by someone else, a note hosted elsewhere, a followers-only note, and junk items; or an outbox
+    whose shape is hostile itself (a first page on another server, a JSON array, HTML, a first page that is
+    not a link)."""
+    def create(n: int, *, actor: str = EVE, note_id: str | None = None, author: str = EVE,
+               to: list[str] | None = None, content: str = "") -> dict[str, Any]:
+        return {"type": "Create", "id": f"https://evil.test/c/{n}", "actor": actor,
+                "object": {"type": "Note", "id": note_id or f"https://evil.test/n/{n}", "attributedTo": author,
+                           "content": content or f"<p>forged {n}</p>", "to": to or [PUBLIC]}}
+
+    items: list[Any] = [
+        create(1, content='<p>genuine <script>alert(1)</script><a href="javascript:alert(2)">x</a> '
+                          '<img src="https://evil.test/track.gif" onerror="alert(3)"></p>'),
+        create(2, author="https://b.test/users/bob"), create(3, actor="https://b.test/users/bob"),
+        create(4, note_id="https://b.test/n/4"), create(5, to=[f"{EVE}/followers"]),
+        {"type": "Announce", "id": "https://evil.test/a/6", "actor": EVE, "object": "https://b.test/n/1"},
+        create(7, content="x" * 200_000), "https://evil.test/n/8", 42, None, [], {"type": "Create"},
+    ]
+
+    async def outbox(request: Request) -> Response:
+        if shape == "array":
+            return Response(b"[1, 2, 3]", media_type=AP)
+        if shape == "html":
+            return Response(b"<html>hello</html>", media_type="text/html")
+        if shape == "elsewhere":
+            return Response(orjson.dumps({"type": "OrderedCollection", "first": "https://b.test/users/bob/outbox"}),
+                            media_type=AP)
+        if shape == "no-first":
+            return Response(orjson.dumps({"type": "OrderedCollection", "first": 5, "orderedItems": "x"}),
+                            media_type=AP)
+        return Response(orjson.dumps({"type": "OrderedCollection", "totalItems": -3, "orderedItems": items}),
+                        media_type=AP)
+
+    return Starlette(routes=[Route("/users/eve/outbox", outbox)])
+
+
+@pytest.mark.parametrize("shape", ["forged-items", "array", "html", "elsewhere", "no-first"])
+async def test_hostile_outbox_shows_only_the_accounts_own_public_posts_sanitised_or_a_clear_message(
+        network: Network, shape: str) -> None:
+    a, b = await two(network)
+    await remote_account(a, "eve", domain="evil.test", outbox_url=f"{EVE}/outbox")
+    network.apps["evil.test"] = httpx.ASGITransport(app=forging_outbox(shape))
+    async with signed_in(a, "alice") as client:
+        page = await client.get("/@eve@evil.test")
+    assert page.status_code == 200
+    assert "forged" not in page.text and "Bob Builder" not in page.text
+    if shape == "forged-items":
+        assert page.text.count("<article") == 1 and "genuine" in page.text
+        assert "alert(" not in page.text and "javascript:" not in page.text and "track.gif" not in page.text
+    else:
+        assert page.text.count("<article") == 0 and "could not be loaded from evil.test" in page.text
+    async with a.rt.sessions() as session:  # what an outbox shows is never stored
+        assert list(await session.scalars(select(RemoteNote))) == []
