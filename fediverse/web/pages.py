@@ -45,6 +45,7 @@ from fediverse.web.context import runtime_of
 from fediverse.web.gallery import placeholder_css, scaled, tile_ratio, tile_sizes
 from fediverse.web.panel.auth import viewer
 from fediverse.web.responses import wants_activitypub
+from fediverse.web.security_headers import OWN_SCRIPTS_POLICY
 from fediverse.web.templating import render_page
 
 GRID_PAGE_SIZE = 24  # divides into rows of 2, 3, 4 and 6
@@ -346,7 +347,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
     refused = any(r["consent"]["refuses_training"] for r in reply_views)
     replies_robots = [d for d in ("noai", "noimageai") if refused and d not in own_robots]
     description = plain(work.description) or (images[0].alt if images else "") or f"A work by {name}"
-    return render_page(
+    response = render_page(
         request, "work.html",
         work=work, author=author, artist_name=name, handle=acct(author, rt.settings.instance.domain), title=title,
         page_url=page_url, profile_url=profile_url, images=images, content_html=Markup(work.content_html),
@@ -360,6 +361,9 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         licence_url=record.licence_url, attribution=record.attribution, search=record.search,
         training=TRAINING_PHRASES[record.ai_training],
     )
+    if images:  # the viewer (static/viewer.js): this site's own file, nothing inline
+        response.headers["Content-Security-Policy"] = OWN_SCRIPTS_POLICY
+    return response
 
 
 def local_reply_view(rt: Runtime, note: LocalNote) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Browser hardening headers on every response, public pages and panel alike (pure ASGI): one policy.
 
-Content-Security-Policy (no scripts but our own files where a page opts in, no framing, no plugins, forms
-post only here), X-Frame-Options for old browsers, X-Content-Type-Options: nosniff and a same-origin
+Content-Security-Policy (no scripts but our own files where a page opts in with OWN_SCRIPTS_POLICY: the
+sign-up page's proof of work, the work page's viewer; no framing, no plugins, forms post only here), X-Frame-Options for old browsers, X-Content-Type-Options: nosniff and a same-origin
 Referrer-Policy (Mastodon's). A response that sets its own value keeps it: media files send a stricter
 sandbox CSP (web/media.py) and the sign-up page allows its proof-of-work script (panel/signup.py).
 Installed outermost (see fediverse.app), so cached answers, 429s and error pages carry the headers too.
@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'none'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+# For a page that loads this site's own script files (never inline code, never another origin).
+OWN_SCRIPTS_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'none'", "script-src 'self'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",

@@ -23,15 +23,14 @@ from fediverse.web.panel.forms import PanelError, flag, read_form, text
 from fediverse.web.panel.render import page, redirect
 from fediverse.web.panel.sessions import panel_state
 from fediverse.web.ratelimit import client_address
-from fediverse.web.security_headers import CONTENT_SECURITY_POLICY
+from fediverse.web.security_headers import OWN_SCRIPTS_POLICY
 
 HONEYPOT_FIELD = "website"  # hidden by CSS; people never see it, form-filling bots do
 HOUR = 3600
 MAX_SPENT = 20_000
 REFUSED_QUIETLY = "This sign-up could not be accepted. If you are a person, reload the page and try again."
 # Only the proof-of-work page runs a script, and only this site's own.
-POW_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY.replace(
-    "script-src 'none'", "script-src 'self'")}
+POW_HEADERS = {"Content-Security-Policy": OWN_SCRIPTS_POLICY}
 
 
 def _spent(request: Request) -> OrderedDict[str, None]:
