@@ -48,6 +48,18 @@ def first_row(ratios: Sequence[float]) -> int:
     return max(count, 1)
 
 
+def srcset(candidates: Sequence[tuple[str, int]]) -> str:
+    """A `srcset` from (url, width) smallest first; a width already offered is left out (a small original's
+    display and large renditions have the same size: the browser would have to drop one anyway)."""
+    seen: set[int] = set()
+    entries = []
+    for url, width in candidates:
+        if width not in seen:
+            seen.add(width)
+            entries.append(f"{url} {width}w")
+    return ", ".join(entries)
+
+
 def placeholder_css(blurhash: str) -> str:
     """CSS backgrounds painting a 3x3 BlurHash decode (no script needed); empty when the hash is unusable."""
     try:
@@ -76,14 +88,14 @@ def post_image_attrs(context: Any, image: Any) -> dict[str, str]:
     style = f"--ar:{ratio}"
     if image.blurhash:
         style += ";" + placeholder_css(image.blurhash)
-    srcset = ""
+    candidates = []
     if image.thumbnail_path and image.width and image.height:
         media = runtime_of(context["request"]).settings.media
         display = scaled(image.width, image.height, media.display_size)
         tw, _ = scaled(*display, media.thumbnail_size)
         dw = display[0]
-        srcset = f"{image.thumbnail_path} {tw}w, {image.path} {dw}w, {image.full_path} {image.width}w"
-    return {"style": style, "srcset": srcset, "sizes": tile_sizes(ratio)}
+        candidates = [(image.thumbnail_path, tw), (image.path, dw), (image.full_path, image.width)]
+    return {"style": style, "srcset": srcset(candidates) if candidates else "", "sizes": tile_sizes(ratio)}
 
 
 def install(env: Any) -> None:

@@ -42,7 +42,7 @@ from fediverse.services.consent import for_account, for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
 from fediverse.web.context import runtime_of
-from fediverse.web.gallery import placeholder_css, scaled, tile_ratio, tile_sizes
+from fediverse.web.gallery import placeholder_css, scaled, srcset, tile_ratio, tile_sizes
 from fediverse.web.panel.auth import viewer
 from fediverse.web.responses import wants_activitypub
 from fediverse.web.security_headers import OWN_SCRIPTS_POLICY
@@ -75,8 +75,13 @@ class ImageView:
     @property
     def srcset(self) -> str:
         """The three renditions by width, so a phone fetches the thumbnail and a 4K screen the large file."""
-        return (f"{self.thumbnail_url} {self.thumbnail_width}w, {self.display_url} {self.display_width}w, "
-                f"{self.large_url} {self.large_width}w")
+        return srcset([(self.thumbnail_url, self.thumbnail_width), (self.display_url, self.display_width),
+                       (self.large_url, self.large_width)])
+
+    @property
+    def viewing_srcset(self) -> str:
+        """For the work page, where the image is shown whole and large: display and large renditions."""
+        return srcset([(self.display_url, self.display_width), (self.large_url, self.large_width)])
 
 
 def image_view(rt: Runtime, image: WorkImage) -> ImageView:

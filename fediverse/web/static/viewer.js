@@ -8,7 +8,7 @@
   const links = Array.from(document.querySelectorAll("a.work-image"));
   if (!dialog || !links.length || typeof dialog.showModal !== "function") return;
   const stage = dialog.querySelector(".stage");
-  const img = stage.querySelector("img");
+  const img = stage.appendChild(document.createElement("img"));  // made here: an <img> needs a src
   const position = dialog.querySelector(".position");
   const altText = dialog.querySelector(".alt-text");
   const button = (act) => dialog.querySelector(`button[data-act="${act}"]`);
