@@ -171,6 +171,16 @@ def test_visitor_opens_steps_zooms_and_closes_the_viewer_with_the_keyboard(tmp_p
                 assert _loaded(phone, "#viewer .stage img") == hrefs[1]
                 assert phone.evaluate("document.documentElement.scrollWidth") <= 360
                 phone.screenshot(path=str(tmp_path / "viewer-phone.png"))
+                phone.keyboard.press("Escape")
+                phone = browser.new_page(viewport={"width": 360, "height": 800})  # nothing cached yet
+                phone.goto(f"{server}/@alice")  # the grid on a phone: the small files, nothing sideways
+                phone.wait_for_function("() => [...document.querySelectorAll('ul.grid img')]"
+                                        ".every(i => i.complete && i.naturalWidth > 0)")
+                assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+                chosen = phone.eval_on_selector_all("ul.grid img", "imgs => imgs.map(i => i.currentSrc)")
+                thumbnails = phone.eval_on_selector_all("ul.grid img", "imgs => imgs.map(i => i.src)")
+                assert chosen == thumbnails, (chosen, thumbnails)  # at 360 px (1x) the thumbnails are enough
+                phone.screenshot(path=str(tmp_path / "portfolio-phone.png"), full_page=True)
 
                 # Without JavaScript: the image is a plain link to the large file.
                 plain = browser.new_context(java_script_enabled=False).new_page()
