@@ -89,6 +89,8 @@ def hashtag_names(raw: Any) -> tuple[str, ...]:
 
 MAX_MEDIA = 10
 MAX_URL = 2048
+MAX_SIDE = 100_000  # a claimed width or height beyond this is ignored (it only shapes a tile)
+MAX_BLURHASH = 100
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ class MediaRef:
     url: str
     media_type: str | None
     name: str
+    width: int | None = None  # as its server claims (Mastodon's `width`/`height`): the shape of its tile here
+    height: int | None = None
+    blurhash: str | None = None
 
 
 def media_attachments(raw: Any) -> tuple[MediaRef, ...]:
@@ -120,8 +125,16 @@ def media_attachments(raw: Any) -> tuple[MediaRef, ...]:
             continue
         if media_type is not None and not media_type.lower().startswith("image/"):
             continue
-        refs.append(MediaRef(url=url, media_type=media_type, name=_text(item.get("name"))[:1500]))
+        width, height = _side(item.get("width")), _side(item.get("height"))
+        blurhash = item.get("blurhash")
+        refs.append(MediaRef(url=url, media_type=media_type, name=_text(item.get("name"))[:1500],
+                             width=width if height else None, height=height if width else None,
+                             blurhash=blurhash if isinstance(blurhash, str) and len(blurhash) <= MAX_BLURHASH else None))
     return tuple(refs)
+
+
+def _side(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE else None
 
 
 def _text(value: Any) -> str:

@@ -309,5 +309,6 @@ def _work_images(work: Work) -> tuple[Image, ...]:
 
 
 def _note_images(note: RemoteNote, cached: dict[str, str]) -> tuple[Image, ...]:
-    return tuple(Image(alt=ref.name, path=cached.get(ref.url), full_path=cached.get(ref.url), remote_url=ref.url)
+    return tuple(Image(alt=ref.name, path=cached.get(ref.url), full_path=cached.get(ref.url), remote_url=ref.url,
+                       width=ref.width, height=ref.height, blurhash=ref.blurhash)
                  for ref in media_attachments(note.raw))
