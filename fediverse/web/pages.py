@@ -79,6 +79,12 @@ class ImageView:
                        (self.large_url, self.large_width)])
 
     @property
+    def viewing_sizes(self) -> str:
+        """The work page shows an image whole, at most 90vh tall (base.html): a portrait one is narrow."""
+        ratio = self.large_width / max(self.large_height, 1)
+        return f"min(100vw - 2rem, 70rem, {ratio * 90:.1f}vh)"
+
+    @property
     def viewing_srcset(self) -> str:
         """For the work page, where the image is shown whole and large: display and large renditions."""
         return srcset([(self.display_url, self.display_width), (self.large_url, self.large_width)])

@@ -95,6 +95,9 @@ def test_visitor_opens_steps_zooms_and_closes_the_viewer_with_the_keyboard(tmp_p
                 hrefs = [links.nth(i).get_attribute("href") or "" for i in range(3)]
                 displays = [links.nth(i).locator("img").get_attribute("src") or "" for i in range(3)]
                 assert all(h.startswith(f"{server}/media/") for h in hrefs) and set(hrefs).isdisjoint(displays)
+                # the page itself shows the display rendition: a portrait image at most 90vh tall needs no more
+                links.nth(1).scroll_into_view_if_needed()
+                assert _loaded(page, "figure#image-2 img") == displays[1]
 
                 # Open with the keyboard: Enter on the focused image link.
                 links.first.focus()

@@ -104,8 +104,9 @@
     }
   });
 
-  // The wheel (and a trackpad pinch, which browsers send as ctrl+wheel) zooms around the pointer.
-  stage.addEventListener("wheel", (event) => {
+  // The wheel (and a trackpad pinch, which browsers send as ctrl+wheel) zooms around the pointer; the page
+  // behind never scrolls.
+  dialog.addEventListener("wheel", (event) => {
     event.preventDefault();
     const box = stage.getBoundingClientRect();
     const factor = Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.002));
