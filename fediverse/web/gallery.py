@@ -15,8 +15,8 @@ from jinja2 import pass_context
 from fediverse.imaging.blurhash import decode_grid
 from fediverse.web.context import runtime_of
 
-ROW_REM = 14.0  # desktop row height (gallery.css .grid --row)
-PHONE_ROW_REM = 9.0  # row height up to 40rem wide
+ROW_REM = 14.0  # desktop row height (gallery.css .grid --row); the rows stretch tiles by up to 1.75
+PHONE_ROW_REM = 7.5  # row height up to 40rem wide: two or three tiles a row on a phone
 PHONE_MAX_REM = 22.0  # a tile never gets wider than a phone's content box
 MIN_RATIO, MAX_RATIO = 0.5, 2.5  # a panorama or a scroll still gets a usable tile (cropped to this at most)
 FIRST_ROW = 72 / ROW_REM  # ratios that fill the widest row (body max-width 72rem): its tiles load eagerly
