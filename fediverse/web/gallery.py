@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from jinja2 import pass_context
 
 from fediverse.imaging.blurhash import decode_grid
+from fediverse.services.timelines import Image as TimelineImage
 from fediverse.web.context import runtime_of
 
 ROW_REM = 14.0  # desktop row height (gallery.css .grid --row); the rows stretch tiles by up to 1.75
@@ -81,15 +82,15 @@ def scaled(width: int, height: int, longest: int) -> tuple[int, int]:
 
 
 @pass_context
-def post_image_attrs(context: Any, image: Any) -> dict[str, str]:
-    """`srcset`, `style` (ratio and placeholder) of a timeline image (services.timelines.Image) for
-    panel/_post.html: a work's image offers its three renditions, a cached remote file only itself."""
+def post_image_attrs(context: Any, image: TimelineImage) -> dict[str, str]:
+    """`style` (ratio and BlurHash placeholder), `srcset` and `sizes` of a timeline image for panel/_post.html:
+    a work's image offers its three renditions; a cached remote file is one file (no srcset)."""
     ratio = tile_ratio(image.width or 4, image.height or 3, (0.0, 0.0))
     style = f"--ar:{ratio}"
     if image.blurhash:
         style += ";" + placeholder_css(image.blurhash)
-    candidates = []
-    if image.thumbnail_path and image.width and image.height:
+    candidates: list[tuple[str, int]] = []
+    if image.thumbnail_path and image.path and image.full_path and image.width and image.height:
         media = runtime_of(context["request"]).settings.media
         display = scaled(image.width, image.height, media.display_size)
         tw, _ = scaled(*display, media.thumbnail_size)
