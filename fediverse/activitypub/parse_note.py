@@ -116,6 +116,8 @@ def tag_refs(raw: Any, kind: str) -> tuple[TagRef, ...]:
 
 
 MAX_MEDIA = 10
+MAX_SIDE = 100_000  # a claimed width or height beyond this is ignored (it only shapes a tile)
+MAX_BLURHASH = 100
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class MediaRef:
     url: str
     media_type: str | None
     name: str
+    width: int | None = None  # as its server claims (Mastodon's `width`/`height`): the shape of its tile here
+    height: int | None = None
+    blurhash: str | None = None
 
 
 def media_attachments(raw: Any) -> tuple[MediaRef, ...]:
@@ -147,8 +152,16 @@ def media_attachments(raw: Any) -> tuple[MediaRef, ...]:
             continue
         if media_type is not None and not media_type.lower().startswith("image/"):
             continue
-        refs.append(MediaRef(url=url, media_type=media_type, name=_text(item.get("name"))[:1500]))
+        width, height = _side(item.get("width")), _side(item.get("height"))
+        blurhash = item.get("blurhash")
+        refs.append(MediaRef(url=url, media_type=media_type, name=_text(item.get("name"))[:1500],
+                             width=width if height else None, height=height if width else None,
+                             blurhash=blurhash if isinstance(blurhash, str) and len(blurhash) <= MAX_BLURHASH else None))
     return tuple(refs)
+
+
+def _side(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE else None
 
 
 def _text(value: Any) -> str:

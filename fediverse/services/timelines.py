@@ -51,6 +51,7 @@ class Image:
     width: int | None = None
     height: int | None = None
     blurhash: str | None = None
+    thumbnail_path: str | None = None  # a work's smallest rendition (for srcset); None for remote files
 
 
 @dataclass(frozen=True)
@@ -304,9 +305,10 @@ async def _cached_media(session: AsyncSession, notes: list[RemoteNote]) -> dict[
 def _work_images(work: Work) -> tuple[Image, ...]:
     return tuple(Image(alt=image.alt_text, path=f"/media/{image.display_key}", full_path=f"/media/{image.large_key}",
                        remote_url=None, width=image.large_width, height=image.large_height,
-                       blurhash=image.blurhash) for image in work.images)
+                       blurhash=image.blurhash, thumbnail_path=f"/media/{image.thumbnail_key}") for image in work.images)
 
 
 def _note_images(note: RemoteNote, cached: dict[str, str]) -> tuple[Image, ...]:
-    return tuple(Image(alt=ref.name, path=cached.get(ref.url), full_path=cached.get(ref.url), remote_url=ref.url)
+    return tuple(Image(alt=ref.name, path=cached.get(ref.url), full_path=cached.get(ref.url), remote_url=ref.url,
+                       width=ref.width, height=ref.height, blurhash=ref.blurhash)
                  for ref in media_attachments(note.raw))

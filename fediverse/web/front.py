@@ -18,7 +18,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.db import accounts as account_db
-from fediverse.imaging.blurhash import decode_grid
 from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
 from fediverse.services.consent import for_work
@@ -34,36 +33,19 @@ MAX_ID_DIGITS = 19
 
 @dataclass(frozen=True)
 class FrontTile:
-    """A grid tile with its artist, its BlurHash placeholder (CSS) and whether search engines may follow it."""
+    """A grid tile with its artist and whether search engines may follow it."""
 
     tile: Tile
     artist: str
     artist_url: str
-    placeholder: str
     indexable: bool
 
 
-def placeholder_css(blurhash: str) -> str:
-    """CSS backgrounds painting a 3x3 BlurHash decode (no script needed); empty when the hash is unusable."""
-    try:
-        grid = decode_grid(blurhash, 3, 3)
-    except (ValueError, IndexError):
-        return ""
-    layers = ", ".join(
-        "linear-gradient(to right, " + ", ".join(f"rgb({r},{g},{b})" for r, g, b in row) + ")" for row in grid)
-    return (f"background-image:{layers};background-size:100% 34%;background-repeat:no-repeat;"
-            "background-position:0 0,0 50%,0 100%")
-
-
 def front_tile(rt: Runtime, work: Work) -> FrontTile:
-    cover = work.images[0] if work.images else None
     account = work.account
     return FrontTile(
         tile=tile(rt, work), artist=account.display_name or account.username,
         artist_url=rt.uris.profile(account.username),
-        # behind a content warning not even the colours show
-        placeholder=placeholder_css(cover.blurhash) if cover is not None and cover.blurhash and not (
-            work.sensitive or work.summary) else "",
         indexable=for_work(rt.settings, work).search,
     )
 

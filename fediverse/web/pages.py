@@ -42,8 +42,10 @@ from fediverse.services.consent import for_account, for_work, instance_record
 from fediverse.services.text import link_urls, plain_to_html, sanitize
 from fediverse.web import cache, federation
 from fediverse.web.context import runtime_of
+from fediverse.web.gallery import placeholder_css, scaled, srcset, tile_ratio, tile_sizes
 from fediverse.web.panel.auth import viewer
 from fediverse.web.responses import wants_activitypub
+from fediverse.web.security_headers import OWN_SCRIPTS_CSP
 from fediverse.web.templating import render_page
 
 GRID_PAGE_SIZE = 24  # divides into rows of 2, 3, 4 and 6
@@ -53,14 +55,6 @@ AP_LINK = 'rel="alternate"; type="application/activity+json"'
 
 
 # --- view models ----------------------------------------------------------------------------------------
-
-def fit_longest(width: int, height: int, longest: int) -> tuple[int, int]:
-    """Size of a rendition whose longest side is at most `longest` (never upscaled), as imaging derives it."""
-    scale = longest / max(width, height, 1)
-    if scale >= 1:
-        return width, height
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
 
 @dataclass(frozen=True)
 class ImageView:
@@ -76,12 +70,30 @@ class ImageView:
     thumbnail_width: int
     thumbnail_height: int
     object_position: str  # CSS object-position from the focal point (crops in the grid keep the subject)
+    focal: tuple[float, float]  # (0, 0) unless the artist chose one
+
+    @property
+    def srcset(self) -> str:
+        """The three renditions by width, so a phone fetches the thumbnail and a 4K screen the large file."""
+        return srcset([(self.thumbnail_url, self.thumbnail_width), (self.display_url, self.display_width),
+                       (self.large_url, self.large_width)])
+
+    @property
+    def viewing_sizes(self) -> str:
+        """The work page shows an image whole, at most 90vh tall (base.html): a portrait one is narrow."""
+        ratio = self.large_width / max(self.large_height, 1)
+        return f"min(100vw - 2rem, 70rem, {ratio * 90:.1f}vh)"
+
+    @property
+    def viewing_srcset(self) -> str:
+        """For the work page, where the image is shown whole and large: display and large renditions."""
+        return srcset([(self.display_url, self.display_width), (self.large_url, self.large_width)])
 
 
 def image_view(rt: Runtime, image: WorkImage) -> ImageView:
     media = rt.settings.media
-    dw, dh = fit_longest(image.large_width, image.large_height, media.display_size)
-    tw, th = fit_longest(dw, dh, media.thumbnail_size)
+    dw, dh = scaled(image.large_width, image.large_height, media.display_size)
+    tw, th = scaled(dw, dh, media.thumbnail_size)
     x = (max(-1.0, min(1.0, image.focal_x)) + 1) / 2 * 100
     y = (1 - max(-1.0, min(1.0, image.focal_y))) / 2 * 100
     return ImageView(
@@ -89,7 +101,7 @@ def image_view(rt: Runtime, image: WorkImage) -> ImageView:
         large_width=image.large_width, large_height=image.large_height,
         display_url=rt.uris.media(image.display_key), display_width=dw, display_height=dh,
         thumbnail_url=rt.uris.media(image.thumbnail_key), thumbnail_width=tw, thumbnail_height=th,
-        object_position=f"{x:.0f}% {y:.0f}%",
+        object_position=f"{x:.0f}% {y:.0f}%", focal=(image.focal_x, image.focal_y),
     )
 
 
@@ -103,13 +115,27 @@ class Tile:
     count: int
     warning: str | None  # content warning text when the work is sensitive: the tile shows no image
     pinned: bool
+    ratio: float = 1.0  # the tile's width / height in the justified grid (gallery.tile_ratio)
+    placeholder: str = ""  # CSS painting the cover's BlurHash until the thumbnail arrives
+
+    @property
+    def cropped(self) -> bool:
+        """The artist chose a focal point: a square crop around it (object-position), not the whole image."""
+        return self.cover is not None and self.cover.focal != (0.0, 0.0)
+
+    @property
+    def sizes(self) -> str:
+        return tile_sizes(self.ratio)
 
 
 def tile(rt: Runtime, work: Work) -> Tile:
     cover = image_view(rt, work.images[0]) if work.images else None
     warning = (work.summary or "Sensitive") if work.sensitive or work.summary else None
+    shown = cover is not None and warning is None  # behind a content warning not even the colours show
     return Tile(url=rt.uris.work_page(work.account.username, work.public_id), title=work.title, cover=cover,
-                count=len(work.images), warning=warning, pinned=work.pinned_at is not None)
+                count=len(work.images), warning=warning, pinned=work.pinned_at is not None,
+                ratio=tile_ratio(cover.large_width, cover.large_height, cover.focal) if shown and cover else 1.0,
+                placeholder=placeholder_css(work.images[0].blurhash) if shown and work.images[0].blurhash else "")
 
 
 _CC = re.compile(r"^https?://creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)/?")
@@ -332,7 +358,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
     refused = any(r["consent"]["refuses_training"] for r in reply_views)
     replies_robots = [d for d in ("noai", "noimageai") if refused and d not in own_robots]
     description = plain(work.description) or (images[0].alt if images else "") or f"A work by {name}"
-    return render_page(
+    response = render_page(
         request, "work.html",
         work=work, author=author, artist_name=name, handle=acct(author, rt.settings.instance.domain), title=title,
         page_url=page_url, profile_url=profile_url, images=images, content_html=Markup(work.content_html),
@@ -346,6 +372,9 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         licence_url=record.licence_url, attribution=record.attribution, search=record.search,
         training=TRAINING_PHRASES[record.ai_training],
     )
+    if images:  # the viewer (static/viewer.js): this site's own file, nothing inline
+        response.headers["Content-Security-Policy"] = OWN_SCRIPTS_CSP
+    return response
 
 
 def local_reply_view(rt: Runtime, note: LocalNote) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Browser hardening headers on every response, public pages and panel alike (pure ASGI): one policy.
 
-Content-Security-Policy (no scripts but our own files where a page opts in, no framing, no plugins, forms
-post only here), X-Frame-Options for old browsers, X-Content-Type-Options: nosniff and a same-origin
+Content-Security-Policy (no scripts but our own files where a page opts in with OWN_SCRIPTS_CSP: the
+sign-up page's proof of work, the work page's viewer; no framing, no plugins, forms post only here), X-Frame-Options for old browsers, X-Content-Type-Options: nosniff and a same-origin
 Referrer-Policy (Mastodon's). A response that sets its own value keeps it: media files send a stricter
 sandbox CSP (web/media.py) and the sign-up page allows its proof-of-work script (panel/signup.py).
 Installed outermost (see fediverse.app), so cached answers, 429s and error pages carry the headers too.

@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from fediverse.web import gallery
 from fediverse.web.context import runtime_of
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+gallery.install(templates.env)
 
 
 def render_page(request: Request, name: str, *, link: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:

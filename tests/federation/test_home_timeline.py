@@ -107,6 +107,12 @@ async def test_home_shows_each_audience_to_its_reader_only_and_never_on_public_p
     home = await page_of(w, "alice", "/home")
     assert home.index("Alice own study") < home.index("Erin public harbour")  # her own, newest first
     assert re.search(r'<img src="/media/(?!remote/)[^"]+" alt="Study number 1"', home)  # her rendition
+    # her work offers its three renditions (a phone fetches the thumbnail) in a tile of the image's own shape
+    own = re.search(r'<li style="(--ar:[0-9.]+)[^"]*"><a href="/media/[^"]+"><img src="/media/(?!remote/)[^"]+" '
+                    r'alt="Study number 1" srcset="([^"]+)" sizes="[^"]+"', home)
+    assert own is not None and own.group(1) != "--ar:1.0"
+    widths = [int(entry.rsplit(" ", 1)[1].removesuffix("w")) for entry in own.group(2).split(", ")]
+    assert len(widths) >= 2 and widths == sorted(set(widths))  # thumbnail first; a small work's display = large
     assert "followers only" in home and ">direct<" in home
     # newest first: the boost, then erin's works, then the peer's posts newest first
     order = [home.index(m) for m in ("Erin followers-only harbour", marker(4), marker(3), marker(1))]

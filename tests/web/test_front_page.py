@@ -9,7 +9,7 @@ from fediverse.config import ConfigError
 from fediverse.errors import Invalid
 from fediverse.imaging.blurhash import decode_grid
 from fediverse.services import site_settings
-from fediverse.web import front
+from fediverse.web import front, gallery
 from tests.federation.helpers import make_user
 from tests.support import Network
 from tests.web import as_user, parse, post_work, remote_account, reply
@@ -165,8 +165,8 @@ def test_blurhash_decodes_to_a_small_grid() -> None:
     grid = decode_grid("LEHV6nWB2yk8pyo0adR*.7kCMdnj", 3, 3)
     assert len(grid) == 3 and all(len(row) == 3 for row in grid)
     assert all(0 <= c <= 255 for row in grid for pixel in row for c in pixel)
-    assert front.placeholder_css("not a hash") == ""
-    assert front.placeholder_css("") == ""
+    assert gallery.placeholder_css("not a hash") == ""
+    assert gallery.placeholder_css("") == ""
 
 
 async def test_admin_switches_the_front_page_in_the_panel_and_a_bad_value_says_why(network: Network) -> None:
