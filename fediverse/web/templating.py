@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from fediverse.web.context import runtime_of
+from fediverse.web.theme import theme_of
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -18,7 +19,8 @@ def render_page(request: Request, name: str, *, link: str | None = None, status:
     settings = runtime_of(request).settings
     response = templates.TemplateResponse(
         request, name, {"instance_name": settings.instance.name, "domain": settings.instance.domain,
-                        "description": settings.instance.description, **context}, status_code=status,
+                        "description": settings.instance.description, "theme": theme_of(settings), **context},
+        status_code=status,
     )
     response.headers["Vary"] = "Accept"
     if link:
