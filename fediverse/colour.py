@@ -73,6 +73,13 @@ def lighten_to_contrast(rgb: RGB, background: RGB, target: float = MIN_CONTRAST)
     return _with_lightness(rgb, high)
 
 
+def mix(colour: str, background: str, weight: float) -> str:
+    """`weight` of `colour` over `background` (sRGB, as CSS color-mix does by default): tints of the accent."""
+    a, b = parse_hex(colour), parse_hex(background)
+    r, g, bl = (round(weight * x + (1 - weight) * y) for x, y in zip(a, b, strict=True))
+    return to_hex((r, g, bl))
+
+
 def dark_variant(accent: str) -> str:
     """The dark-scheme accent derived from the light one (both #rrggbb): as much contrast against the dark
     background as the accent has against the light one (so it stands out as much in both schemes), at least

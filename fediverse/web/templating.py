@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from fediverse.config import Settings
 from fediverse.web.context import runtime_of
 from fediverse.web.theme import theme_of
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["theme"] = theme_of(Settings())  # the default look for a page rendered without settings
 
 
 def render_page(request: Request, name: str, *, link: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:

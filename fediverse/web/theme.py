@@ -10,21 +10,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fediverse.colour import dark_variant
+from fediverse.colour import DARK_BACKGROUND, LIGHT_BACKGROUND, dark_variant, mix
 from fediverse.config import Settings
+
+
+TILE_TINT = 0.10       # --tile (behind grid images, under content warnings): this much accent over the background
+TILE_TINT_DARK = 0.08  # (the hand-picked tiles of the default purple were these tints: #efeaf5 and #262229)
 
 
 @dataclass(frozen=True)
 class Theme:
     accent: str        # --accent in the light scheme
     accent_dark: str   # --accent in the dark scheme
+    tile: str          # --tile in the light scheme
+    tile_dark: str     # --tile in the dark scheme
     logo_url: str
     header_image_url: str
 
 
 @lru_cache(maxsize=16)
 def _theme(accent: str, logo_url: str, header_image_url: str) -> Theme:
-    return Theme(accent=accent.lower(), accent_dark=dark_variant(accent), logo_url=logo_url,
+    accent, accent_dark = accent.lower(), dark_variant(accent)
+    return Theme(accent=accent, accent_dark=accent_dark, tile=mix(accent, LIGHT_BACKGROUND, TILE_TINT),
+                 tile_dark=mix(accent_dark, DARK_BACKGROUND, TILE_TINT_DARK), logo_url=logo_url,
                  header_image_url=header_image_url)
 
 

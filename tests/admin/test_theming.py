@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import select
 
-from fediverse.colour import DEFAULT_ACCENT, dark_variant
+from fediverse.colour import DARK_BACKGROUND, DEFAULT_ACCENT, LIGHT_BACKGROUND, dark_variant, mix
 from fediverse.models import AuditLog
 from fediverse.services import site_settings
 from tests.admin.test_settings_page import admin_browser
@@ -98,6 +98,9 @@ async def test_a_good_accent_reaches_public_and_studio_pages_in_both_schemes(net
     async with browser(art) as visitor:
         for path in ("/", "/@alice", "/search", "/login"):
             assert accents((await visitor.get(path)).text) == expected, path
+        front = (await visitor.get("/")).text
+    tiles = re.findall(r"--tile:(#[0-9a-f]{6})", front)  # the grid's tint follows, in both schemes
+    assert tiles == [mix("#0b5394", LIGHT_BACKGROUND, 0.10), mix(expected[1], DARK_BACKGROUND, 0.08)]
     async with browser(art) as artist:
         await login(artist, "alice")
         for path in ("/studio", "/studio/new", "/studio/profile"):

@@ -9,7 +9,7 @@ import pytest
 
 from fediverse.colour import (
     DARK_BACKGROUND, DEFAULT_ACCENT, LIGHT_BACKGROUND, MIN_CONTRAST, accent_problem, contrast_ratio, dark_variant,
-    lighten_to_contrast, parse_hex, relative_luminance, to_hex,
+    lighten_to_contrast, mix, parse_hex, relative_luminance, to_hex,
 )
 
 WHITE, BLACK = parse_hex("#ffffff"), parse_hex("#000000")
@@ -75,3 +75,12 @@ def test_a_colour_that_already_reads_on_the_background_is_kept() -> None:
     assert lighten_to_contrast(WHITE, parse_hex(DARK_BACKGROUND)) == WHITE
     assert lighten_to_contrast(BLACK, WHITE) == BLACK
     assert LIGHT_BACKGROUND == "#ffffff"
+
+
+def test_tints_mix_in_srgb_and_the_default_gives_the_hand_picked_tiles() -> None:
+    assert mix("#000000", "#ffffff", 0.5) == "#808080" and mix("#5b2f94", "#ffffff", 0) == "#ffffff"
+    assert mix("#5b2f94", "#ffffff", 1) == "#5b2f94"
+    light_tile = parse_hex(mix(DEFAULT_ACCENT, LIGHT_BACKGROUND, 0.10))
+    dark_tile = parse_hex(mix(dark_variant(DEFAULT_ACCENT), DARK_BACKGROUND, 0.08))
+    assert all(abs(a - b) <= 1 for a, b in zip(light_tile, parse_hex("#efeaf5"), strict=True))  # base.html's, before
+    assert all(abs(a - b) <= 1 for a, b in zip(dark_tile, parse_hex("#262229"), strict=True))
