@@ -110,6 +110,10 @@ class Picture:
     hint: str
     box: tuple[int, int]
 
+    def url_in(self, settings: Settings) -> str:
+        """The picture's URL in `settings` ("" when there is none)."""
+        return str(getattr(settings.instance, self.key.split(".", 1)[1]))
+
 
 PICTURES: tuple[Picture, ...] = (
     Picture("logo", "instance.logo_url", "Logo", "Shown at the top of every page in place of the name, which becomes "
@@ -209,9 +213,7 @@ async def change(rt: Runtime, session: AsyncSession, staff: LocalUser, changes: 
         new_settings = await site_settings.save(rt, session, changes)
     except Invalid as exc:
         raise _form_errors(changes, exc) from None
-    inst = rt.settings.instance
-    current = current_values(rt.settings) | {picture.key: getattr(inst, picture.key.split(".", 1)[1])
-                                             for picture in PICTURES}
+    current = current_values(rt.settings) | {picture.key: picture.url_in(rt.settings) for picture in PICTURES}
     for key, value in changes.items():
         modlog.record(session, staff, "settings.change", "setting", key, "", old=current.get(key), new=value)
     await session.commit()

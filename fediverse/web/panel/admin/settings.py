@@ -29,11 +29,14 @@ if TYPE_CHECKING:
 
     from fediverse.runtime import Runtime
 
-def _page(request: Request, shown: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
-    inst = runtime_of(request).settings.instance
-    pictures = [(picture, getattr(inst, picture.key.split(".", 1)[1])) for picture in settings_form.PICTURES]
+
+def _page(request: Request, shown: dict[str, Any], errors: dict[str, str], status: int = 200, *,
+          pictures_sent: bool = False) -> Response:
+    """The form; after a refusal, `pictures_sent` asks to choose the pictures again (a browser never keeps them)."""
+    settings = runtime_of(request).settings
+    pictures = [(picture, picture.url_in(settings)) for picture in settings_form.PICTURES]
     return page(request, "panel/admin_settings.html", status=status, groups=settings_form.GROUPS, values=shown,
-                errors=errors, pictures=pictures, picture_error=any(p.name in errors for p in settings_form.PICTURES))
+                errors=errors, pictures=pictures, choose_again=pictures_sent)
 
 
 @staff_view("admin")
@@ -50,8 +53,7 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
         for picture, file in files.items():
             if file is not None and file.size is not None and file.size > limit:
                 errors[picture.name] = f"The file is {human_size(file.size)}; the limit is {human_size(limit)}."
-            elif file is None and flag(form, f"remove_{picture.name}") and getattr(
-                    rt.settings.instance, picture.key.split(".", 1)[1]):
+            elif file is None and flag(form, f"remove_{picture.name}") and picture.url_in(rt.settings):
                 changes[picture.key] = ""
         if not errors and any(files.values()):
             await settings_form.check(rt, session, changes)  # a refused value stores no picture
@@ -61,14 +63,14 @@ async def settings_page(request: Request, session: AsyncSession, user: LocalUser
     finally:
         await form.close()
     if errors:
-        return _page(request, shown, errors, status=400)
+        return _page(request, shown, errors, status=400, pictures_sent=any(files.values()))
     if not changes:
         return redirect(request, "/admin/settings", "Nothing changed.")
     try:
         await settings_form.change(rt, session, user, changes)  # commits and applies
     except settings_form.FormErrors as exc:
         await session.rollback()
-        return _page(request, shown, exc.errors, status=400)
+        return _page(request, shown, exc.errors, status=400, pictures_sent=any(files.values()))
     return redirect(request, "/admin/settings", f"Saved: {', '.join(sorted(changes))}.")
 
 
