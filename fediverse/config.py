@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from fediverse.colour import DEFAULT_ACCENT, accent_problem
 from fediverse.errors import ConfigError
 
 DEFAULT_CONFIG = Path("instance.toml")
@@ -41,6 +42,9 @@ class InstanceSettings:
     rules: str = ""                    # one rule per line; shown on the sign-up form and in /api/v1/instance
     thumbnail_url: str = ""            # instance picture; set from the admin panel
     front_page: str = "works"          # "works": a grid of recent public works; "artists": the list of artists only
+    logo_url: str = ""                 # shown in the page header instead of the name (alt text: the name); panel
+    header_image_url: str = ""         # the front page's banner; set from the admin panel
+    accent_color: str = DEFAULT_ACCENT  # #rrggbb, >= 4.5:1 against white; the dark scheme's accent is derived
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,9 @@ def _validated(settings: Settings) -> Settings:
     if inst.front_page not in FRONT_PAGE_CHOICES:
         raise ConfigError(f"{src}: 'instance.front_page' must be one of {', '.join(FRONT_PAGE_CHOICES)}, "
                           f"not {inst.front_page!r}")
+    problem = accent_problem(inst.accent_color)
+    if problem:
+        raise ConfigError(f"{src}: 'instance.accent_color' {problem}")
     if inst.scheme not in ("http", "https"):
         raise ConfigError(f"{src}: 'instance.scheme' must be \"http\" or \"https\", not {inst.scheme!r}")
     if not _DOMAIN_RE.match(inst.domain):

@@ -18,6 +18,7 @@ from fediverse.config import AI_TRAINING_CHOICES, FRONT_PAGE_CHOICES, REGISTRATI
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser
 from fediverse.services import modlog, site_settings
+from fediverse.services.profile import HEADER_BOX
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -36,13 +37,15 @@ class Field:
     key: str
     label: str
     hint: str = ""
-    widget: str = "text"  # text | textarea | number | checkbox | select | email
+    widget: str = "text"  # text | textarea | number | checkbox | select | email | colour
     choices: tuple[tuple[str, str], ...] = ()
 
 
 GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     ("Instance", (
         Field("instance.name", "Name"),
+        Field("instance.accent_color", "Accent colour", "#rrggbb, for links and buttons. It needs a contrast of at "
+              "least 4.5:1 against the white background; the dark scheme gets a lighter shade of it.", "colour"),
         Field("instance.description", "Description", "Shown on the front page, in NodeInfo and /api/v1/instance.",
               "textarea"),
         Field("instance.rules", "Rules", "One rule per line; shown and accepted at sign-up.", "textarea"),
@@ -94,7 +97,33 @@ GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     )),
 )
 FIELDS: dict[str, Field] = {field.key: field for _title, fields in GROUPS for field in fields}
-assert set(FIELDS) <= set(site_settings.EDITABLE)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An instance picture uploaded on /admin/settings (through the avatar pipeline: probed, shrunk into `box`,
+    stored as public media): the file field's name, the setting keeping its URL, label, hint and box."""
+
+    name: str
+    key: str
+    label: str
+    hint: str
+    box: tuple[int, int]
+
+    def url_in(self, settings: Settings) -> str:
+        """The picture's URL in `settings` ("" when there is none)."""
+        return str(getattr(settings.instance, self.key.split(".", 1)[1]))
+
+
+PICTURES: tuple[Picture, ...] = (
+    Picture("logo", "instance.logo_url", "Logo", "Shown at the top of every page in place of the name, which becomes "
+            "its text alternative (shrunk to fit 640 × 160).", (640, 160)),
+    Picture("header_image", "instance.header_image_url", "Header image", "A banner across the top of the front page, "
+            "above the description (shrunk to 1500 × 500, shown at 3:1).", HEADER_BOX),
+    Picture("thumbnail", "instance.thumbnail_url", "Thumbnail", "A picture for the instance (shrunk to 1200 × 630), "
+            "shown by other servers and apps.", (1200, 630)),  # what Mastodon shows for an instance's thumbnail
+)
+assert set(FIELDS) | {picture.key for picture in PICTURES} <= set(site_settings.EDITABLE)
 assert tuple(v for v, _ in FIELDS["registrations.mode"].choices) == REGISTRATION_MODES
 assert tuple(v for v, _ in FIELDS["consent.ai_training"].choices) == AI_TRAINING_CHOICES
 assert tuple(v for v, _ in FIELDS["instance.front_page"].choices) == FRONT_PAGE_CHOICES
@@ -129,6 +158,8 @@ def read(form: Mapping[str, Any], settings: Settings) -> tuple[dict[str, Any], d
             if not isinstance(raw, str):
                 continue
             raw = raw.replace("\r\n", "\n").strip()
+            if field.widget == "colour":
+                raw = raw.lower()  # #5B2F94 and #5b2f94 are one colour: stored and compared one way
             shown[key] = raw
             if kind is int:
                 if not re.fullmatch(r"-?\d{1,12}", raw):
@@ -160,17 +191,29 @@ def _check_text(key: str, value: str) -> str | None:
     return None
 
 
+def _form_errors(changes: dict[str, Any], exc: Invalid) -> FormErrors:
+    message = str(exc)
+    key = next((k for k in changes if k in message), None) or next(iter(changes), "form")
+    message = message.replace(f"'{key}' ", "").replace(f"{key} ", "")  # shown next to that very field
+    return FormErrors({key: message[:1].upper() + message[1:]})
+
+
+async def check(rt: Runtime, session: AsyncSession, changes: dict[str, Any]) -> None:
+    """FormErrors when `changes` would be refused; writes nothing (run before storing uploaded pictures)."""
+    try:
+        await site_settings.validate(rt, session, changes)
+    except Invalid as exc:
+        raise _form_errors(changes, exc) from None
+
+
 async def change(rt: Runtime, session: AsyncSession, staff: LocalUser, changes: dict[str, Any]) -> Settings:
     """Validate and write `changes` with one audit entry per key, commit, and apply them in this process.
     FormErrors (nothing written) when a value is refused."""
     try:
         new_settings = await site_settings.save(rt, session, changes)
     except Invalid as exc:
-        message = str(exc)
-        key = next((k for k in changes if k in message), None) or next(iter(changes), "form")
-        message = message.replace(f"'{key}' ", "").replace(f"{key} ", "")  # shown next to that very field
-        raise FormErrors({key: message[:1].upper() + message[1:]}) from None
-    current = current_values(rt.settings) | {"instance.thumbnail_url": rt.settings.instance.thumbnail_url}
+        raise _form_errors(changes, exc) from None
+    current = current_values(rt.settings) | {picture.key: picture.url_in(rt.settings) for picture in PICTURES}
     for key, value in changes.items():
         modlog.record(session, staff, "settings.change", "setting", key, "", old=current.get(key), new=value)
     await session.commit()

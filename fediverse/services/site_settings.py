@@ -29,7 +29,7 @@ REFRESH_SECONDS = 5.0  # other processes see a change made in the panel within t
 # What the panel may change; everything else (domain, database, secrets) needs the file and a restart.
 EDITABLE: tuple[str, ...] = (
     "instance.name", "instance.description", "instance.rules", "instance.contact_email", "instance.thumbnail_url",
-    "instance.front_page",
+    "instance.front_page", "instance.logo_url", "instance.header_image_url", "instance.accent_color",
     "registrations.mode", "registrations.require_reason", "registrations.daily_cap",
     "registrations.min_fill_seconds", "registrations.attempts_per_hour_per_ip", "registrations.proof_of_work_bits",
     "registrations.auto_approval_after_hours",
@@ -74,11 +74,15 @@ async def stored(session: AsyncSession) -> dict[str, Any]:
     return {row.key: row.value.get("v") for row in rows if row.key in EDITABLE and isinstance(row.value, dict)}
 
 
+async def validate(rt: Runtime, session: AsyncSession, changes: dict[str, Any]) -> Settings:
+    """The settings `changes` would give, without writing anything; Invalid naming the key when refused."""
+    base = rt.file_settings or rt.settings
+    return overlay(base, {**await stored(session), **changes})
+
+
 async def save(rt: Runtime, session: AsyncSession, changes: dict[str, Any]) -> Settings:
     """Validate and write `changes` (the caller commits, then calls `apply` with the result)."""
-    base = rt.file_settings or rt.settings
-    merged = {**await stored(session), **changes}
-    new_settings = overlay(base, merged)
+    new_settings = await validate(rt, session, changes)
     for key, value in changes.items():
         row = await session.get(InstanceSetting, key)
         if row is None:

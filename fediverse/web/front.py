@@ -22,6 +22,7 @@ from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
 from fediverse.services.consent import for_work
 from fediverse.services.discovery import recent_public_works
+from fediverse.services.registrations import rules
 from fediverse.web.consent import ROBOTS_ADD
 from fediverse.web.context import runtime_of
 from fediverse.web.pages import Tile, _cached, page_error, tile
@@ -88,7 +89,7 @@ async def home(request: Request) -> Response:
     added = robots_added(rt, works)
     response = render_page(
         request, "front.html", tiles=[front_tile(rt, work) for work in works], signup_open=signup_open,
-        artists=artists,
+        artists=artists, rules=rules(rt),
         next_url=f"{base}/?max_id={found.next_max_id}" if found.next_max_id is not None else None,
         newest_url=f"{base}/" if max_id is not None else None, canonical=str(base) + "/" + (
             f"?max_id={max_id}" if max_id is not None else ""), robots_added=", ".join(added),
@@ -110,7 +111,7 @@ async def artists_page(request: Request, signup_open: bool) -> Response:
     rt = runtime_of(request)
     async with rt.sessions() as session:
         artists = await listed_artists(session)
-    response = render_page(request, "home.html", artists=artists, signup_open=signup_open)
+    response = render_page(request, "home.html", artists=artists, signup_open=signup_open, rules=rules(rt))
     return _cached(request, response, "artists", *(f"account:{a.id}" for a in artists))
 
 

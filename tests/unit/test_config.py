@@ -50,6 +50,10 @@ def test_embedded_default_config_loads_with_sqlite_and_embedded_jobs() -> None:
         ("[consent]\nai_training = 'maybe'\n", "'consent.ai_training' must be one of"),
         ("[consent]\nlicence_url = 'cc-by'\n", "'consent.licence_url'"),
         ("[consent]\nsearch = 'yes'\n", "'consent.search' must be bool"),
+        ("[instance]\naccent_color = 'purple'\n", "'instance.accent_color' must be a colour written #rrggbb"),
+        ("[instance]\naccent_color = '#ffff66'\n", "'instance.accent_color' #ffff66 has too little contrast against "
+         "the white background: 1.06:1"),
+        ("[instance]\naccent_color = '#777777'\n", "4.48:1, and links and buttons need at least 4.5:1"),
     ],
 )
 def test_bad_config_names_the_key_and_the_file(tmp_path: Path, text: str, expected: str) -> None:

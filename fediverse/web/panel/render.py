@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.forms import csrf_token
 from fediverse.web.templating import templates
+from fediverse.web.theme import theme_of
 
 # Panel pages are private: never cached. The CSP, framing, nosniff and referrer headers every page of the
 # site gets come from web/security_headers.py.
@@ -22,7 +23,7 @@ def page(request: Request, name: str, *, status: int = 200, headers: dict[str, s
     flash = request.session.pop("flash", None)
     response = templates.TemplateResponse(request, name, {
         "instance_name": settings.instance.name, "domain": settings.instance.domain,
-        "description": settings.instance.description, "base_url": settings.base_url,
+        "description": settings.instance.description, "base_url": settings.base_url, "theme": theme_of(settings),
         "csrf_token": csrf_token(request), "flash": flash, "nav": getattr(request.state, "nav", None), **context,
     }, status_code=status)
     response.headers.update({**PANEL_HEADERS, **(headers or {})})
