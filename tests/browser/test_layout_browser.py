@@ -39,6 +39,7 @@ from tests.browser.test_studio_browser import CHROMIUM, CHROMIUM_ARGS, _playwrig
 from tests.components import AXE_SCRIPT
 
 VIEWPORTS = {"phone": (360, 800), "desktop": (1280, 900)}
+NARROWEST = 320  # CSS px: the phone pages are checked for sideways scrolling at this width too
 TOUCH_MIN = 44  # CSS px, both sides (WCAG 2.5.5, Apple's HIG): what the issue asks of touch targets
 NAVIGATION_SHARE = 0.3  # of the phone screen's height, at most, for the navigation above the heading
 PORTFOLIO_BUDGET = 60 * 1024  # bytes, gzip-compressed HTML + CSS + JS before images
@@ -143,13 +144,22 @@ def get_routes() -> set[str]:
     return paths
 
 
-def test_every_html_page_of_the_app_is_in_the_layout_check() -> None:
-    routes = get_routes()
+def unchecked(routes: set[str]) -> tuple[list[str], list[str]]:
+    """(GET routes neither in PAGES nor EXEMPT, routes PAGES or EXEMPT name that the app no longer has)."""
     listed = {page.route for page in PAGES}
-    unlisted = sorted(routes - listed - set(EXEMPT))
-    assert not unlisted, (f"GET routes neither checked in PAGES nor EXEMPT (add them to {__name__}): {unlisted}")
-    stale = sorted((listed | set(EXEMPT)) - routes - {"(error page)"})
+    return sorted(routes - listed - set(EXEMPT)), sorted((listed | set(EXEMPT)) - routes - {"(error page)"})
+
+
+def test_every_html_page_of_the_app_is_in_the_layout_check() -> None:
+    unlisted, stale = unchecked(get_routes())
+    assert not unlisted, f"GET routes neither checked in PAGES nor EXEMPT (add them to {__name__}): {unlisted}"
     assert not stale, f"PAGES/EXEMPT name routes the app no longer has: {stale}"
+
+
+def test_a_new_page_route_that_is_not_listed_is_caught() -> None:
+    routes = get_routes()
+    assert unchecked(routes | {"/studio/galleries"}) == (["/studio/galleries"], [])
+    assert unchecked(routes - {"/studio/profile"}) == ([], ["/studio/profile"])
 
 
 # --- the server, its data and the signed-in browsers, once for the module -------------------------------------------
@@ -322,6 +332,12 @@ def test_page_fits_the_screen_is_accessible_and_has_big_enough_targets(
         if viewport == "phone":
             small = page.evaluate(SMALL_TARGETS, TOUCH_MIN)
             assert not small, f"touch targets under {TOUCH_MIN}x{TOUCH_MIN}px on {page_spec.name}: {small}"
+            # The issue's floor: no page wider than the screen from 320 px up.
+            page.set_viewport_size({"width": NARROWEST, "height": height})
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= NARROWEST, (
+                f"{page_spec.name} at {NARROWEST}px scrolls sideways ({scroll_width}px wide): {_wide_elements(page)}")
+            page.set_viewport_size({"width": width, "height": height})
             navigation = page.evaluate(NAVIGATION_HEIGHT)
             assert navigation <= height * NAVIGATION_SHARE, (
                 f"{page_spec.name}: the navigation takes {navigation:.0f}px of the {height}px phone screen")
