@@ -1,8 +1,8 @@
 """Every HTML page, public and studio, in a real headless Chromium at a phone (360x800) and a desktop (1280x900)
 size, against one real `fediverse serve` with seeded data (issue 17): no sideways scrolling (down to 320 px),
-axe-core finds 0 accessibility violations (in the dark colour scheme too), the navigation above the heading takes
-under a third of the phone's screen, touch targets (buttons, form fields, navigation links) are at least 44x44 px on the
-phone, and a full-page screenshot of each is left in the test's temporary directory.
+axe-core finds 0 accessibility violations (in the dark colour scheme too), the navigation above the heading
+takes under a third of the phone's screen, touch targets (buttons, form fields, navigation links) are at least
+44x44 px on the phone, and a full-page screenshot of each is left in the test's temporary directory.
 
 The page list is checked against the app's route table: a new GET route must be listed in PAGES or in EXEMPT
 (with the reason it is not an HTML page of its own), so no page is forgotten. Also: the portfolio's first load
@@ -296,7 +296,8 @@ def _wide_elements(page: Any) -> list[str]:
       const out = [];
       for (const el of document.body.querySelectorAll('*')) {
         const box = el.getBoundingClientRect(), name = `<${el.tagName.toLowerCase()} class="${el.className}">`;
-        if (box.right > window.innerWidth + 1 && box.width > 0) out.push(`${name} right edge at ${Math.round(box.right)}`);
+        if (box.right > window.innerWidth + 1 && box.width > 0)
+          out.push(`${name} right edge at ${Math.round(box.right)}`);
         else if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible')
           out.push(`${name} content overflows by ${el.scrollWidth - el.clientWidth}px`);
       }
