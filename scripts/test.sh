@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's test command: install the package with its test extras (and the npm interop peers)
+# The README's test command: install the package with its test extras (and the npm interop peers and axe-core)
 # into .venv, then run the whole suite. Extra arguments go to pytest.
 # With FEDIVERSE_TEST_DATABASE_URL / FEDIVERSE_TEST_REDIS_URL set, the suite also covers PostgreSQL and Redis.
 # Under CI=true (CI sets it; so does .ci/run) a real component that is missing is an error, never a skip;
@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 # Fedify (a third-party ActivityPub server, with its own Node 22 from npm) for the interop tests.
 npm ci --prefix tests/interop/fedify --no-audit --no-fund --loglevel=error
+# axe-core, the accessibility checker tests/browser/test_layout_browser.py injects into every page.
+npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
 # Debian's Chromium (/usr/bin/chromium) for tests/browser, driven by playwright; never `playwright install`.
 # ExifTool reads our consent XMP back out of the image files, as third-party pipelines do.
 if ! { command -v chromium >/dev/null && command -v exiftool >/dev/null; } \

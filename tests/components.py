@@ -47,6 +47,17 @@ def _avif() -> str | None:
             "pip install -e '.[test]')")
 
 
+AXE_DIR = Path(__file__).resolve().parent / "browser" / "axe"
+AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe() -> str | None:
+    """axe-core (npm, pinned in tests/browser/axe/package-lock.json), injected into pages by the layout test."""
+    if AXE_SCRIPT.is_file():
+        return None
+    return f"axe-core is not installed in {AXE_DIR}/node_modules; run: npm ci --prefix tests/browser/axe"
+
+
 def _fedify() -> str | None:
     from tests.interop.fedify_peer import fedify_missing
 
@@ -64,6 +75,7 @@ def _redis() -> str | None:
 
 CHECKS: dict[str, Callable[[], str | None]] = {
     "avif": _avif,
+    "axe": _axe,
     "chromium": _chromium,
     "exiftool": _exiftool,
     "fedify": _fedify,

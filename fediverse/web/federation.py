@@ -85,7 +85,11 @@ async def actor(request: Request) -> Response:
 async def profile(request: Request) -> Response:
     account = await _local_account(request)
     if account is None:
-        return error(404, "no such account")
+        if wants_activitypub(request):
+            return error(404, "no such account")
+        from fediverse.web.pages import page_error  # a browser gets a page it can read and leave
+
+        return page_error(request, 404, "No such artist")
     if gone := gone_if_suspended(account):
         return gone
     if wants_activitypub(request):
