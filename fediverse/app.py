@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -30,7 +31,8 @@ from fediverse.web.headerlimits import HeaderLimitMiddleware
 from fediverse.web.live_settings import SettingsRefreshMiddleware
 from fediverse.web.ratelimit import RateLimitMiddleware
 from fediverse.web.security_headers import SecurityHeadersMiddleware
-from fediverse.web.responses import error
+from fediverse.web.pages import page_error
+from fediverse.web.responses import error, wants_html
 
 log = logging.getLogger("fediverse")
 
@@ -101,6 +103,9 @@ def create_app(
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if wants_html(request) and exc.status_code in (404, 405):  # a mistyped address in a browser: a page, not JSON
+        return page_error(request, exc.status_code, HTTPStatus(exc.status_code).phrase,
+                          "There is nothing at this address.")
     return error(exc.status_code, exc.detail)
 
 

@@ -18,6 +18,12 @@ def wants_activitypub(request: Request) -> bool:
     return any(kind in accept for kind in AP_TYPES)
 
 
+def wants_html(request: Request) -> bool:
+    """True for a browser reading a page (GET or HEAD, Accept names text/html, not ActivityStreams)."""
+    return request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "").lower() \
+        and not wants_activitypub(request)
+
+
 def activity_json(doc: dict[str, Any], *, status: int = 200, cache_seconds: int = 60) -> Response:
     return Response(orjson.dumps(doc), status_code=status, media_type=AP_MEDIA_TYPE,
                     headers={"Cache-Control": f"max-age={cache_seconds}", "Vary": "Accept, Signature"})
