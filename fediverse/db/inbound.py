@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse.db.upsert import insert_or_skip
 from fediverse.jobs.kinds import ProcessInbound, insert_values
 from fediverse.models import InboundActivity, Job, utcnow
 
@@ -22,12 +21,10 @@ async def store(
     to announce after commit, or None for a duplicate.
 
     Two Core statements instead of ORM flushes: the inbox is the busiest write path (performance doc §4)."""
-    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     stored = await session.scalar(
-        dialect_insert(InboundActivity)
-        .values(uri=uri, type=type, actor_uri=actor_uri, inbox_account_id=inbox_account_id, raw=raw, received_at=now)
-        .on_conflict_do_nothing(index_elements=["uri"])
+        insert_or_skip(session, InboundActivity, "uri", uri=uri, type=type, actor_uri=actor_uri,
+                       inbox_account_id=inbox_account_id, raw=raw, received_at=now)
         .returning(InboundActivity.id)
     )
     if stored is None:

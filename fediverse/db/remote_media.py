@@ -7,11 +7,28 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse.db.upsert import insert_or_skip
 from fediverse.models import RemoteMedia
 
 
 async def by_url(session: AsyncSession, url: str) -> RemoteMedia | None:
     return await session.scalar(select(RemoteMedia).where(RemoteMedia.url == url))
+
+
+async def insert_new(session: AsyncSession, url: str, *, account_id: int, note_id: int | None = None) -> int | None:
+    """A new row for `url` and its id, or None when the URL has a row already. Two notes with the same file may
+    be stored at once (the same image posted twice, two posts of one author and their avatar): insert-or-skip
+    on the unique URL, so the job that loses the race goes on instead of failing on a unique violation."""
+    return await session.scalar(insert_or_skip(session, RemoteMedia, "url", url=url, account_id=account_id,
+                                               note_id=note_id).returning(RemoteMedia.id))
+
+
+async def claim(session: AsyncSession, url: str, *, account_id: int, note_id: int | None) -> RemoteMedia:
+    """The row for `url`, inserted if missing (see insert_new), whichever job created it."""
+    await insert_new(session, url, account_id=account_id, note_id=note_id)
+    row = await by_url(session, url)
+    assert row is not None
+    return row
 
 
 async def by_token(session: AsyncSession, token: str) -> RemoteMedia | None:

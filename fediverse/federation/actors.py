@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urldefrag, urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.parse import parse_actor, parse_key_document
@@ -25,6 +23,7 @@ from fediverse.consent import (
     AI_TRAINING_VALUES, ConsentRecord, InboundSignals, Provenance, combine, signals_from_activitypub,
 )
 from fediverse.db import accounts as account_db
+from fediverse.db.upsert import insert_or_skip
 from fediverse.errors import Invalid, RemoteError
 from fediverse.federation.client import Signer
 from fediverse.models import Account, RemoteNote, utcnow
@@ -104,14 +103,10 @@ async def store_actor(session: AsyncSession, actor: RemoteActor, prefer_key: str
 async def _claim_row(session: AsyncSession, actor: RemoteActor) -> Account:
     """The actor's row, inserted if missing. Two requests may learn of the same actor at once (a Follow arrives
     while we look its author up): insert-or-skip on the unique id, then read whichever row won."""
-    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     domain = urlsplit(actor.id).netloc.lower()
-    await session.execute(
-        dialect_insert(Account)
-        .values(uri=actor.id, domain=domain, username=actor.preferred_username, inbox_url=actor.inbox,
-                handle=f"{actor.preferred_username.lower()}@{domain}")
-        .on_conflict_do_nothing(index_elements=["uri"])
-    )
+    await session.execute(insert_or_skip(
+        session, Account, "uri", uri=actor.id, domain=domain, username=actor.preferred_username,
+        inbox_url=actor.inbox, handle=f"{actor.preferred_username.lower()}@{domain}"))
     account = await account_db.by_uri(session, actor.id)
     assert account is not None
     return account

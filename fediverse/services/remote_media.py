@@ -73,12 +73,8 @@ async def schedule_for_note(rt: Runtime, session: AsyncSession, note: RemoteNote
                                  if row.url not in {ref.url for ref in refs}])
     queued = 0
     for ref in refs:
-        row = await media_db.by_url(session, ref.url)
-        if row is None:
-            row = RemoteMedia(url=ref.url, account_id=note.account_id, note_id=note.id)
-            session.add(row)
-            await session.flush()
-        elif row.note_id is None:
+        row = await media_db.claim(session, ref.url, account_id=note.account_id, note_id=note.id)
+        if row.note_id is None:
             row.note_id = note.id
         enqueue(session, FetchRemoteMedia(row.id))
         queued += 1
@@ -92,12 +88,10 @@ async def schedule_for_account(session: AsyncSession, account: Account) -> int:
     for url in (account.icon_url, account.image_url):
         if account.is_local or not url or not url.startswith(("https://", "http://")) or len(url) > 2048:
             continue
-        if await media_db.by_url(session, url) is not None:
+        row_id = await media_db.insert_new(session, url, account_id=account.id)
+        if row_id is None:  # known already (or stored by a job running beside this one)
             continue
-        row = RemoteMedia(url=url, account_id=account.id)
-        session.add(row)
-        await session.flush()
-        enqueue(session, FetchRemoteMedia(row.id))
+        enqueue(session, FetchRemoteMedia(row_id))
         queued += 1
     return queued
 
