@@ -14,11 +14,11 @@ from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import interactions, timelines
-from fediverse.services.text import sanitize
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import safe_next, studio_view
 from fediverse.web.panel.forms import read_form, text
 from fediverse.web.panel.render import page, redirect
+from fediverse.web.remote_html import remote_html
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +67,7 @@ def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
         note = item.note
         assert note is not None
         url = note.url or note.uri
-        html = Markup(sanitize(note.content_html))
+        html = remote_html(note.content_html)
         title = ""
         warning = (note.summary or "Sensitive content") if note.sensitive or note.summary else None
     return {
