@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from fediverse.activitypub.audience import LISTED_VISIBILITIES
-from fediverse.activitypub.parse_note import media_attachments
+from fediverse.activitypub.parse_note import MediaRef, media_attachments
 from fediverse.db import domain_policy
 from fediverse.db import remote_media as remote_media_db
 from fediverse.models import (
@@ -36,6 +36,7 @@ PAGE_SIZE = 40
 MAX_PAGE_SIZE = 80
 SCAN_FOLLOWS = 20  # on SQLite: from this many followed accounts on, walk the ids (see _scan_ids)
 LIKE, BOOST, BOOKMARK = "like", "boost", "bookmark"
+LIKES, BOOSTS, REMOTE_LIKES = "likes", "boosts", "remote_likes"  # the counts, in the same query
 SCAN_ROUNDS = 5  # pages of ids read at most to fill one page when domain rules drop some
 
 
@@ -209,22 +210,17 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
     """The timeline items of these status ids, in this order (ids no longer there are skipped)."""
     if not entry_ids:
         return []
-    entries = {s.id: s for s in await session.scalars(select(Status).where(Status.id.in_(entry_ids)))}
-    shown_ids = {e.reblog_of_id for e in entries.values() if e.reblog_of_id is not None}
-    shown = dict(entries)
-    missing = shown_ids - shown.keys()
-    if missing:
-        shown.update({s.id: s for s in await session.scalars(select(Status).where(Status.id.in_(missing)))})
+    entries, shown, boosters = await _statuses(session, entry_ids)
     targets = {e.id: shown.get(e.reblog_of_id) if e.reblog_of_id is not None else e for e in entries.values()}
     posts = [t for t in targets.values() if t is not None]
     works = await _by_id(session, Work, [p.work_id for p in posts if p.work_id is not None])
     notes = await _by_id(session, RemoteNote, [p.remote_note_id for p in posts if p.remote_note_id is not None])
     local_notes = await _by_id(session, LocalNote, [p.local_note_id for p in posts if p.local_note_id is not None])
-    boosters = await _by_id(session, Account, [e.account_id for e in entries.values() if e.reblog_of_id is not None])
     post_ids = [p.id for p in posts]
-    counts = await _counts(session, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
-    liked, boosted, marked = await _viewer_state(session, viewer, post_ids)
-    cached = await _cached_media(session, list(notes.values()))
+    counts, liked, boosted, marked = await _counts_and_state(
+        session, viewer, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
+    refs = {note.id: media_attachments(note.raw) for note in notes.values()}  # parsed once per note
+    cached = await _cached_media(session, [ref.url for found in refs.values() for ref in found])
     items = []
     for entry_id in entry_ids:
         entry, target = entries.get(entry_id), targets.get(entry_id)
@@ -246,7 +242,7 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
             booster=boosters.get(entry.account_id) if boost else None,
             boosted_at=entry.created_at if boost else None, visibility=target.visibility,
             published=target.created_at,
-            images=_work_images(work) if work is not None else _note_images(note, cached) if note is not None else (),
+            images=_work_images(work) if work is not None else _note_images(refs[note.id], cached) if note is not None else (),
             counts=counts.get(target.id, Counts()), liked=target.id in liked, boosted=target.id in boosted,
             bookmarked=target.id in marked))
     return items
@@ -258,44 +254,57 @@ async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int,
     return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(set(ids))))}
 
 
-async def _counts(session: AsyncSession, status_ids: list[int], by_work: dict[int, int]) -> dict[int, Counts]:
-    """``by_work``: status id -> work id, for the statuses that are works here."""
-    work_ids = list(by_work.values())
-    likes = dict((await session.execute(select(Favourite.status_id, func.count()).where(
-        Favourite.status_id.in_(status_ids)).group_by(Favourite.status_id))).all())
-    boosts = dict((await session.execute(select(Status.reblog_of_id, func.count()).where(
-        Status.reblog_of_id.in_(status_ids)).group_by(Status.reblog_of_id))).all())
-    remote_likes: dict[int, int] = {}
-    if work_ids:  # likes of our works from other servers (ours are favourites and their reactions both)
-        liker = _LIKER
-        remote_likes = dict((await session.execute(
-            select(Reaction.work_id, func.count()).join(liker, liker.id == Reaction.account_id)
-            .where(Reaction.work_id.in_(work_ids), Reaction.kind == "like", liker.domain.is_not(None))
-            .group_by(Reaction.work_id))).all())
-    return {sid: Counts(likes=likes.get(sid, 0) + remote_likes.get(by_work.get(sid, -1), 0),
-                        boosts=boosts.get(sid, 0)) for sid in status_ids}
+async def _statuses(session: AsyncSession, entry_ids: Sequence[int]
+                    ) -> tuple[dict[int, Status], dict[int, Status], dict[int, Account]]:
+    """The entries, every status shown (entries and the statuses they boost) and the boosters, in one query:
+    each status with its author when it is a boost."""
+    wanted = list(set(entry_ids))
+    boosted_ids = select(_BOOSTED.reblog_of_id).where(_BOOSTED.id.in_(wanted), _BOOSTED.reblog_of_id.is_not(None))
+    rows = (await session.execute(
+        select(Status, Account).outerjoin(Account, and_(Account.id == Status.account_id,
+                                                        Status.reblog_of_id.is_not(None)))
+        .where(or_(Status.id.in_(wanted), Status.id.in_(boosted_ids))))).all()
+    wanted_set = set(wanted)
+    shown = {status.id: status for status, _a in rows}
+    entries = {sid: status for sid, status in shown.items() if sid in wanted_set}
+    boosters = {account.id: account for _s, account in rows if account is not None}
+    return entries, shown, boosters
 
 
-async def _viewer_state(session: AsyncSession, viewer: Account,
-                        status_ids: list[int]) -> tuple[set[int], set[int], set[int]]:
-    """Which of these the viewer liked, boosted and bookmarked: one query (three indexed lookups)."""
-    rows = await session.execute(union_all(
-        select(literal(LIKE), Favourite.status_id).where(
+async def _counts_and_state(session: AsyncSession, viewer: Account, status_ids: list[int], by_work: dict[int, int]
+                            ) -> tuple[dict[int, Counts], set[int], set[int], set[int]]:
+    """Counts (likes, boosts) of these statuses and which of them the viewer liked, boosted and bookmarked, in
+    one query (indexed lookups glued by UNION ALL). ``by_work``: status id -> work id, for the works here."""
+    parts = [
+        select(literal(LIKES), Favourite.status_id, func.count()).where(
+            Favourite.status_id.in_(status_ids)).group_by(Favourite.status_id),
+        select(literal(BOOSTS), Status.reblog_of_id, func.count()).where(
+            Status.reblog_of_id.in_(status_ids)).group_by(Status.reblog_of_id),
+        select(literal(LIKE), Favourite.status_id, literal(1)).where(
             Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids)),
-        select(literal(BOOST), Status.reblog_of_id).where(
+        select(literal(BOOST), Status.reblog_of_id, literal(1)).where(
             Status.account_id == viewer.id, Status.reblog_of_id.in_(status_ids)),
-        select(literal(BOOKMARK), Bookmark.status_id).where(
-            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids))))
-    found: dict[str, set[int]] = {LIKE: set(), BOOST: set(), BOOKMARK: set()}
-    for kind, status_id in rows.all():
-        if status_id is not None:
-            found[kind].add(status_id)
-    return found[LIKE], found[BOOST], found[BOOKMARK]
+        select(literal(BOOKMARK), Bookmark.status_id, literal(1)).where(
+            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids)),
+    ]
+    if by_work:  # likes of our works from other servers (ours are favourites and their reactions both)
+        liker = _LIKER
+        parts.append(select(literal(REMOTE_LIKES), Reaction.work_id, func.count())
+                     .join(liker, liker.id == Reaction.account_id)
+                     .where(Reaction.work_id.in_(list(by_work.values())), Reaction.kind == "like",
+                            liker.domain.is_not(None)).group_by(Reaction.work_id))
+    found: dict[str, dict[int, int]] = {LIKES: {}, BOOSTS: {}, REMOTE_LIKES: {}, LIKE: {}, BOOST: {}, BOOKMARK: {}}
+    for kind, key, number in (await session.execute(union_all(*parts))).all():
+        if key is not None:
+            found[kind][key] = number
+    likes, boosts, remote_likes = found[LIKES], found[BOOSTS], found[REMOTE_LIKES]
+    counts = {sid: Counts(likes=likes.get(sid, 0) + remote_likes.get(by_work.get(sid, -1), 0),
+                          boosts=boosts.get(sid, 0)) for sid in status_ids}
+    return counts, set(found[LIKE]), set(found[BOOST]), set(found[BOOKMARK])
 
 
-async def _cached_media(session: AsyncSession, notes: list[RemoteNote]) -> dict[str, str]:
+async def _cached_media(session: AsyncSession, wanted: list[str]) -> dict[str, str]:
     """Remote attachment URL -> the path of our cached, re-stamped copy."""
-    wanted = [ref.url for note in notes for ref in media_attachments(note.raw)]
     rows = await remote_media_db.cached_by_urls(session, wanted)
     return {row.url: remote_media.local_path(row.token, row.storage_key.rpartition(".")[2])
             for row in rows if row.storage_key}
@@ -307,6 +316,6 @@ def _work_images(work: Work) -> tuple[Image, ...]:
                        blurhash=image.blurhash) for image in work.images)
 
 
-def _note_images(note: RemoteNote, cached: dict[str, str]) -> tuple[Image, ...]:
+def _note_images(refs: Sequence[MediaRef], cached: dict[str, str]) -> tuple[Image, ...]:
     return tuple(Image(alt=ref.name, path=cached.get(ref.url), full_path=cached.get(ref.url), remote_url=ref.url)
-                 for ref in media_attachments(note.raw))
+                 for ref in refs)
