@@ -209,6 +209,39 @@ async def measure(rt: Any, client: httpx.AsyncClient, viewer_id: int, max_id: in
     return await timed(rounds, {"bare SQL": bare, "ids": only_ids, "service": service, "page": page})
 
 
+async def show_queries(rt: Any, client: httpx.AsyncClient) -> None:
+    """The SQL statements one GET /home sends (first line of each), to spot N+1 loading."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def log(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(" ".join(statement.split())[:150])
+
+    await client.get("/home")
+    event.listen(rt.engine.sync_engine, "before_cursor_execute", log)
+    await client.get("/home")
+    event.remove(rt.engine.sync_engine, "before_cursor_execute", log)
+    print(f"  {len(seen)} statements for one GET /home:")
+    for line in seen:
+        print("   ", line)
+
+
+async def profile_page(client: httpx.AsyncClient, out: str, count: int = 200) -> None:
+    """``--profile``: GET /home ``count`` times under cProfile (the event loop thread), stats written to ``out``."""
+    import cProfile
+    import pstats
+
+    await client.get("/home")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        await client.get("/home")
+    profiler.disable()
+    profiler.dump_stats(out)
+    pstats.Stats(out).sort_stats("cumulative").print_stats(40)
+
+
 async def main(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="fvbench-timeline-"))
     url, created = await database_url(args, folder)
@@ -239,6 +272,10 @@ async def main(args: argparse.Namespace) -> None:
             done = await client.post("/login", data={"csrf_token": token, "username": "viewer",
                                                      "password": PASSWORD})
             assert done.status_code == 303, done.text[:300]
+            if args.profile:
+                await show_queries(rt, client)
+                await profile_page(client, args.profile)
+                return
             for label, max_id in (("first page", None), ("deep page (max_id at the middle)", middle)):
                 result = await measure(rt, client, user.account_id, max_id, args.rounds)
                 base = result["bare SQL"]
@@ -258,6 +295,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--statuses", type=int, default=None, help="statuses stored (default 1,000,000)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 30)")
     parser.add_argument("--postgres", default="", help="an admin URL; a fresh database is made and dropped")
+    parser.add_argument("--profile", default="", help="only profile GET /home (cProfile), stats to this file")
     args = parser.parse_args()
     args.statuses = args.statuses or (50_000 if args.quick else 1_000_000)
     args.rounds = args.rounds or (10 if args.quick else 30)
