@@ -16,7 +16,7 @@ from fediverse.runtime import Runtime
 from fediverse.services import interactions, timelines
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import safe_next, studio_view
-from fediverse.web.panel.forms import read_form, text
+from fediverse.web.panel.forms import csrf_token, read_form, text
 from fediverse.web.panel.render import page, redirect
 from fediverse.web.remote_html import remote_html
 
@@ -75,15 +75,29 @@ def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
         "booster": _who(rt, item.booster) if item.booster is not None else None, "url": url, "title": title,
         "html": html, "warning": warning, "images": item.images, "published": item.published,
         "visibility": item.visibility, "counts": item.counts, "liked": item.liked, "boosted": item.boosted,
-        "bookmarked": item.bookmarked, "can_boost": item.can_boost,
+        "bookmarked": item.bookmarked, "can_boost": item.can_boost, "buttons": _buttons(item),
     }
+
+
+def _buttons(item: timelines.TimelineItem) -> list[tuple[str, str, int | None, bool]]:
+    """(action, label, count shown beside it, pressed) of each button under a post."""
+    likes, boosts = item.counts.likes, item.counts.boosts
+    found = [("unlike", "Unlike", likes, True) if item.liked else ("like", "Like", likes, False)]
+    if item.can_boost:
+        found.append(("unboost", "Unboost", boosts, True) if item.boosted else ("boost", "Boost", boosts, False))
+    found.append(("unbookmark", "Remove bookmark", None, True) if item.bookmarked
+                 else ("bookmark", "Bookmark", None, False))
+    return found
 
 
 def _timeline_page(request: Request, template: str, found: timelines.Page) -> Response:
     """One page of posts with its "load more" link and the address the buttons come back to."""
     rt = runtime_of(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    form_fields = Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="back" '
+                         'value="{}">').format(csrf_token(request), here)  # escaped once, not in every button
     return page(request, template, posts=[post_view(rt, item) for item in found.items],
-                next_max_id=found.next_max_id, here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                next_max_id=found.next_max_id, here=here, form_fields=form_fields,
                 older=request.query_params.get("max_id") is not None)
 
 
