@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from bench.timeline import BATCH, T0, database_url, drop_database, note_raw, timed  # noqa: E402
+from bench.timeline import BATCH, T0, database_url, drop_database, note_raw, report, timed  # noqa: E402
 from fediverse.app import create_app, shutdown, startup  # noqa: E402
 from fediverse.config import Settings  # noqa: E402
 from fediverse.models import Account, RemoteNote, Status, Work, WorkImage  # noqa: E402
@@ -163,7 +163,7 @@ BARE_SEARCH_PG = _SEARCH_ROWS.format(
     found="SELECT work_id FROM work_search WHERE to_tsvector('simple', body) @@ plainto_tsquery('simple', :q)")
 
 
-async def measure_tag(rt: Any, client: httpx.AsyncClient, rounds: int) -> dict[str, float]:
+async def measure_tag(rt: Any, client: httpx.AsyncClient, rounds: int) -> dict[str, tuple[float, float]]:
     async with rt.sessions() as session:
         first = await tag_service.tag_page(session, TAG, None)
     ids = [entry.status_id for entry in first.entries]
@@ -187,7 +187,7 @@ async def measure_tag(rt: Any, client: httpx.AsyncClient, rounds: int) -> dict[s
     return await timed(rounds, {"bare SQL": bare, "service": service, "page": page})
 
 
-async def measure_search(rt: Any, client: httpx.AsyncClient, rounds: int) -> dict[str, float]:
+async def measure_search(rt: Any, client: httpx.AsyncClient, rounds: int) -> dict[str, tuple[float, float]]:
     sqlite = rt.engine.dialect.name == "sqlite"
     bare_sql = text(BARE_SEARCH_SQLITE if sqlite else BARE_SEARCH_PG).bindparams(
         q=f'"{QUERY}"' if sqlite else QUERY)
@@ -233,11 +233,7 @@ async def main(args: argparse.Namespace) -> None:
         async with httpx.AsyncClient(transport=transport, base_url=f"https://{DOMAIN}") as client:
             for label, run in ((f"tag page /tags/{TAG}, {tag_service.PAGE_SIZE} entries", measure_tag),
                                (f"search /search?q={QUERY}, {search_service.LIMIT} works", measure_search)):
-                result = await run(rt, client, args.rounds)
-                base = result["bare SQL"]
-                print(f"  {label}, median of {args.rounds}:")
-                for name, ms in result.items():
-                    print(f"    {name:9} {ms:8.2f} ms   {ms / base:5.2f} x bare SQL")
+                report(label, args.rounds, await run(rt, client, args.rounds))
     finally:
         await shutdown(app)
         if created:
