@@ -7,9 +7,9 @@ Home, as Mastodon's: the statuses (works, stored remote notes, local text notes,
 a silenced (limited) account or domain is shown only to its followers, so in a home timeline only its boosts
 by someone she follows, of a post by someone she does not, are dropped.
 
-A page costs a fixed number of queries whatever its length: the page of ids, then the rows it shows (works
-with images, remote notes, local notes, authors, boosters), counts and the viewer's own likes, boosts and bookmarks, each in one
-query over the page's ids.
+A page costs a fixed number of queries whatever its length: the page of ids; the statuses with everything they
+show (works, remote notes, local notes, authors, boosters) in one query, the works' images in one more; counts
+and the viewer's own likes, boosts and bookmarks in one; the cached copies of remote images in one.
 """
 
 from __future__ import annotations
@@ -210,12 +210,11 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
     """The timeline items of these status ids, in this order (ids no longer there are skipped)."""
     if not entry_ids:
         return []
-    entries, shown, boosters = await _statuses(session, entry_ids)
+    loaded = await _statuses(session, entry_ids)
+    entries, shown, boosters = loaded.entries, loaded.shown, loaded.boosters
+    works, notes, local_notes = loaded.works, loaded.notes, loaded.local_notes
     targets = {e.id: shown.get(e.reblog_of_id) if e.reblog_of_id is not None else e for e in entries.values()}
     posts = [t for t in targets.values() if t is not None]
-    works = await _by_id(session, Work, [p.work_id for p in posts if p.work_id is not None])
-    notes = await _by_id(session, RemoteNote, [p.remote_note_id for p in posts if p.remote_note_id is not None])
-    local_notes = await _by_id(session, LocalNote, [p.local_note_id for p in posts if p.local_note_id is not None])
     post_ids = [p.id for p in posts]
     counts, liked, boosted, marked = await _counts_and_state(
         session, viewer, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
@@ -248,27 +247,36 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
     return items
 
 
-async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(set(ids))))}
+@dataclass
+class _Loaded:
+    entries: dict[int, Status]  # the page's statuses
+    shown: dict[int, Status]  # those and the statuses they boost
+    boosters: dict[int, Account]
+    works: dict[int, Work]
+    notes: dict[int, RemoteNote]
+    local_notes: dict[int, LocalNote]
 
 
-async def _statuses(session: AsyncSession, entry_ids: Sequence[int]
-                    ) -> tuple[dict[int, Status], dict[int, Status], dict[int, Account]]:
-    """The entries, every status shown (entries and the statuses they boost) and the boosters, in one query:
-    each status with its author when it is a boost."""
+async def _statuses(session: AsyncSession, entry_ids: Sequence[int]) -> _Loaded:
+    """The entries, the statuses they boost, the boosters, and the post of each (work, remote note or local
+    note, each with its author), in one query."""
     wanted = list(set(entry_ids))
     boosted_ids = select(_BOOSTED.reblog_of_id).where(_BOOSTED.id.in_(wanted), _BOOSTED.reblog_of_id.is_not(None))
     rows = (await session.execute(
-        select(Status, Account).outerjoin(Account, and_(Account.id == Status.account_id,
-                                                        Status.reblog_of_id.is_not(None)))
+        select(Status, Account, Work, RemoteNote, LocalNote)
+        .outerjoin(Account, and_(Account.id == Status.account_id, Status.reblog_of_id.is_not(None)))
+        .outerjoin(Work, Work.id == Status.work_id)
+        .outerjoin(RemoteNote, RemoteNote.id == Status.remote_note_id)
+        .outerjoin(LocalNote, LocalNote.id == Status.local_note_id)
         .where(or_(Status.id.in_(wanted), Status.id.in_(boosted_ids))))).all()
     wanted_set = set(wanted)
-    shown = {status.id: status for status, _a in rows}
-    entries = {sid: status for sid, status in shown.items() if sid in wanted_set}
-    boosters = {account.id: account for _s, account in rows if account is not None}
-    return entries, shown, boosters
+    shown = {status.id: status for status, *_rest in rows}
+    return _Loaded(
+        entries={sid: status for sid, status in shown.items() if sid in wanted_set}, shown=shown,
+        boosters={account.id: account for _s, account, *_rest in rows if account is not None},
+        works={work.id: work for _s, _a, work, _n, _l in rows if work is not None},
+        notes={note.id: note for _s, _a, _w, note, _l in rows if note is not None},
+        local_notes={local.id: local for *_rest, local in rows if local is not None})
 
 
 async def _counts_and_state(session: AsyncSession, viewer: Account, status_ids: list[int], by_work: dict[int, int]
