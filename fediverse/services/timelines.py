@@ -258,24 +258,25 @@ class _Loaded:
 
 
 async def _statuses(session: AsyncSession, entry_ids: Sequence[int]) -> _Loaded:
-    """The entries, the statuses they boost, the boosters, and the post of each (work, remote note or local
-    note, each with its author), in one query."""
-    wanted = list(set(entry_ids))
-    boosted_ids = select(_BOOSTED.reblog_of_id).where(_BOOSTED.id.in_(wanted), _BOOSTED.reblog_of_id.is_not(None))
+    """The entries, the statuses they boost, the boosters, and the post each one shows (work, remote note or
+    local note, each with its author), in one query: the entries by primary key, everything else joined to
+    them by primary key (an ``OR id IN (subquery)`` would make PostgreSQL scan the table)."""
+    boosted = _BOOSTED
     rows = (await session.execute(
-        select(Status, Account, Work, RemoteNote, LocalNote)
+        select(Status, boosted, Account, Work, RemoteNote, LocalNote)
+        .outerjoin(boosted, boosted.id == Status.reblog_of_id)
         .outerjoin(Account, and_(Account.id == Status.account_id, Status.reblog_of_id.is_not(None)))
-        .outerjoin(Work, Work.id == Status.work_id)
-        .outerjoin(RemoteNote, RemoteNote.id == Status.remote_note_id)
-        .outerjoin(LocalNote, LocalNote.id == Status.local_note_id)
-        .where(or_(Status.id.in_(wanted), Status.id.in_(boosted_ids))))).all()
-    wanted_set = set(wanted)
-    shown = {status.id: status for status, *_rest in rows}
+        .outerjoin(Work, Work.id == func.coalesce(boosted.work_id, Status.work_id))
+        .outerjoin(RemoteNote, RemoteNote.id == func.coalesce(boosted.remote_note_id, Status.remote_note_id))
+        .outerjoin(LocalNote, LocalNote.id == func.coalesce(boosted.local_note_id, Status.local_note_id))
+        .where(Status.id.in_(list(set(entry_ids)))))).all()
+    entries = {status.id: status for status, *_rest in rows}
+    shown = {**{target.id: target for _s, target, *_rest in rows if target is not None}, **entries}
     return _Loaded(
-        entries={sid: status for sid, status in shown.items() if sid in wanted_set}, shown=shown,
-        boosters={account.id: account for _s, account, *_rest in rows if account is not None},
-        works={work.id: work for _s, _a, work, _n, _l in rows if work is not None},
-        notes={note.id: note for _s, _a, _w, note, _l in rows if note is not None},
+        entries=entries, shown=shown,
+        boosters={account.id: account for _s, _b, account, *_rest in rows if account is not None},
+        works={work.id: work for *_f, work, _n, _l in rows if work is not None},
+        notes={note.id: note for *_f, note, _l in rows if note is not None},
         local_notes={local.id: local for *_rest, local in rows if local is not None})
 
 
