@@ -7,9 +7,10 @@ Home, as Mastodon's: the statuses (works, stored remote notes, local text notes,
 a silenced (limited) account or domain is shown only to its followers, so in a home timeline only its boosts
 by someone she follows, of a post by someone she does not, are dropped.
 
-A page costs a fixed number of queries whatever its length: the page of ids; the statuses with everything they
-show (works, remote notes, local notes, authors, boosters) in one query, the works' images in one more; counts
-and the viewer's own likes, boosts and bookmarks in one; the cached copies of remote images in one.
+A page costs a fixed number of queries whatever its length: the page of ids; the statuses with the boosted ones,
+the boosters and the remote notes (with authors) in one query; works (and their images) and local notes in one
+each when the page has any; counts and the viewer's own likes, boosts and bookmarks in one; the cached copies of
+remote images in one.
 """
 
 from __future__ import annotations
@@ -258,26 +259,32 @@ class _Loaded:
 
 
 async def _statuses(session: AsyncSession, entry_ids: Sequence[int]) -> _Loaded:
-    """The entries, the statuses they boost, the boosters, and the post each one shows (work, remote note or
-    local note, each with its author), in one query: the entries by primary key, everything else joined to
-    them by primary key (an ``OR id IN (subquery)`` would make PostgreSQL scan the table)."""
+    """The entries, the statuses they boost, the boosters and the remote notes shown (the bulk of a home
+    timeline), in one query: the entries by primary key, the rest joined to them by primary key (an
+    ``OR id IN (subquery)`` would make PostgreSQL scan the table). Works and local notes, when the page has
+    any, in one query each (joining them here too makes a join of ten tables, slow for PostgreSQL to plan)."""
     boosted = _BOOSTED
     rows = (await session.execute(
-        select(Status, boosted, Account, Work, RemoteNote, LocalNote)
+        select(Status, boosted, Account, RemoteNote)
         .outerjoin(boosted, boosted.id == Status.reblog_of_id)
-        .outerjoin(Account, and_(Account.id == Status.account_id, Status.reblog_of_id.is_not(None)))
-        .outerjoin(Work, Work.id == func.coalesce(boosted.work_id, Status.work_id))
+        .join(Account, Account.id == Status.account_id)  # by primary key; only a booster's is used
         .outerjoin(RemoteNote, RemoteNote.id == func.coalesce(boosted.remote_note_id, Status.remote_note_id))
-        .outerjoin(LocalNote, LocalNote.id == func.coalesce(boosted.local_note_id, Status.local_note_id))
         .where(Status.id.in_(list(set(entry_ids)))))).all()
     entries = {status.id: status for status, *_rest in rows}
     shown = {**{target.id: target for _s, target, *_rest in rows if target is not None}, **entries}
+    posts = [status.reblog_of_id and shown.get(status.reblog_of_id) or status for status in entries.values()]
     return _Loaded(
         entries=entries, shown=shown,
-        boosters={account.id: account for _s, _b, account, *_rest in rows if account is not None},
-        works={work.id: work for *_f, work, _n, _l in rows if work is not None},
-        notes={note.id: note for *_f, note, _l in rows if note is not None},
-        local_notes={local.id: local for *_rest, local in rows if local is not None})
+        boosters={account.id: account for status, _b, account, _n in rows if status.reblog_of_id is not None},
+        works=await _by_id(session, Work, [p.work_id for p in posts if p.work_id is not None]),
+        notes={note.id: note for *_rest, note in rows if note is not None},
+        local_notes=await _by_id(session, LocalNote, [p.local_note_id for p in posts if p.local_note_id is not None]))
+
+
+async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(set(ids))))}
 
 
 async def _counts_and_state(session: AsyncSession, viewer: Account, status_ids: list[int], by_work: dict[int, int]
