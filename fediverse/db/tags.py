@@ -75,20 +75,19 @@ async def with_prefix(session: AsyncSession, prefix: str, limit: int = 10) -> li
     return list(rows)
 
 
-async def tagged(session: AsyncSession, name: str, condition: ColumnElement[bool], *, max_id: int | None,
-                 limit: int) -> list[tuple[Status, str]]:
-    """Statuses carrying the tag named ``name`` that match ``condition`` (the visibility rule), newest first,
-    below ``max_id``, each with the tag's display name; none by suspended or silenced accounts. The tag is
-    looked up inside the query (a constant subquery), so a page costs one round trip."""
-    tag_id = select(Tag.id).where(Tag.name == name).scalar_subquery()
-    display = select(Tag.display_name).where(Tag.name == name).scalar_subquery()
-    query = (select(Status, display).join(StatusTag, StatusTag.status_id == Status.id)
+async def tagged(session: AsyncSession, tag_id: int, condition: ColumnElement[bool], *, max_id: int | None,
+                 limit: int) -> list[Status]:
+    """Statuses carrying the tag that match ``condition`` (the visibility rule), newest first, below ``max_id``;
+    none by suspended or silenced accounts."""
+    query = (select(Status).join(StatusTag, StatusTag.status_id == Status.id)
              .join(Account, Account.id == Status.account_id)
              .where(StatusTag.tag_id == tag_id, condition, Account.suspended_at.is_(None),
                     Account.silenced_at.is_(None)))
     if max_id is not None:
-        query = query.where(Status.id < max_id)
-    return [(status, shown) for status, shown in await session.execute(query.order_by(Status.id.desc()).limit(limit))]
+        query = query.where(StatusTag.status_id < max_id)
+    # ordered by the tag row's copy of the id: the (tag_id, status_id) index is then walked newest first and
+    # stops at the page; ordering by statuses.id made SQLite read every row of the tag and sort them
+    return list(await session.scalars(query.order_by(StatusTag.status_id.desc()).limit(limit)))
 
 
 async def status_of_work(session: AsyncSession, work_id: int) -> int | None:

@@ -95,16 +95,14 @@ async def tag_page(session: AsyncSession, raw_name: str, viewer: Account | None,
     """One page of the tag ``raw_name`` (as in the URL) for ``viewer``: NotFound for a name that is no tag; an
     empty page for a valid name nobody used yet."""
     name = tag_name(raw_name)
+    tag = await tag_db.by_name(session, name)  # its id as a constant: SQLite then walks the tag's index in order
+    if tag is None:
+        return TagPage(name=name, display_name=name, entries=[], next_max_id=None)
     condition = and_(visible_to(viewer), Status.visibility == PUBLIC)
-    found = await tag_db.tagged(session, name, condition, max_id=max_id, limit=limit + 1)
-    if found:
-        display = found[0][1]
-    else:  # nothing (more) to show: the tag's own spelling, if it is a tag at all
-        tag = await tag_db.by_name(session, name)
-        display = tag.display_name if tag is not None else name
-    more = len(found) > limit
-    statuses = [status for status, _shown in found[:limit]]
+    statuses = await tag_db.tagged(session, tag.id, condition, max_id=max_id, limit=limit + 1)
+    more = len(statuses) > limit
+    statuses = statuses[:limit]
     works, notes = await _rows(session, statuses)
     entries = _entries(statuses, works, notes, await domain_policy.hidden_hosts(session))
-    return TagPage(name=name, display_name=display or name, entries=entries,
+    return TagPage(name=name, display_name=tag.display_name or name, entries=entries,
                    next_max_id=statuses[-1].id if more and statuses else None)
