@@ -166,8 +166,9 @@ JOIN remote_notes n ON n.id = COALESCE(b.remote_note_id, s.remote_note_id)
 JOIN accounts a ON a.id = n.account_id WHERE s.id IN ({ids})"""
 
 
-async def timed(rounds: int, runs: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, float]:
-    """Median milliseconds of each, rounds alternating (one warm-up first)."""
+async def timed(rounds: int, runs: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, tuple[float, float]]:
+    """(median, minimum) milliseconds of each, rounds alternating (one warm-up first). The minimum is printed
+    beside the median because the machine is shared: under load the median drifts, the best round less."""
     for run in runs.values():
         await run()
     spent: dict[str, list[float]] = {name: [] for name in runs}
@@ -176,11 +177,19 @@ async def timed(rounds: int, runs: dict[str, Callable[[], Awaitable[Any]]]) -> d
             start = time.perf_counter()
             await run()
             spent[name].append((time.perf_counter() - start) * 1000)
-    return {name: statistics.median(values) for name, values in spent.items()}
+    return {name: (statistics.median(values), min(values)) for name, values in spent.items()}
+
+
+def report(label: str, rounds: int, result: dict[str, tuple[float, float]]) -> None:
+    """Milliseconds and ratios to the bare SQL measured in the same run (medians, then minimums)."""
+    base, best = result["bare SQL"]
+    print(f"  {label}, {rounds} rounds:           median                   minimum")
+    for name, (ms, low) in result.items():
+        print(f"    {name:9} {ms:8.2f} ms   {ms / base:5.2f} x bare SQL   {low:8.2f} ms   {low / best:5.2f} x")
 
 
 async def measure(rt: Any, client: httpx.AsyncClient, viewer_id: int, max_id: int | None,
-                  rounds: int) -> dict[str, float]:
+                  rounds: int) -> dict[str, tuple[float, float]]:
     async with rt.sessions() as session:
         viewer = await session.get(Account, viewer_id)
         first = await timelines.home(session, viewer, max_id)
@@ -207,6 +216,39 @@ async def measure(rt: Any, client: httpx.AsyncClient, viewer_id: int, max_id: in
         assert response.status_code == 200 and response.text.count('class="post"') == len(ids)
 
     return await timed(rounds, {"bare SQL": bare, "ids": only_ids, "service": service, "page": page})
+
+
+async def show_queries(rt: Any, client: httpx.AsyncClient) -> None:
+    """The SQL statements one GET /home sends (first line of each), to spot N+1 loading."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def log(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(" ".join(statement.split())[:150])
+
+    await client.get("/home")
+    event.listen(rt.engine.sync_engine, "before_cursor_execute", log)
+    await client.get("/home")
+    event.remove(rt.engine.sync_engine, "before_cursor_execute", log)
+    print(f"  {len(seen)} statements for one GET /home:")
+    for line in seen:
+        print("   ", line)
+
+
+async def profile_page(client: httpx.AsyncClient, out: str, count: int = 200) -> None:
+    """``--profile``: GET /home ``count`` times under cProfile (the event loop thread), stats written to ``out``."""
+    import cProfile
+    import pstats
+
+    await client.get("/home")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        await client.get("/home")
+    profiler.disable()
+    profiler.dump_stats(out)
+    pstats.Stats(out).sort_stats("cumulative").print_stats(40)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -239,12 +281,12 @@ async def main(args: argparse.Namespace) -> None:
             done = await client.post("/login", data={"csrf_token": token, "username": "viewer",
                                                      "password": PASSWORD})
             assert done.status_code == 303, done.text[:300]
+            if args.profile:
+                await show_queries(rt, client)
+                await profile_page(client, args.profile)
+                return
             for label, max_id in (("first page", None), ("deep page (max_id at the middle)", middle)):
-                result = await measure(rt, client, user.account_id, max_id, args.rounds)
-                base = result["bare SQL"]
-                print(f"  {label}, 40 items, median of {args.rounds}:")
-                for name, ms in result.items():
-                    print(f"    {name:9} {ms:8.2f} ms   {ms / base:5.2f} x bare SQL")
+                report(f"{label}, 40 items", args.rounds, await measure(rt, client, user.account_id, max_id, args.rounds))
     finally:
         await shutdown(app)
         if created:
@@ -258,6 +300,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--statuses", type=int, default=None, help="statuses stored (default 1,000,000)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 30)")
     parser.add_argument("--postgres", default="", help="an admin URL; a fresh database is made and dropped")
+    parser.add_argument("--profile", default="", help="only profile GET /home (cProfile), stats to this file")
     args = parser.parse_args()
     args.statuses = args.statuses or (50_000 if args.quick else 1_000_000)
     args.rounds = args.rounds or (10 if args.quick else 30)

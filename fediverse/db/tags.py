@@ -84,8 +84,10 @@ async def tagged(session: AsyncSession, tag_id: int, condition: ColumnElement[bo
              .where(StatusTag.tag_id == tag_id, condition, Account.suspended_at.is_(None),
                     Account.silenced_at.is_(None)))
     if max_id is not None:
-        query = query.where(Status.id < max_id)
-    return list(await session.scalars(query.order_by(Status.id.desc()).limit(limit)))
+        query = query.where(StatusTag.status_id < max_id)
+    # ordered by the tag row's copy of the id: the (tag_id, status_id) index is then walked newest first and
+    # stops at the page; ordering by statuses.id made SQLite read every row of the tag and sort them
+    return list(await session.scalars(query.order_by(StatusTag.status_id.desc()).limit(limit)))
 
 
 async def status_of_work(session: AsyncSession, work_id: int) -> int | None:

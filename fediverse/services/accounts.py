@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, found
-from fediverse.models import ROLES, Account, LocalNote, LocalUser, Notification, RemoteNote, Work, utcnow
+from fediverse.models import ROLES, Account, LocalNote, LocalUser, Notification, RemoteNote, WebSession, Work, utcnow
 from fediverse.services import web_sessions
 
 if TYPE_CHECKING:
@@ -161,9 +162,29 @@ async def notifications(
     return [(n, w, r, local) for n, w, r, local in rows.all()]
 
 
+def _unread_count(account_id: int | ColumnElement[int]) -> Select[tuple[int]]:
+    """The badge: unread notifications of an account (the partial index ix_notifications_unread)."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.account_id == account_id, Notification.read_at.is_(None))
+
+
 async def unread_notifications(session: AsyncSession, account_id: int) -> int:
-    return await session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.account_id == account_id, Notification.read_at.is_(None))) or 0
+    return await session.scalar(_unread_count(account_id)) or 0
+
+
+async def signed_in(session: AsyncSession, token: str, account_id: int, now: datetime, *,
+                    with_unread: bool = False) -> tuple[WebSession, LocalUser, int] | None:
+    """The live session row of this token for this account, its user (with the account) and, ``with_unread``,
+    the badge count, in one query: every studio page checks these, so they cost one round trip, not three.
+    None when the session is over (ended, idle, too old) or not this account's."""
+    where = web_sessions.live(token, now)
+    if where is None:
+        return None
+    unread = _unread_count(LocalUser.account_id).scalar_subquery() if with_unread else literal(0)
+    found = (await session.execute(select(WebSession, LocalUser, unread)
+                                   .join(LocalUser, LocalUser.account_id == WebSession.account_id)
+                                   .where(WebSession.account_id == account_id, *where))).first()
+    return (found[0], found[1], found[2] or 0) if found is not None else None
 
 
 async def mark_notifications_read(session: AsyncSession, account_id: int,

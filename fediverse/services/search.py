@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from fediverse.db import domain_policy
 from fediverse.db import search as search_db
@@ -105,12 +106,13 @@ async def find_works(rt: Runtime, session: AsyncSession, query: str, viewer: Acc
     if matching is None:
         return []
     rows = await session.scalars(
-        select(Work).join(Account, Account.id == Work.account_id).join(Status, Status.work_id == Work.id)
+        select(Work).options(joinedload(Work.images))  # the tiles' images in the same query
+        .join(Account, Account.id == Work.account_id).join(Status, Status.work_id == Work.id)
         .where(matching, Work.deleted_at.is_(None), Work.visibility == "public",
                and_(visible_to(viewer), Status.visibility == PUBLIC),
                Account.suspended_at.is_(None), Account.silenced_at.is_(None), _search_allowed(rt))
         .order_by(Status.id.desc()).limit(LIMIT))
-    return list(rows)
+    return list(rows.unique())
 
 
 async def search(rt: Runtime, session: AsyncSession, raw: str, user: LocalUser | None) -> Results:

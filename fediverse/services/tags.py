@@ -12,6 +12,7 @@ from typing import Iterable
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from fediverse.db import domain_policy
 from fediverse.db import tags as tag_db
@@ -68,8 +69,8 @@ def max_id_of(raw: str | None) -> int | None:
 async def _rows(session: AsyncSession, statuses: list[Status]) -> tuple[dict[int, Work], dict[int, RemoteNote]]:
     work_ids = [s.work_id for s in statuses if s.work_id is not None]
     note_ids = [s.remote_note_id for s in statuses if s.remote_note_id is not None]
-    works = {w.id: w for w in await session.scalars(select(Work).where(
-        Work.id.in_(work_ids), Work.deleted_at.is_(None)))} if work_ids else {}
+    works = {w.id: w for w in (await session.scalars(select(Work).options(joinedload(Work.images)).where(
+        Work.id.in_(work_ids), Work.deleted_at.is_(None)))).unique()} if work_ids else {}  # images: same query
     notes = {n.id: n for n in await session.scalars(select(RemoteNote).where(
         RemoteNote.id.in_(note_ids)))} if note_ids else {}
     return works, notes
@@ -94,7 +95,7 @@ async def tag_page(session: AsyncSession, raw_name: str, viewer: Account | None,
     """One page of the tag ``raw_name`` (as in the URL) for ``viewer``: NotFound for a name that is no tag; an
     empty page for a valid name nobody used yet."""
     name = tag_name(raw_name)
-    tag = await tag_db.by_name(session, name)
+    tag = await tag_db.by_name(session, name)  # its id as a constant: SQLite then walks the tag's index in order
     if tag is None:
         return TagPage(name=name, display_name=name, entries=[], next_max_id=None)
     condition = and_(visible_to(viewer), Status.visibility == PUBLIC)

@@ -7,23 +7,25 @@ Home, as Mastodon's: the statuses (works, stored remote notes, local text notes,
 a silenced (limited) account or domain is shown only to its followers, so in a home timeline only its boosts
 by someone she follows, of a post by someone she does not, are dropped.
 
-A page costs a fixed number of queries whatever its length: the page of ids, then the rows it shows (works
-with images, remote notes, local notes, authors, boosters), counts and the viewer's own likes, boosts and bookmarks, each in one
-query over the page's ids.
+A page costs a fixed number of queries whatever its length: the page of ids; the statuses with the boosted ones,
+the boosters and the remote notes (with authors) in one query; works (and their images) and local notes in one
+each when the page has any; counts and the viewer's own likes, boosts and bookmarks in one; the cached copies of
+remote images in one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Integer, Select, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from fediverse.activitypub.audience import LISTED_VISIBILITIES
-from fediverse.activitypub.parse_note import media_attachments
+from fediverse.activitypub.parse_note import MediaRef, media_attachments
 from fediverse.db import domain_policy
 from fediverse.db import remote_media as remote_media_db
 from fediverse.models import (
@@ -36,6 +38,7 @@ PAGE_SIZE = 40
 MAX_PAGE_SIZE = 80
 SCAN_FOLLOWS = 20  # on SQLite: from this many followed accounts on, walk the ids (see _scan_ids)
 LIKE, BOOST, BOOKMARK = "like", "boost", "bookmark"
+LIKES, BOOSTS, REMOTE_LIKES = "likes", "boosts", "remote_likes"  # the counts, in the same query
 SCAN_ROUNDS = 5  # pages of ids read at most to fill one page when domain rules drop some
 
 
@@ -144,13 +147,50 @@ def _allowed(rules: dict[str, domain_policy.Rule], domain: str | None, boosted_d
     return True
 
 
+@dataclass(frozen=True)
+class _AnyViewer:
+    """Stands in for a local viewer when a query is built once: her id is the bound parameter ``viewer_id``."""
+
+    id: Any
+    is_local: bool = True
+
+
+_VIEWER_ID = bindparam("viewer_id", type_=Integer)
+
+
+@cache
+def _prepared_home(scan_ids: bool, paged: bool) -> Select[Any]:
+    """The home query built once per shape, the viewer, cursor and limit bound at execution: building it (the
+    visibility rule, the follows) and computing its cache key on every request cost more than running it."""
+    query = _home_query(_AnyViewer(_VIEWER_ID), scan_ids=scan_ids)  # type: ignore[arg-type]
+    if paged:
+        query = query.where(Status.id < bindparam("cursor", type_=BigInteger))
+    return query.limit(bindparam("limit", type_=Integer))
+
+
+_FOLLOWED_COUNT = select(func.count()).select_from(_followed(_AnyViewer(_VIEWER_ID)).subquery())  # type: ignore[arg-type]
+
+
 async def _scan_ids(session: AsyncSession, viewer: Account) -> bool:
     """On SQLite, walk the ids backwards when the viewer follows enough accounts that a page is near the top;
     for a few followed accounts, their own rows (the account index) are fewer than that walk."""
     if session.bind.dialect.name != "sqlite":
         return False
-    count = await session.scalar(select(func.count()).select_from(_followed(viewer).subquery()))
+    count = await session.scalar(_FOLLOWED_COUNT, {"viewer_id": viewer.id})
     return (count or 0) >= SCAN_FOLLOWS
+
+
+async def _home_rows(session: AsyncSession, viewer: Account, scan_ids: bool, cursor: int | None,
+                     limit: int) -> list[Any]:
+    """One batch of home rows below ``cursor``; a local viewer's through the prepared query."""
+    if not viewer.is_local:  # never on a page (home is for local artists); the rule as built for her
+        query = _home_query(viewer, scan_ids=scan_ids)
+        paged = query.where(Status.id < cursor) if cursor is not None else query
+        return list((await session.execute(paged.limit(limit))).all())
+    params: dict[str, Any] = {"viewer_id": viewer.id, "limit": limit}
+    if cursor is not None:
+        params["cursor"] = cursor
+    return list((await session.execute(_prepared_home(scan_ids, cursor is not None), params)).all())
 
 
 def page_size(limit: int | None) -> int:
@@ -161,12 +201,11 @@ async def home_ids(session: AsyncSession, viewer: Account, max_id: int | None = 
                    limit: int = PAGE_SIZE) -> tuple[list[int], int | None]:
     """The entry ids of one home page and the max_id of the next (the bare query the benchmark measures)."""
     rules = await domain_policy.hidden_hosts(session)
-    query = _home_query(viewer, scan_ids=await _scan_ids(session, viewer))
+    scan_ids = await _scan_ids(session, viewer)
     found: list[int] = []
     cursor = max_id
     for _ in range(SCAN_ROUNDS):
-        paged = query.where(Status.id < cursor) if cursor is not None else query
-        rows = (await session.execute(paged.limit(limit + 1))).all()
+        rows = await _home_rows(session, viewer, scan_ids, cursor, limit + 1)
         more = len(rows) > limit
         for entry_id, domain, boosted_domain, boosted_followed in rows[:limit]:
             cursor = entry_id
@@ -210,22 +249,16 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
     """The timeline items of these status ids, in this order (ids no longer there are skipped)."""
     if not entry_ids:
         return []
-    entries = {s.id: s for s in await session.scalars(select(Status).where(Status.id.in_(entry_ids)))}
-    shown_ids = {e.reblog_of_id for e in entries.values() if e.reblog_of_id is not None}
-    shown = dict(entries)
-    missing = shown_ids - shown.keys()
-    if missing:
-        shown.update({s.id: s for s in await session.scalars(select(Status).where(Status.id.in_(missing)))})
+    loaded = await _statuses(session, entry_ids)
+    entries, shown, boosters = loaded.entries, loaded.shown, loaded.boosters
+    works, notes, local_notes = loaded.works, loaded.notes, loaded.local_notes
     targets = {e.id: shown.get(e.reblog_of_id) if e.reblog_of_id is not None else e for e in entries.values()}
     posts = [t for t in targets.values() if t is not None]
-    works = await _by_id(session, Work, [p.work_id for p in posts if p.work_id is not None])
-    notes = await _by_id(session, RemoteNote, [p.remote_note_id for p in posts if p.remote_note_id is not None])
-    local_notes = await _by_id(session, LocalNote, [p.local_note_id for p in posts if p.local_note_id is not None])
-    boosters = await _by_id(session, Account, [e.account_id for e in entries.values() if e.reblog_of_id is not None])
     post_ids = [p.id for p in posts]
-    counts = await _counts(session, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
-    liked, boosted, marked = await _viewer_state(session, viewer, post_ids)
-    cached = await _cached_media(session, list(notes.values()))
+    counts, liked, boosted, marked = await _counts_and_state(
+        session, viewer, post_ids, {p.id: p.work_id for p in posts if p.work_id is not None})
+    refs = {note.id: media_attachments(note.raw) for note in notes.values()}  # parsed once per note
+    cached = await _cached_media(session, [ref.url for found in refs.values() for ref in found])
     items = []
     for entry_id in entry_ids:
         entry, target = entries.get(entry_id), targets.get(entry_id)
@@ -247,10 +280,43 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
             booster=boosters.get(entry.account_id) if boost else None,
             boosted_at=entry.created_at if boost else None, visibility=target.visibility,
             published=target.created_at,
-            images=_work_images(work) if work is not None else _note_images(note, cached) if note is not None else (),
+            images=_work_images(work) if work is not None else _note_images(refs[note.id], cached) if note is not None else (),
             counts=counts.get(target.id, Counts()), liked=target.id in liked, boosted=target.id in boosted,
             bookmarked=target.id in marked))
     return items
+
+
+@dataclass
+class _Loaded:
+    entries: dict[int, Status]  # the page's statuses
+    shown: dict[int, Status]  # those and the statuses they boost
+    boosters: dict[int, Account]
+    works: dict[int, Work]
+    notes: dict[int, RemoteNote]
+    local_notes: dict[int, LocalNote]
+
+
+async def _statuses(session: AsyncSession, entry_ids: Sequence[int]) -> _Loaded:
+    """The entries, the statuses they boost, the boosters and the remote notes shown (the bulk of a home
+    timeline), in one query: the entries by primary key, the rest joined to them by primary key (an
+    ``OR id IN (subquery)`` would make PostgreSQL scan the table). Works and local notes, when the page has
+    any, in one query each (joining them here too makes a join of ten tables, slow for PostgreSQL to plan)."""
+    boosted = _BOOSTED
+    rows = (await session.execute(
+        select(Status, boosted, Account, RemoteNote)
+        .outerjoin(boosted, boosted.id == Status.reblog_of_id)
+        .join(Account, Account.id == Status.account_id)  # by primary key; only a booster's is used
+        .outerjoin(RemoteNote, RemoteNote.id == func.coalesce(boosted.remote_note_id, Status.remote_note_id))
+        .where(Status.id.in_(list(set(entry_ids)))))).all()
+    entries = {status.id: status for status, *_rest in rows}
+    shown = {**{target.id: target for _s, target, *_rest in rows if target is not None}, **entries}
+    posts = [status.reblog_of_id and shown.get(status.reblog_of_id) or status for status in entries.values()]
+    return _Loaded(
+        entries=entries, shown=shown,
+        boosters={account.id: account for status, _b, account, _n in rows if status.reblog_of_id is not None},
+        works=await _by_id(session, Work, [p.work_id for p in posts if p.work_id is not None]),
+        notes={note.id: note for *_rest, note in rows if note is not None},
+        local_notes=await _by_id(session, LocalNote, [p.local_note_id for p in posts if p.local_note_id is not None]))
 
 
 async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int, Any]:
@@ -259,44 +325,40 @@ async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int,
     return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(set(ids))))}
 
 
-async def _counts(session: AsyncSession, status_ids: list[int], by_work: dict[int, int]) -> dict[int, Counts]:
-    """``by_work``: status id -> work id, for the statuses that are works here."""
-    work_ids = list(by_work.values())
-    likes = dict((await session.execute(select(Favourite.status_id, func.count()).where(
-        Favourite.status_id.in_(status_ids)).group_by(Favourite.status_id))).all())
-    boosts = dict((await session.execute(select(Status.reblog_of_id, func.count()).where(
-        Status.reblog_of_id.in_(status_ids)).group_by(Status.reblog_of_id))).all())
-    remote_likes: dict[int, int] = {}
-    if work_ids:  # likes of our works from other servers (ours are favourites and their reactions both)
-        liker = _LIKER
-        remote_likes = dict((await session.execute(
-            select(Reaction.work_id, func.count()).join(liker, liker.id == Reaction.account_id)
-            .where(Reaction.work_id.in_(work_ids), Reaction.kind == "like", liker.domain.is_not(None))
-            .group_by(Reaction.work_id))).all())
-    return {sid: Counts(likes=likes.get(sid, 0) + remote_likes.get(by_work.get(sid, -1), 0),
-                        boosts=boosts.get(sid, 0)) for sid in status_ids}
-
-
-async def _viewer_state(session: AsyncSession, viewer: Account,
-                        status_ids: list[int]) -> tuple[set[int], set[int], set[int]]:
-    """Which of these the viewer liked, boosted and bookmarked: one query (three indexed lookups)."""
-    rows = await session.execute(union_all(
-        select(literal(LIKE), Favourite.status_id).where(
+async def _counts_and_state(session: AsyncSession, viewer: Account, status_ids: list[int], by_work: dict[int, int]
+                            ) -> tuple[dict[int, Counts], set[int], set[int], set[int]]:
+    """Counts (likes, boosts) of these statuses and which of them the viewer liked, boosted and bookmarked, in
+    one query (indexed lookups glued by UNION ALL). ``by_work``: status id -> work id, for the works here."""
+    parts = [
+        select(literal(LIKES), Favourite.status_id, func.count()).where(
+            Favourite.status_id.in_(status_ids)).group_by(Favourite.status_id),
+        select(literal(BOOSTS), Status.reblog_of_id, func.count()).where(
+            Status.reblog_of_id.in_(status_ids)).group_by(Status.reblog_of_id),
+        select(literal(LIKE), Favourite.status_id, literal(1)).where(
             Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids)),
-        select(literal(BOOST), Status.reblog_of_id).where(
+        select(literal(BOOST), Status.reblog_of_id, literal(1)).where(
             Status.account_id == viewer.id, Status.reblog_of_id.in_(status_ids)),
-        select(literal(BOOKMARK), Bookmark.status_id).where(
-            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids))))
-    found: dict[str, set[int]] = {LIKE: set(), BOOST: set(), BOOKMARK: set()}
-    for kind, status_id in rows.all():
-        if status_id is not None:
-            found[kind].add(status_id)
-    return found[LIKE], found[BOOST], found[BOOKMARK]
+        select(literal(BOOKMARK), Bookmark.status_id, literal(1)).where(
+            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids)),
+    ]
+    if by_work:  # likes of our works from other servers (ours are favourites and their reactions both)
+        liker = _LIKER
+        parts.append(select(literal(REMOTE_LIKES), Reaction.work_id, func.count())
+                     .join(liker, liker.id == Reaction.account_id)
+                     .where(Reaction.work_id.in_(list(by_work.values())), Reaction.kind == "like",
+                            liker.domain.is_not(None)).group_by(Reaction.work_id))
+    found: dict[str, dict[int, int]] = {LIKES: {}, BOOSTS: {}, REMOTE_LIKES: {}, LIKE: {}, BOOST: {}, BOOKMARK: {}}
+    for kind, key, number in (await session.execute(union_all(*parts))).all():
+        if key is not None:
+            found[kind][key] = number
+    likes, boosts, remote_likes = found[LIKES], found[BOOSTS], found[REMOTE_LIKES]
+    counts = {sid: Counts(likes=likes.get(sid, 0) + remote_likes.get(by_work.get(sid, -1), 0),
+                          boosts=boosts.get(sid, 0)) for sid in status_ids}
+    return counts, set(found[LIKE]), set(found[BOOST]), set(found[BOOKMARK])
 
 
-async def _cached_media(session: AsyncSession, notes: list[RemoteNote]) -> dict[str, str]:
+async def _cached_media(session: AsyncSession, wanted: list[str]) -> dict[str, str]:
     """Remote attachment URL -> the path of our cached, re-stamped copy."""
-    wanted = [ref.url for note in notes for ref in media_attachments(note.raw)]
     rows = await remote_media_db.cached_by_urls(session, wanted)
     return {row.url: remote_media.local_path(row.token, row.storage_key.rpartition(".")[2])
             for row in rows if row.storage_key}
@@ -308,7 +370,7 @@ def _work_images(work: Work) -> tuple[Image, ...]:
                        blurhash=image.blurhash, thumbnail_path=f"/media/{image.thumbnail_key}") for image in work.images)
 
 
-def _note_images(note: RemoteNote, cached: dict[str, str]) -> tuple[Image, ...]:
+def _note_images(refs: Sequence[MediaRef], cached: dict[str, str]) -> tuple[Image, ...]:
     return tuple(Image(alt=ref.name, path=cached.get(ref.url), full_path=cached.get(ref.url), remote_url=ref.url,
                        width=ref.width, height=ref.height, blurhash=ref.blurhash)
-                 for ref in media_attachments(note.raw))
+                 for ref in refs)

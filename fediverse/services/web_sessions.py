@@ -47,11 +47,17 @@ async def open_session(session: AsyncSession, account_id: int, user_agent: str, 
     return token
 
 
-async def current(session: AsyncSession, token: str, now: datetime) -> WebSession | None:
-    """The live session for this token, or None when it was ended, is idle too long or too old."""
+def live(token: str, now: datetime) -> tuple[ColumnElement[bool], ...] | None:
+    """WHERE clauses on WebSession: the live row of this token (None: no token of this shape can be one)."""
     if not token or len(token) > 200:
         return None
-    return await session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token), *_alive(now)))
+    return (WebSession.token_hash == token_hash(token), *_alive(now))
+
+
+async def current(session: AsyncSession, token: str, now: datetime) -> WebSession | None:
+    """The live session for this token, or None when it was ended, is idle too long or too old."""
+    where = live(token, now)
+    return await session.scalar(select(WebSession).where(*where)) if where is not None else None
 
 
 def touch(row: WebSession, now: datetime) -> bool:

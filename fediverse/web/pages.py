@@ -39,11 +39,12 @@ from fediverse.models import Account, LocalNote, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
 from fediverse.services import remote_media, threads
 from fediverse.services.consent import for_account, for_work, instance_record
-from fediverse.services.text import link_urls, plain_to_html, sanitize
+from fediverse.services.text import link_urls, plain_to_html
 from fediverse.web import cache, federation
 from fediverse.web.context import runtime_of
 from fediverse.web.gallery import placeholder_css, scaled, srcset, tile_ratio, tile_sizes
 from fediverse.web.panel.auth import viewer
+from fediverse.web.remote_html import remote_html
 from fediverse.web.responses import wants_activitypub
 from fediverse.web.security_headers import OWN_SCRIPTS_CSP
 from fediverse.web.templating import render_page
@@ -348,7 +349,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
          "avatar": (local_media or {}).get(note.account.icon_url or ""),
          "published": note.published_at, "published_iso": iso(note.published_at),
          "warning": (note.summary or "Sensitive content") if note.sensitive or note.summary else None,
-         "html": Markup(sanitize(note.content_html)), "consent": reply_consent(rt, note),
+         "html": remote_html(note.content_html), "consent": reply_consent(rt, note),
          "media": [{"url": ref.url, "alt": ref.name, "local": (local_media or {}).get(ref.url)}
                    for ref in media_attachments(note.raw)]}
         for note in replies

@@ -15,7 +15,6 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -24,13 +23,13 @@ from fediverse.db import accounts as account_db
 from fediverse.errors import Invalid, NotFound, RemoteError
 from fediverse.models import ACCEPTED, LocalUser
 from fediverse.services import remote_accounts
-from fediverse.services.text import sanitize
 from fediverse.web.consent import ROBOTS_ADD
 from fediverse.web.context import runtime_of
 from fediverse.web.pages import page_error
 from fediverse.web.panel.auth import safe_next, studio_view, viewer
 from fediverse.web.panel.forms import csrf_token, read_form, text
 from fediverse.web.panel.render import redirect
+from fediverse.web.remote_html import remote_html
 from fediverse.web.security_headers import CONTENT_SECURITY_POLICY
 from fediverse.web.templating import render_page
 
@@ -51,7 +50,7 @@ def _private(response: Response) -> Response:
 
 def _post_view(post: remote_accounts.Post, local_media: dict[str, str]) -> dict[str, Any]:
     """A post for the template: HTML sanitised again; images as our cached copies, or links to the originals."""
-    return {"url": post.url, "html": Markup(sanitize(post.content_html)), "summary": post.summary,
+    return {"url": post.url, "html": remote_html(post.content_html), "summary": post.summary,
             "sensitive": post.sensitive, "published": post.published,
             "media": [{"url": url, "alt": alt, "local": local_media.get(url)} for url, alt in post.media]}
 
@@ -75,8 +74,8 @@ async def remote_profile(request: Request) -> Response:
     account = profile.account
     response = render_page(
         request, "remote_profile.html", account=account, handle=f"@{account.username}@{account.domain}",
-        display=account.display_name or account.username, summary_html=Markup(sanitize(account.summary or "")),
-        fields=[(str(f.get("name", ""))[:255], Markup(sanitize(str(f.get("value", ""))[:2000])))
+        display=account.display_name or account.username, summary_html=remote_html(account.summary),
+        fields=[(str(f.get("name", ""))[:255], remote_html(str(f.get("value", ""))[:2000]))
                 for f in (account.fields or []) if isinstance(f, dict)],
         avatar=profile.local_media.get(account.icon_url or ""), header=profile.local_media.get(account.image_url or ""),
         posts=[_post_view(p, profile.local_media) for p in profile.posts], from_outbox=profile.from_outbox,
@@ -111,7 +110,7 @@ async def authorize_interaction(request: Request) -> Response:
         request, "authorize_interaction.html", account=account, handle=handle, profile_url=profile_url,
         display=account.display_name or account.username, following=found.following,
         is_self=account.id == user.account_id, post_url=found.post_url,
-        post_html=Markup(sanitize(found.post_html)) if found.post_html else None, post_summary=found.post_summary,
+        post_html=remote_html(found.post_html) if found.post_html else None, post_summary=found.post_summary,
         local_work=found.local_work, csrf=csrf_token(request), here=request.url.path + "?" + request.url.query,
     ))
 

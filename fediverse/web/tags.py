@@ -21,11 +21,11 @@ from fediverse.errors import Invalid, NotFound
 from fediverse.runtime import Runtime
 from fediverse.services import tags as tag_service
 from fediverse.services.consent import for_work
-from fediverse.services.text import sanitize
 from fediverse.web.context import runtime_of
 from fediverse.web.feeds import ATOM, entry_html
 from fediverse.web.pages import Tile, acct, display_name, image_view, page_error, plain, tile
 from fediverse.web.panel.auth import viewer
+from fediverse.web.remote_html import remote_html
 from fediverse.web.responses import activity_json, wants_activitypub
 from fediverse.web.templating import render_page
 
@@ -72,7 +72,7 @@ def _views(rt: Runtime, page: tag_service.TagPage) -> list[Tile | PostView]:
                 author=display_name(note.account), handle=acct(note.account, domain), url=note.url or note.uri,
                 published=iso(note.published_at),
                 warning=(note.summary or "Sensitive content") if note.sensitive or note.summary else None,
-                html=Markup(sanitize(note.content_html))))
+                html=remote_html(note.content_html)))
     return views
 
 
@@ -142,7 +142,7 @@ def build_tag_atom(rt: Runtime, page: tag_service.TagPage, url: str) -> bytes:
             author = _sub(item, "author")
             _sub(author, "name", display_name(note.account))
             _sub(author, "uri", note.account.url or note.account.uri)
-            html = sanitize(note.content_html)
+            html = str(remote_html(note.content_html))
             if note.summary or note.sensitive:
                 html = f"<p><strong>Content warning: {Markup.escape(note.summary or 'Sensitive')}</strong></p>"
         _sub(item, "category", term=page.name)

@@ -22,12 +22,12 @@ from fediverse.errors import NotFound
 from fediverse.models import NOTE_VISIBILITIES, LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import notes, threads
-from fediverse.services.text import sanitize
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import studio_view, viewer
 from fediverse.web.panel.forms import flag, read_form, text
 from fediverse.web.panel.render import redirect
 from fediverse.web.pages import acct, display_name, image_view, page_error
+from fediverse.web.remote_html import remote_html
 from fediverse.web.templating import render_page
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def post_view(rt: Runtime, post: threads.Post, me: LocalUser | None) -> dict[str
                     summary=work.summary, sensitive=work.sensitive, images=[image_view(rt, i) for i in work.images])
     elif post.remote_note is not None:
         note = post.remote_note
-        view.update(kind="remote", html=Markup(sanitize(note.content_html)), url=note.url or note.uri,
+        view.update(kind="remote", html=remote_html(note.content_html), url=note.url or note.uri,
                     published=note.published_at, summary=note.summary, sensitive=note.sensitive,
                     media=[{"url": ref.url, "alt": ref.name} for ref in media_attachments(note.raw)])
     else:

@@ -402,3 +402,23 @@ async def test_a_home_page_costs_the_same_number_of_queries_whatever_its_length(
     (few, few_queries), (many, many_queries) = sizes
     assert few == 1 and many == 8
     assert many_queries <= few_queries + 2, statements  # works and notes each load once the page has both
+
+
+async def test_hostile_html_in_a_stored_post_never_reaches_a_page(world: World) -> None:
+    """Pages trust no stored row: HTML written raw into the database (an old version, a bug, a hand edit) is
+    still cleaned on the way out, on the first view and on the next one (served from the sanitiser's memo)."""
+    w = world
+    await posted(w)
+    async with w.art.rt.sessions() as session:
+        note = await session.scalar(select(RemoteNote).where(RemoteNote.uri == f"{ACTOR}/statuses/1"))
+        assert note is not None
+        note.content_html = (f'<p>{marker(1)}<script>alert(1)</script><img src="x" onerror="alert(2)">'
+                             '<a href="javascript:alert(3)">look</a><iframe src="https://evil.test/"></iframe></p>')
+        await session.commit()
+    thread = f"/statuses/{await status_of(w, 1)}"
+    for _ in range(2):
+        for path in ("/home", thread):
+            html = await page_of(w, "alice", path)
+            assert marker(1) in html, path
+            for hostile in ("alert(1)", "onerror", "javascript:alert", "evil.test"):
+                assert hostile not in html, (path, hostile)

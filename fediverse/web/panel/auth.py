@@ -11,12 +11,11 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fediverse.db import accounts as account_db
 from fediverse.errors import Conflict, Invalid, NotFound, RemoteError
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import web_sessions
-from fediverse.services.accounts import AwaitingApproval, authenticate, login_name, may_log_in, unread_notifications
+from fediverse.services.accounts import AwaitingApproval, authenticate, login_name, may_log_in, signed_in
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.forms import PanelError, read_form, text
 from fediverse.web.panel.render import error_page, page, redirect
@@ -47,19 +46,21 @@ def safe_next(value: str | None, default: str = "/studio") -> str:
     return value
 
 
-async def session_user(request: Request, session: AsyncSession) -> LocalUser | None:
+async def session_user(request: Request, session: AsyncSession, *, with_unread: bool = False) -> LocalUser | None:
     """The logged-in user, re-checked on every request: the session row still there (not ended, idle or too
-    old), the account still allowed in, and the password unchanged."""
+    old), the account still allowed in, and the password unchanged. ``with_unread``: the badge count comes in
+    the same query, left in ``request.state.unread``."""
     uid, token = request.session.get("uid"), request.session.get("sid")
     if not isinstance(uid, int) or not isinstance(token, str):
         return None
     now = runtime_of(request).clock.now()  # idle and age limits count on the runtime's clock
-    row = await web_sessions.current(session, token, now)
-    user = await account_db.local_user_by_account(session, uid) if row is not None and row.account_id == uid else None
+    found = await signed_in(session, token, uid, now, with_unread=with_unread)
+    row, user, unread = found if found is not None else (None, None, 0)
     fingerprint = panel_state(request.scope).codec.password_fingerprint(user.password_hash if user else None)
     if user is None or not may_log_in(user) or not hmac.compare_digest(fingerprint, str(request.session.get("pw", ""))):
         request.session.clear()
         return None
+    request.state.unread = unread
     if row is not None:
         await web_sessions.keep_alive(session, row, now)  # writes at most once a minute per session
     return user
@@ -149,7 +150,7 @@ def studio_view(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
     @wraps(view)
     async def endpoint(request: Request) -> Response:
         async with runtime_of(request).sessions() as session:
-            user = await session_user(request, session)
+            user = await session_user(request, session, with_unread=True)
             if user is None:
                 if request.method in ("GET", "HEAD"):
                     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
@@ -157,7 +158,7 @@ def studio_view(view: StudioView) -> Callable[[Request], Awaitable[Response]]:
                                                 "Log in and send the form again.")
             request.state.nav = {"username": user.account.username, "role": user.role,
                                  "staff": has_role(user, "moderator"), "admin": has_role(user, "admin"),
-                                 "unread": await unread_notifications(session, user.account_id)}
+                                 "unread": request.state.unread}
             try:
                 return await view(request, session, user)
             except PanelError as exc:

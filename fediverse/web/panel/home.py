@@ -4,7 +4,9 @@ needed. The timeline itself is services.timelines; the actions are services.inte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -14,11 +16,11 @@ from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import interactions, timelines
-from fediverse.services.text import sanitize
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import safe_next, studio_view
-from fediverse.web.panel.forms import read_form, text
+from fediverse.web.panel.forms import csrf_token, read_form, text
 from fediverse.web.panel.render import page, redirect
+from fediverse.web.remote_html import remote_html
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,16 +43,46 @@ def max_id_of(request: Request) -> int | None:
     return int(value)
 
 
-def _who(rt: Runtime, account: Account) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Who:
+    name: str
+    handle: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    """What the template shows of one timeline item (every string autoescaped but the sanitised HTML). Objects,
+    not dicts: a template reads ``p.x`` as an attribute first, and 40 posts of ~35 lookups each add up."""
+
+    entry_id: int
+    status_id: int
+    kind: str
+    author: Who
+    booster: Who | None
+    url: str
+    title: str
+    html: Markup
+    warning: str | None
+    images: tuple[timelines.Image, ...]
+    published: datetime
+    visibility: str
+    counts: timelines.Counts
+    liked: bool
+    boosted: bool
+    bookmarked: bool
+    can_boost: bool
+    buttons: list[tuple[str, str, int | None, bool]]
+
+
+def _who(rt: Runtime, account: Account) -> Who:
     if account.is_local:
-        return {"name": account.display_name or account.username, "handle": f"@{account.username}",
-                "url": rt.uris.profile(account.username)}
-    return {"name": account.display_name or account.username, "handle": f"@{account.handle}",
-            "url": account.url or account.uri}
+        return Who(account.display_name or account.username, f"@{account.username}", rt.uris.profile(account.username))
+    return Who(account.display_name or account.username, f"@{account.handle}", account.url or account.uri)
 
 
-def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
-    """What the template shows of one timeline item (every string autoescaped but the sanitised HTML)."""
+def post_view(rt: Runtime, item: timelines.TimelineItem) -> PostView:
+    """What the template shows of one timeline item."""
     if item.work is not None:
         work = item.work
         url = rt.uris.work_page(work.account.username, work.public_id)
@@ -67,23 +99,37 @@ def post_view(rt: Runtime, item: timelines.TimelineItem) -> dict[str, Any]:
         note = item.note
         assert note is not None
         url = note.url or note.uri
-        html = Markup(sanitize(note.content_html))
+        html = remote_html(note.content_html)
         title = ""
         warning = (note.summary or "Sensitive content") if note.sensitive or note.summary else None
-    return {
-        "entry_id": item.entry_id, "status_id": item.status_id, "kind": item.kind, "author": _who(rt, item.author),
-        "booster": _who(rt, item.booster) if item.booster is not None else None, "url": url, "title": title,
-        "html": html, "warning": warning, "images": item.images, "published": item.published,
-        "visibility": item.visibility, "counts": item.counts, "liked": item.liked, "boosted": item.boosted,
-        "bookmarked": item.bookmarked, "can_boost": item.can_boost,
-    }
+    return PostView(
+        entry_id=item.entry_id, status_id=item.status_id, kind=item.kind, author=_who(rt, item.author),
+        booster=_who(rt, item.booster) if item.booster is not None else None, url=url, title=title,
+        html=html, warning=warning, images=item.images, published=item.published,
+        visibility=item.visibility, counts=item.counts, liked=item.liked, boosted=item.boosted,
+        bookmarked=item.bookmarked, can_boost=item.can_boost, buttons=_buttons(item),
+    )
+
+
+def _buttons(item: timelines.TimelineItem) -> list[tuple[str, str, int | None, bool]]:
+    """(action, label, count shown beside it, pressed) of each button under a post."""
+    likes, boosts = item.counts.likes, item.counts.boosts
+    found = [("unlike", "Unlike", likes, True) if item.liked else ("like", "Like", likes, False)]
+    if item.can_boost:
+        found.append(("unboost", "Unboost", boosts, True) if item.boosted else ("boost", "Boost", boosts, False))
+    found.append(("unbookmark", "Remove bookmark", None, True) if item.bookmarked
+                 else ("bookmark", "Bookmark", None, False))
+    return found
 
 
 def _timeline_page(request: Request, template: str, found: timelines.Page) -> Response:
     """One page of posts with its "load more" link and the address the buttons come back to."""
     rt = runtime_of(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    form_fields = Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="back" '
+                         'value="{}">').format(csrf_token(request), here)  # escaped once, not in every button
     return page(request, template, posts=[post_view(rt, item) for item in found.items],
-                next_max_id=found.next_max_id, here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                next_max_id=found.next_max_id, here=here, form_fields=form_fields,
                 older=request.query_params.get("max_id") is not None)
 
 

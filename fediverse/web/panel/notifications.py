@@ -14,11 +14,11 @@ from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.services import boosts, following
 from fediverse.services.accounts import NOTIFICATION_FILTERS, mark_notifications_read, notifications
-from fediverse.services.text import sanitize
 from fediverse.web.context import runtime_of
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import read_form
 from fediverse.web.panel.render import page, redirect
+from fediverse.web.remote_html import remote_html
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +60,7 @@ async def notifications_page(request: Request, session: AsyncSession, user: Loca
             "when": note.created_at, "unread": note.read_at is None,
             "work": {"title": work.title or "your work", "url": rt.uris.work_page(user.account.username, work.public_id)}
             if work is not None and work.deleted_at is None else None,
-            "text": Markup(sanitize(remote.content_html)) if remote is not None
+            "text": remote_html(remote.content_html) if remote is not None
             else Markup(local.content_html) if local is not None else None,
             "link": (remote.url or remote.uri) if remote is not None
             else rt.uris.status_page(int(local.public_id)) if local is not None else None,
