@@ -31,9 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -44,9 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from bench.timeline import BATCH, T0, database_url, drop_database, note_raw, report, timed  # noqa: E402
-from fediverse.app import create_app, shutdown, startup  # noqa: E402
-from fediverse.config import Settings  # noqa: E402
+from bench.timeline import BATCH, T0, bench_app, bench_parser, note_raw, report, sized, timed  # noqa: E402
 from fediverse.models import Account, RemoteNote, Status, Work, WorkImage  # noqa: E402
 from fediverse.models.tags import StatusTag, Tag  # noqa: E402
 from fediverse.services import search as search_service  # noqa: E402
@@ -212,18 +208,8 @@ async def measure_search(rt: Any, client: httpx.AsyncClient, rounds: int) -> dic
 
 
 async def main(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="fvbench-discovery-"))
-    url, created = await database_url(args, folder)
-    sections = {
-        "instance": {"domain": DOMAIN, "scheme": "https", "name": "Bench"},
-        "database": {"url": url}, "media": {"root": str(folder / "media")},
-        "server": {"secret_key_file": str(folder / "secret.key")},
-        "spam": {"requests_per_minute_per_ip": 10**9, "requests_per_minute_per_account": 10**9},
-    }
-    app = create_app(Settings().replace(**sections), run_jobs=False)
-    await startup(app)
-    rt = app.state.runtime
-    try:
+    async with bench_app(args, "discovery") as app:
+        rt = app.state.runtime
         print(f"{'PostgreSQL' if args.postgres else 'SQLite'}: {ARTISTS:,} local artists, {REMOTE:,} remote accounts, "
               f"{args.statuses:,} statuses")
         start = time.perf_counter()
@@ -234,23 +220,10 @@ async def main(args: argparse.Namespace) -> None:
             for label, run in ((f"tag page /tags/{TAG}, {tag_service.PAGE_SIZE} entries", measure_tag),
                                (f"search /search?q={QUERY}, {search_service.LIMIT} works", measure_search)):
                 report(label, args.rounds, await run(rt, client, args.rounds))
-    finally:
-        await shutdown(app)
-        if created:
-            await drop_database(args, created)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20,000 statuses, 10 rounds")
-    parser.add_argument("--statuses", type=int, default=None, help="statuses stored (default 200,000)")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 30)")
-    parser.add_argument("--postgres", default="", help="an admin URL; a fresh database is made and dropped")
-    args = parser.parse_args()
-    args.statuses = args.statuses or (20_000 if args.quick else 200_000)
-    args.rounds = args.rounds or (10 if args.quick else 30)
-    return args
+    return sized(bench_parser(200_000, 20_000).parse_args(), 200_000, 20_000)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -251,8 +252,11 @@ async def profile_page(client: httpx.AsyncClient, out: str, count: int = 200) ->
     pstats.Stats(out).sort_stats("cumulative").print_stats(40)
 
 
-async def main(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="fvbench-timeline-"))
+@asynccontextmanager
+async def bench_app(args: argparse.Namespace, name: str) -> AsyncIterator[Any]:
+    """A fresh instance of ours (SQLite in a temporary folder, or a new PostgreSQL database), migrated, no job
+    workers, rate limits out of the way; removed again afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=f"fvbench-{name}-"))
     url, created = await database_url(args, folder)
     sections = {
         "instance": {"domain": DOMAIN, "scheme": "https", "name": "Bench"},
@@ -262,8 +266,34 @@ async def main(args: argparse.Namespace) -> None:
     }
     app = create_app(Settings().replace(**sections), run_jobs=False)
     await startup(app)
-    rt = app.state.runtime
     try:
+        yield app
+    finally:
+        await shutdown(app)
+        if created:
+            await drop_database(args, created)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_parser(default: int, quick: int) -> argparse.ArgumentParser:
+    """The options every benchmark here takes: size, rounds, PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=f"{quick:,} statuses, 10 rounds")
+    parser.add_argument("--statuses", type=int, default=None, help=f"statuses stored (default {default:,})")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 30)")
+    parser.add_argument("--postgres", default="", help="an admin URL; a fresh database is made and dropped")
+    return parser
+
+
+def sized(args: argparse.Namespace, default: int, quick: int) -> argparse.Namespace:
+    args.statuses = args.statuses or (quick if args.quick else default)
+    args.rounds = args.rounds or (10 if args.quick else 30)
+    return args
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with bench_app(args, "timeline") as app:
+        rt = app.state.runtime
         async with rt.sessions() as session:
             user = await create_user(rt, session, "viewer", password=PASSWORD)
             await session.commit()
@@ -287,24 +317,12 @@ async def main(args: argparse.Namespace) -> None:
                 return
             for label, max_id in (("first page", None), ("deep page (max_id at the middle)", middle)):
                 report(f"{label}, 40 items", args.rounds, await measure(rt, client, user.account_id, max_id, args.rounds))
-    finally:
-        await shutdown(app)
-        if created:
-            await drop_database(args, created)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="50,000 statuses, 10 rounds")
-    parser.add_argument("--statuses", type=int, default=None, help="statuses stored (default 1,000,000)")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 30)")
-    parser.add_argument("--postgres", default="", help="an admin URL; a fresh database is made and dropped")
+    parser = bench_parser(1_000_000, 50_000)
     parser.add_argument("--profile", default="", help="only profile GET /home (cProfile), stats to this file")
-    args = parser.parse_args()
-    args.statuses = args.statuses or (50_000 if args.quick else 1_000_000)
-    args.rounds = args.rounds or (10 if args.quick else 30)
-    return args
+    return sized(parser.parse_args(), 1_000_000, 50_000)
 
 
 if __name__ == "__main__":
