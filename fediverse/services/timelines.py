@@ -83,6 +83,7 @@ class TimelineItem:
     liked: bool
     boosted: bool
     bookmarked: bool
+    entry_uri: str | None = None  # a boost's own id (its Announce); None for a post
 
     @property
     def can_boost(self) -> bool:
@@ -206,8 +207,9 @@ async def bookmarks(session: AsyncSession, viewer: Account, max_id: int | None =
     return Page(items, shown[-1][0] if len(rows) > size else None)
 
 
-async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[int]) -> list[TimelineItem]:
-    """The timeline items of these status ids, in this order (ids no longer there are skipped)."""
+async def items_for(session: AsyncSession, viewer: Account | None, entry_ids: Sequence[int]) -> list[TimelineItem]:
+    """The timeline items of these status ids, in this order (ids no longer there are skipped). The caller has
+    checked that ``viewer`` (None: signed out, who liked, boosted and bookmarked nothing) may see them."""
     if not entry_ids:
         return []
     entries = {s.id: s for s in await session.scalars(select(Status).where(Status.id.in_(entry_ids)))}
@@ -249,7 +251,7 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
             published=target.created_at,
             images=_work_images(work) if work is not None else _note_images(note, cached) if note is not None else (),
             counts=counts.get(target.id, Counts()), liked=target.id in liked, boosted=target.id in boosted,
-            bookmarked=target.id in marked))
+            bookmarked=target.id in marked, entry_uri=entry.uri if boost else None))
     return items
 
 
@@ -277,9 +279,11 @@ async def _counts(session: AsyncSession, status_ids: list[int], by_work: dict[in
                         boosts=boosts.get(sid, 0)) for sid in status_ids}
 
 
-async def _viewer_state(session: AsyncSession, viewer: Account,
+async def _viewer_state(session: AsyncSession, viewer: Account | None,
                         status_ids: list[int]) -> tuple[set[int], set[int], set[int]]:
     """Which of these the viewer liked, boosted and bookmarked: one query (three indexed lookups)."""
+    if viewer is None:
+        return set(), set(), set()
     rows = await session.execute(union_all(
         select(literal(LIKE), Favourite.status_id).where(
             Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids)),
