@@ -31,6 +31,7 @@ from fediverse.services.visibility import visible_to
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 SCAN_ROUNDS = 5  # batches of ids read at most to fill one page when filters drop some
+MAX_ACCOUNT_ID = 2**31 - 1  # accounts.id is an INTEGER: a larger id names nobody (and PostgreSQL refuses it)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ async def of_account(session: AsyncSession, viewer: Account | None, account: Acc
 
 async def visible_account(session: AsyncSession, account_id: int) -> Account | None:
     """An account the API shows (none suspended; the instance actor is not a person)."""
+    if not 0 < account_id <= MAX_ACCOUNT_ID:
+        return None
     account = await session.get(Account, account_id)
     if account is None or account.suspended_at is not None or account.actor_type == "Application":
         return None
