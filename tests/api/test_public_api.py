@@ -191,3 +191,22 @@ def test_the_validator_fails_on_a_missing_key_a_wrong_type_and_a_null() -> None:
     context = {"ancestors": [{"id": "1"}], "descendants": []}
     assert "Context.ancestors[0].uri: missing" in problems("Context", context)
     assert problems("Relationship", {"id": 1})[0] == "Relationship.id: expected a decimal string id, got 1"
+
+
+async def test_the_same_listing_shows_a_signed_in_viewer_what_the_visibility_rule_lets_her_see(world: World) -> None:
+    """The endpoints hand the token's account (request.state.api_account) to these services; signed out is None."""
+    from fediverse.services import listings
+    from tests.federation.helpers import user
+
+    w = world
+    seen = {}
+    async with w.art.rt.sessions() as session:
+        alice = (await session.merge(await user(w.art, "alice"))).account
+        for name in ("alice", "dave", None):
+            viewer = (await session.merge(await user(w.art, name))).account if name else None
+            items = await listings.of_account(session, viewer, alice, listings.AccountFilter(), listings.Cursor(limit=40))
+            seen[name] = {item.entry_id for item in items}
+    private = {w.ids["followers_note"], w.ids["direct_note"]}
+    assert private <= seen["alice"]
+    assert w.ids["direct_note"] in seen["dave"] and w.ids["followers_note"] not in seen["dave"]  # mentioned, no follower
+    assert not private & seen[None]

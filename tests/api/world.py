@@ -74,7 +74,7 @@ async def make_world(network: Network) -> World:
     w.ids["public_note"] = await note(art, "alice", "A public note #sketch")
     w.ids["unlisted_note"] = await note(art, "alice", "An unlisted note", visibility="unlisted")
     w.ids["followers_note"] = await note(art, "alice", "Only for my followers", visibility="followers")
-    w.ids["direct_note"] = await note(art, "alice", "@dave a secret", visibility="direct")
+    w.ids["direct_note"] = await note(art, "alice", "@dave@art.test a secret", visibility="direct")
     w.ids["reply"] = await note(art, "alice", "Replying to myself", in_reply_to=w.ids["alice_work"])
     async with art.rt.sessions() as session:
         await interactions.reblog(art.rt, session, await session.merge(await user(art, "alice")), w.ids["erin_work"])
