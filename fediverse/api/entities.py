@@ -127,7 +127,8 @@ def _post_fields(item: TimelineItem) -> tuple[str, str | None, str, bool, dateti
     """(uri, url, spoiler text, sensitive, edited at) of the post an item shows."""
     if item.work is not None:
         work = item.work
-        return work.uri, None, work.summary, work.sensitive or bool(work.summary), work.updated_at
+        page = f"{work.account.url}/{work.public_id}" if work.account.url else None  # the work page
+        return work.uri, page, work.summary, work.sensitive or bool(work.summary), work.updated_at
     if item.note is not None:
         note = item.note
         return note.uri, note.url or note.uri, note.summary, note.sensitive or bool(note.summary), note.updated_at

@@ -210,7 +210,7 @@ async def status(request: Request, rt: Runtime, session: Any, viewer: Account | 
 async def context(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     post = await _visible(session, request, viewer)
     above = await threads.ancestors(session, post, viewer)
-    below = await threads.replies(session, post.uri, viewer)
+    below = await threads.descendants(session, post, viewer)
     ancestors = await items_for(session, viewer, [p.status.id for p in above])
     descendants = await items_for(session, viewer, [p.status.id for p in below])
     extras = await listings.extras(session, [*ancestors, *descendants])

@@ -51,6 +51,7 @@ async def test_a_work_is_a_status_with_its_images_alt_text_focus_licence_and_con
     status = (await world.get(f"/api/v1/statuses/{world.ids['alice_work']}")).json()
     assert status["id"] == str(world.ids["alice_work"]) and TIME.match(status["created_at"])
     assert "<strong>Harbour studies</strong>" in status["content"] and status["visibility"] == "public"
+    assert status["url"].startswith("https://art.test/@alice/")  # the work page
     assert [m["description"] for m in status["media_attachments"]] == ["Study number 0", "Study number 1"]
     first = status["media_attachments"][0]
     assert first["type"] == "image" and first["url"].startswith("https://art.test/media/")
@@ -91,6 +92,12 @@ async def test_signed_out_viewers_never_see_followers_only_or_direct_posts(world
     assert (await w.get(f"/api/v1/statuses/{w.ids['unlisted_note']}")).status_code == 200
     context = (await w.get(f"/api/v1/statuses/{w.ids['alice_work']}/context")).json()
     assert ids(context["descendants"]) == [w.ids["reply"]] and context["ancestors"] == []
+    deeper = await note(w.art, "alice", "A reply to the reply", in_reply_to=w.ids["reply"])
+    hidden = await note(w.art, "alice", "Followers only reply", in_reply_to=w.ids["reply"], visibility="followers")
+    context = (await w.get(f"/api/v1/statuses/{w.ids['alice_work']}/context")).json()
+    assert ids(context["descendants"]) == [w.ids["reply"], deeper] and hidden not in ids(context["descendants"])
+    below = (await w.get(f"/api/v1/statuses/{deeper}/context")).json()
+    assert ids(below["ancestors"]) == [w.ids["alice_work"], w.ids["reply"]] and below["descendants"] == []
 
 
 async def test_the_public_timeline_filters_local_remote_and_media(world: World) -> None:
