@@ -217,6 +217,27 @@ async def context(request: Request, rt: Runtime, session: Any, viewer: Account |
     return _json(entities.context(rt.settings, ancestors, descendants, extras))
 
 
+def _number(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, "")
+    if raw == "":
+        return default
+    if not raw.lstrip("-").isdigit() or len(raw) > 12:
+        raise BadRequest(f"{name} must be a number")
+    return int(raw)
+
+
+async def directory(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    """The profile directory (``order`` active or new, ``local``, ``offset``, ``limit`` up to 80)."""
+    order = request.query_params.get("order") or "active"
+    if order not in ("active", "new"):
+        raise BadRequest("order must be active or new")
+    found = await listings.directory(session, order=order, local=_flag(request, "local"),
+                                     offset=_number(request, "offset", 0),
+                                     limit=_number(request, "limit", listings.DIRECTORY_LIMIT))
+    stats = await listings.account_stats(session, found)
+    return _json([entities.account(rt.settings, a, stats.get(a.id)) for a in found])
+
+
 async def empty_list(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     """Custom emojis, announcements, trends: none here, said honestly (an app treats a 404 as broken)."""
     return _json([])
@@ -237,7 +258,7 @@ def routes() -> list[Route]:
         ("/api/v1/accounts/{id:int}/statuses", account_statuses),
         ("/api/v1/timelines/public", public_timeline), ("/api/v1/timelines/tag/{hashtag}", tag_timeline),
         ("/api/v1/statuses/{id:int}", status), ("/api/v1/statuses/{id:int}/context", context),
-        ("/api/v1/custom_emojis", empty_list), ("/api/v1/announcements", empty_list),
+        ("/api/v1/directory", directory), ("/api/v1/custom_emojis", empty_list), ("/api/v1/announcements", empty_list),
         ("/api/v1/trends", empty_list), ("/api/v1/trends/tags", empty_list),
         ("/api/v1/trends/statuses", empty_list), ("/api/v1/trends/links", empty_list),
     ]

@@ -329,3 +329,26 @@ async def known_domains(session: AsyncSession) -> int:
     """How many other servers' accounts we know (Mastodon's ``domain_count``)."""
     return await session.scalar(select(func.count(func.distinct(Account.domain))).where(
         Account.domain.is_not(None))) or 0
+
+
+DIRECTORY_LIMIT = 40
+DIRECTORY_MAX = 80
+DIRECTORY_MAX_OFFSET = 10_000
+
+
+async def directory(session: AsyncSession, *, order: str, local: bool, offset: int, limit: int) -> list[Account]:
+    """The profile directory: discoverable accounts (local ones approved), neither suspended nor silenced;
+    ``order`` "active" (latest post first) or "new" (newest account first)."""
+    last = select(Status.account_id, func.max(Status.id).label("last")).group_by(Status.account_id).subquery()
+    query = (select(Account).outerjoin(last, last.c.account_id == Account.id)
+             .outerjoin(LocalUser, LocalUser.account_id == Account.id)
+             .where(Account.discoverable.is_(True), Account.suspended_at.is_(None), Account.silenced_at.is_(None),
+                    Account.actor_type != "Application",
+                    (Account.domain.is_not(None)) | (LocalUser.approved.is_(True))))
+    if local:
+        query = query.where(Account.domain.is_(None))
+    ordering = ((Account.created_at.desc(), Account.id.desc()) if order == "new"
+                else (last.c.last.desc().nulls_last(), Account.id.desc()))
+    limit = max(1, min(DIRECTORY_MAX, limit))
+    offset = max(0, min(DIRECTORY_MAX_OFFSET, offset))
+    return list(await session.scalars(query.order_by(*ordering).offset(offset).limit(limit)))

@@ -183,6 +183,19 @@ async def test_a_suspended_account_is_gone_from_the_api(world: World) -> None:
     assert world.ids["erin_work"] not in ids((await world.get("/api/v1/timelines/public")).json())
 
 
+async def test_the_directory_lists_discoverable_accounts(world: World) -> None:
+    w = world
+    active = (await w.get("/api/v1/directory")).json()
+    assert_entities("Account", active)
+    assert [a["acct"] for a in active] == ["alice", "erin@social.test", "dave"]  # latest post first; none last
+    local = [a["acct"] for a in (await w.get("/api/v1/directory", local="true", order="new")).json()]
+    assert set(local) == {"alice", "dave"} and "erin@social.test" not in local
+    assert [a["acct"] for a in (await w.get("/api/v1/directory", limit="1", offset="1", order="new", local="1")).json()] == [local[1]]
+    assert (await w.get("/api/v1/directory", order="random")).status_code == 400
+    assert (await w.get("/api/v1/directory", offset="x")).status_code == 400
+    assert (await w.get("/api/v1/directory", limit="100000")).status_code == 200
+
+
 async def test_nodeinfo_names_mastodon_as_upstream(world: World) -> None:
     doc = (await world.get("/nodeinfo/2.0")).json()
     assert doc["metadata"]["upstream"] == {"name": "mastodon", "version": "4.2.0"}
