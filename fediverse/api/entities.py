@@ -17,6 +17,7 @@ from fediverse import __version__
 from fediverse.activitypub.nodeinfo import MASTODON_VERSION
 from fediverse.config import Settings
 from fediverse.models import Account, Notification
+from fediverse.models.tags import normalize_tag
 from fediverse.services.consent import for_work
 from fediverse.services.listings import AccountStats, Extras
 from fediverse.services.timelines import Image, TimelineItem
@@ -163,6 +164,15 @@ def status(settings: Settings, item: TimelineItem, extras: Extras) -> dict[str, 
             "reblog": shown, "fediverse": None}
 
 
+def _tag_names(item: TimelineItem, extras: Extras) -> list[str]:
+    """The status's indexed tags; a local text note's own (notes are not in the tag index)."""
+    indexed = [name for name, _display in extras.tags.get(item.status_id, [])]
+    if indexed or item.local_note is None:
+        return indexed
+    names = (normalize_tag(str(raw)) for raw in item.local_note.tags or [])
+    return list(dict.fromkeys(name for name in names if name))
+
+
 def _shown(settings: Settings, item: TimelineItem, extras: Extras) -> dict[str, Any]:
     uri, url, spoiler, sensitive, edited = _post_fields(item)
     author = item.author
@@ -175,8 +185,7 @@ def _shown(settings: Settings, item: TimelineItem, extras: Extras) -> dict[str, 
         "spoiler_text": spoiler or "", "media_attachments": media_attachments_of(settings, item),
         "mentions": [{"id": str(a.id), "username": a.username, "acct": acct(a), "url": a.url or a.uri}
                      for a in extras.mentions.get(item.status_id, [])],
-        "tags": [{"name": display.lower() if display.lower() == name else name,
-                  "url": f"{settings.base_url}/tags/{name}"} for name, display in extras.tags.get(item.status_id, [])],
+        "tags": [{"name": name, "url": f"{settings.base_url}/tags/{name}"} for name in _tag_names(item, extras)],
         "emojis": [], "reblogs_count": item.counts.boosts, "favourites_count": item.counts.likes,
         "replies_count": extras.replies.get(item.status_id, 0),
         "in_reply_to_id": str(reply[0]) if reply else None, "in_reply_to_account_id": str(reply[1]) if reply else None,

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import entities
-from fediverse.errors import Invalid
+from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, utcnow
 from fediverse.runtime import Runtime
 from fediverse.services import instance_stats, listings, threads
@@ -106,6 +106,8 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 return await handler(request, rt, session, viewer_of(request))
         except BadRequest as exc:
             return _with_cors(error(exc.status, str(exc)))
+        except NotFound:
+            return _with_cors(error(404, "Record not found"))
         except Invalid as exc:
             return _with_cors(error(422, str(exc)))
     run.__name__ = handler.__name__

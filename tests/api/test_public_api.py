@@ -62,6 +62,9 @@ async def test_a_work_is_a_status_with_its_images_alt_text_focus_licence_and_con
     account = status["account"]
     assert account["acct"] == "alice" and account["avatar"] == "https://art.test/static/avatar.png"
     assert (await world.art.client().get("/static/avatar.png")).status_code == 200
+    text = (await world.get(f"/api/v1/statuses/{world.ids['public_note']}")).json()
+    assert text["tags"] == [{"name": "sketch", "url": "https://art.test/tags/sketch"}] and text["media_attachments"] == []
+    assert text["fediverse"] is None and text["spoiler_text"] == "" and text["url"].startswith("https://art.test/")
     reply = (await world.get(f"/api/v1/statuses/{world.ids['reply']}")).json()
     assert reply["in_reply_to_id"] == status["id"] and reply["in_reply_to_account_id"] == account["id"]
 
