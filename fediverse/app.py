@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fediverse.api import public as api_public
 from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.db.migrate import upgrade
@@ -79,7 +80,8 @@ def create_app(
         # remote.routes first: `/@user@domain` and `/@name/follow` would match the local profile and work routes.
         routes=[*remote.routes, *wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes, *pages.routes,
                 *remote_media.routes, *media.routes, *metrics.routes, *panel.routes, *tags_web.routes,
-                *search_web.routes, *threads.routes, *front.routes],
+                *search_web.routes, *threads.routes, *front.routes,
+                *api_public.routes()],
         # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
         # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.

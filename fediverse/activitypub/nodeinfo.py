@@ -8,6 +8,7 @@ from typing import Any
 from fediverse import __version__
 
 SOFTWARE = "fediverse"
+MASTODON_VERSION = "4.2.0"  # the client API we serve (fediverse/api); megalodon needs metadata.upstream
 SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{version}"
 
 
@@ -43,5 +44,6 @@ def render_nodeinfo(version: str, usage: Usage, *, name: str, description: str, 
             },
             "localPosts": usage.local_posts,
         },
-        "metadata": {"nodeName": name, "nodeDescription": description},
+        "metadata": {"nodeName": name, "nodeDescription": description,
+                     "upstream": {"name": "mastodon", "version": MASTODON_VERSION}},
     }

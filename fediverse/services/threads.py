@@ -129,3 +129,22 @@ async def thread(session: AsyncSession, status_id: int, viewer: Account | None) 
     if post is None:
         return None
     return Thread(post, await ancestors(session, post, viewer), await replies(session, post.uri, viewer))
+
+
+async def descendants(session: AsyncSession, post: Post, viewer: Account | None, *,
+                      limit: int = MAX_REPLIES) -> list[Post]:
+    """Every reply below this post that we hold and ``viewer`` may see, in thread order (each reply followed by
+    its own replies, oldest first), at most ``limit`` (the client API's context; a loop is walked once)."""
+    found: list[Post] = []
+    seen = {post.uri}
+
+    async def walk(uri: str) -> None:
+        for reply in await replies(session, uri, viewer):
+            if len(found) >= limit or reply.uri in seen:
+                continue
+            seen.add(reply.uri)
+            found.append(reply)
+            await walk(reply.uri)
+
+    await walk(post.uri)
+    return found

@@ -86,6 +86,7 @@ class TimelineItem:
     liked: bool
     boosted: bool
     bookmarked: bool
+    entry_uri: str | None = None  # a boost's own id (its Announce); None for a post
 
     @property
     def can_boost(self) -> bool:
@@ -245,8 +246,9 @@ async def bookmarks(session: AsyncSession, viewer: Account, max_id: int | None =
     return Page(items, shown[-1][0] if len(rows) > size else None)
 
 
-async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[int]) -> list[TimelineItem]:
-    """The timeline items of these status ids, in this order (ids no longer there are skipped)."""
+async def items_for(session: AsyncSession, viewer: Account | None, entry_ids: Sequence[int]) -> list[TimelineItem]:
+    """The timeline items of these status ids, in this order (ids no longer there are skipped). The caller has
+    checked that ``viewer`` (None: signed out, who liked, boosted and bookmarked nothing) may see them."""
     if not entry_ids:
         return []
     loaded = await _statuses(session, entry_ids)
@@ -282,7 +284,7 @@ async def items_for(session: AsyncSession, viewer: Account, entry_ids: Sequence[
             published=target.created_at,
             images=_work_images(work) if work is not None else _note_images(refs[note.id], cached) if note is not None else (),
             counts=counts.get(target.id, Counts()), liked=target.id in liked, boosted=target.id in boosted,
-            bookmarked=target.id in marked))
+            bookmarked=target.id in marked, entry_uri=entry.uri if boost else None))
     return items
 
 
@@ -325,22 +327,26 @@ async def _by_id(session: AsyncSession, model: Any, ids: list[int]) -> dict[int,
     return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(set(ids))))}
 
 
-async def _counts_and_state(session: AsyncSession, viewer: Account, status_ids: list[int], by_work: dict[int, int]
-                            ) -> tuple[dict[int, Counts], set[int], set[int], set[int]]:
-    """Counts (likes, boosts) of these statuses and which of them the viewer liked, boosted and bookmarked, in
-    one query (indexed lookups glued by UNION ALL). ``by_work``: status id -> work id, for the works here."""
+async def _counts_and_state(session: AsyncSession, viewer: Account | None, status_ids: list[int],
+                            by_work: dict[int, int]) -> tuple[dict[int, Counts], set[int], set[int], set[int]]:
+    """Counts (likes, boosts) of these statuses and which of them the viewer liked, boosted and bookmarked (none
+    for a signed-out viewer), in one query (indexed lookups glued by UNION ALL). ``by_work``: status id -> work
+    id, for the works here."""
     parts = [
         select(literal(LIKES), Favourite.status_id, func.count()).where(
             Favourite.status_id.in_(status_ids)).group_by(Favourite.status_id),
         select(literal(BOOSTS), Status.reblog_of_id, func.count()).where(
             Status.reblog_of_id.in_(status_ids)).group_by(Status.reblog_of_id),
-        select(literal(LIKE), Favourite.status_id, literal(1)).where(
-            Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids)),
-        select(literal(BOOST), Status.reblog_of_id, literal(1)).where(
-            Status.account_id == viewer.id, Status.reblog_of_id.in_(status_ids)),
-        select(literal(BOOKMARK), Bookmark.status_id, literal(1)).where(
-            Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids)),
     ]
+    if viewer is not None:
+        parts += [
+            select(literal(LIKE), Favourite.status_id, literal(1)).where(
+                Favourite.account_id == viewer.id, Favourite.status_id.in_(status_ids)),
+            select(literal(BOOST), Status.reblog_of_id, literal(1)).where(
+                Status.account_id == viewer.id, Status.reblog_of_id.in_(status_ids)),
+            select(literal(BOOKMARK), Bookmark.status_id, literal(1)).where(
+                Bookmark.account_id == viewer.id, Bookmark.status_id.in_(status_ids)),
+        ]
     if by_work:  # likes of our works from other servers (ours are favourites and their reactions both)
         liker = _LIKER
         parts.append(select(literal(REMOTE_LIKES), Reaction.work_id, func.count())

@@ -1,4 +1,4 @@
-"""WebFinger, host-meta, NodeInfo and the minimal /api/v1/instance other servers read."""
+"""WebFinger, host-meta and NodeInfo (the client API's /api/v1/instance is in fediverse/api/public.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fediverse import __version__
 from fediverse.activitypub.nodeinfo import render_discovery, render_nodeinfo
 from fediverse.activitypub.webfinger import (
     parse_resource, render_host_meta_json, render_host_meta_xml, render_jrd, subscribe_template,
@@ -86,24 +85,10 @@ async def nodeinfo(request: Request) -> Response:
                          headers={**CORS, "Cache-Control": "max-age=1800"})
 
 
-async def instance_api(request: Request) -> Response:
-    rt = runtime_of(request)
-    inst, mode = rt.settings.instance, rt.settings.registrations.mode
-    rules = [{"id": str(n), "text": line.strip()} for n, line in enumerate(inst.rules.splitlines(), 1) if line.strip()]
-    return json_response({
-        "uri": rt.uris.domain, "title": inst.name, "short_description": inst.description,
-        "description": inst.description, "email": inst.contact_email, "version": __version__,
-        "registrations": mode != "closed", "approval_required": mode in ("approval", "invite"),
-        "invites_enabled": mode == "invite", "rules": rules,
-        "thumbnail": inst.thumbnail_url or None,
-    }, headers=CORS)
-
-
 routes = [
     Route("/.well-known/webfinger", webfinger),
     Route("/.well-known/host-meta", host_meta),
     Route("/.well-known/host-meta.json", host_meta),
     Route("/.well-known/nodeinfo", nodeinfo_links),
     Route("/nodeinfo/{version}", nodeinfo),
-    Route("/api/v1/instance", instance_api),
 ]

@@ -1,0 +1,267 @@
+"""The client API's endpoints that need no sign-in: instance, accounts and their statuses, public and tag
+timelines, a status and its context, and the honest empty lists (custom emojis, announcements, trends).
+
+Each endpoint serves signed-in calls too: it reads the viewer from ``request.state.api_account`` (the token's
+account, set by the API's authentication; unset: signed out) and hands it to the services, whose one visibility
+rule decides what it sees. A malformed id or parameter is a JSON 4xx, a huge ``limit`` is clamped to 40. Lists
+page by status id (``max_id``, ``since_id``, ``min_id``) with a ``Link`` header that keeps the other parameters.
+Paths are also accepted with a trailing slash (Mastodon.py sends some so), without a redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fediverse.api import entities
+from fediverse.errors import Invalid, NotFound
+from fediverse.models import Account, utcnow
+from fediverse.runtime import Runtime
+from fediverse.services import instance_stats, listings, threads
+from fediverse.services.timelines import TimelineItem, items_for
+from fediverse.web.context import runtime_of
+from fediverse.web.responses import error, json_response
+
+MAX_ID = 2**63 - 1
+TRUE = ("1", "true", "True", "on", "yes")
+FALSE = ("", "0", "false", "False", "off", "no")
+CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+class BadRequest(Exception):
+    """A parameter the endpoint cannot use: answered 400 (or 404 for a path id) with its message."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def viewer_of(request: Request) -> Account | None:
+    """The signed-in account of this API call (set by the API's authentication), or None signed out."""
+    return getattr(request.state, "api_account", None)
+
+
+def _id(raw: str | int | None, name: str, *, status: int = 400) -> int | None:
+    """An id parameter: digits within a signed 64-bit id (ids in paths are matched as digits already)."""
+    if raw is None or raw == "":
+        return None
+    raw = str(raw)
+    if not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
+        raise BadRequest(f"{name} must be an id (digits)", 404 if status == 404 else 400)
+    return int(raw)
+
+
+def _flag(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name, "")
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise BadRequest(f"{name} must be true or false")
+
+
+def _cursor(request: Request) -> listings.Cursor:
+    q = request.query_params
+    raw_limit = q.get("limit")
+    if raw_limit not in (None, "") and not raw_limit.lstrip("-").isdigit():
+        raise BadRequest("limit must be a number")
+    limit = listings.clamp(int(raw_limit[:6]) if raw_limit else None)
+    return listings.Cursor(max_id=_id(q.get("max_id"), "max_id"), since_id=_id(q.get("since_id"), "since_id"),
+                           min_id=_id(q.get("min_id"), "min_id"), limit=limit)
+
+
+def _link(request: Request, items: list[TimelineItem]) -> dict[str, str]:
+    """``Link`` to the older page (max_id) and the newer one (min_id), the other parameters kept."""
+    if not items:
+        return {}
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "min_id", "since_id")]
+    base = f"{runtime_of(request).settings.base_url}{request.url.path}"
+    older = urlencode([*kept, ("max_id", str(items[-1].entry_id))])
+    newer = urlencode([*kept, ("min_id", str(items[0].entry_id))])
+    return {"Link": f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'}
+
+
+def _json(doc: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return json_response(doc, status=status, headers={**CORS, **(headers or {})})
+
+
+async def _statuses(rt: Runtime, session: Any, items: list[TimelineItem]) -> list[dict[str, Any]]:
+    extras = await listings.extras(session, items)
+    return [entities.status(rt.settings, item, extras) for item in items]
+
+
+Handler = Callable[[Request, Runtime, Any, Account | None], Awaitable[Response]]
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint around ``handler(request, runtime, session, viewer)``; bad input becomes a JSON 4xx."""
+    async def run(request: Request) -> Response:
+        rt = runtime_of(request)
+        try:
+            async with rt.sessions() as session:
+                return await handler(request, rt, session, viewer_of(request))
+        except BadRequest as exc:
+            return _with_cors(error(exc.status, str(exc)))
+        except NotFound:
+            return _with_cors(error(404, "Record not found"))
+        except Invalid as exc:
+            return _with_cors(error(422, str(exc)))
+    run.__name__ = handler.__name__
+    return run
+
+
+def _with_cors(response: Response) -> Response:
+    response.headers.update(CORS)
+    return response
+
+
+async def _contact(rt: Runtime, session: Any) -> dict[str, Any]:
+    contact = await listings.contact_account(session, rt.uris.instance_actor())
+    if contact is None:
+        return {}
+    return entities.account(rt.settings, contact, (await listings.account_stats(session, [contact])).get(contact.id))
+
+
+async def instance_v1(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    usage = await instance_stats.usage(session, utcnow())
+    return _json(entities.instance_v1(rt.settings, await _contact(rt, session), users=usage.users_total,
+                                      statuses=usage.local_posts, domains=await listings.known_domains(session)))
+
+
+async def instance_v2(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    usage = await instance_stats.usage(session, utcnow())
+    return _json(entities.instance_v2(rt.settings, await _contact(rt, session), active_month=usage.active_month))
+
+
+async def _account(session: Any, request: Request) -> Account:
+    account_id = _id(request.path_params["id"], "id", status=404)
+    account = await listings.visible_account(session, account_id) if account_id is not None else None
+    if account is None:
+        raise BadRequest("Record not found", 404)
+    return account
+
+
+async def account(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    found = await _account(session, request)
+    stats = await listings.account_stats(session, [found])
+    return _json(entities.account(rt.settings, found, stats.get(found.id)))
+
+
+async def lookup(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    acct = request.query_params.get("acct", "")
+    if not acct or len(acct) > 512:
+        raise BadRequest("acct is required (user or user@domain)")
+    found = await listings.account_by_acct(session, acct, rt.uris.domain)
+    if found is None:
+        raise BadRequest("Record not found", 404)
+    stats = await listings.account_stats(session, [found])
+    return _json(entities.account(rt.settings, found, stats.get(found.id)))
+
+
+async def account_statuses(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    found = await _account(session, request)
+    tagged = request.query_params.get("tagged") or None
+    flt = listings.AccountFilter(exclude_reblogs=_flag(request, "exclude_reblogs"),
+                                 exclude_replies=_flag(request, "exclude_replies"),
+                                 only_media=_flag(request, "only_media"), pinned=_flag(request, "pinned"),
+                                 tagged=tagged[:200] if tagged else None)
+    items = await listings.of_account(session, viewer, found, flt, _cursor(request))
+    return _json(await _statuses(rt, session, items), headers=_link(request, items))
+
+
+def _where(request: Request) -> listings.Where:
+    return listings.Where(local=_flag(request, "local"), remote=_flag(request, "remote"),
+                          only_media=_flag(request, "only_media"))
+
+
+async def public_timeline(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    items = await listings.public(session, viewer, _where(request), _cursor(request))
+    return _json(await _statuses(rt, session, items), headers=_link(request, items))
+
+
+async def tag_timeline(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    items = await listings.tag(session, viewer, request.path_params["hashtag"][:200], _where(request),
+                               _cursor(request))
+    return _json(await _statuses(rt, session, items), headers=_link(request, items))
+
+
+def post_id(request: Request) -> int:
+    return int(request.path_params["id"])
+
+
+async def _visible(session: Any, request: Request, viewer: Account | None) -> threads.Post:
+    status_id = _id(request.path_params["id"], "id", status=404)
+    post = await threads.visible_post(session, status_id, viewer) if status_id is not None else None
+    if post is None:
+        raise BadRequest("Record not found", 404)
+    return post
+
+
+async def status(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    await _visible(session, request, viewer)
+    items = await items_for(session, viewer, [post_id(request)])
+    if not items:
+        raise BadRequest("Record not found", 404)
+    return _json((await _statuses(rt, session, items))[0])
+
+
+async def context(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    post = await _visible(session, request, viewer)
+    above = await threads.ancestors(session, post, viewer)
+    below = await threads.descendants(session, post, viewer)
+    ancestors = await items_for(session, viewer, [p.status.id for p in above])
+    descendants = await items_for(session, viewer, [p.status.id for p in below])
+    extras = await listings.extras(session, [*ancestors, *descendants])
+    return _json(entities.context(rt.settings, ancestors, descendants, extras))
+
+
+def _number(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, "")
+    if raw == "":
+        return default
+    if not raw.lstrip("-").isdigit() or len(raw) > 12:
+        raise BadRequest(f"{name} must be a number")
+    return int(raw)
+
+
+async def directory(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    """The profile directory (``order`` active or new, ``local``, ``offset``, ``limit`` up to 80)."""
+    order = request.query_params.get("order") or "active"
+    if order not in ("active", "new"):
+        raise BadRequest("order must be active or new")
+    found = await listings.directory(session, order=order, local=_flag(request, "local"),
+                                     offset=_number(request, "offset", 0),
+                                     limit=_number(request, "limit", listings.DIRECTORY_LIMIT))
+    stats = await listings.account_stats(session, found)
+    return _json([entities.account(rt.settings, a, stats.get(a.id)) for a in found])
+
+
+async def empty_list(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
+    """Custom emojis, announcements, trends: none here, said honestly (an app treats a 404 as broken)."""
+    return _json([])
+
+
+def _routes(path: str, handler: Handler) -> list[Route]:
+    """The path, and the same with a trailing slash (no redirect: some clients do not follow one). Ids in paths
+    are digits (``{id:int}``), so the signed-in endpoints beside them (``accounts/verify_credentials``) never
+    match here, whichever is mounted first."""
+    run = endpoint(handler)
+    return [Route(path, run, methods=["GET"]), Route(f"{path}/", run, methods=["GET"], include_in_schema=False)]
+
+
+def routes() -> list[Route]:
+    table: list[tuple[str, Handler]] = [
+        ("/api/v1/instance", instance_v1), ("/api/v2/instance", instance_v2),
+        ("/api/v1/accounts/lookup", lookup), ("/api/v1/accounts/{id:int}", account),
+        ("/api/v1/accounts/{id:int}/statuses", account_statuses),
+        ("/api/v1/timelines/public", public_timeline), ("/api/v1/timelines/tag/{hashtag}", tag_timeline),
+        ("/api/v1/statuses/{id:int}", status), ("/api/v1/statuses/{id:int}/context", context),
+        ("/api/v1/directory", directory), ("/api/v1/custom_emojis", empty_list), ("/api/v1/announcements", empty_list),
+        ("/api/v1/trends", empty_list), ("/api/v1/trends/tags", empty_list),
+        ("/api/v1/trends/statuses", empty_list), ("/api/v1/trends/links", empty_list),
+    ]
+    return [route for path, handler in table for route in _routes(path, handler)]
