@@ -58,7 +58,8 @@ def app_entity(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, 
     uris = app.redirect_uri_list
     doc: dict[str, Any] = {
         "id": str(app.id), "name": app.name, "website": app.website, "scopes": app.scopes.split(),
-        "redirect_uri": "\n".join(uris), "redirect_uris": uris, "vapid_key": None,
+        "redirect_uri": "\n".join(uris), "redirect_uris": uris,
+        "vapid_key": "",  # a string for decoders (Mastodon.py: str); no Web Push here yet
     }
     if client_secret is not None:
         doc.update({"client_id": app.client_id, "client_secret": client_secret, "client_secret_expires_at": 0})

@@ -52,7 +52,8 @@ def unauthorized(message: str = INVALID_TOKEN) -> Response:
     return response
 
 
-def api_view(*needed: str, public: bool = False, user: bool = True) -> Callable[[ApiView], Callable[[Request], Awaitable[Response]]]:
+def api_view(*needed: str, public: bool = False,
+             user: bool = True) -> Callable[[ApiView], Callable[[Request], Awaitable[Response]]]:
     """The decorator every client API endpoint goes through. `needed`: the scopes of which one must be granted;
     `user=False` also accepts app tokens (client_credentials); `public=True` also accepts no token at all."""
     unknown = [s for s in needed if s not in scope_rules.KNOWN]
@@ -68,8 +69,8 @@ def api_view(*needed: str, public: bool = False, user: bool = True) -> Callable[
                     if bearer_token(request) is not None or not public:
                         return unauthorized()
                 else:
-                    if user and grant.user is None:
-                        return error(422 if not public else 403, NOT_LOGGED_IN)
+                    if user and grant.user is None:  # an app token (client_credentials) acts for nobody
+                        return error(422, NOT_LOGGED_IN)
                     if needed and not scope_rules.allows(grant.scopes, *needed):
                         return error(403, OUT_OF_SCOPE)
                 try:

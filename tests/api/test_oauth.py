@@ -282,7 +282,12 @@ async def test_an_endpoint_refuses_a_token_without_its_scope_with_403(network: N
     async def post_status(request: Request, session: object, grant: object) -> Response:
         return Response("posted")
 
+    @api_view("read:statuses", public=True, user=False)
+    async def public_timeline(request: Request, session: object, grant: object) -> Response:
+        return Response("anyone" if grant is None else "app or person")
+
     art.app.router.routes.insert(0, Route("/api/v1/test-only/statuses", post_status, methods=["POST"]))
+    art.app.router.routes.insert(0, Route("/api/v1/test-only/public", public_timeline))
     async with api(art) as client:
         app = await register(client, scopes="read write follow")
         reader = await user_token(art, client, app, scope="read follow")
@@ -295,6 +300,10 @@ async def test_an_endpoint_refuses_a_token_without_its_scope_with_403(network: N
                                                            "client_id": app.client_id, "client_secret": app.client_secret})
         no_user = await client.post("/api/v1/test-only/statuses", headers=bearer(app_only.json()["access_token"]))
         assert no_user.status_code == 422 and "authenticated user" in no_user.json()["error"]
+        assert (await client.get("/api/v1/test-only/public")).text == "anyone"
+        assert (await client.get("/api/v1/test-only/public", headers=bearer(reader))).text == "app or person"
+        assert (await client.get("/api/v1/test-only/public", headers=bearer("forged"))).status_code == 401
+        assert (await client.get("/api/v1/test-only/public", headers=bearer(writer))).status_code == 403
 
 
 async def test_a_suspended_artist_s_tokens_stop_working_and_are_deleted(network: Network) -> None:
