@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from fediverse.api import scopes as scope_rules
 from fediverse.api.apps import OOB
+from fediverse.api.oauth_input import truthy
 from fediverse.models import OAuthApp
 from fediverse.services import oauth, web_sessions
 from fediverse.web.context import runtime_of
@@ -26,7 +27,9 @@ from fediverse.web.panel.auth import session_user
 from fediverse.web.panel.forms import PanelError, read_form
 from fediverse.web.panel.render import error_page, page
 from fediverse.web.security_headers import CONTENT_SECURITY_POLICY
-from fediverse.api.oauth_input import truthy
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 FIELDS = ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge", "code_challenge_method")
@@ -51,7 +54,8 @@ def _get(params: Mapping[str, Any], name: str, limit: int = 2000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-async def check(session: Any, params: Mapping[str, Any]) -> Authorization:
+async def check(session: AsyncSession, params: Mapping[str, Any]) -> Authorization:
+    """The authorize request checked (same rules on GET and POST); Refused when it cannot go back to the app."""
     app = await oauth.app_by_client_id(session, _get(params, "client_id", 200))
     if app is None:
         raise Refused("The app asking for access is not registered here (unknown client_id).")

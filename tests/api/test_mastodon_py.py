@@ -27,7 +27,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
-def _sign_in_and_authorise(page, url: str, server: str, tmp_path: Path, shot: str) -> None:  # type: ignore[no-untyped-def]
+def _sign_in_and_authorise(page, url: str, server: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                           shot: str) -> None:
     page.goto(url)
     if page.url.startswith(f"{server}/login"):
         page.fill("#username", "alice")

@@ -125,6 +125,16 @@ async def test_a_narrower_scope_is_granted_and_a_wider_one_refused(network: Netw
     assert await count(art, OAuthCode) == 0
 
 
+async def test_the_consent_page_shows_a_hostile_app_name_as_text(network: Network) -> None:
+    art = await artist_instance(network)
+    async with api(art) as client, browser(art) as person:
+        made = await client.post("/api/v1/apps", json={"client_name": '<script>alert("x")</script>',
+                                                       "redirect_uris": REDIRECT})
+        app = App(made.json()["client_id"], made.json()["client_secret"], made.json())
+        page = await consent_page(person, authorize_url(app, scope="read", state='"><script>'))
+        assert "<script>" not in page.text and "&lt;script&gt;alert" in page.text
+
+
 async def test_deny_sends_the_person_back_with_access_denied_and_no_code(network: Network) -> None:
     art = await artist_instance(network)
     async with api(art) as client, browser(art) as person:
@@ -269,7 +279,8 @@ async def test_revoke_answers_200_every_time_and_the_token_stops_working(network
 async def test_a_missing_or_unknown_token_is_401_json(network: Network) -> None:
     art = await artist_instance(network)
     async with api(art) as client:
-        for headers in ({}, bearer("made-up"), {"Authorization": "Bearer " + "x" * 5000}, {"Authorization": "Basic abc"}):
+        for headers in ({}, bearer("made-up"), {"Authorization": "Bearer " + "x" * 5000},
+                        {"Authorization": "Basic abc"}):
             answer = await client.get("/api/v1/apps/verify_credentials", headers=headers)
             assert answer.status_code == 401, headers
             assert answer.json() == {"error": "The access token is invalid"}
@@ -296,8 +307,9 @@ async def test_an_endpoint_refuses_a_token_without_its_scope_with_403(network: N
         assert refused.status_code == 403
         assert refused.json() == {"error": "This action is outside the authorized scopes"}
         assert (await client.post("/api/v1/test-only/statuses", headers=bearer(writer))).text == "posted"
-        app_only = await client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "write",
-                                                           "client_id": app.client_id, "client_secret": app.client_secret})
+        app_only = await client.post("/oauth/token", data={
+            "grant_type": "client_credentials", "scope": "write", "client_id": app.client_id,
+            "client_secret": app.client_secret})
         no_user = await client.post("/api/v1/test-only/statuses", headers=bearer(app_only.json()["access_token"]))
         assert no_user.status_code == 422 and "authenticated user" in no_user.json()["error"]
         assert (await client.get("/api/v1/test-only/public")).text == "anyone"
@@ -344,7 +356,8 @@ async def test_secrets_codes_and_tokens_are_stored_only_as_hashes(network: Netwo
     dump = []
     async with art.rt.sessions() as session:
         for table in ("oauth_apps", "oauth_codes", "oauth_tokens"):
-            dump += [json.dumps([str(v) for v in row]) for row in (await session.execute(text(f"SELECT * FROM {table}")))]
+            found = await session.execute(text(f"SELECT * FROM {table}"))
+            dump += [json.dumps([str(v) for v in row]) for row in found]
     everything = "\n".join(dump)
     assert app.client_id in everything  # public, kept as is
     for secret in (app.client_secret, code, pending, token, app_token):
@@ -410,7 +423,8 @@ async def test_server_metadata_names_the_endpoints_and_pkce(network: Network) ->
     assert meta["revocation_endpoint"] == "https://art.test/oauth/revoke"
     assert meta["app_registration_endpoint"] == "https://art.test/api/v1/apps"
     assert meta["code_challenge_methods_supported"] == ["S256"] and meta["response_types_supported"] == ["code"]
-    assert {"read", "write", "follow", "push", "read:statuses", "admin:write:accounts"} <= set(meta["scopes_supported"])
+    assert {"read", "write", "follow", "push", "read:statuses", "admin:write:accounts"} <= set(
+        meta["scopes_supported"])
     assert meta["grant_types_supported"] == ["authorization_code", "client_credentials"]
 
 
