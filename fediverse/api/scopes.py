@@ -74,8 +74,10 @@ def allows(granted: Iterable[str], *needed: str) -> bool:
 
 
 def subset(wanted: Iterable[str], allowed: Iterable[str]) -> bool:
-    """True when every scope in `wanted` (with what it covers) is within `allowed`."""
-    return expand(wanted) <= expand(allowed)
+    """True when every scope in `wanted` is within `allowed`: named there, covered by an umbrella scope there,
+    or an umbrella scope whose every granular scope is there (`follow` for an app registered `read write`)."""
+    have = expand(allowed)
+    return all(scope in have or (scope in COVERS and COVERS[scope] <= have) for scope in wanted)
 
 
 def describe(scope: str) -> str:

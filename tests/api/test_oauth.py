@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api.auth import api_view
+from fediverse.jobs.sweeper import housekeeping
 from fediverse.models import OAuthApp, OAuthCode, OAuthToken
 from tests.api.oauth_client import (
     REDIRECT, App, api, authorize_url, bearer, code_for, consent_page, decide, pkce_pair, query_of, register, trade,
@@ -212,6 +213,11 @@ async def test_a_code_works_once_and_only_for_ten_minutes(network: Network) -> N
         assert (await trade(client, app, stolen)).status_code == 400  # and the code is burnt
         garbage = await trade(client, app, "not-a-code")
         assert garbage.status_code == 400 and garbage.json()["error"] == "invalid_grant"
+        await code_for(person, app)
+        clock.advance(11 * 60)
+    assert await count(art, OAuthCode) == 1
+    await housekeeping(art.rt)  # a code never traded is pruned once past its lifetime
+    assert await count(art, OAuthCode) == 0
     assert await count(art, OAuthToken) == 1
 
 
@@ -247,6 +253,9 @@ async def test_the_client_authenticates_by_body_or_basic_and_a_wrong_secret_is_4
         garbled = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
                                     headers={"Authorization": "Basic !!!"})
         assert garbled.status_code == 401
+        as_json = await client.post("/oauth/token", json={"grant_type": "client_credentials", "scope": "read",
+                                                          "client_id": app.client_id, "client_secret": app.client_secret})
+        assert as_json.status_code == 200 and as_json.json()["scope"] == "read"  # a JSON body, as some apps send
         basic = await client.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
                                                         "redirect_uri": REDIRECT},
                                   auth=(app.client_id, app.client_secret))
@@ -257,7 +266,7 @@ async def test_the_client_authenticates_by_body_or_basic_and_a_wrong_secret_is_4
         scope = await client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "admin:write",
                                                         "client_id": app.client_id, "client_secret": app.client_secret})
         assert scope.status_code == 400 and scope.json()["error"] == "invalid_scope"
-    assert await count(art, OAuthToken) == 1
+    assert await count(art, OAuthToken) == 2
 
 
 async def test_revoke_answers_200_every_time_and_the_token_stops_working(network: Network) -> None:
