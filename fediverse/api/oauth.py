@@ -103,7 +103,10 @@ async def revoke(request: Request) -> Response:
         rt = runtime_of(request)
         async with rt.sessions() as session:
             app = await oauth.authenticate_client(session, client_id, secret)
-            await oauth.revoke(session, app, string(params, "token", limit=200))
+            token = string(params, "token", limit=200)
+            if not token:
+                raise OAuthError("invalid_request", "The token parameter is missing.")
+            await oauth.revoke(session, app, token)
     except BadRequest as exc:
         return oauth_error(OAuthError("invalid_request", f"{exc}."))
     except OAuthError as exc:

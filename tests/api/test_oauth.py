@@ -253,8 +253,9 @@ async def test_the_client_authenticates_by_body_or_basic_and_a_wrong_secret_is_4
         garbled = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
                                     headers={"Authorization": "Basic !!!"})
         assert garbled.status_code == 401
-        as_json = await client.post("/oauth/token", json={"grant_type": "client_credentials", "scope": "read",
-                                                          "client_id": app.client_id, "client_secret": app.client_secret})
+        as_json = await client.post("/oauth/token", json={
+            "grant_type": "client_credentials", "scope": "read", "client_id": app.client_id,
+            "client_secret": app.client_secret})
         assert as_json.status_code == 200 and as_json.json()["scope"] == "read"  # a JSON body, as some apps send
         basic = await client.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
                                                         "redirect_uri": REDIRECT},
@@ -489,3 +490,31 @@ async def test_the_studio_lists_authorised_apps_and_revokes_one(network: Network
         assert revoked.status_code == 303
         assert "No app has access" in (await person.get("/studio/apps")).text
         assert (await client.get("/api/v1/apps/verify_credentials", headers=bearer(token))).status_code == 401
+
+
+async def test_malformed_oauth_requests_get_4xx_answers_never_a_500(network: Network) -> None:
+    art = await artist_instance(network)
+    async with api(art) as client, browser(art) as person:
+        app = await register(client)
+        token_posts = [
+            {"content": b"\xff\xfe garbage", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            {"content": b"x" * 70_000, "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            {"content": b"--b\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=b"}},
+            {"json": {"grant_type": ["authorization_code"], "code": {"a": 1}, "client_id": 5}},
+            {"data": {"grant_type": "authorization_code", "client_id": app.client_id,
+                      "client_secret": app.client_secret}},  # no code
+            {"content": b"grant_type=client_credentials", "headers": {"content-type": "text/plain"}},
+        ]
+        for request in token_posts:
+            for path in ("/oauth/token", "/oauth/revoke", "/api/v1/apps"):
+                answer = await client.post(path, **request)  # type: ignore[arg-type]
+                assert 400 <= answer.status_code < 500, (path, request, answer.status_code, answer.text[:200])
+                assert "error" in answer.json()
+        await consent_page(person, authorize_url(app))
+        for query in ("", "?client_id=", f"?client_id={app.client_id}&redirect_uri=" + "x" * 5000,
+                      f"?client_id={'x' * 5000}",
+                      f"?client_id={app.client_id}&redirect_uri={REDIRECT}&scope=" + "r" * 3000,
+                      f"?client_id={app.client_id}&redirect_uri={REDIRECT}&response_type=token"):
+            answer = await person.get("/oauth/authorize" + query)
+            assert answer.status_code in (302, 400), (query[:80], answer.status_code)
+    assert await count(art, OAuthToken) == 0
