@@ -14,7 +14,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fediverse.api import public as api_public
+from fediverse import api
+from fediverse.api.cors import is_api_path
 from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
 from fediverse.db.migrate import upgrade
@@ -78,17 +79,18 @@ def create_app(
     app = Starlette(
         # feeds before pages: `/@{username}/{public_id}` would also match `/@name/feed.atom`.
         # remote.routes first: `/@user@domain` and `/@name/follow` would match the local profile and work routes.
-        routes=[*remote.routes, *wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes, *pages.routes,
-                *remote_media.routes, *media.routes, *metrics.routes, *panel.routes, *tags_web.routes,
-                *search_web.routes, *threads.routes, *front.routes,
-                *api_public.routes()],
+        routes=[*api.routes(), *remote.routes, *wellknown.routes, *site_files.routes, *federation.routes, *feeds.routes,
+                *pages.routes, *remote_media.routes, *media.routes, *metrics.routes, *panel.routes, *tags_web.routes,
+                *search_web.routes, *threads.routes, *front.routes],
         # Outermost: security headers (web/security_headers.py: CSP, nosniff, Referrer-Policy) on every answer;
         # then consent headers (web/consent.py) on every response, cached ones too, and AI crawler refusal;
         # then the response cache (web/cache.py) answers cached public documents before anything else runs.
         # Requests per client address are counted before the cache, per account inside the session cookie.
         # Settings saved from the panel by another process are re-read every few seconds (web/live_settings.py).
         # Next inside it: absurd header counts or sizes are refused with 431 (web/headerlimits.py).
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(HeaderLimitMiddleware),
+        # The client API's edge (fediverse/api/cors.py: CORS, trailing slashes) sits outside the rate limits, so a
+        # 429 carries CORS headers too and a browser app can read it.
+        middleware=[Middleware(SecurityHeadersMiddleware), *api.middleware(), Middleware(HeaderLimitMiddleware),
                     Middleware(SettingsRefreshMiddleware),
                     Middleware(ConsentMiddleware),
                     Middleware(RateLimitMiddleware, by="ip"),
@@ -105,7 +107,8 @@ def create_app(
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if wants_html(request) and exc.status_code in (404, 405):  # a mistyped address in a browser: a page, not JSON
+    # A mistyped address in a browser: a page, not JSON (the client API always answers JSON).
+    if wants_html(request) and exc.status_code in (404, 405) and not is_api_path(request.url.path):
         return page_error(request, exc.status_code, HTTPStatus(exc.status_code).phrase,
                           "There is nothing at this address.")
     return error(exc.status_code, exc.detail)

@@ -1,1 +1,31 @@
-"""The Mastodon client API: the entities apps decode and the endpoints they call, on the social core's services."""
+"""The Mastodon client API (and its OAuth 2 server): what phone and desktop apps speak.
+
+Mount with `routes()` and `middleware()` (see fediverse.app). Sits above fediverse.web: it reuses the panel's
+sign-in, sessions, CSRF forms and templates, never a second login.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+
+from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public
+from fediverse.api.cors import ApiEdgeMiddleware
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/apps", apps.create_app, methods=["POST"]),
+        Route("/api/v1/apps/verify_credentials", apps.verify_app),
+        Route("/oauth/authorize", oauth_authorize.authorize, methods=["GET", "POST"]),
+        Route("/oauth/token", oauth.token, methods=["POST"]),
+        Route("/oauth/revoke", oauth.revoke, methods=["POST"]),
+        Route("/.well-known/oauth-authorization-server", oauth.server_metadata),
+        Route("/studio/apps", oauth_studio.apps_page),
+        Route("/studio/apps/{app_id:int}/revoke", oauth_studio.revoke_view, methods=["POST"]),
+        *public.routes(),
+    ]
+
+
+def middleware() -> list[Middleware]:
+    return [Middleware(ApiEdgeMiddleware)]

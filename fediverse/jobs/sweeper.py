@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fediverse.db import inbound as inbound_db
 from fediverse.db import jobs as job_db
 from fediverse.models import utcnow
-from fediverse.services import remote_posts, web_sessions
+from fediverse.services import oauth, remote_posts, web_sessions
 from fediverse.services.remote_media import purge_expired
 from fediverse.services.registrations import check_auto_approval
 
@@ -32,6 +32,7 @@ async def housekeeping(rt: Runtime) -> int:
             pruned += batch
         await rt.domain_health.reload(session)
         await web_sessions.prune(session, rt.clock.now())
+        await oauth.prune_codes(session, rt.clock.now())  # authorization codes never traded
         await session.commit()
     await purge_expired(rt)
     await remote_posts.purge_if_due(rt)  # stored remote posts past [federation] remote_post_retention_days

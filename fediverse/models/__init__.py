@@ -29,3 +29,6 @@ __all__ = [
 from fediverse.models.tags import StatusTag, Tag  # noqa: E402
 
 __all__ += ["StatusTag", "Tag"]
+from fediverse.models.oauth import OAuthApp, OAuthCode, OAuthToken  # noqa: E402
+
+__all__ += ["OAuthApp", "OAuthCode", "OAuthToken"]

@@ -22,7 +22,7 @@ from fediverse.db import follows as follow_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
 from fediverse.models import ACCEPTED, ROLES, Account, AuditLog, Follow, LocalUser, utcnow
-from fediverse.services import modlog, web_sessions
+from fediverse.services import modlog, oauth, web_sessions
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -123,10 +123,11 @@ async def _suspend(rt: Runtime, session: AsyncSession, account: Account) -> dict
         return {"follows_removed": result.rowcount or 0}
     # Logged out everywhere at once: a cookie copied before the suspension must not work after an unsuspension.
     sessions_ended = await web_sessions.end_all(session, account.id)
+    tokens_revoked = await oauth.end_tokens(session, account.id)  # apps lose access too (client API tokens)
     inboxes = await _known_inboxes(rt, session, account)
     if inboxes:
         await publish(session, account, render_delete_actor(rt.uris.new_activity(), account.uri), inboxes=inboxes)
-    return {"delete_sent_to": len(inboxes), "sessions_ended": sessions_ended}
+    return {"delete_sent_to": len(inboxes), "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked}
 
 
 async def _known_inboxes(rt: Runtime, session: AsyncSession, account: Account) -> list[str]:

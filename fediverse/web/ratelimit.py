@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fediverse.ratelimit import limit_key
@@ -83,10 +84,14 @@ class RateLimitMiddleware:
 
 
 async def too_many(scope: Scope, send: Send, wait: int) -> None:
-    """A short answer in the client's language: HTML for browsers, plain text for everything else."""
+    """A short answer in the client's language: JSON for the client API and OAuth, HTML for browsers, plain text
+    for everything else."""
     html = any(name == b"accept" and b"text/html" in value for name, value in scope["headers"])
     sentence = f"Too many requests. Wait {wait} seconds, then try again."
-    if html:
+    if scope["path"].startswith(("/api/", "/oauth/token", "/oauth/revoke")):
+        body = orjson.dumps({"error": sentence})
+        content_type = b"application/json"
+    elif html:
         body = (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Too many requests</title>'
                 f"<h1>Too many requests</h1><p>{sentence}</p></html>").encode()
         content_type = b"text/html; charset=utf-8"

@@ -128,7 +128,8 @@ async def test_web_pages_answer_429_per_client_address_but_static_files_stay_fre
     assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
     assert "Too many requests" in refused.text and refused.headers["content-type"].startswith("text/html")
     assert static.status_code != 429
-    assert api.status_code == 429 and api.headers["content-type"].startswith("text/plain")
+    assert api.status_code == 429 and api.headers["content-type"] == "application/json"  # Mastodon apps read JSON
+    assert "Too many requests" in api.json()["error"]
 
 
 async def test_a_logged_in_account_has_its_own_limit_on_the_panel(network: Network) -> None:

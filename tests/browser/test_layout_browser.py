@@ -27,9 +27,11 @@ from sqlalchemy import select
 from fediverse.config import Settings, load_settings
 from fediverse.db import accounts as account_db
 from fediverse.db import statuses as status_db
-from fediverse.models import Account, CollectionItem, DomainBlock, Notification, RemoteNote, Status, WorkCollection
+from fediverse.models import (
+    Account, CollectionItem, DomainBlock, Notification, RemoteNote, Status, WorkCollection, utcnow,
+)
 from fediverse.runtime import create_runtime
-from fediverse.services import domain_blocks, invites, reports
+from fediverse.services import domain_blocks, invites, oauth, reports
 from fediverse.services import works as work_service
 from fediverse.services.works import ImageUpload, WorkInput
 from tests import imagecorpus
@@ -60,6 +62,7 @@ class Page:
     url: str
 
 
+APP_REDIRECT = "icecubesapp://oauth-callback"
 PAGES = [
     # Public pages, as a visitor sees them.
     Page("front", "/", "visitor", "/"),
@@ -93,6 +96,9 @@ PAGES = [
     Page("bookmarks", "/bookmarks", "alice", "/bookmarks"),
     Page("report", "/studio/report", "alice", "/studio/report?account=" + REMOTE_URI),
     Page("security", "/studio/security", "alice", "/studio/security"),
+    Page("apps", "/studio/apps", "alice", "/studio/apps"),
+    Page("oauth-consent", "/oauth/authorize", "alice", "/oauth/authorize?response_type=code&client_id={client_id}"
+         "&redirect_uri=icecubesapp%3A%2F%2Foauth-callback&scope=read+write+follow+push"),
     # Administration.
     Page("admin", "/admin", "boss", "/admin"),
     Page("admin-audit-log", "/admin/audit-log", "boss", "/admin/audit-log"),
@@ -126,6 +132,7 @@ EXEMPT = {
     "/users/{username}/collections/{collection:str}": "ActivityStreams collections",
     "/@{username}/feed.atom": "Atom", "/@{username}/feed.rss": "RSS", "/tags/{tag}.atom": "Atom",
     "/media/remote/{token:media_token}/{name}": "image files", "/media/{key:path}": "image files",
+    "/api/v1/apps/verify_credentials": "JSON", "/.well-known/oauth-authorization-server": "JSON",
     "/metrics": "Prometheus text", "/admin/domain-blocks/export.csv": "CSV", "/static": "CSS and JS files",
 }
 
@@ -217,9 +224,15 @@ async def _seed(config: Path) -> dict[str, str]:
             block = (await session.execute(select(DomainBlock.id))).scalars().first()
             invite = await invites.create(session, boss, max_uses=None, days=None)
             await session.commit()
+            app = (await oauth.register_app(session, "Ice Cubes", "https://icecubes.example",
+                                            [APP_REDIRECT], ["read", "write", "follow", "push"], utcnow())).app
+            code = await oauth.issue_code(session, app, alice.account_id, APP_REDIRECT, ["read", "write", "follow"],
+                                          None, utcnow())
+            await oauth.trade_code(session, app, code, APP_REDIRECT, None, utcnow())  # listed in /studio/apps
             return {"work": work.public_id, "single": single.public_id, "collection": collection.slug,
                     "status": str(status), "remote_status": str(remote_status.id), "report": str(report.id),
-                    "remote_account": str(remote.id), "block": str(block), "invite": invite.code}
+                    "remote_account": str(remote.id), "block": str(block), "invite": invite.code,
+                    "client_id": app.client_id}
     finally:
         await rt.close()
 

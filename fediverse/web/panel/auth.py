@@ -26,6 +26,7 @@ from fediverse.web.ratelimit import client_address
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+MAX_NEXT = 2500  # room for an OAuth authorize address (client id, redirect URI, scopes, state, PKCE challenge)
 WRONG_LOGIN = "Wrong username or password."
 AWAITING_APPROVAL = ("Your sign-up is waiting for a moderator's approval. You can log in as soon as it is "
                      "approved; there is nothing else to do until then.")
@@ -40,7 +41,7 @@ def _signup_open(request: Request) -> bool:
 
 def safe_next(value: str | None, default: str = "/studio") -> str:
     """Only a path on this site: never //host, a scheme, a backslash trick or control characters."""
-    if (not value or len(value) > 500 or not value.startswith("/") or value.startswith(("//", "/\\"))
+    if (not value or len(value) > MAX_NEXT or not value.startswith("/") or value.startswith(("//", "/\\"))
             or any(ord(c) < 32 or c == "\\" for c in value)):
         return default
     return value
@@ -112,7 +113,7 @@ async def login(request: Request) -> Response:
         return page(request, "panel/login.html", status=exc.status, error=exc.message, next=next_url, username="")
     username = text(form, "username", limit=400).strip()
     password = text(form, "password", limit=1025)
-    next_url = safe_next(text(form, "next", limit=600) or None)
+    next_url = safe_next(text(form, "next", limit=MAX_NEXT + 1) or None)
     rt = runtime_of(request)
     wait = await login_wait(rt, username, client_address(request.scope))
     if wait is not None:

@@ -27,7 +27,8 @@ from fediverse.config import Settings
 from fediverse.services.web_sessions import IDLE, MAX_AGE, TOUCH_EVERY
 from fediverse.web.panel.secret import derive_key, load_or_create_secret
 
-PANEL_PREFIXES = ("/login", "/logout", "/studio", "/admin", "/signup", "/home", "/bookmarks")
+# /oauth/authorize signs in and asks for consent with the panel's own session and CSRF token.
+PANEL_PREFIXES = ("/login", "/logout", "/studio", "/admin", "/signup", "/home", "/bookmarks", "/oauth/authorize")
 IDLE_SECONDS = int(IDLE.total_seconds())  # the cookie expires with its server-side row
 MAX_AGE_SECONDS = int(MAX_AGE.total_seconds())
 REFRESH_SECONDS = int(TOUCH_EVERY.total_seconds())  # `seen` is re-signed at most this often
