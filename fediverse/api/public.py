@@ -1,9 +1,8 @@
 """The client API's endpoints that need no sign-in: instance, accounts and their statuses, public and tag
 timelines, a status and its context, and the honest empty lists (custom emojis, announcements, trends).
 
-Each endpoint serves signed-in calls too: it reads the viewer from ``request.state.api_account`` (the token's
-account, set by the API's authentication; unset: signed out) and hands it to the services, whose one visibility
-rule decides what it sees. A malformed id or parameter is a JSON 4xx, a huge ``limit`` is clamped to 40. Lists
+Each endpoint serves signed-in calls too: a valid bearer token makes its person the viewer (api.auth), handed
+to the services, whose one visibility rule decides what it sees; no token is a signed-out viewer. A malformed id or parameter is a JSON 4xx, a huge ``limit`` is clamped to 40. Lists
 page by status id (``max_id``, ``since_id``, ``min_id``) with a ``Link`` header that keeps the other parameters.
 Paths are also accepted with a trailing slash (Mastodon.py sends some so), without a redirect.
 """
@@ -18,10 +17,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import entities
-from fediverse.errors import Invalid, NotFound
+from fediverse.api.auth import api_view
 from fediverse.models import Account, utcnow
 from fediverse.runtime import Runtime
 from fediverse.services import instance_stats, listings, threads
+from fediverse.services.oauth import Grant
 from fediverse.services.timelines import TimelineItem, items_for
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import error, json_response
@@ -29,7 +29,6 @@ from fediverse.web.responses import error, json_response
 MAX_ID = 2**63 - 1
 TRUE = ("1", "true", "True", "on", "yes")
 FALSE = ("", "0", "false", "False", "off", "no")
-CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 class BadRequest(Exception):
@@ -38,11 +37,6 @@ class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-def viewer_of(request: Request) -> Account | None:
-    """The signed-in account of this API call (set by the API's authentication), or None signed out."""
-    return getattr(request.state, "api_account", None)
 
 
 def _id(raw: str | int | None, name: str, *, status: int = 400) -> int | None:
@@ -86,7 +80,7 @@ def _link(request: Request, items: list[TimelineItem]) -> dict[str, str]:
 
 
 def _json(doc: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return json_response(doc, status=status, headers={**CORS, **(headers or {})})
+    return json_response(doc, status=status, headers=headers)  # CORS: api.cors, on every /api/ answer
 
 
 async def _statuses(rt: Runtime, session: Any, items: list[TimelineItem]) -> list[dict[str, Any]]:
@@ -98,25 +92,18 @@ Handler = Callable[[Request, Runtime, Any, Account | None], Awaitable[Response]]
 
 
 def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint around ``handler(request, runtime, session, viewer)``; bad input becomes a JSON 4xx."""
-    async def run(request: Request) -> Response:
-        rt = runtime_of(request)
+    """A Starlette endpoint around ``handler(request, runtime, session, viewer)``: no token needed, and a valid
+    one makes its person the viewer (api.auth: an invalid token is a 401, never read as signed out); bad input
+    becomes a JSON 4xx."""
+    @api_view(public=True, user=False)
+    async def run(request: Request, session: Any, grant: Grant | None) -> Response:
+        viewer = grant.user.account if grant is not None and grant.user is not None else None
         try:
-            async with rt.sessions() as session:
-                return await handler(request, rt, session, viewer_of(request))
+            return await handler(request, runtime_of(request), session, viewer)
         except BadRequest as exc:
-            return _with_cors(error(exc.status, str(exc)))
-        except NotFound:
-            return _with_cors(error(404, "Record not found"))
-        except Invalid as exc:
-            return _with_cors(error(422, str(exc)))
+            return error(exc.status, str(exc))
     run.__name__ = handler.__name__
     return run
-
-
-def _with_cors(response: Response) -> Response:
-    response.headers.update(CORS)
-    return response
 
 
 async def _contact(rt: Runtime, session: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fediverse.models import LocalNote, Status, Work
 from fediverse.services import interactions, notes, works
+from tests.web.panel_client import PASSWORD
 from tests.federation.helpers import act, make_user, user
 from tests.federation.test_works_federation import post_work
 from tests.support import Instance, Network
@@ -57,7 +58,7 @@ async def make_world(network: Network) -> World:
     art = await network.add("art.test")
     social = await network.add("social.test")
     for name in ("alice", "dave"):
-        await make_user(art, name)
+        await make_user(art, name, password=PASSWORD)  # they may sign in (and authorise apps)
     await make_user(social, "erin")
     await act(art, "follow", "alice", "erin@social.test")
     await network.drain()
