@@ -17,6 +17,7 @@ from fediverse.activitypub.render_notes import render_note_create, render_note_d
 from fediverse.db import accounts as account_db
 from fediverse.db import statuses as status_db
 from fediverse.db import local_notes as note_db
+from fediverse.db import tags as tag_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.federation.outbox import publish
 from fediverse.models import (
@@ -81,6 +82,7 @@ async def post_note(rt: Runtime, session: AsyncSession, user: LocalUser, text: s
     session.add(note)
     await session.flush()
     status = await status_db.add_for_local_note(session, note, [a.uri for a in mentioned])
+    await tag_db.index_tags(session, status.id, note.tags)  # its tag page (public notes only show there)
     await publish(session, account, render_note_create(note, rt.uris, consent=local_text_consent(
         rt.settings, rt.uris, account)), inboxes=_inboxes(note, mentioned, parent), followers=visibility != "direct")
     await _notify(session, note, status, mentioned, parent)
@@ -151,7 +153,7 @@ async def delete_note(rt: Runtime, session: AsyncSession, user: LocalUser, publi
     repliers = await session.scalars(select(RemoteNote).where(RemoteNote.in_reply_to_uri == note.uri))
     inboxes = list(dict.fromkeys([*_inboxes(note, mentioned, parent), *(r.account.delivery_inbox for r in repliers)]))
     note.deleted_at = utcnow()
-    await status_db.remove_for_local_note(session, note.id)
+    await status_db.remove_for_local_note(session, note.id)  # its status_tags go with it (ON DELETE CASCADE)
     await session.execute(delete(Notification).where(Notification.local_note_id == note.id))
     await publish(session, note.account, render_note_delete(note), inboxes=inboxes,
                   followers=note.visibility != "direct")
