@@ -1,4 +1,4 @@
-"""`/tags/{tag}`: the public posts carrying a hashtag (local works and stored remote posts), newest first,
+"""`/tags/{tag}`: the public posts carrying a hashtag (local works and text notes, stored remote posts), newest first,
 paged by ``max_id``; the same URL answers AS2 clients with the tag's collection, and `/tags/{tag}.atom` is
 its Atom feed. The listing itself (what is shown to whom) is services/tags.py."""
 
@@ -18,6 +18,7 @@ from starlette.routing import Route
 from fediverse.activitypub.render import iso
 from fediverse.activitypub.render_tags import render_tag_collection, render_tag_page
 from fediverse.errors import Invalid, NotFound
+from fediverse.models import LocalNote, RemoteNote
 from fediverse.runtime import Runtime
 from fediverse.services import tags as tag_service
 from fediverse.services.consent import for_work
@@ -32,7 +33,8 @@ from fediverse.web.templating import render_page
 
 @dataclass(frozen=True)
 class PostView:
-    """A remote post on the tag page: its author, text (sanitised again) and a link to it where it lives."""
+    """A text post on the tag page (a local note or a remote post): its author (a local one with a link to her
+    portfolio), text (sanitised again) and a link to it (a local note's thread page, a remote post where it lives)."""
 
     author: str
     handle: str
@@ -40,6 +42,8 @@ class PostView:
     published: str
     warning: str | None
     html: Markup
+    author_url: str | None = None
+    local: bool = False
 
 
 def _tag_url(rt: Runtime, name: str) -> str:
@@ -66,14 +70,21 @@ def _views(rt: Runtime, page: tag_service.TagPage) -> list[Tile | PostView]:
     for entry in page.entries:
         if entry.work is not None:
             views.append(tile(rt, entry.work))
+        elif entry.local_note is not None:
+            local = entry.local_note
+            views.append(_post_view(local, acct(local.account, domain), rt.uris.status_page(entry.status_id),
+                                    author_url=rt.uris.profile(local.account.username), local=True))
         elif entry.note is not None:
             note = entry.note
-            views.append(PostView(
-                author=display_name(note.account), handle=acct(note.account, domain), url=note.url or note.uri,
-                published=iso(note.published_at),
-                warning=(note.summary or "Sensitive content") if note.sensitive or note.summary else None,
-                html=remote_html(note.content_html)))
+            views.append(_post_view(note, acct(note.account, domain), note.url or note.uri))
     return views
+
+
+def _post_view(note: LocalNote | RemoteNote, handle: str, url: str, *, author_url: str | None = None,
+               local: bool = False) -> PostView:
+    return PostView(author=display_name(note.account), handle=handle, url=url, published=iso(note.published_at),
+                    warning=(note.summary or "Sensitive content") if note.sensitive or note.summary else None,
+                    html=remote_html(note.content_html), author_url=author_url, local=local)
 
 
 async def tag_page(request: Request) -> Response:
@@ -92,7 +103,9 @@ async def tag_page(request: Request) -> Response:
     views = _views(rt, page)
     response = render_page(
         request, "tag.html", tag_name=page.name, display=page.display_name, url=url,
-        tiles=[v for v in views if isinstance(v, Tile)], posts=[v for v in views if isinstance(v, PostView)],
+        tiles=[v for v in views if isinstance(v, Tile)],
+        notes=[v for v in views if isinstance(v, PostView) and v.local],
+        posts=[v for v in views if isinstance(v, PostView) and not v.local],
         next_url=next_url, first_url=url if request.query_params.get("max_id") else None,
         atom_url=f"{url}.atom", link=f'<{url}>; rel="alternate"; type="application/activity+json"')
     response.headers["Cache-Control"] = "no-cache"
@@ -111,7 +124,7 @@ def build_tag_atom(rt: Runtime, page: tag_service.TagPage, url: str) -> bytes:
     feed = ET.Element("feed", {"xmlns": ATOM})
     _sub(feed, "id", url)
     _sub(feed, "title", f"#{page.display_name} · {rt.settings.instance.name}")
-    stamps = [e.work.updated_at or e.work.published_at if e.work else e.note.published_at  # type: ignore[union-attr]
+    stamps = [e.work.updated_at or e.work.published_at if e.work else _text_post(e).published_at
               for e in page.entries]
     _sub(feed, "updated", iso(max(stamps)) if stamps else "1970-01-01T00:00:00Z")
     _sub(feed, "link", rel="alternate", type="text/html", href=url)
@@ -132,22 +145,31 @@ def build_tag_atom(rt: Runtime, page: tag_service.TagPage, url: str) -> bytes:
             _sub(author, "uri", rt.uris.profile(work.account.username))
             html = entry_html(work, [image_view(rt, i) for i in work.images], page_url, for_work(rt.settings, work))
         else:
-            note = entry.note
-            assert note is not None
+            note = _text_post(entry)
+            local = entry.local_note is not None
             _sub(item, "title", f"{display_name(note.account)} ({acct(note.account, rt.settings.instance.domain)})",
                  type="text")
-            _sub(item, "link", rel="alternate", type="text/html", href=note.url or note.uri)
+            _sub(item, "link", rel="alternate", type="text/html",
+                 href=rt.uris.status_page(entry.status_id) if local else note.url or note.uri)  # type: ignore[union-attr]
             _sub(item, "published", iso(note.published_at))
             _sub(item, "updated", iso(note.updated_at or note.published_at))
             author = _sub(item, "author")
             _sub(author, "name", display_name(note.account))
-            _sub(author, "uri", note.account.url or note.account.uri)
+            _sub(author, "uri", rt.uris.profile(note.account.username) if local
+                 else note.account.url or note.account.uri)
             html = str(remote_html(note.content_html))
             if note.summary or note.sensitive:
                 html = f"<p><strong>Content warning: {Markup.escape(note.summary or 'Sensitive')}</strong></p>"
         _sub(item, "category", term=page.name)
         _sub(item, "summary", html, type="html")
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")).encode()
+
+
+def _text_post(entry: tag_service.Entry) -> LocalNote | RemoteNote:
+    """The note of an entry that is no work."""
+    note = entry.local_note or entry.note
+    assert note is not None
+    return note
 
 
 def _xml_safe(text: str) -> str:
