@@ -107,11 +107,11 @@ async def issue_code(session: AsyncSession, app: OAuthApp, account_id: int, redi
     return code
 
 
-async def _issue(session: AsyncSession, app: OAuthApp, account_id: int | None, scopes: str, now: datetime) -> Issued:
+def _issue(session: AsyncSession, app: OAuthApp, account_id: int | None, scopes: str, now: datetime) -> Issued:
+    """A new token (the caller commits); only its hash is stored."""
     token = _new_secret()
     row = OAuthToken(token_hash=digest(token), app_id=app.id, account_id=account_id, scopes=scopes, created_at=now)
     session.add(row)
-    await session.commit()
     return Issued(token, row)
 
 
@@ -134,12 +134,16 @@ async def trade_code(session: AsyncSession, app: OAuthApp, code: str, redirect_u
     user = await account_db.local_user_by_account(session, row.account_id)
     if user is None or not may_log_in(user):
         raise OAuthError("invalid_grant", "The account that authorised this code can no longer sign in.")
-    return await _issue(session, app, row.account_id, row.scopes, now)
+    issued = _issue(session, app, row.account_id, row.scopes, now)
+    await session.commit()
+    return issued
 
 
 async def app_token(session: AsyncSession, app: OAuthApp, scopes: list[str], now: datetime) -> Issued:
     """client_credentials grant: a token for the app itself, acting for nobody."""
-    return await _issue(session, app, None, " ".join(scopes), now)
+    issued = _issue(session, app, None, " ".join(scopes), now)
+    await session.commit()
+    return issued
 
 
 async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
