@@ -132,7 +132,7 @@ EXEMPT = {
     "/users/{username}/collections/{collection:str}": "ActivityStreams collections",
     "/@{username}/feed.atom": "Atom", "/@{username}/feed.rss": "RSS", "/tags/{tag}.atom": "Atom",
     "/media/remote/{token:media_token}/{name}": "image files", "/media/{key:path}": "image files",
-    "/api/v1/apps/verify_credentials": "JSON", "/.well-known/oauth-authorization-server": "JSON",
+    "/.well-known/oauth-authorization-server": "JSON",
     "/metrics": "Prometheus text", "/admin/domain-blocks/export.csv": "CSV", "/static": "CSS and JS files",
 }
 
