@@ -18,12 +18,27 @@ SEQUENCE_BITS = 16
 SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
 MAX_MILLIS = (1 << (63 - SEQUENCE_BITS)) - 1  # so that every id is below 2**63 (a signed BIGINT)
 MAX_ID = (1 << 63) - 1
+MAX_ID_DIGITS = len(str(MAX_ID))  # 19
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
 _counter = itertools.count(secrets.randbelow(1 << SEQUENCE_BITS))
 _lock = threading.Lock()
 _last = 0  # the last id this process made with new_id(), so ids of one process strictly increase
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A status id (or page cursor) from a query or form value: decimal digits within a signed 64-bit id, else
+    None (the caller names the problem in its own words). One rule for every page, feed and API parameter."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
+
+def is_id(value: int) -> bool:
+    """Whether an integer can be a status id (so looking it up cannot overflow a BIGINT column)."""
+    return 0 < value <= MAX_ID
 
 
 def _millis(when: datetime) -> int:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fediverse import snowflake
 from fediverse.api import entities
 from fediverse.api.auth import api_view
 from fediverse.models import Account, utcnow
@@ -26,7 +27,6 @@ from fediverse.services.timelines import TimelineItem, items_for
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import error, json_response
 
-MAX_ID = 2**63 - 1
 TRUE = ("1", "true", "True", "on", "yes")
 FALSE = ("", "0", "false", "False", "off", "no")
 
@@ -43,10 +43,10 @@ def _id(raw: str | int | None, name: str, *, status: int = 400) -> int | None:
     """An id parameter: digits within a signed 64-bit id (ids in paths are matched as digits already)."""
     if raw is None or raw == "":
         return None
-    raw = str(raw)
-    if not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
+    value = snowflake.parse_id(str(raw))
+    if value is None:
         raise BadRequest(f"{name} must be an id (digits)", 404 if status == 404 else 400)
-    return int(raw)
+    return value
 
 
 def _flag(request: Request, name: str) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse import snowflake
 from fediverse.activitypub.audience import LISTED_VISIBILITIES
 from fediverse.activitypub.render import AS_PUBLIC, render_announce, render_like, render_undo
 from fediverse.consent import JSONLD_TERMS, jsonld_properties
@@ -47,7 +48,7 @@ LIKE, BOOST, BOOKMARK = "like", "boost", "bookmark"
 
 async def visible_status(session: AsyncSession, viewer: Account, status_id: int) -> Status:
     """The post a status shows (a boost's boosted one), if ``viewer`` may see both; else NotFound."""
-    if not 0 < status_id < 2 ** 63:  # not a snowflake: nothing to look up
+    if not snowflake.is_id(status_id):  # not a snowflake: nothing to look up
         raise NotFound(NOT_FOUND)
     status = await session.get(Status, status_id)
     if status is None or not await may_see(session, status, viewer):
@@ -227,7 +228,7 @@ async def bookmark(session: AsyncSession, user: LocalUser, status_id: int) -> No
 
 async def unbookmark(session: AsyncSession, user: LocalUser, status_id: int) -> None:
     """Remove the post from the bookmarks; commits. Works even when the post is no longer visible."""
-    status = await session.get(Status, status_id) if 0 < status_id < 2 ** 63 else None
+    status = await session.get(Status, status_id) if snowflake.is_id(status_id) else None
     target = status.reblog_of_id if status is not None and status.reblog_of_id is not None else status_id
     result = await session.execute(delete(Bookmark).where(Bookmark.account_id == user.account_id,
                                                           Bookmark.status_id == target))

@@ -14,6 +14,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from fediverse import snowflake
 from fediverse.db import domain_policy
 from fediverse.db import tags as tag_db
 from fediverse.errors import Invalid, NotFound
@@ -23,8 +24,6 @@ from fediverse.models.tags import lookup_name
 from fediverse.services.visibility import visible_to
 
 PAGE_SIZE = 24
-MAX_ID_LIMIT = 2**63 - 1
-
 index_tags = tag_db.index_tags  # the indexer the works service and the inbox call (never commits)
 
 
@@ -65,9 +64,10 @@ def max_id_of(raw: str | None) -> int | None:
     """The ``max_id`` cursor: digits within a signed 64-bit id, else Invalid (a 400)."""
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID_LIMIT:
+    max_id = snowflake.parse_id(raw)
+    if max_id is None:
         raise Invalid("max_id must be a status id (digits)")
-    return int(raw)
+    return max_id
 
 
 @dataclass(frozen=True)

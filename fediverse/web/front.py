@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fediverse import snowflake
 from fediverse.db import accounts as account_db
 from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
@@ -29,7 +30,6 @@ from fediverse.web.pages import Tile, _cached, page_error, tile
 from fediverse.web.templating import render_page
 
 FRONT_PAGE_SIZE = 24
-MAX_ID_DIGITS = 19
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,10 @@ def _max_id(request: Request) -> int | None | Response:
     raw = request.query_params.get("max_id")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS or int(raw) >= 2 ** 63:
+    max_id = snowflake.parse_id(raw)
+    if max_id is None:
         return page_error(request, 400, "Bad page link", "Pages of recent works are linked by a number (max_id).")
-    return int(raw)
+    return max_id
 
 
 def robots_added(rt: Runtime, works: list[Work]) -> list[str]:

@@ -77,3 +77,17 @@ def test_time_of_refuses_what_is_not_a_64_bit_id() -> None:
         time_of(-1)
     with pytest.raises(ValueError):
         time_of(2**63)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("0", 0), ("1", 1), ("115000000000000000", 115000000000000000), (str(snowflake.MAX_ID), snowflake.MAX_ID),
+    (None, None), ("", None), ("-1", None), ("1.5", None), ("12a", None), (" 1", None), ("١٢", None),
+    (str(snowflake.MAX_ID + 1), None), ("9" * 30, None), ("0" * 20 + "1", None),
+])
+def test_parse_id_takes_digits_within_a_signed_64_bit_id_and_nothing_else(raw, expected) -> None:
+    assert snowflake.parse_id(raw) == expected
+
+
+def test_is_id_refuses_what_cannot_be_a_status_row() -> None:
+    assert snowflake.is_id(1) and snowflake.is_id(snowflake.MAX_ID)
+    assert not snowflake.is_id(0) and not snowflake.is_id(-5) and not snowflake.is_id(snowflake.MAX_ID + 1)

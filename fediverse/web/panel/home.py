@@ -12,6 +12,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fediverse import snowflake
 from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.runtime import Runtime
@@ -25,7 +26,6 @@ from fediverse.web.remote_html import remote_html
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-MAX_ID_DIGITS = 19  # a snowflake fits in a signed 64-bit integer
 
 ACTIONS = {
     "like": ("Liked.", interactions.like), "unlike": ("Like taken back.", interactions.unlike),
@@ -38,9 +38,10 @@ def max_id_of(request: Request) -> int | None:
     value = request.query_params.get("max_id")
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > MAX_ID_DIGITS or int(value) >= 2 ** 63:
+    max_id = snowflake.parse_id(value)
+    if max_id is None:
         raise Invalid("max_id must be a status id (a whole number), as in the “Load more” link.")
-    return int(value)
+    return max_id
 
 
 @dataclass(frozen=True, slots=True)
