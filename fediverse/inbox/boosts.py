@@ -48,7 +48,7 @@ async def on_announce(rt: Runtime, session: AsyncSession, activity: Activity, ac
         return "ignored: boost already stored"
     note = await session.scalar(select(RemoteNote).where(RemoteNote.uri == target))
     if note is None:
-        fetched = await _fetch_boosted(rt, session, target)
+        fetched = await fetch_public_post(rt, session, target)
         if isinstance(fetched, str):
             return f"ignored: {fetched}"
         note = fetched
@@ -67,41 +67,43 @@ async def _add_boost(session: AsyncSession, activity: Activity, actor: Account, 
         addressed=addressed(activity.to, activity.cc))
 
 
-async def _fetch_boosted(rt: Runtime, session: AsyncSession, uri: str) -> RemoteNote | str:
-    """Fetch the boosted post (signed by the instance actor; the client bounds size and time, refuses private
-    addresses and suspended domains) and store it when it is public or unlisted; a reason string otherwise."""
+async def fetch_public_post(rt: Runtime, session: AsyncSession, uri: str, *,
+                            what: str = "the boosted post") -> RemoteNote | str:
+    """Fetch a post we do not hold (signed by the instance actor; the client bounds size and time, refuses private
+    addresses and suspended domains) and store it when it is public or unlisted; a reason string otherwise,
+    naming the post as ``what``. For a boost of it, and for the client API's search with ``resolve``."""
     if not uri.startswith(("https://", "http://")) or await domain_policy.is_suspended(session, _host(uri)):
-        return "the boosted post is not fetchable from here"
+        return f"{what} is not fetchable from here"
     try:
         final_url, doc = await rt.client.fetch_json(uri, signer=await instance_signer(rt, session))
         first = parse_note(doc, embedded=False)
     except (RemoteError, ParseError) as exc:
-        return f"the boosted post could not be fetched: {str(exc)[:300]}"
+        return f"{what} could not be fetched: {str(exc)[:300]}"
     if first.id not in (uri, final_url) or _host(first.id) != _host(final_url) or _host(first.attributed_to) != _host(first.id):
-        return "the boosted post is not on its author's host"
+        return f"{what} is not on its author's host"
     stored = await session.scalar(select(RemoteNote).where(RemoteNote.uri == first.id))
     if stored is not None:
         return stored
-    author = await _author(rt, session, first.attributed_to)
+    author = await _author(rt, session, first.attributed_to, what)
     if isinstance(author, str):
         return author
     note = parse_note(doc, embedded=False, followers=author.followers_url)
     if note.visibility not in LISTED_VISIBILITIES:
-        return "only public and unlisted posts are stored from a boost"
+        return f"{what} is neither public nor unlisted: it is not stored"
     return await store_note(rt, session, note, author)
 
 
-async def _author(rt: Runtime, session: AsyncSession, uri: str) -> Account | str:
+async def _author(rt: Runtime, session: AsyncSession, uri: str, what: str) -> Account | str:
     author = await account_db.by_uri(session, uri)
     if author is None:
         try:
             author = await fetch_actor(rt, session, uri)
         except RemoteError as exc:
-            return f"the boosted post's author could not be fetched: {str(exc)[:300]}"
+            return f"{what}'s author could not be fetched: {str(exc)[:300]}"
     if author.is_local:
-        return "the boosted post claims a local author"
+        return f"{what} claims a local author"
     if author.suspended_at is not None or await domain_policy.is_suspended(session, author.domain):
-        return "the boosted post's author is suspended here"
+        return f"{what}'s author is suspended here"
     return author
 
 

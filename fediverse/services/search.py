@@ -29,6 +29,7 @@ from fediverse.models import Account, LocalUser, Status, Work
 from fediverse.models.statuses import PUBLIC
 from fediverse.models.tags import Tag, normalize_tag
 from fediverse.services.consent import instance_record
+from fediverse.services.listings import account_by_acct
 from fediverse.services.visibility import visible_to
 
 if TYPE_CHECKING:
@@ -115,21 +116,27 @@ async def find_works(rt: Runtime, session: AsyncSession, query: str, viewer: Acc
     return list(rows.unique())
 
 
-async def search(rt: Runtime, session: AsyncSession, raw: str, user: LocalUser | None) -> Results:
-    """The search page's use case; commits when a remote account was fetched and stored."""
+async def search(rt: Runtime, session: AsyncSession, raw: str, user: LocalUser | None, *,
+                 resolve: bool = True) -> Results:
+    """The search page's use case; commits when a remote account was fetched and stored. ``resolve=False`` (the
+    client API's default) never looks anything up on another server."""
     query = check_query(raw)
     results = Results(query=query)
     if not query:
         return results
     viewer = user.account if user is not None else None
     if is_remote_address(query):
-        if user is not None:
+        if user is not None and resolve:
             account, results.notice = await _remote_account(rt, session, query)
             if account is not None:
                 results.accounts.append(account)
             await session.commit()
         else:
-            results.notice = "Sign in to look up accounts on other servers."
+            known = await account_by_acct(session, query, rt.uris.domain) if _HANDLE.match(query) else None
+            if known is not None and not await domain_policy.is_suspended(session, known.domain):
+                results.accounts.append(known)  # held here already: found without asking its server
+            elif user is None:
+                results.notice = "Sign in to look up accounts on other servers."
         if _HANDLE.match(query):
             local = [a for a in await local_accounts(session, query) if a not in results.accounts]
             results.accounts += local if query.lstrip("@").split("@", 1)[1].lower() == rt.uris.domain else []
@@ -140,3 +147,13 @@ async def search(rt: Runtime, session: AsyncSession, raw: str, user: LocalUser |
         results.tags = await tag_db.with_prefix(session, tag)
     results.works = await find_works(rt, session, query, viewer)
     return results
+
+
+async def status_ids_of_works(session: AsyncSession, works: list[Work]) -> list[int]:
+    """The status ids of found works, in the order found (a work's own status, never a boost of it)."""
+    if not works:
+        return []
+    rows = await session.execute(select(Status.work_id, Status.id).where(Status.work_id.in_([w.id for w in works])))
+    by_work: dict[int, int] = {work_id: status_id for work_id, status_id in rows}
+    return [by_work[w.id] for w in works if w.id in by_work]
+

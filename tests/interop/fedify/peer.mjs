@@ -26,6 +26,7 @@
 //   {"cmd": "delete", "note": "<id>"}                    Delete (Tombstone) of that note.
 //   {"cmd": "announce", "object": "<uri>"}               a public Announce to bob's followers.
 //   {"cmd": "undo", "activity": "<announce id>"}          Undo of that Announce.
+//   {"cmd": "like", "object": "<uri>", "to": "<actor uri>"}  a Like of that post, sent to its author.
 //       Each answers with the activity's id and every delivery ({url, status}).
 //   {"cmd": "webfinger", "handle": "erin@127.0.0.1:8443"}
 //       Fedify's WebFinger lookup of a handle: the JRD (a remote-follow page
@@ -56,6 +57,7 @@ import {
   Follow,
   Hashtag,
   Image,
+  Like,
   isActor,
   Mention,
   Note,
@@ -511,6 +513,17 @@ async function announce({ object }) {
            activity: activity.id.href, deliveries };
 }
 
+async function like({ object, to }) {
+  const author = await ctx.lookupObject(to);
+  if (!isActor(author)) return { cmd: "like", ok: false, error: `no actor at ${to}` };
+  const activity = new Like({
+    id: newId("activities"), actor: new URL(bobUri), object: new URL(object), tos: [author.id],
+  });
+  const deliveries = await deliver(activity, [author]);
+  return { cmd: "like", ok: deliveries.length > 0 && deliveries.every((d) => d.status < 300),
+           activity: activity.id.href, deliveries };
+}
+
 async function undo({ activity }) {
   const announced = announces.get(activity);
   if (!announced) return { cmd: "undo", ok: false, error: `bob made no Announce ${activity}` };
@@ -553,6 +566,7 @@ lines.on("line", (line) => {
       else if (command.cmd === "delete") emit(await deleteNote(command));
       else if (command.cmd === "announce") emit(await announce(command));
       else if (command.cmd === "undo") emit(await undo(command));
+      else if (command.cmd === "like") emit(await like(command));
       else if (command.cmd === "webfinger") {
         const jrd = await ctx.lookupWebFinger(`acct:${command.handle.replace(/^@/, "")}`);
         emit({ cmd: "webfinger", ok: jrd != null, jrd });
