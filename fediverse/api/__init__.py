@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public, search
+from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public, reports, search
 from fediverse.api.cors import ApiEdgeMiddleware
 
 
@@ -25,6 +25,7 @@ def routes() -> list[BaseRoute]:
         Route("/studio/apps/{app_id:int}/revoke", oauth_studio.revoke_view, methods=["POST"]),
         *public.routes(),
         *search.routes(),
+        *reports.routes(),
     ]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from fediverse import __version__
 from fediverse.activitypub.nodeinfo import MASTODON_VERSION
 from fediverse.config import Settings
-from fediverse.models import Account, Notification
+from fediverse.models import Account, Notification, Report
 from fediverse.models.tags import normalize_tag
 from fediverse.services.consent import for_work
 from fediverse.services.listings import AccountStats, Extras
@@ -284,3 +284,12 @@ def instance_v2(settings: Settings, contact: dict[str, Any], *, active_month: in
         "contact": {"email": inst.contact_email, "account": contact},
         "rules": _rules(settings),
     }
+
+
+def report(row: Report, status_ids: list[str], target: dict[str, Any]) -> dict[str, Any]:
+    """The Report entity a reporter gets back (rule ids: this instance's rules are text, not numbered rows).
+    Mastodon sends ``rule_ids``; Mastodon.py's entity declares ``rules_ids``: both are sent, so either decodes."""
+    return {"id": str(row.id), "action_taken": row.state != "open", "action_taken_at": None,
+            "category": row.category, "comment": row.comment, "forwarded": row.forwarded,
+            "created_at": timestamp(row.created_at), "status_ids": status_ids, "rule_ids": [], "rules_ids": [],
+            "target_account": target}

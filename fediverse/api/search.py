@@ -18,8 +18,7 @@ from starlette.routing import Route
 from fediverse.api import entities
 from fediverse.api.auth import api_view, unauthorized
 from fediverse.api.public import BadRequest, _flag, _number, _statuses
-from fediverse.db import statuses as status_db
-from fediverse.inbox.boosts import fetch_public_post
+from fediverse.inbox.boosts import resolve_post
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import listings, search, threads
@@ -46,10 +45,7 @@ async def _resolved_status(rt: Runtime, session: Any, query: str, resolve: bool)
     held = await threads.status_by_uri(session, query)
     found = held.id if held is not None else None
     if found is None and resolve:
-        fetched = await fetch_public_post(rt, session, query, what="that post")
-        if not isinstance(fetched, str):
-            found = (await status_db.for_note(session, fetched)).id
-            await session.commit()
+        found = await resolve_post(rt, session, query)  # commits what it stored
     return found
 
 

@@ -93,6 +93,17 @@ async def fetch_public_post(rt: Runtime, session: AsyncSession, uri: str, *,
     return await store_note(rt, session, note, author)
 
 
+async def resolve_post(rt: Runtime, session: AsyncSession, uri: str) -> int | None:
+    """A remote post's status id, fetched and stored (committed) when we do not hold it yet: the client API's
+    search with ``resolve``. None when it cannot be fetched or is not public or unlisted."""
+    fetched = await fetch_public_post(rt, session, uri, what="that post")
+    if isinstance(fetched, str):
+        return None
+    status = await status_db.for_note(session, fetched)
+    await session.commit()
+    return status.id
+
+
 async def _author(rt: Runtime, session: AsyncSession, uri: str, what: str) -> Account | str:
     author = await account_db.by_uri(session, uri)
     if author is None:

@@ -147,6 +147,12 @@ async def delete_note(rt: Runtime, session: AsyncSession, user: LocalUser, publi
     note = await note_db.by_public_id(session, public_id)
     if note is None or note.account_id != user.account_id or note.deleted_at is not None:
         raise NotFound(f"no note {public_id!r} by {user.account.username}")
+    await tombstone_note(rt, session, note)
+    await session.commit()
+
+
+async def tombstone_note(rt: Runtime, session: AsyncSession, note: LocalNote) -> None:
+    """The deletion itself, by its author or by a moderator resolving a report; the caller commits."""
     mentioned = [a for a in [await account_db.by_uri(session, m["uri"]) for m in note.mentions] if a is not None]
     parent_status = await threads.status_by_uri(session, note.in_reply_to_uri) if note.in_reply_to_uri else None
     parent = await threads.post_of(session, parent_status) if parent_status is not None else None
@@ -157,4 +163,3 @@ async def delete_note(rt: Runtime, session: AsyncSession, user: LocalUser, publi
     await session.execute(delete(Notification).where(Notification.local_note_id == note.id))
     await publish(session, note.account, render_note_delete(note), inboxes=inboxes,
                   followers=note.visibility != "direct")
-    await session.commit()

@@ -8,7 +8,7 @@ when its server's domain block rejects reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse.activitypub.moderation import FlagReport, render_flag
 from fediverse.db import accounts as account_db
 from fediverse.db import domain_policy
+from fediverse.db import local_notes as local_note_db
 from fediverse.db import works as work_db
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
-from fediverse.models import Account, AuditLog, LocalUser, RemoteNote, Report, Work, utcnow
-from fediverse.services import account_actions, modlog
+from fediverse.models import Account, AuditLog, LocalNote, LocalUser, RemoteNote, Report, Work, utcnow
+from fediverse.services import account_actions, modlog, threads
+from fediverse.services.notes import tombstone_note
 from fediverse.services.works import mark_sensitive, release_files, tombstone
 
 if TYPE_CHECKING:
@@ -36,11 +38,16 @@ MAX_REF = 2048  # an account reference or post id in the report form
 
 @dataclass(frozen=True)
 class Posts:
-    """The reported posts we can still show: local works and cached remote notes; the rest are ids only."""
+    """The reported posts we can still show: local works and notes, cached remote notes; the rest are ids only."""
 
     works: list[Work]
     notes: list[RemoteNote]
     missing: list[str]
+    local_notes: list[LocalNote] = field(default_factory=list)
+
+    @property
+    def any_held(self) -> bool:
+        return bool(self.works or self.notes or self.local_notes)
 
 
 @dataclass(frozen=True)
@@ -59,19 +66,20 @@ async def _remote_note(session: AsyncSession, uri: str) -> RemoteNote | None:
 
 
 async def find_posts(session: AsyncSession, uris: list[str]) -> Posts:
-    works: list[Work] = []
-    notes: list[RemoteNote] = []
-    missing: list[str] = []
+    found = Posts([], [], [])
     for uri in uris:
         work = await work_db.by_uri(session, uri)
         note = None if work else await _remote_note(session, uri)
+        local = None if work or note else await local_note_db.by_uri(session, uri)
         if work is not None:
-            works.append(work)
+            found.works.append(work)
         elif note is not None:
-            notes.append(note)
+            found.notes.append(note)
+        elif local is not None and local.deleted_at is None:
+            found.local_notes.append(local)
         else:
-            missing.append(uri)
-    return Posts(works, notes, missing)
+            found.missing.append(uri)
+    return found
 
 
 async def _account_by_ref(session: AsyncSession, ref: str) -> Account | None:
@@ -85,16 +93,16 @@ async def _account_by_ref(session: AsyncSession, ref: str) -> Account | None:
     return await account_db.local_by_username(session, name) if name else None
 
 
-async def find_target(session: AsyncSession, account_ref: str, post_uri: str) -> tuple[Account, str | None]:
-    """(reported account, reported post uri or None) from what an artist's report form names."""
+async def find_target(session: AsyncSession, account_ref: str, post_uri: str,
+                      viewer: Account) -> tuple[Account, str | None]:
+    """(reported account, reported post uri or None) from what an artist's report form names: a work, a text
+    post or a stored remote post that ``viewer`` may see (a hidden one is "not known", never confirmed)."""
     if post_uri:
-        work = await work_db.by_uri(session, post_uri)
-        if work is not None and work.deleted_at is None:
-            return work.account, work.uri
-        note = await _remote_note(session, post_uri)
-        if note is not None:
-            return note.account, note.uri
-        raise NotFound("that post is not known here")
+        status = await threads.status_by_uri(session, post_uri[:MAX_REF])
+        post = await threads.visible_post(session, status.id, viewer) if status is not None else None
+        if post is None:
+            raise NotFound("that post is not known here")
+        return post.author, post.uri
     account = await _account_by_ref(session, account_ref) if account_ref else None
     if account is None or (account.is_local and account.actor_type == "Application"):
         raise NotFound("that account is not known here")
@@ -151,7 +159,7 @@ async def file_report(rt: Runtime, session: AsyncSession, reporter: LocalUser, t
     uris = list(dict.fromkeys(u for u in post_uris if u))[:MAX_POSTS]
     posts = await find_posts(session, uris)
     if posts.missing or any(w.account_id != target.id or w.deleted_at for w in posts.works) \
-            or any(n.account_id != target.id for n in posts.notes):
+            or any(n.account_id != target.id for n in [*posts.notes, *posts.local_notes]):
         raise Invalid("a reported post is unknown here or is not by the reported account")
     report = Report(reporter_id=reporter.account_id, target_id=target.id, object_uris=uris, category=category,
                     comment=comment.strip())
@@ -222,8 +230,10 @@ async def resolve(rt: Runtime, session: AsyncSession, staff: LocalUser, report_i
             await mark_sensitive(rt, session, work)
         for remote in posts.notes:
             remote.sensitive = True
+        for local in posts.local_notes:
+            local.sensitive = True
     elif resolution == "remove":
-        if not posts.works and not posts.notes:
+        if not posts.any_held:
             raise Invalid("this report names no post that is still here to remove")
         await account_actions.check_may_act(session, staff, target)
         for work in posts.works:
@@ -231,8 +241,10 @@ async def resolve(rt: Runtime, session: AsyncSession, staff: LocalUser, report_i
                 files += await tombstone(session, work)
         for remote in posts.notes:
             await session.delete(remote)
+        for local in posts.local_notes:
+            await tombstone_note(rt, session, local)  # its Delete federates as the author's own would
         modlog.record(session, staff, "post.remove", "account", account_actions.handle_of(rt, target), note,
-                      report=report_id, posts=[w.uri for w in posts.works] + [n.uri for n in posts.notes])
+                      report=report_id, posts=[p.uri for p in [*posts.works, *posts.notes, *posts.local_notes]])
     report.state = "dismissed" if resolution == "dismiss" else "resolved"
     report.resolution = resolution
     report.resolution_note = note

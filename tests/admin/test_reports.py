@@ -196,3 +196,35 @@ async def test_a_sensitized_account_posts_only_sensitive_works(art: Instance) ->
     assert later.sensitive
     untouched = await post_work(art, "alice", 1, title="Someone else")
     assert not untouched.sensitive
+
+
+async def test_a_text_post_can_be_reported_shown_and_removed_with_a_federated_delete(art: Instance) -> None:
+    from fediverse.models import LocalNote
+    from tests.api.world import note
+
+    public_id = await note(art, "troll", "Buy followers at spam.example")
+    async with art.rt.sessions() as session:
+        posted = await session.scalar(select(LocalNote).where(LocalNote.public_id == str(public_id)))
+    assert posted is not None
+    async with browser(art) as client:
+        await login(client, "alice")
+        sent = await post_form(client, f"/studio/report?post={posted.uri}", "/studio/report",
+                               {"account": posted.account.uri, "post": posted.uri, "category": "spam",
+                                "comment": "Spam post"})
+        assert sent.status_code == 303, sent.text
+    async with art.rt.sessions() as session:
+        report = await session.scalar(select(Report).order_by(Report.id.desc()))
+    assert report is not None and report.object_uris == [posted.uri]
+    async with browser(art) as client:
+        await login(client, "mod")
+        detail = await client.get(f"/admin/reports/{report.id}")
+    assert "Buy followers at spam.example" in detail.text and "no longer here" not in detail.text
+    assert (await _resolve(art, report, "remove")).status_code == 303
+    async with art.rt.sessions() as session:
+        gone = await session.get(LocalNote, posted.id)
+        deletes = list(await session.scalars(select(OutboundActivity).where(OutboundActivity.type == "Delete")))
+    assert gone is not None and gone.deleted_at is not None
+    assert any(posted.uri.encode() in d.body for d in deletes)
+    async with art.client() as client:
+        assert (await client.get(f"/@troll/{public_id}")).status_code == 404  # the page
+        assert (await client.get(posted.uri, headers={"Accept": "application/activity+json"})).status_code == 410

@@ -34,6 +34,7 @@
 //   {"cmd": "state"}      everything recorded so far.
 //   {"cmd": "quit"}
 // Each command is answered with one JSON line {"cmd": ..., "ok": bool, ...}.
+// A received Create is recorded with its object's type, inReplyTo and attachments ({name, mediaType, url}).
 // Standard error carries Fedify's own log.  Exits non-zero on a fatal error.
 
 import http from "node:http";
@@ -274,7 +275,13 @@ federation
   // A Create is recorded with the post it replies to (its embedded object's inReplyTo), if any.
   .on(Create, async (ctx, create) => {
     const object = await create.getObject(ctx).catch(() => null);
-    record("Create", ctx, create, { inReplyTo: object?.replyTargetId?.href ?? null });
+    const attachments = [];
+    for await (const item of object?.getAttachments?.(ctx) ?? []) {
+      attachments.push({ name: item.name?.toString() ?? null, mediaType: item.mediaType ?? null,
+                         url: item.url?.href ?? null });
+    }
+    record("Create", ctx, create, { inReplyTo: object?.replyTargetId?.href ?? null, attachments,
+                                    objectType: object?.constructor?.name ?? null });
   })
   // Anything else that reaches bob (Like, Announce, Undo...), recorded by its type.
   .on(Activity, (ctx, activity) => record(activity.constructor.name, ctx, activity))
