@@ -300,3 +300,19 @@ async def test_account_search(network: Network) -> None:
                        params={"q": "a", "resolve": "perhaps"})).status_code == 422
     assert (await call(w, "GET", "/api/v1/accounts/search", await token(w, "dave", ["write"]),
                        params={"q": "a"})).status_code == 403
+
+
+async def test_account_search_resolves_nothing_on_a_suspended_domain(network: Network) -> None:
+    from fediverse.services import domain_blocks
+    from fediverse.services.blocklist_csv import BlockInput
+
+    w = await make_world(network)
+    await make_user(w.social, "gwen")
+    admin = await make_user(w.art, "boss", role="admin")
+    async with w.art.rt.sessions() as session:
+        await domain_blocks.create(session, admin, BlockInput("social.test", "suspend"))
+        await session.commit()
+    dave = await token(w, "dave")
+    for q in ("gwen@social.test", "erin@social.test"):
+        answer = await call(w, "GET", "/api/v1/accounts/search", dave, params={"q": q, "resolve": "true"})
+        assert answer.status_code == 200 and answer.json() == [], answer.text
