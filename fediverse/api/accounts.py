@@ -1,6 +1,6 @@
 """The client API's signed-in account endpoints: who am I (verify_credentials), my profile (update_credentials),
-my preferences, relationships, followers and follows lists, account search, follow and unfollow, and the follow
-requests waiting for me.
+my preferences, relationships, followers and follows lists, account search, follow and unfollow, the follow
+requests waiting for me, and my blocks and mutes (services.blocks).
 
 Everything goes through the services the web uses, so an app's action is the web's action: a profile saved here
 is validated, its images shrunk and its Update(Person) federated by services.profile exactly as the studio's
@@ -26,7 +26,7 @@ from fediverse.api.oauth_input import read_params, truthy
 from fediverse.api.public import BadRequest, _cursor, _id, _json
 from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
-from fediverse.services import following, listings, relationships, remote_accounts, search
+from fediverse.services import blocks, following, listings, relationships, remote_accounts, search
 from fediverse.services.listings import Cursor
 from fediverse.services.oauth import Grant
 from fediverse.services.profile import MAX_FIELDS, ProfileImage, update_profile
@@ -259,13 +259,23 @@ async def update_credentials(request: Request, session: AsyncSession, grant: Gra
 
 # --- relationships, lists, search -----------------------------------------------------------------------------
 
-def _relationship(found: relationships.Relationship) -> dict[str, Any]:
-    return entities.relationship(found.account_id, following=found.following, followed_by=found.followed_by,
-                                 requested=found.requested, requested_by=found.requested_by)
+def _relationship(found: relationships.Relationship, state: tuple[bool, bool, bool, bool]) -> dict[str, Any]:
+    blocking, blocked_by, muting, muting_notifications = state
+    doc = entities.relationship(found.account_id, following=found.following, followed_by=found.followed_by,
+                                requested=found.requested, requested_by=found.requested_by, blocking=blocking,
+                                muting=muting)
+    doc.update(blocked_by=blocked_by, muting_notifications=muting_notifications)
+    return doc
+
+
+async def _relationships(session: AsyncSession, user: LocalUser, ids: list[int]) -> list[dict[str, Any]]:
+    found = await relationships.between(session, user.account_id, ids)
+    states = await blocks.states(session, user.account_id, ids)
+    return [_relationship(found[i], states[i]) for i in ids]
 
 
 async def _relationship_to(session: AsyncSession, user: LocalUser, account_id: int) -> dict[str, Any]:
-    return _relationship((await relationships.between(session, user.account_id, [account_id]))[account_id])
+    return (await _relationships(session, user, [account_id]))[0]
 
 
 @account_view("read:follows")
@@ -276,8 +286,7 @@ async def relationships_view(request: Request, session: AsyncSession, grant: Gra
         raise BadRequest(f"at most {MAX_RELATIONSHIP_IDS} ids")
     wanted = list(dict.fromkeys(i for i in (_id(r, "id") for r in raw) if i is not None))
     shown = [i for i in wanted if await listings.visible_account(session, i) is not None]
-    found = await relationships.between(session, _me(grant).account_id, shown)
-    return _json([_relationship(found[i]) for i in shown])
+    return _json(await _relationships(session, _me(grant), shown))
 
 
 def _list_cursor(request: Request) -> Cursor:
@@ -393,6 +402,54 @@ async def reject_request(request: Request, session: AsyncSession, grant: Grant |
     return await _answer(request, session, grant, approve=False)
 
 
+# --- blocks and mutes ------------------------------------------------------------------------------------------
+
+@account_view("read:blocks")
+async def blocks_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
+    page = await blocks.blocks_of(session, _me(grant).account_id, _list_cursor(request))
+    return _json(await _accounts(request, session, [a for _, a in page]), headers=_link(request, page))
+
+
+@account_view("read:mutes")
+async def mutes_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
+    page = await blocks.mutes_of(session, _me(grant).account_id, _list_cursor(request))
+    return _json(await _accounts(request, session, [a for _, a in page]), headers=_link(request, page))
+
+
+@account_view("write:blocks")
+async def block(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
+    """Block: the follows both ways end (federated as the web's unfollow and reject), no new follow either way."""
+    user, target = _me(grant), await _target(session, request)
+    await blocks.block(runtime_of(request), session, user, target)  # commits
+    return _json(await _relationship_to(session, user, target.id))
+
+
+@account_view("write:blocks")
+async def unblock(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
+    user, target = _me(grant), await _target(session, request)
+    await blocks.unblock(session, user, target)  # commits
+    return _json(await _relationship_to(session, user, target.id))
+
+
+@account_view("write:mutes")
+async def mute(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
+    """Mute (``notifications``, default true: their notifications too); ``duration`` is not supported (0 only)."""
+    user, target = _me(grant), await _target(session, request)
+    params = await read_params(request)
+    if str(params.get("duration") or "0") != "0":
+        raise Invalid("duration is not supported: a mute lasts until unmuted (send 0)")
+    notifications = _bool(params.get("notifications"), "notifications")
+    await blocks.mute(session, user, target, notifications=True if notifications is None else notifications)
+    return _json(await _relationship_to(session, user, target.id))
+
+
+@account_view("write:mutes")
+async def unmute(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
+    user, target = _me(grant), await _target(session, request)
+    await blocks.unmute(session, user, target)  # commits
+    return _json(await _relationship_to(session, user, target.id))
+
+
 def _both(path: str, view: Any, methods: list[str]) -> list[Route]:
     """The path and the same with a trailing slash (no redirect)."""
     return [Route(path, view, methods=methods), Route(f"{path}/", view, methods=methods, include_in_schema=False)]
@@ -411,6 +468,9 @@ def routes() -> list[Route]:
         ("/api/v1/accounts/{id}/follow", follow, ["POST"]),
         ("/api/v1/accounts/{id}/unfollow", unfollow, ["POST"]),
         ("/api/v1/follow_requests", follow_requests, ["GET"]),
+        ("/api/v1/blocks", blocks_view, ["GET"]), ("/api/v1/mutes", mutes_view, ["GET"]),
+        ("/api/v1/accounts/{id}/block", block, ["POST"]), ("/api/v1/accounts/{id}/unblock", unblock, ["POST"]),
+        ("/api/v1/accounts/{id}/mute", mute, ["POST"]), ("/api/v1/accounts/{id}/unmute", unmute, ["POST"]),
         ("/api/v1/follow_requests/{id}/authorize", authorize_request, ["POST"]),
         ("/api/v1/follow_requests/{id}/reject", reject_request, ["POST"]),
     ]

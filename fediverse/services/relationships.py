@@ -9,6 +9,7 @@ follows are listed; a suspended account and the instance actor never appear.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,18 +56,19 @@ def _shown(query: Select[tuple[int, Account]]) -> Select[tuple[int, Account]]:
     return query.where(Account.suspended_at.is_(None), Account.actor_type != "Application")
 
 
-async def _paged(session: AsyncSession, query: Select[tuple[int, Account]],
-                 cursor: Cursor) -> list[tuple[int, Account]]:
-    """(follow id, account) newest first, within the cursor."""
+async def paged(session: AsyncSession, query: Select[tuple[int, Account]], row_id: Any,
+                cursor: Cursor) -> list[tuple[int, Account]]:
+    """(row id, account) newest first within the cursor, ``row_id`` the id column the query selects first
+    (follow edges here, blocks and mutes in services.blocks)."""
     if cursor.max_id is not None:
-        query = query.where(Follow.id < cursor.max_id)
+        query = query.where(row_id < cursor.max_id)
     if cursor.min_id is not None:
-        rows = (await session.execute(query.where(Follow.id > cursor.min_id).order_by(Follow.id.asc())
+        rows = (await session.execute(query.where(row_id > cursor.min_id).order_by(row_id.asc())
                                       .limit(cursor.limit))).all()
-        return [(fid, acc) for fid, acc in reversed(rows)]
+        return [(rid, acc) for rid, acc in reversed(rows)]
     if cursor.since_id is not None:
-        query = query.where(Follow.id > cursor.since_id)
-    return [(fid, acc) for fid, acc in (await session.execute(query.order_by(Follow.id.desc())
+        query = query.where(row_id > cursor.since_id)
+    return [(rid, acc) for rid, acc in (await session.execute(query.order_by(row_id.desc())
                                                               .limit(cursor.limit))).all()]
 
 
@@ -79,14 +81,14 @@ async def follows_of(session: AsyncSession, account_id: int, direction: str,
     else:
         query = select(Follow.id, Account).join(Account, Account.id == Follow.followee_id).where(
             Follow.follower_id == account_id)
-    return await _paged(session, _shown(query.where(Follow.state == ACCEPTED)), cursor)
+    return await paged(session, _shown(query.where(Follow.state == ACCEPTED)), Follow.id, cursor)
 
 
 async def requests_to(session: AsyncSession, account_id: int, cursor: Cursor) -> list[tuple[int, Account]]:
     """Follow requests waiting for the artist's answer, as (follow id, requesting account)."""
     query = select(Follow.id, Account).join(Account, Account.id == Follow.follower_id).where(
         Follow.followee_id == account_id, Follow.state == PENDING)
-    return await _paged(session, _shown(query), cursor)
+    return await paged(session, _shown(query), Follow.id, cursor)
 
 
 async def request_count(session: AsyncSession, account_id: int) -> int:
