@@ -244,6 +244,7 @@ async def update_credentials(request: Request, session: AsyncSession, grant: Gra
     params, form = await _update_params(request)
     try:
         display_name, note = _text(params, "display_name"), _text(params, "note")
+        display_name = display_name.strip() if display_name is not None else None  # as the studio's form
         locked = _bool(params.get("locked"), "locked")
         fields = _fields(params)
         _source(params)
