@@ -2,7 +2,7 @@
 
 Blocking severs the follows both ways through services.following (an Undo(Follow) to a remote account we
 followed, a Reject to a remote follower: their servers drop the edge as they would after the web's buttons) and
-keeps the blocked account from following again (following.follow and receive_follow check ``blocked``). Muting
+keeps the blocked account from following again (following.follow and receive_follow check db.blocks.blocked). Muting
 changes no follow. Blocks are not announced to the blocked account's server.
 """
 
@@ -14,7 +14,6 @@ from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import follows as follow_db
-from fediverse.db.blocks import blocked  # noqa: F401  (the check, for callers of this service)
 from fediverse.errors import Invalid
 from fediverse.models import Account, AccountBlock, AccountMute, LocalUser
 from fediverse.services import following
