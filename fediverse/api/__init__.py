@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public, reports, search
+from fediverse.api import accounts, apps, oauth, oauth_authorize, oauth_studio, public, reports, search
 from fediverse.api.cors import ApiEdgeMiddleware
 
 
@@ -26,6 +26,7 @@ def routes() -> list[BaseRoute]:
         *public.routes(),
         *search.routes(),
         *reports.routes(),
+        *accounts.routes(),
     ]
 
 

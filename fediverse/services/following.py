@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.render import render_follow, render_response, render_undo
+from fediverse.db import blocks as block_db
 from fediverse.db import domain_policy
 from fediverse.db import follows as follow_db
 from fediverse.errors import Conflict, Invalid, NotFound
@@ -44,6 +45,8 @@ async def follow(rt: Runtime, session: AsyncSession, user: LocalUser, handle: st
         raise Invalid("an account cannot follow itself")
     if target.actor_type == "Application" and target.is_local:
         raise Invalid("the instance actor cannot be followed")
+    if await block_db.blocked(session, me.id, target.id):
+        raise Invalid("a block stands between these accounts: unblock first")
     existing = await follow_db.between(session, me.id, target.id)
     if existing is not None:
         if existing.state == PENDING and not target.is_local:
@@ -79,7 +82,7 @@ async def unfollow(rt: Runtime, session: AsyncSession, user: LocalUser, handle: 
 async def receive_follow(rt: Runtime, session: AsyncSession, follower: Account, followee: LocalUser, doc: dict[str, Any]) -> Follow | None:
     """A remote Follow of a local actor: auto-accept, or hold when the artist approves followers by hand."""
     target = followee.account
-    if target.actor_type == "Application":
+    if target.actor_type == "Application" or await block_db.blocked(session, follower.id, target.id):
         await _respond(rt, session, "Reject", target, follower, doc)
         return None
     edge = await follow_db.between(session, follower.id, target.id)
