@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public
+from fediverse.api import interactions, markers, notifications, signed_in_empty, timelines_home
 from fediverse.api.cors import ApiEdgeMiddleware
 
 
@@ -24,6 +25,11 @@ def routes() -> list[BaseRoute]:
         Route("/studio/apps", oauth_studio.apps_page),
         Route("/studio/apps/{app_id:int}/revoke", oauth_studio.revoke_view, methods=["POST"]),
         *public.routes(),
+        *interactions.routes(),
+        *notifications.routes(),
+        *timelines_home.routes(),
+        *markers.routes(),
+        *signed_in_empty.routes(),
     ]
 
 

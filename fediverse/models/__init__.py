@@ -32,3 +32,6 @@ __all__ += ["StatusTag", "Tag"]
 from fediverse.models.oauth import OAuthApp, OAuthCode, OAuthToken  # noqa: E402
 
 __all__ += ["OAuthApp", "OAuthCode", "OAuthToken"]
+from fediverse.models.markers import MARKER_TIMELINES, Marker  # noqa: E402
+
+__all__ += ["MARKER_TIMELINES", "Marker"]
