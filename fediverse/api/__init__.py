@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from fediverse.api import accounts, apps, oauth, oauth_authorize, oauth_studio, public, reports, search
+from fediverse.api import interactions, markers, notifications, signed_in_empty, timelines_home
 from fediverse.api.cors import ApiEdgeMiddleware
 
 
@@ -27,6 +28,11 @@ def routes() -> list[BaseRoute]:
         *search.routes(),
         *reports.routes(),
         *accounts.routes(),
+        *interactions.routes(),
+        *notifications.routes(),
+        *timelines_home.routes(),
+        *markers.routes(),
+        *signed_in_empty.routes(),
     ]
 
 

@@ -35,3 +35,7 @@ __all__ += ["OAuthApp", "OAuthCode", "OAuthToken"]
 from fediverse.models.blocks import AccountBlock, AccountMute  # noqa: E402
 
 __all__ += ["AccountBlock", "AccountMute"]
+
+from fediverse.models.markers import MARKER_TIMELINES, Marker  # noqa: E402
+
+__all__ += ["MARKER_TIMELINES", "Marker"]

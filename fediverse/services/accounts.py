@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
-from fediverse.errors import Conflict, Invalid, found
-from fediverse.models import ROLES, Account, LocalNote, LocalUser, Notification, RemoteNote, WebSession, Work, utcnow
+from fediverse.errors import Conflict, Invalid, NotFound, found
+from fediverse.models import (
+    ROLES, Account, LocalNote, LocalUser, Notification, RemoteNote, Status, WebSession, Work, utcnow,
+)
 from fediverse.services import web_sessions
+from fediverse.services.visibility import visible_to
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -160,6 +163,83 @@ async def notifications(
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     )
     return [(n, w, r, local) for n, w, r, local in rows.all()]
+
+
+NotificationRow = tuple[Notification, Work | None, RemoteNote | None, LocalNote | None]
+
+
+def _notification_rows() -> Select[Any]:
+    return (select(Notification, Work, RemoteNote, LocalNote)
+            .outerjoin(Work, Work.id == Notification.work_id)
+            .outerjoin(RemoteNote, RemoteNote.id == Notification.note_id)
+            .outerjoin(LocalNote, LocalNote.id == Notification.local_note_id))
+
+
+async def notification_page(session: AsyncSession, account_id: int, *, kinds: tuple[str, ...] | None = None,
+                            actor_id: int | None = None, max_id: int | None = None, since_id: int | None = None,
+                            min_id: int | None = None, limit: int = 20) -> list[NotificationRow]:
+    """A page of the account's notifications by id, as the client API pages them: newest first, older than
+    ``max_id``, newer than ``since_id``; ``min_id``: the ones just newer than it (still answered newest first)."""
+    query = _notification_rows().where(*_of_kind(account_id, kinds))
+    if actor_id is not None:
+        query = query.where(Notification.actor_id == actor_id)
+    if max_id is not None:
+        query = query.where(Notification.id < max_id)
+    if since_id is not None:
+        query = query.where(Notification.id > since_id)
+    if min_id is not None:
+        query = query.where(Notification.id > min_id).order_by(Notification.id)
+    else:
+        query = query.order_by(Notification.id.desc())
+    rows = [(n, w, r, local) for n, w, r, local in (await session.execute(query.limit(limit))).all()]
+    return rows[::-1] if min_id is not None else rows
+
+
+async def notification_of(session: AsyncSession, account_id: int, notification_id: int) -> NotificationRow:
+    """One notification of the account; NotFound for another account's (nobody learns it exists)."""
+    row = (await session.execute(_notification_rows().where(
+        Notification.id == notification_id, Notification.account_id == account_id))).first() \
+        if 0 < notification_id < 2 ** 31 else None
+    if row is None:
+        raise NotFound("Record not found")
+    return (row[0], row[1], row[2], row[3])
+
+
+async def dismiss_notification(session: AsyncSession, account_id: int, notification_id: int) -> None:
+    """Delete one of the account's notifications and commit; NotFound for another account's."""
+    result = await session.execute(delete(Notification).where(
+        Notification.id == notification_id, Notification.account_id == account_id)) \
+        if 0 < notification_id < 2 ** 31 else None
+    if result is None or not result.rowcount:
+        raise NotFound("Record not found")
+    await session.commit()
+
+
+async def clear_notifications(session: AsyncSession, account_id: int) -> None:
+    """Delete all of the account's notifications (only hers) and commit."""
+    await session.execute(delete(Notification).where(Notification.account_id == account_id))
+    await session.commit()
+
+
+async def notified_statuses(session: AsyncSession, viewer: Account, rows: list[NotificationRow]) -> dict[int, int]:
+    """Notification id -> the status it is about (a reply or mention: the note; a like or boost: the post), if
+    ``viewer`` (the notified) may see it."""
+    wanted = {n.id: (n.note_id, n.local_note_id, n.work_id) for n, *_rest in rows}
+    columns = (Status.remote_note_id, Status.local_note_id, Status.work_id)
+    found: dict[tuple[int, int], int] = {}
+    for index, column in enumerate(columns):
+        ids = {keys[index] for keys in wanted.values() if keys[index] is not None}
+        if ids:
+            for key, status_id in (await session.execute(select(column, Status.id).where(
+                    column.in_(ids), Status.reblog_of_id.is_(None), visible_to(viewer)))).all():
+                found[(index, key)] = status_id
+    result: dict[int, int] = {}
+    for notification_id, keys in wanted.items():
+        for index, key in enumerate(keys):
+            if key is not None and (index, key) in found:
+                result[notification_id] = found[(index, key)]
+                break
+    return result
 
 
 def _unread_count(account_id: int | ColumnElement[int]) -> Select[tuple[int]]:

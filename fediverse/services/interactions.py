@@ -16,7 +16,7 @@ artist may not see is "not found", exactly like one that does not exist, so nobo
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import orjson
 from sqlalchemy import delete, select
@@ -35,7 +35,7 @@ from fediverse.models import (
     Account, Bookmark, Favourite, LocalNote, LocalUser, Notification, OutboundActivity, Reaction, RemoteNote,
     Status, Work, utcnow,
 )
-from fediverse.services import boosts
+from fediverse.services import boosts, works
 from fediverse.services.consent import for_work, instance_policy_url, local_text_consent
 from fediverse.services.visibility import may_see
 
@@ -46,7 +46,7 @@ NOT_FOUND = "That post is not here (it may have been deleted, or it is not visib
 LIKE, BOOST, BOOKMARK = "like", "boost", "bookmark"
 
 
-async def visible_status(session: AsyncSession, viewer: Account, status_id: int) -> Status:
+async def visible_status(session: AsyncSession, viewer: Account | None, status_id: int) -> Status:
     """The post a status shows (a boost's boosted one), if ``viewer`` may see both; else NotFound."""
     if not snowflake.is_id(status_id):  # not a snowflake: nothing to look up
         raise NotFound(NOT_FOUND)
@@ -240,3 +240,62 @@ async def unbookmark(session: AsyncSession, user: LocalUser, status_id: int) -> 
 async def _bookmark(session: AsyncSession, account_id: int, status_id: int) -> Bookmark | None:
     return await session.scalar(select(Bookmark).where(Bookmark.account_id == account_id,
                                                        Bookmark.status_id == status_id))
+
+
+# --- who liked and boosted -----------------------------------------------------------------------------------
+
+WHO_LIMIT = 80
+
+
+async def favourited_by(session: AsyncSession, viewer: Account | None, status_id: int,
+                        limit: int = 40) -> list[Account]:
+    """Who liked a post ``viewer`` may see (NotFound otherwise): local likes, and remote ones of our works,
+    newest first, suspended accounts left out."""
+    status = await visible_status(session, viewer, status_id)
+    query = select(Favourite.account_id, Favourite.created_at).where(Favourite.status_id == status.id)
+    if status.work_id is not None:
+        query = query.union_all(select(Reaction.account_id, Reaction.created_at).where(
+            Reaction.work_id == status.work_id, Reaction.kind == "like"))
+    return await _accounts(session, query, limit)
+
+
+async def reblogged_by(session: AsyncSession, viewer: Account | None, status_id: int,
+                       limit: int = 40) -> list[Account]:
+    """Who boosted a post ``viewer`` may see (NotFound otherwise): boosts held here, and remote ones of our
+    works, newest first."""
+    status = await visible_status(session, viewer, status_id)
+    query = select(Status.account_id, Status.created_at).where(Status.reblog_of_id == status.id)
+    if status.work_id is not None:
+        query = query.union_all(select(Reaction.account_id, Reaction.created_at).where(
+            Reaction.work_id == status.work_id, Reaction.kind == "announce"))
+    return await _accounts(session, query, limit)
+
+
+async def _accounts(session: AsyncSession, query: Any, limit: int) -> list[Account]:
+    rows = (await session.execute(query)).all()
+    newest = sorted(rows, key=lambda row: row[1], reverse=True)
+    ids = list(dict.fromkeys(account_id for account_id, _when in newest))[:max(1, min(WHO_LIMIT, limit))]
+    if not ids:
+        return []
+    found = {a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(ids),
+                                                                         Account.suspended_at.is_(None)))}
+    return [found[i] for i in ids if i in found]
+
+
+async def boost_of(session: AsyncSession, account_id: int, status_id: int) -> int | None:
+    """The id of the account's boost of this status (the status the client API answers a reblog with)."""
+    mine = await _own_boost(session, account_id, status_id)
+    return mine.id if mine is not None else None
+
+
+async def pin_status(rt: Runtime, session: AsyncSession, user: LocalUser, status_id: int, pinned: bool) -> Status:
+    """Pin or unpin the artist's own work by its status id (commits, as works.set_pinned does); a post she may
+    not see is NotFound, someone else's post or a text note (not in the featured collection) is Invalid."""
+    status = await visible_status(session, user.account, status_id)
+    if status.account_id != user.account_id:
+        raise Invalid("Validation failed: only your own posts can be pinned")
+    work = await session.get(Work, status.work_id) if status.work_id is not None else None
+    if work is None or work.deleted_at is not None:
+        raise Invalid("Validation failed: only works can be pinned, not text notes")
+    await works.set_pinned(rt, session, user, work.public_id, pinned)
+    return status

@@ -219,9 +219,41 @@ async def home_ids(session: AsyncSession, viewer: Account, max_id: int | None = 
     return found, cursor
 
 
+async def home_ids_above(session: AsyncSession, viewer: Account, floor: int, *, ascending: bool,
+                         max_id: int | None = None, limit: int = PAGE_SIZE) -> list[int]:
+    """The home entry ids newer than ``floor`` (and older than ``max_id``), newest first: the newest ``limit``
+    of them (Mastodon's ``since_id``), or, ``ascending``, the ``limit`` just above ``floor`` (its ``min_id``:
+    how an app catches up without a gap). Built per call: apps ask this on refresh, not per page scroll."""
+    rules = await domain_policy.hidden_hosts(session)
+    query = _home_query(viewer).where(Status.id > floor)
+    if max_id is not None:
+        query = query.where(Status.id < max_id)
+    if ascending:
+        query = query.order_by(None).order_by(Status.id)
+    found: list[int] = []
+    last: int | None = None
+    for _ in range(SCAN_ROUNDS):
+        batch = query if last is None else query.where(Status.id > last if ascending else Status.id < last)
+        rows = list((await session.execute(batch.limit(limit + 1))).all())
+        for entry_id, domain, boosted_domain, boosted_followed in rows:
+            last = entry_id
+            if _allowed(rules, domain, boosted_domain, boosted_followed):
+                found.append(entry_id)
+        if len(found) >= limit or len(rows) <= limit:
+            break
+    found = found[:limit]
+    return found[::-1] if ascending else found
+
+
 async def home(session: AsyncSession, viewer: Account, max_id: int | None = None,
-               limit: int = PAGE_SIZE) -> Page:
-    """One page of the viewer's home timeline, newest first."""
+               limit: int = PAGE_SIZE, *, since_id: int | None = None, min_id: int | None = None) -> Page:
+    """One page of the viewer's home timeline, newest first; ``since_id``/``min_id`` as Mastodon pages (the
+    client API; the web page only goes older)."""
+    if min_id is not None or since_id is not None:
+        floor = min_id if min_id is not None else since_id
+        ids = await home_ids_above(session, viewer, floor or 0, ascending=min_id is not None, max_id=max_id,
+                                   limit=page_size(limit))
+        return Page(await items_for(session, viewer, ids), None)
     ids, next_max_id = await home_ids(session, viewer, max_id, page_size(limit))
     return Page(await items_for(session, viewer, ids), next_max_id)
 
@@ -230,14 +262,26 @@ async def bookmarks(session: AsyncSession, viewer: Account, max_id: int | None =
                     limit: int = PAGE_SIZE) -> Page:
     """The viewer's bookmarks, newest bookmark first, paged by the bookmark's id; a bookmarked post she may no
     longer see (or whose author was suspended) is not shown."""
+    return await _kept(session, viewer, Bookmark, max_id, limit)
+
+
+async def favourites(session: AsyncSession, viewer: Account, max_id: int | None = None,
+                     limit: int = PAGE_SIZE) -> Page:
+    """The posts the viewer liked, newest like first, paged by the like's id (as bookmarks are)."""
+    return await _kept(session, viewer, Favourite, max_id, limit)
+
+
+async def _kept(session: AsyncSession, viewer: Account, model: type[Bookmark] | type[Favourite],
+                max_id: int | None, limit: int) -> Page:
+    """The viewer's bookmarks or likes: the posts she may still see, newest row first, paged by the row id."""
     size = page_size(limit)
     author = _AUTHOR
-    query = (select(Bookmark.id, Status.id).join(Status, Status.id == Bookmark.status_id)
+    query = (select(model.id, Status.id).join(Status, Status.id == model.status_id)
              .join(author, author.id == Status.account_id)
-             .where(Bookmark.account_id == viewer.id, visible_to(viewer), author.suspended_at.is_(None))
-             .order_by(Bookmark.id.desc()).limit(size + 1))
+             .where(model.account_id == viewer.id, visible_to(viewer), author.suspended_at.is_(None))
+             .order_by(model.id.desc()).limit(size + 1))
     if max_id is not None:
-        query = query.where(Bookmark.id < max_id)
+        query = query.where(model.id < max_id)
     rows = (await session.execute(query)).all()
     rules = await domain_policy.hidden_hosts(session)
     shown = rows[:size]
