@@ -32,3 +32,6 @@ __all__ += ["StatusTag", "Tag"]
 from fediverse.models.oauth import OAuthApp, OAuthCode, OAuthToken  # noqa: E402
 
 __all__ += ["OAuthApp", "OAuthCode", "OAuthToken"]
+from fediverse.models.media_uploads import IdempotencyKey, MediaUpload  # noqa: E402
+
+__all__ += ["IdempotencyKey", "MediaUpload"]
