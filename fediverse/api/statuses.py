@@ -4,7 +4,8 @@ A status with ``media_ids`` becomes a work on the artist's portfolio (her defaul
 from each upload's description), one without a text note: services.app_posts decides and calls the works and
 notes services, so it federates as a studio post does. ``Idempotency-Key`` returns the status the same key made
 within the hour. The answers are the Status entity (api.entities), a work's licence and consent included in
-the read-only ``fediverse`` object. Editing changes a work's text, spoiler, sensitivity, alt texts and focus;
+the read-only ``fediverse`` object. Editing changes a work's text, spoiler, sensitivity, alt texts and focus
+(never its set of images);
 text notes cannot be edited yet (422). History is honest: the current version only (no edits are kept).
 """
 
@@ -134,8 +135,9 @@ def _image_edits(status_id: int, count: int, attributes: list[dict[str, Any]]) -
 
 @api_view("write:statuses")
 async def edit(request: Request, session: Any, grant: Grant | None) -> Response:
-    """PUT: a work's text, spoiler text, sensitivity, and its images' descriptions and focus (the images
-    themselves stay: adding or removing them is refused)."""
+    """PUT: a work's text, spoiler text, sensitivity, and its images' descriptions and focus. The images
+    themselves stay: a new id in ``media_ids`` is refused, and images it leaves out are kept (Mastodon.py sends
+    only the ids it edits the attributes of), as there is no removing an image from a work here yet."""
     assert grant is not None and grant.user is not None
     rt = runtime_of(request)
     status_id = _path_id(request)
@@ -143,9 +145,9 @@ async def edit(request: Request, session: Any, grant: Grant | None) -> Response:
     post = await app_posts.own_post(session, grant.user, status_id)
     text, spoiler = app_posts.source_of(post)
     count = len(post.work.images) if post.work is not None else 0
-    media_ids = _id_list(params, "media_ids")
-    if media_ids and sorted(media_ids) != sorted(f"{status_id}{n:02d}" for n in range(count)):
-        raise Invalid("adding, removing or replacing the images of a post is not supported: edit their descriptions")
+    current = {f"{status_id}{n:02d}" for n in range(count)}
+    if not set(_id_list(params, "media_ids")) <= current:
+        raise Invalid("adding or replacing the images of a post is not supported: edit their descriptions")
     edits = _image_edits(status_id, count, await _media_attributes(request, params))
     account = grant.user.account
     await app_posts.edit_status(

@@ -251,7 +251,9 @@ async def test_edit_source_and_history_of_an_own_work(network: Network) -> None:
         assert history.status_code == 200
         assert_entities("StatusEdit", history.json())
         assert len(history.json()) == 1 and "Better words" in history.json()[0]["content"]
-        for bad in ({"status": "x", "media_ids": [first_id]},  # removing an image
+        kept = await client.put(path, headers=alice, json={"status": "Better words #ink", "media_ids": [first_id]})
+        assert kept.status_code == 200 and len(kept.json()["media_attachments"]) == 2  # no removing images yet
+        for bad in ({"status": "x", "media_ids": [first_id, "12345"]},  # adding an image
                     {"status": "x", "media_attributes": [{"id": "1", "description": "?"}]},
                     {"status": "x", "media_attributes": [{"id": first_id, "focus": "9,9"}]},
                     {"status": "x" * 10_001}):
