@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,6 +116,11 @@ async def _remember(session: AsyncSession, user: LocalUser, key: str, status_id:
         session.add(IdempotencyKey(account_id=user.account_id, key=key, status_id=status_id, created_at=now))
     else:
         row.status_id, row.created_at = status_id, now
+
+
+async def prune_keys(session: AsyncSession, now: datetime) -> None:
+    """Forget keys past their hour (housekeeping; the caller commits)."""
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_WINDOW))
 
 
 async def own_post(session: AsyncSession, user: LocalUser, status_id: int) -> threads.Post:
