@@ -98,9 +98,13 @@ async def _post_work(rt: Runtime, session: AsyncSession, user: LocalUser, data: 
     images = [media_uploads.as_image(media) for media in uploads]
     for media in uploads:  # committed with the work by create_work, or rolled back with it
         media.status_id = POSTING
-    work = await works.create_work(rt, session, user, works.WorkInput(
-        description=data.text, content_warning=data.spoiler_text, sensitive=data.sensitive,
-        visibility=NOTE_VISIBILITY[data.visibility]), images)
+    try:
+        work = await works.create_work(rt, session, user, works.WorkInput(
+            description=data.text, content_warning=data.spoiler_text, sensitive=data.sensitive,
+            visibility=NOTE_VISIBILITY[data.visibility]), images)
+    except BaseException:
+        await session.rollback()  # create_work refuses some input before it writes (and rolls back) anything
+        raise
     found = await status_db.for_work_id(session, work.id)
     assert found is not None
     for media in await session.scalars(select(MediaUpload).where(MediaUpload.id.in_(data.media_ids))):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.errors import Invalid, NotFound
@@ -136,12 +136,6 @@ async def prune(rt: Runtime, session: AsyncSession, now: datetime | None = None)
 
 
 async def _release(rt: Runtime, session: AsyncSession, keys: list[tuple[str, str]]) -> None:
-    """Files of uploads, removed when no remaining upload uses them either (works.release_files checks works)."""
-    free = []
-    for kind, key in dict.fromkeys(keys):
-        used = await session.scalar(select(MediaUpload.id).where(or_(
-            MediaUpload.original_key == key, MediaUpload.large_key == key, MediaUpload.display_key == key,
-            MediaUpload.thumbnail_key == key)).limit(1))
-        if used is None:
-            free.append((kind, key))
-    await works.release_files(rt, session, free)
+    """Files of uploads, removed when no work and no upload waiting to be posted uses them (works.release_files
+    checks both)."""
+    await works.release_files(rt, session, list(dict.fromkeys(keys)))

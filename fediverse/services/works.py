@@ -28,7 +28,7 @@ from fediverse.federation.outbox import publish
 from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
-from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
+from fediverse.models import VISIBILITIES, Account, LocalUser, MediaUpload, Work, WorkImage, utcnow
 from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
 from fediverse.services.text import MentionTarget, format_post, mentioned_accts
@@ -258,12 +258,17 @@ def _consent(rt: Runtime, work: Work) -> NoteConsent:
 
 
 async def release_files(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:
-    """Delete stored files that no work uses any more (the same picture may belong to two works)."""
+    """Delete stored files that no work uses any more (the same picture may belong to two works), nor an app's
+    upload waiting to be posted (services.media_uploads)."""
     store = store_for(rt)
     for kind, key in stored:
         used = await session.scalar(select(WorkImage.id).where(or_(
             WorkImage.original_key == key, WorkImage.large_key == key, WorkImage.display_key == key,
             WorkImage.thumbnail_key == key, ), WorkImage.work.has(Work.deleted_at.is_(None))).limit(1))
+        if used is None:
+            used = await session.scalar(select(MediaUpload.id).where(MediaUpload.status_id.is_(None), or_(
+                MediaUpload.original_key == key, MediaUpload.large_key == key, MediaUpload.display_key == key,
+                MediaUpload.thumbnail_key == key)).limit(1))
         if used is None:
             (store.delete_private if kind == "private" else store.delete)(key)
 

@@ -115,3 +115,19 @@ async def test_unattached_uploads_older_than_a_day_are_pruned_with_their_files(n
     assert not any(f.exists() for f in files)
     async with w.art.rt.sessions() as session:
         assert await media_uploads.prune(w.art.rt, session) == 0  # nothing else is stale
+
+
+async def test_deleting_a_work_keeps_the_files_an_upload_waiting_to_be_posted_shares(network: Network) -> None:
+    w = await make_world(network)
+    alice = await token(w.art, "alice")
+    async with w.art.client() as client:
+        posted_media = (await upload(client, alice, colour=(90, 90, 10))).json()
+        waiting = (await upload(client, alice, colour=(90, 90, 10))).json()  # the same picture again
+        assert waiting["url"] == posted_media["url"]  # content-addressed: one file for both
+        status = await client.post("/api/v1/statuses", headers=alice, data={"media_ids[]": [posted_media["id"]]})
+        assert status.status_code == 200, status.text
+        assert (await client.delete(f"/api/v1/statuses/{status.json()['id']}", headers=alice)).status_code == 200
+        assert (await client.get(waiting["url"])).status_code == 200
+        again = await client.post("/api/v1/statuses", headers=alice, data={"media_ids[]": [waiting["id"]]})
+        assert again.status_code == 200
+        assert (await client.get(again.json()["media_attachments"][0]["url"])).status_code == 200
