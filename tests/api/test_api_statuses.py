@@ -137,6 +137,8 @@ async def test_bad_requests_are_json_errors_and_write_nothing(network: Network) 
         used = (await upload(client, alice, description="Posted already")).json()
         posted = await client.post("/api/v1/statuses", headers=alice, data={"media_ids[]": [used["id"]]})
         assert posted.status_code == 200, posted.text
+        late = await client.put(f"/api/v1/media/{used['id']}", headers=alice, data={"description": "too late"})
+        assert late.status_code == 422 and "edit the status" in error_of(late)
         no_alt = (await upload(client, alice, description=None)).json()
         before = await counts(w.art)
         assert (await client.post("/api/v1/statuses", data={"status": "hi"})).status_code == 401
