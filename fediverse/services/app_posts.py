@@ -7,7 +7,8 @@ focus), so it is stored, indexed and federated exactly as a studio upload; a sta
 editing a work through ``works.edit_work``. Text notes have no edit service yet, so editing one is refused.
 
 ``Idempotency-Key``: the status a key made is remembered for an hour per person in the database (every process
-sees it), so an app retrying after a timeout gets the same status instead of a second post.
+sees it), so an app retrying after a timeout gets the same status instead of a second post; the key is reserved
+in the posting transaction, so a refused post leaves it free and two parallel requests never both post.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import statuses as status_db
-from fediverse.errors import Invalid, NotFound
+from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.models import IdempotencyKey, LocalUser, MediaUpload, Status, Work, utcnow
 from fediverse.services import media_uploads, notes, threads, works
 
@@ -33,6 +34,8 @@ MAX_KEY = 200
 # Mastodon's visibilities -> ours (a work has no direct audience)
 NOTE_VISIBILITY = {"public": "public", "unlisted": "unlisted", "private": "followers", "direct": "direct"}
 POSTING = 0  # media_uploads.status_id while the post using it is being made (set with the work, atomically)
+RESERVED = 0  # api_idempotency_keys.status_id while the post of the key is being made
+RESERVATION = timedelta(minutes=5)  # a reservation older than this was abandoned (a crashed process)
 
 
 @dataclass(frozen=True)
@@ -47,34 +50,52 @@ class StatusInput:
     visibility: str = "public"
 
 
-async def remembered(session: AsyncSession, user: LocalUser, key: str, now: datetime) -> int | None:
-    """The status this key made within the hour, if it still exists."""
-    row = await session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.account_id == user.account_id, IdempotencyKey.key == key[:MAX_KEY]))
-    if row is None or row.created_at < now - IDEMPOTENCY_WINDOW:
-        return None
-    return row.status_id if await status_db.by_id(session, row.status_id) is not None else None
+async def _key_row(session: AsyncSession, account_id: int, key: str) -> IdempotencyKey | None:
+    return await session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.account_id == account_id, IdempotencyKey.key == key))
 
 
 async def post_status(rt: Runtime, session: AsyncSession, user: LocalUser, data: StatusInput,
                       idempotency_key: str | None = None) -> int:
-    """Post the status (a work with media, else a note), remember its key, commit; the new status id."""
-    now = utcnow()
-    if idempotency_key:
-        earlier = await remembered(session, user, idempotency_key, now)
-        if earlier is not None:
-            return earlier
+    """Post the status (a work with media, else a note), commit; the new status id. With an idempotency key:
+    the status the key made within the hour, else the key is reserved in the posting transaction (a parallel
+    request with it, in any process, waits on the unique index and is then refused, never posting twice)."""
     if data.visibility not in NOTE_VISIBILITY:
         raise Invalid(f"visibility must be one of {', '.join(NOTE_VISIBILITY)}")
+    account_id = user.account_id
+    key = idempotency_key[:MAX_KEY] if idempotency_key else None
+    if key is not None:
+        earlier = await _reserve(session, account_id, key, utcnow())
+        if earlier is not None:
+            return earlier
+    # the posting services commit the reservation with the post, or roll both back
     status_id = await (_post_work(rt, session, user, data) if data.media_ids else _post_note(rt, session, user, data))
-    if idempotency_key:
-        await _remember(session, user, idempotency_key[:MAX_KEY], status_id, now)
-    try:
-        await session.commit()
-    except IntegrityError:  # a parallel request with the same key won the race: the post is made all the same
-        await session.rollback()
-        await session.refresh(user, ["account"])
+    if key is not None:
+        await session.execute(update(IdempotencyKey).where(
+            IdempotencyKey.account_id == account_id, IdempotencyKey.key == key).values(status_id=status_id))
+    await session.commit()
     return status_id
+
+
+async def _reserve(session: AsyncSession, account_id: int, key: str, now: datetime) -> int | None:
+    """The status an earlier request with this key made (within the hour, still there); else None, the key
+    reserved (flushed, not committed) for this request. A reservation left by a crashed request expires."""
+    row = await _key_row(session, account_id, key)
+    if row is not None:
+        if row.status_id == RESERVED and row.created_at >= now - RESERVATION:
+            raise Conflict("a post with this Idempotency-Key is being made: try again in a moment")
+        if row.status_id != RESERVED and row.created_at >= now - IDEMPOTENCY_WINDOW \
+                and await status_db.by_id(session, row.status_id) is not None:
+            return row.status_id
+        row.status_id, row.created_at = RESERVED, now  # expired, abandoned or deleted: the key starts again
+    else:
+        session.add(IdempotencyKey(account_id=account_id, key=key, status_id=RESERVED, created_at=now))
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict("a post with this Idempotency-Key is being made: try again in a moment") from None
+    return None
 
 
 async def _post_note(rt: Runtime, session: AsyncSession, user: LocalUser, data: StatusInput) -> int:
@@ -110,16 +131,6 @@ async def _post_work(rt: Runtime, session: AsyncSession, user: LocalUser, data: 
     for media in await session.scalars(select(MediaUpload).where(MediaUpload.id.in_(data.media_ids))):
         media.status_id = found.id  # post_status commits
     return found.id
-
-
-async def _remember(session: AsyncSession, user: LocalUser, key: str, status_id: int, now: datetime) -> None:
-    """Keep the key for this status (a row of it older than the window is reused; post_status commits)."""
-    row = await session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.account_id == user.account_id, IdempotencyKey.key == key))
-    if row is None:
-        session.add(IdempotencyKey(account_id=user.account_id, key=key, status_id=status_id, created_at=now))
-    else:
-        row.status_id, row.created_at = status_id, now
 
 
 async def prune_keys(session: AsyncSession, now: datetime) -> None:

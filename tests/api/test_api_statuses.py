@@ -124,8 +124,16 @@ async def test_the_same_idempotency_key_gives_the_same_status_without_a_second_p
         posted = [await client.post("/api/v1/statuses", headers={**alice, **work_key},
                                     data={"status": "", "media_ids[]": [m["id"] for m in media]}) for _ in range(2)]
         assert [p.status_code for p in posted] == [200, 200] and posted[0].json()["id"] == posted[1].json()["id"]
+        retry = {"Idempotency-Key": "fails-first"}  # a refused post does not use the key up
+        refused = await client.post("/api/v1/statuses", headers={**alice, **retry}, data={"status": ""})
+        assert refused.status_code == 422
+        made = await client.post("/api/v1/statuses", headers={**alice, **retry}, data={"status": "Now with text"})
+        assert made.status_code == 200, made.text
+        assert (await client.delete(f"/api/v1/statuses/{made.json()['id']}", headers=alice)).status_code == 200
+        anew = await client.post("/api/v1/statuses", headers={**alice, **retry}, data={"status": "Now with text"})
+        assert anew.status_code == 200 and anew.json()["id"] != made.json()["id"]  # its status was deleted
     after = await counts(w.art)
-    assert after["LocalNote"] == before["LocalNote"] + 2 and after["Work"] == before["Work"] + 1
+    assert after["LocalNote"] == before["LocalNote"] + 4 and after["Work"] == before["Work"] + 1
 
 
 async def test_bad_requests_are_json_errors_and_write_nothing(network: Network) -> None:
