@@ -9,8 +9,8 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from fediverse.api import accounts, apps, oauth, oauth_authorize, oauth_studio, public, reports, search
-from fediverse.api import interactions, markers, notifications, signed_in_empty, timelines_home
+from fediverse.api import accounts, apps, interactions, markers, media, notifications, oauth, oauth_authorize
+from fediverse.api import oauth_studio, public, reports, search, signed_in_empty, statuses, timelines_home
 from fediverse.api.cors import ApiEdgeMiddleware
 
 
@@ -33,6 +33,8 @@ def routes() -> list[BaseRoute]:
         *timelines_home.routes(),
         *markers.routes(),
         *signed_in_empty.routes(),
+        *statuses.routes(),
+        *media.routes(),
     ]
 
 

@@ -1,8 +1,8 @@
 """Housekeeping shared by every backend: prune finished jobs and processed inbound activities, refresh the
 unhealthy-domain set, purge remote media copies unused for longer than the retention and stored remote posts
-nobody here interacted with past theirs, delete idle or expired
-panel sessions, and fall back to approval-only sign-ups when no moderator
-has acted for too long (so that never waits for a visitor)."""
+nobody here interacted with past theirs, delete idle or expired panel sessions, the client API's uploads no post
+used and its Idempotency-Keys past their hour, and fall back to approval-only sign-ups when no moderator has
+acted for too long (so that never waits for a visitor)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fediverse.db import inbound as inbound_db
 from fediverse.db import jobs as job_db
 from fediverse.models import utcnow
-from fediverse.services import oauth, remote_posts, web_sessions
+from fediverse.services import app_posts, media_uploads, oauth, remote_posts, web_sessions
 from fediverse.services.remote_media import purge_expired
 from fediverse.services.registrations import check_auto_approval
 
@@ -33,7 +33,9 @@ async def housekeeping(rt: Runtime) -> int:
         await rt.domain_health.reload(session)
         await web_sessions.prune(session, rt.clock.now())
         await oauth.prune_codes(session, rt.clock.now())  # authorization codes never traded
+        await app_posts.prune_keys(session, rt.clock.now())  # client API Idempotency-Keys past their hour
         await session.commit()
+        await media_uploads.prune(rt, session, rt.clock.now())  # client API uploads no post used within a day
     await purge_expired(rt)
     await remote_posts.purge_if_due(rt)  # stored remote posts past [federation] remote_post_retention_days
     await check_auto_approval(rt)

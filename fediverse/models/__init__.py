@@ -39,3 +39,7 @@ __all__ += ["AccountBlock", "AccountMute"]
 from fediverse.models.markers import MARKER_TIMELINES, Marker  # noqa: E402
 
 __all__ += ["MARKER_TIMELINES", "Marker"]
+
+from fediverse.models.media_uploads import IdempotencyKey, MediaUpload  # noqa: E402
+
+__all__ += ["IdempotencyKey", "MediaUpload"]

@@ -28,7 +28,7 @@ from fediverse.federation.outbox import publish
 from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.imaging import ImageRejected, derive, probe
-from fediverse.models import VISIBILITIES, Account, LocalUser, Work, WorkImage, utcnow
+from fediverse.models import VISIBILITIES, Account, LocalUser, MediaUpload, Work, WorkImage, utcnow
 from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
 from fediverse.services.text import MentionTarget, format_post, mentioned_accts
@@ -55,6 +55,9 @@ class ImageUpload:
     declared_mime: str | None = None
     focal_point: tuple[float, float] = (0.0, 0.0)
     ai_generated: bool = False
+    # already probed, derived and stored (a client API media upload, services.media_uploads): its files are
+    # used as they are, never processed twice; `data` is then empty
+    prepared: WorkImage | None = None
 
 
 @dataclass(frozen=True)
@@ -160,36 +163,78 @@ async def _process_images(
     refused image at the cost of a probe each."""
     media = rt.settings.media
     store = store_for(rt)
-    rows = []
+    rows: list[WorkImage] = []
     problems: list[ImageProblem] = []
     for number, upload in enumerate(images, 1):
+        if upload.prepared is not None:
+            rows.append(_copy_prepared(upload.prepared, number - 1, upload))
+            continue
         try:
             probed = await rt.run_image_work(partial(probe, upload.data, max_bytes=media.max_upload_bytes,
                                                      max_pixels=media.max_pixels, declared_mime=upload.declared_mime))
             if problems:
                 continue
-            xmp = xmp_for(probed.ai_generated or upload.ai_generated)
-            derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp)
+            rows.append(await _derive_and_store(rt, store, username, number - 1, upload, probed, xmp_for, stored))
         except ImageRejected as exc:
             problems.append(ImageProblem(number, exc.reason, exc.code, upload.filename))
             continue
-        saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
-        stored.append(("private", saved.original_key))
-        stored += [("public", key) for key in saved.renditions.values()]
-        keys = {r.kind: (saved.renditions[r.kind], r) for r in derived.renditions}
-        large_key, large = keys["large"]
-        rows.append(WorkImage(
-            position=number - 1, alt_text=upload.alt_text.strip(), original_key=saved.original_key,
-            original_mime=probed.mime,
-            large_key=large_key, large_mime=large.mime, display_key=keys["display"][0],
-            thumbnail_key=keys["thumbnail"][0], width=derived.width, height=derived.height,
-            large_width=large.width, large_height=large.height, blurhash=derived.blurhash,
-            focal_x=upload.focal_point[0], focal_y=upload.focal_point[1],
-            ai_generated=probed.ai_generated or upload.ai_generated, digital_source_type=probed.digital_source_type,
-        ))
     if problems:
         raise ImagesRefused(problems)
     return rows
+
+
+async def _derive_and_store(rt: Runtime, store: MediaStore, username: str, position: int, upload: ImageUpload,
+                            probed: Any, xmp_for: Callable[[bool], bytes], stored: list[tuple[str, str]]) -> WorkImage:
+    """Derive the renditions (stamping the consent XMP), store them and the original; the unsaved row."""
+    xmp = xmp_for(probed.ai_generated or upload.ai_generated)
+    derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp)
+    saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
+    stored.append(("private", saved.original_key))
+    stored += [("public", key) for key in saved.renditions.values()]
+    keys = {r.kind: (saved.renditions[r.kind], r) for r in derived.renditions}
+    large_key, large = keys["large"]
+    return WorkImage(
+        position=position, alt_text=upload.alt_text.strip(), original_key=saved.original_key,
+        original_mime=probed.mime,
+        large_key=large_key, large_mime=large.mime, display_key=keys["display"][0],
+        thumbnail_key=keys["thumbnail"][0], width=derived.width, height=derived.height,
+        large_width=large.width, large_height=large.height, blurhash=derived.blurhash,
+        focal_x=upload.focal_point[0], focal_y=upload.focal_point[1],
+        ai_generated=probed.ai_generated or upload.ai_generated, digital_source_type=probed.digital_source_type,
+    )
+
+
+def _copy_prepared(prepared: WorkImage, position: int, upload: ImageUpload) -> WorkImage:
+    """A new row for the work from an image stored already, with this upload's alt text and focal point."""
+    return WorkImage(
+        position=position, alt_text=upload.alt_text.strip(), original_key=prepared.original_key,
+        original_mime=prepared.original_mime, large_key=prepared.large_key, large_mime=prepared.large_mime,
+        display_key=prepared.display_key, thumbnail_key=prepared.thumbnail_key, width=prepared.width,
+        height=prepared.height, large_width=prepared.large_width, large_height=prepared.large_height,
+        blurhash=prepared.blurhash, focal_x=upload.focal_point[0], focal_y=upload.focal_point[1],
+        ai_generated=prepared.ai_generated or upload.ai_generated, digital_source_type=prepared.digital_source_type)
+
+
+async def prepare_image(rt: Runtime, account: Account, upload: ImageUpload) -> tuple[WorkImage, list[tuple[str, str]]]:
+    """Probe, derive and store one image before any work exists (a client API media upload): the same checks
+    and renditions as a work's image, its XMP stamped with the artist's default licence and consent (what an
+    app's post gets). Returns the unsaved row and the stored files; raises ImagesRefused naming the reason."""
+    reason = _alt_problem(rt, upload.alt_text) if upload.alt_text.strip() else None  # alt may still be added
+    x, y = upload.focal_point
+    if reason is None and not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
+        reason = "focal point must lie within -1..1"
+    if reason is not None:
+        raise ImagesRefused([ImageProblem(1, reason, "alt_text" if "alt" in reason else "focal_point")])
+    media = rt.settings.media
+    stored: list[tuple[str, str]] = []
+    try:
+        probed = await rt.run_image_work(partial(probe, upload.data, max_bytes=media.max_upload_bytes,
+                                                 max_pixels=media.max_pixels, declared_mime=upload.declared_mime))
+        row = await _derive_and_store(rt, store_for(rt), account.username, 0, upload, probed,
+                                      _xmp_factory(rt, account, WorkInput()), stored)
+    except ImageRejected as exc:
+        raise ImagesRefused([ImageProblem(1, exc.reason, exc.code, upload.filename)]) from None
+    return row, stored
 
 
 def derive_renditions(data: bytes, probed: Any, rt: Runtime, xmp: bytes) -> Any:
@@ -213,12 +258,17 @@ def _consent(rt: Runtime, work: Work) -> NoteConsent:
 
 
 async def release_files(rt: Runtime, session: AsyncSession, stored: list[tuple[str, str]]) -> None:
-    """Delete stored files that no work uses any more (the same picture may belong to two works)."""
+    """Delete stored files that no work uses any more (the same picture may belong to two works), nor an app's
+    upload waiting to be posted (services.media_uploads)."""
     store = store_for(rt)
     for kind, key in stored:
         used = await session.scalar(select(WorkImage.id).where(or_(
             WorkImage.original_key == key, WorkImage.large_key == key, WorkImage.display_key == key,
             WorkImage.thumbnail_key == key, ), WorkImage.work.has(Work.deleted_at.is_(None))).limit(1))
+        if used is None:
+            used = await session.scalar(select(MediaUpload.id).where(MediaUpload.status_id.is_(None), or_(
+                MediaUpload.original_key == key, MediaUpload.large_key == key, MediaUpload.display_key == key,
+                MediaUpload.thumbnail_key == key)).limit(1))
         if used is None:
             (store.delete_private if kind == "private" else store.delete)(key)
 

@@ -1,7 +1,7 @@
 """account blocks and mutes: a person's own, for the client API's blocks and mutes
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 18:30:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import fediverse.models.base
 
 
 revision: str = '0016'
-down_revision: Union[str, None] = '0014'
+down_revision: Union[str, None] = '0015'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
