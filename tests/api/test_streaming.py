@@ -10,12 +10,14 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from fediverse.runtime import create_runtime
 from fediverse.services import notes
 from tests.api.mastodon_types import assert_entity
 from tests.api.streaming_client import (
     next_message, served, settle, silence, socket_of, subscribe, token,
 )
 from tests.api.world import note
+from tests.components import REDIS_URL
 from tests.federation.helpers import act, make_user, user
 from tests.support import Instance, Network
 from tests.web.panel_client import PASSWORD
@@ -200,3 +202,44 @@ async def test_health(network: Network) -> None:
             answer = await client.get(path)
             assert answer.status_code == 200 and answer.text == "OK"
             assert answer.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.redis
+async def test_two_processes_sharing_redis_deliver_across(network: Network) -> None:
+    """With Redis, the socket's process hears a post another runtime (a worker, another web process) committed;
+    without it, the other runtime's post stays in its own process."""
+    art = await network.add("art.test", jobs={"backend": "embedded", "redis_url": REDIS_URL})
+    for name in ("alice", "dave"):
+        await make_user(art, name, password=PASSWORD)
+    await act(art, "follow", "dave", "alice@art.test")
+    other = create_runtime(art.rt.settings)  # the same database and Redis, its own engine and bus
+    try:
+        assert other.streams is not art.rt.streams and other.streams.redis_url == REDIS_URL
+        async with served(art) as base, socket_of(base, await token(art, "dave"), "stream=user") as dave:
+            async with other.sessions() as session:
+                alice = await session.merge(await user(art, "alice"))
+                posted = await notes.post_note(other, session, alice, "From the other process")
+            heard = await next_message(dave)
+            assert heard["event"] == "update" and _payload(heard)["id"] == posted.public_id
+            async with other.sessions() as session:
+                alice = await session.merge(await user(art, "alice"))
+                await notes.delete_note(other, session, alice, posted.public_id)
+            assert await next_message(dave) == {"stream": ["user"], "event": "delete", "payload": posted.public_id}
+            await silence(dave)
+    finally:
+        await other.close()
+
+
+async def test_without_redis_another_runtime_is_not_heard(network: Network) -> None:
+    art = await _art(network)
+    other = create_runtime(art.rt.settings)
+    try:
+        async with served(art) as base, socket_of(base, await token(art, "dave"), "stream=user") as dave:
+            async with other.sessions() as session:
+                alice = await session.merge(await user(art, "alice"))
+                await notes.post_note(other, session, alice, "Only in the other process")
+            await silence(dave)  # in-process fan-out: the single-process setup has no second process
+            mine = await note(art, "alice", "In this process")
+            assert _payload(await next_message(dave))["id"] == str(mine)
+    finally:
+        await other.close()
