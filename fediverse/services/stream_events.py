@@ -24,7 +24,13 @@ from fediverse.services.visibility import may_see
 
 USER, USER_NOTIFICATION, PUBLIC, PUBLIC_LOCAL, HASHTAG, HASHTAG_LOCAL = (
     "user", "user:notification", "public", "public:local", "hashtag", "hashtag:local")
-STREAMS = (USER, USER_NOTIFICATION, PUBLIC, PUBLIC_LOCAL, HASHTAG, HASHTAG_LOCAL)
+# The public timeline's streams and their filters (Mastodon's names: local, remote, media only).
+PUBLIC_STREAMS = {
+    PUBLIC: Where(), PUBLIC_LOCAL: Where(local=True), "public:remote": Where(remote=True),
+    "public:media": Where(only_media=True), "public:local:media": Where(local=True, only_media=True),
+    "public:remote:media": Where(remote=True, only_media=True),
+}
+STREAMS = (USER, USER_NOTIFICATION, HASHTAG, HASHTAG_LOCAL, *PUBLIC_STREAMS)
 SIGNED_IN = (USER, USER_NOTIFICATION)  # the others are public timelines
 
 
@@ -53,9 +59,8 @@ async def item_in(session: AsyncSession, stream: Stream, viewer: Account | None,
             return None
         ids, _next = await timelines.home_ids(session, viewer, max_id=status_id + 1, limit=1)
         found = ids[:1] == [status_id]
-    elif stream.name in (PUBLIC, PUBLIC_LOCAL):
-        found = bool(await listings.public(session, viewer, Where(local=stream.name == PUBLIC_LOCAL),
-                                           _only(status_id)))
+    elif stream.name in PUBLIC_STREAMS:
+        found = bool(await listings.public(session, viewer, PUBLIC_STREAMS[stream.name], _only(status_id)))
     elif stream.name in (HASHTAG, HASHTAG_LOCAL):
         found = bool(await listings.tag(session, viewer, stream.tag, Where(local=stream.name == HASHTAG_LOCAL),
                                         _only(status_id)))

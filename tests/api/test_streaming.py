@@ -11,7 +11,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from fediverse.runtime import create_runtime
-from fediverse.services import notes
+from fediverse.services import interactions, notes, works
+from fediverse.services.works import WorkInput
 from tests.api.mastodon_types import assert_entity
 from tests.api.streaming_client import (
     next_message, served, settle, silence, socket_of, subscribe, token,
@@ -19,6 +20,7 @@ from tests.api.streaming_client import (
 from tests.api.world import note
 from tests.components import REDIS_URL
 from tests.federation.helpers import act, make_user, user
+from tests.federation.test_works_federation import post_work
 from tests.support import Instance, Network
 from tests.web.panel_client import PASSWORD
 
@@ -243,3 +245,53 @@ async def test_without_redis_another_runtime_is_not_heard(network: Network) -> N
             assert _payload(await next_message(dave))["id"] == str(mine)
     finally:
         await other.close()
+
+
+async def test_remote_posts_boosts_and_works_reach_the_home_stream(network: Network) -> None:
+    """What arrives through the inbox (a followed remote account's note, its boost of a stranger's note) and a
+    followed artist's work, then its edit, reach the follower's user stream as Mastodon entities."""
+    art = await _art(network)
+    social = await network.add("social.test")
+    for name in ("erin", "fay"):
+        await make_user(social, name)
+    await act(art, "follow", "dave", "erin@social.test")
+    await network.drain()
+    async with served(art) as base, socket_of(base, await token(art, "dave"), "stream=user") as dave:
+        await note(social, "erin", "Hello from the coast")
+        await network.drain()
+        remote = _payload(await next_message(dave))
+        assert remote["account"]["acct"] == "erin@social.test" and "Hello from the coast" in remote["content"]
+        assert_entity("Status", remote)
+
+        fay_post = await note(social, "fay", "A stranger's sketch")
+        await network.drain()
+        await silence(dave)  # dave does not follow fay
+        async with social.rt.sessions() as session:
+            erin = await session.merge(await user(social, "erin"))
+            await interactions.reblog(social.rt, session, erin, fay_post)
+        await network.drain()
+        boost = _payload(await next_message(dave))
+        assert boost["account"]["acct"] == "erin@social.test"
+        assert boost["reblog"]["account"]["acct"] == "fay@social.test"
+        assert "A stranger's sketch" in boost["reblog"]["content"]
+        assert_entity("Status", boost)
+
+        await subscribe(dave, "public:media")
+        await settle(dave)
+        await note(art, "alice", "Words only")  # in his home; no media, so not on public:media
+        assert _payload(await next_message(dave))["media_attachments"] == []
+        work = await post_work(art, "alice", 1, title="Harbour", description="Ink on paper")
+        on_media = await next_message(dave)
+        assert on_media["stream"] == ["public:media"] and len(_payload(on_media)["media_attachments"]) == 1
+        posted = await next_message(dave)
+        shown = _payload(posted)
+        assert posted["event"] == "update" and len(shown["media_attachments"]) == 1
+        assert shown["media_attachments"][0]["description"] == "Study number 0"
+        assert_entity("Status", shown)
+        async with art.rt.sessions() as session:
+            alice = await session.merge(await user(art, "alice"))
+            await works.edit_work(art.rt, session, alice, work.public_id,
+                                  WorkInput(title="Harbour", description="Ink on paper, revised"))
+        edited = await next_message(dave)
+        assert edited["event"] == "status.update" and _payload(edited)["id"] == shown["id"]
+        assert "revised" in _payload(edited)["content"]
