@@ -165,14 +165,14 @@ async def _messages(websocket: WebSocket, grant: Grant, subscriptions: set[Strea
     if not subscriptions:
         return []
     viewer = grant.user.account if grant.user is not None else None
-    if item.kind == DELETE:
-        viewer_id = viewer.id if viewer is not None else None
-        return [_message(s, DELETE, str(item.id)) for s in sorted(subscriptions, key=Stream.label)
-                if rules.may_hear_deletion(s, viewer_id, item)]
     rt = runtime_of(websocket)  # type: ignore[arg-type]
     settings = rt.settings
     out: list[str] = []
     async with rt.sessions() as session:
+        if item.kind == DELETE:
+            viewer_id = viewer.id if viewer is not None else None
+            return [_message(s, DELETE, str(item.id)) for s in sorted(subscriptions, key=Stream.label)
+                    if await rules.hears_deletion(session, s, viewer_id, item)]
         if item.kind == NOTIFICATION:
             mine = [s for s in subscriptions if s.name in rules.SIGNED_IN]
             notified = await rules.notification_for(session, viewer, item) if mine and viewer else None

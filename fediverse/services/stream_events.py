@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fediverse.activitypub.audience import LISTED_VISIBILITIES
+from fediverse.activitypub.audience import LISTED_VISIBILITIES, PRIVATE
+from fediverse.activitypub.audience import PUBLIC as PUBLIC_VISIBILITY
+from fediverse.db import follows as follow_db
 from fediverse.db.stream_events import DELETE, NOTIFICATION, Event
 from fediverse.models import Account, Notification, Status
+from fediverse.models.follows import ACCEPTED
 from fediverse.services import listings, timelines
 from fediverse.services.listings import Cursor, Where
 from fediverse.services.timelines import TimelineItem
@@ -72,12 +75,20 @@ async def item_in(session: AsyncSession, stream: Stream, viewer: Account | None,
     return items[0] if items else None
 
 
-def may_hear_deletion(stream: Stream, viewer_id: int | None, item: Event) -> bool:
-    """A deletion names only an id: the author hears of any of hers, everyone else of listed posts only
-    (``viewer_id`` None: an app token, acting for nobody)."""
+async def hears_deletion(session: AsyncSession, stream: Stream, viewer_id: int | None, item: Event) -> bool:
+    """A deletion goes where the post may have been shown: public streams for a public post; the home stream
+    of its author and of her accepted followers (for anything but a direct post). ``viewer_id`` None: an app
+    token, acting for nobody."""
     if item.kind != DELETE or stream.name == USER_NOTIFICATION:
         return False
-    return item.account_id == viewer_id or item.visibility in LISTED_VISIBILITIES
+    if stream.name != USER:
+        return item.visibility == PUBLIC_VISIBILITY
+    if viewer_id is None or item.account_id == viewer_id:
+        return viewer_id is not None
+    if item.visibility not in (*LISTED_VISIBILITIES, PRIVATE):
+        return False
+    edge = await follow_db.between(session, viewer_id, item.account_id)
+    return edge is not None and edge.state == ACCEPTED
 
 
 @dataclass(frozen=True)

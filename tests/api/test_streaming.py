@@ -138,16 +138,37 @@ async def test_hashtag_stream_subscribe_and_unsubscribe(network: Network) -> Non
         await silence(carol)
 
 
-async def test_a_deleted_post_is_announced_to_those_who_heard_it(network: Network) -> None:
+async def _delete(art: Instance, status_id: int) -> None:
+    async with art.rt.sessions() as session:
+        alice = await session.merge(await user(art, "alice"))
+        await notes.delete_note(art.rt, session, alice, str(status_id))
+
+
+async def test_a_deletion_is_announced_to_those_who_may_have_heard_the_post(network: Network) -> None:
     art = await _art(network)
-    async with served(art) as base, socket_of(base, await token(art, "dave"), "stream=public:local") as dave:
+    async with served(art) as base, socket_of(base, await token(art, "dave"), "stream=public:local") as dave, \
+            socket_of(base, await token(art, "carol"), "stream=user") as carol:
+        await subscribe(dave, "user")
+        await subscribe(carol, "public:local")
+        await settle(dave)
+        await settle(carol)
         public_id = await note(art, "alice", "Soon gone")
-        assert _payload(await next_message(dave))["id"] == str(public_id)
-        async with art.rt.sessions() as session:
-            alice = await session.merge(await user(art, "alice"))
-            await notes.delete_note(art.rt, session, alice, str(public_id))
-        gone = await next_message(dave)
-        assert gone == {"stream": ["public:local"], "event": "delete", "payload": str(public_id)}
+        assert {tuple(m["stream"]) for m in [await next_message(dave), await next_message(dave)]} == \
+            {("public:local",), ("user",)}
+        assert _payload(await next_message(carol))["id"] == str(public_id)
+        await _delete(art, public_id)
+        assert [await next_message(dave), await next_message(dave)] == [
+            {"stream": ["public:local"], "event": "delete", "payload": str(public_id)},
+            {"stream": ["user"], "event": "delete", "payload": str(public_id)}]
+        assert await next_message(carol) == {"stream": ["public:local"], "event": "delete", "payload": str(public_id)}
+
+        # a followers-only post: its follower hears of its deletion on his home stream, a stranger nowhere
+        private_id = await note(art, "alice", "Soon gone, quietly", visibility="followers")
+        assert _payload(await next_message(dave))["id"] == str(private_id)
+        await _delete(art, private_id)
+        assert await next_message(dave) == {"stream": ["user"], "event": "delete", "payload": str(private_id)}
+        await silence(carol)
+        await silence(dave)
 
 
 async def test_bad_messages_get_errors_and_the_socket_stays_usable(network: Network) -> None:
