@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
@@ -29,9 +30,12 @@ from fediverse.db.stream_events import DELETE, NOTIFICATION, Event
 from fediverse.services import listings
 from fediverse.services import stream_events as rules
 from fediverse.services.oauth import Grant
+from fediverse.services.stream_bus import Listener
 from fediverse.services.stream_events import Stream
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import error
+
+log = logging.getLogger("fediverse.streaming")
 
 MAX_SUBSCRIPTIONS = 32
 MAX_MESSAGE = 4096  # a subscribe message is a few dozen bytes
@@ -102,7 +106,7 @@ async def stream(websocket: WebSocket) -> None:
         rt.streams.leave(listener)
 
 
-async def _serve(websocket: WebSocket, grant: Grant, subscriptions: set[Stream], listener: Any) -> None:
+async def _serve(websocket: WebSocket, grant: Grant, subscriptions: set[Stream], listener: Listener) -> None:
     """Until the client goes: its messages change the subscriptions, the bus's events go out to it."""
     receiver = asyncio.create_task(_receive(websocket, grant, subscriptions))
     try:
@@ -112,7 +116,13 @@ async def _serve(websocket: WebSocket, grant: Grant, subscriptions: set[Stream],
             if getter not in done:
                 getter.cancel()
                 break
-            for message in await _messages(websocket, grant, subscriptions, getter.result()):
+            item = getter.result()
+            try:
+                messages = await _messages(websocket, grant, subscriptions, item)
+            except Exception:  # noqa: BLE001 - one event that cannot be rendered (database trouble) is skipped
+                log.exception("stream event %s %s not rendered", item.kind, item.id)
+                continue
+            for message in messages:
                 await websocket.send_text(message)
     finally:
         receiver.cancel()

@@ -68,6 +68,25 @@ async def test_a_follower_hears_posts_a_stranger_does_not_hear_followers_only_on
         await silence(dave)
 
 
+async def test_a_follow_request_opens_the_home_stream_only_once_accepted(network: Network) -> None:
+    """gwen approves her followers: while carol's request waits, carol's home stream carries none of gwen's
+    posts (her home timeline shows none either), followers-only ones least of all; once accepted, it does."""
+    art = await _art(network)
+    await make_user(art, "gwen", password=PASSWORD, manually_approves_followers=True)
+    await act(art, "follow", "carol", "gwen@art.test")
+    async with served(art) as base, socket_of(base, await token(art, "carol"), "stream=user") as carol:
+        await subscribe(carol, "user:notification")
+        await settle(carol)
+        await note(art, "gwen", "For my approved followers", visibility="followers")
+        await note(art, "gwen", "For everyone")
+        await silence(carol)
+        await act(art, "approve", "gwen", "carol@art.test")
+        private_id = await note(art, "gwen", "Now you are in", visibility="followers")
+        heard = await next_message(carol)
+        assert heard["stream"] == ["user"] and _payload(heard)["id"] == str(private_id)
+        await silence(carol)
+
+
 async def test_direct_posts_reach_only_mentioned_followers_and_unlisted_stay_off_public_streams(
         network: Network) -> None:
     art = await _art(network)
