@@ -1,12 +1,19 @@
 """The stream events of a transaction are published once, after it commits: a released or rolled-back SAVEPOINT
-neither publishes them early nor drops them, and a rolled-back transaction publishes nothing."""
+neither publishes them early nor drops them, and a rolled-back transaction publishes nothing. Only recent
+statuses are news; messages read back from Redis are checked."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import text
 
+from fediverse.db import statuses as status_db
 from fediverse.db.stream_events import DELETE, UPDATE, Event, mark
+from fediverse.models import utcnow
 from fediverse.services.stream_bus import StreamBus
+from tests.api.world import note
+from tests.federation.helpers import make_user, user
 from tests.support import Network
 
 
@@ -46,3 +53,33 @@ def test_published_messages_are_checked() -> None:
     for bad in ({"kind": "drop tables", "id": 1, "account_id": 1}, {"kind": "update"}, [], None,
                 {"kind": "update", "id": "x", "account_id": 1}):
         assert Event.from_json(bad) is None
+
+
+async def test_only_recent_statuses_are_news(network: Network) -> None:
+    """A boost dated two days back (an old Announce fetched late) is stored without an update event; one dated
+    now is announced."""
+    art = await network.add("art.test")
+    for name in ("alice", "bob"):
+        await make_user(art, name)
+    posted = await note(art, "alice", "Worth boosting")
+    bob = await user(art, "bob")
+    listener = await art.rt.streams.listen()
+    try:
+        async with art.rt.sessions() as session:
+            boosted = await status_db.by_id(session, posted)
+            assert boosted is not None
+            old = await status_db.add_remote_boost(
+                session, bob.account_id, "https://art.test/old-announce", boosted, visibility="public",
+                published=utcnow() - timedelta(days=2), addressed=[])
+            await session.commit()
+        assert listener.queue.empty(), old.id
+        async with art.rt.sessions() as session:
+            boosted = await status_db.by_id(session, posted)
+            assert boosted is not None
+            fresh = await status_db.add_remote_boost(
+                session, bob.account_id, "https://art.test/new-announce", boosted, visibility="public",
+                published=utcnow(), addressed=[])
+            await session.commit()
+        assert listener.queue.get_nowait() == Event(UPDATE, fresh.id, bob.account_id, "public")
+    finally:
+        art.rt.streams.leave(listener)

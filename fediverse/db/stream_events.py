@@ -3,6 +3,7 @@
 Every status row and every notification row is added through the ORM, so a flush hook sees them all, wherever
 they were made (a studio upload, an app's post, an inbound note or boost, a like): no service has to remember
 to announce them. Edits and deletions go through fediverse/db/statuses.py, which says them with `mark`.
+Only recent posts are announced as new (an old one fetched for a thread is no news).
 The events wait in the session until its transaction commits and are then handed to the publisher (a rollback
 drops them), so a client never hears of a post that does not exist.
 """
@@ -10,16 +11,18 @@ drops them), so a client never hears of a post that does not exist.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from fediverse.models import Notification, Status
+from fediverse.models import Notification, Status, utcnow
 
 PENDING_KEY = "fediverse.stream_events"
 UPDATE, STATUS_UPDATE, DELETE, NOTIFICATION = "update", "status.update", "delete", "notification"
 KINDS = (UPDATE, STATUS_UPDATE, DELETE, NOTIFICATION)
+REALTIME_WINDOW = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,24 @@ def status_event(kind: str, status: Status) -> Event:
     return Event(kind, status.id, status.account_id, status.visibility)
 
 
+def _recent(created: datetime | None) -> bool:
+    """A post arrives live only when it is recent (Mastodon's real-time window): an old one fetched for a thread
+    or a profile joins the timelines where its date puts it, never the top of a live stream."""
+    if created is None:
+        return True
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return utcnow() - created <= REALTIME_WINDOW
+
+
 def install_hook(session_class: type[Session], publish: Callable[[list[Event]], None]) -> None:
     """Hand the events of each committed transaction of ``session_class`` to ``publish`` (right after commit)."""
 
     def after_flush(session: Session, _context: Any) -> None:
         for row in session.new:
             if isinstance(row, Status):
-                mark(session, status_event(UPDATE, row))
+                if _recent(row.created_at):
+                    mark(session, status_event(UPDATE, row))
             elif isinstance(row, Notification):
                 mark(session, Event(NOTIFICATION, row.id, row.account_id))
 
