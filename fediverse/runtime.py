@@ -17,7 +17,7 @@ from fediverse.activitypub.signatures.keys import load_private_key
 from fediverse.activitypub.uris import Uris
 from fediverse.clock import SYSTEM_CLOCK, Clock
 from fediverse.config import Settings
-from fediverse.db import domain_policy
+from fediverse.db import domain_policy, stream_events
 from fediverse.db.engine import create_engine
 from fediverse.federation import health
 from fediverse.federation.client import DomainBlocked, SafeClient, Signer
@@ -27,6 +27,7 @@ from fediverse.jobs.queue import JobBackend, install_commit_hook
 from fediverse.ratelimit import Limiter, MemoryLimiter, make_limiter
 from fediverse.services.remote_media import FetchLocks
 from fediverse.services.site_settings import RefreshTimer
+from fediverse.services.stream_bus import StreamBus
 
 if TYPE_CHECKING:
     from fediverse.models import LocalUser
@@ -86,6 +87,8 @@ class Runtime:
     # What time-windowed checks read the time from (rate limits, sign-up fill time and daily cap); tests
     # hold it still so a window's edge never falls inside a test.
     clock: Clock = SYSTEM_CLOCK
+    # Committed posts, edits, deletions and notifications on their way to streaming clients (api/streaming.py).
+    streams: StreamBus = field(default_factory=StreamBus)
 
     def signer_for(self, user: LocalUser) -> Signer:
         """Each private key is parsed once per process: loading a PEM costs ~29 ms."""
@@ -112,6 +115,7 @@ class Runtime:
         await self.settings_timer.close()
         await self.client.aclose()
         await self.limiter.aclose()
+        await self.streams.aclose()
         await self.engine.dispose()
         self.signing_pool.shutdown(wait=False)
         self.image_pool.shutdown(wait=False)
@@ -138,7 +142,9 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         backend=backend,
         limiter=make_limiter(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:ratelimit", clock),
         clock=clock,
+        streams=StreamBus(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:streaming"),
     )
+    stream_events.install_hook(session_class, runtime.streams.publish)
     runtime.client.host_guard = _domain_guard(engine, sessions)
     return runtime
 

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 # Fedify (a third-party ActivityPub server, with its own Node 22 from npm) for the interop tests.
 npm ci --prefix tests/interop/fedify --no-audit --no-fund --loglevel=error
+# masto (the API client of Elk and Phanpy) for the real-client streaming test (tests/api/test_streaming_masto.py).
+npm ci --prefix tests/interop/masto --no-audit --no-fund --loglevel=error
 # axe-core, the accessibility checker tests/browser/test_layout_browser.py injects into every page.
 npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
 # Debian's Chromium (/usr/bin/chromium) for tests/browser, driven by playwright; never `playwright install`.

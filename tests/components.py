@@ -58,6 +58,18 @@ def _axe() -> str | None:
     return f"axe-core is not installed in {AXE_DIR}/node_modules; run: npm ci --prefix tests/browser/axe"
 
 
+MASTO_DIR = Path(__file__).resolve().parent / "interop" / "masto"
+
+
+def _masto() -> str | None:
+    """masto (npm, pinned in tests/interop/masto/package-lock.json), the client library of Elk and Phanpy."""
+    if not (MASTO_DIR / "node_modules" / "masto" / "package.json").is_file():
+        return f"masto is not installed in {MASTO_DIR}/node_modules; run: npm ci --prefix tests/interop/masto"
+    if shutil.which("node") is None:
+        return "node is not installed (apt-get install nodejs npm)"
+    return None
+
+
 def _fedify() -> str | None:
     from tests.interop.fedify_peer import fedify_missing
 
@@ -79,6 +91,7 @@ CHECKS: dict[str, Callable[[], str | None]] = {
     "chromium": _chromium,
     "exiftool": _exiftool,
     "fedify": _fedify,
+    "masto": _masto,
     "redis": _redis,
 }
 

@@ -10,7 +10,8 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from fediverse.api import accounts, apps, interactions, markers, media, notifications, oauth, oauth_authorize
-from fediverse.api import oauth_studio, public, reports, search, signed_in_empty, statuses, timelines_home
+from fediverse.api import oauth_studio, public, reports, search, signed_in_empty, statuses, streaming
+from fediverse.api import timelines_home
 from fediverse.api.cors import ApiEdgeMiddleware
 
 
@@ -35,6 +36,7 @@ def routes() -> list[BaseRoute]:
         *signed_in_empty.routes(),
         *statuses.routes(),
         *media.routes(),
+        *streaming.routes(),
     ]
 
 

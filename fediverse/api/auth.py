@@ -32,13 +32,25 @@ ApiView = Callable[[Request, "AsyncSession", "Grant | None"], Awaitable[Response
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
-    """The token of `Authorization: Bearer …`, else of `?access_token=` (WebSocket clients cannot set headers)."""
+    """The token of `Authorization: Bearer …`, else of `?access_token=` (WebSocket clients cannot set headers),
+    else, on a WebSocket, of `Sec-WebSocket-Protocol` (where masto.js and so Elk and Phanpy put it)."""
     header = conn.headers.get("authorization", "")
     kind, _, value = header.partition(" ")
     if kind.lower() == "bearer" and value.strip():
         return value.strip()
     query = conn.query_params.get("access_token")
-    return query or None
+    if query:
+        return query
+    return websocket_protocol(conn)
+
+
+def websocket_protocol(conn: HTTPConnection) -> str | None:
+    """The first subprotocol a WebSocket client offered (None on plain HTTP): the server must echo the one it
+    accepts, or browsers drop the socket."""
+    if conn.scope.get("type") != "websocket":
+        return None
+    offered = conn.headers.get("sec-websocket-protocol", "").split(",")[0].strip()
+    return offered or None
 
 
 async def grant_of(conn: HTTPConnection, session: AsyncSession) -> Grant | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fediverse.db.stream_events import DELETE, STATUS_UPDATE, Event, mark, status_event
 from fediverse.models import (
     NOTE_VISIBILITY, WORK_VISIBILITY, Account, LocalNote, RemoteNote, RemoteNoteAudience, Status, StatusAudience, Work,
 )
@@ -31,6 +32,13 @@ async def _local_accounts(session: AsyncSession, iris: Iterable[str]) -> list[in
         return []
     rows = await session.scalars(select(Account.id).where(Account.uri.in_(wanted), Account.domain.is_(None)))
     return sorted(set(rows))
+
+
+async def _mark_deleted(session: AsyncSession, which: ColumnElement[bool]) -> None:
+    """Streaming clients hear of the deletion once it commits (db/stream_events.py)."""
+    rows = await session.execute(select(Status.id, Status.account_id, Status.visibility).where(which))
+    for status_id, account_id, visibility in rows:
+        mark(session, Event(DELETE, status_id, account_id, visibility))
 
 
 async def _set_audience(session: AsyncSession, status_id: int, iris: Iterable[str], *, author_id: int) -> None:
@@ -63,10 +71,12 @@ async def sync_work(session: AsyncSession, work: Work) -> None:
         return
     status.visibility = work_visibility(work)
     await _set_audience(session, status.id, _mentioned(work), author_id=work.account_id)
+    mark(session, status_event(STATUS_UPDATE, status))
 
 
 async def remove_for_work(session: AsyncSession, work_id: int) -> None:
     """A tombstoned work leaves every timeline (the row stays for its 410, the status and its boosts go)."""
+    await _mark_deleted(session, Status.work_id == work_id)
     await session.execute(delete(Status).where(Status.work_id == work_id))
 
 
@@ -110,6 +120,7 @@ async def sync_note(session: AsyncSession, note: RemoteNote, addressed: Iterable
         return
     status.visibility = note.visibility
     await _set_audience(session, status.id, addressed, author_id=note.account_id)
+    mark(session, status_event(STATUS_UPDATE, status))
 
 
 async def add_remote_boost(session: AsyncSession, account_id: int, announce_uri: str, boosted: Status, *,
@@ -137,6 +148,7 @@ async def remove_for_notes(session: AsyncSession, note_ids: list[int]) -> None:
     """Before notes go: their statuses and every boost of them (the foreign keys cascade too; this says it)."""
     if not note_ids:
         return
+    await _mark_deleted(session, Status.remote_note_id.in_(note_ids))
     own = select(Status.id).where(Status.remote_note_id.in_(note_ids))
     await session.execute(delete(Status).where(Status.reblog_of_id.in_(own)))
     await session.execute(delete(Status).where(Status.remote_note_id.in_(note_ids)))
@@ -168,6 +180,7 @@ async def add_for_local_note(session: AsyncSession, note: LocalNote, addressed: 
 
 async def remove_for_local_note(session: AsyncSession, note_id: int) -> None:
     """A deleted local note leaves every timeline, with the boosts of it."""
+    await _mark_deleted(session, Status.local_note_id == note_id)
     own = select(Status.id).where(Status.local_note_id == note_id)
     await session.execute(delete(Status).where(Status.reblog_of_id.in_(own)))
     await session.execute(delete(Status).where(Status.local_note_id == note_id))
