@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public
 from fediverse.api.cors import ApiEdgeMiddleware
+from fediverse.api.ratelimit import ApiRateLimitMiddleware
 
 
 def routes() -> list[BaseRoute]:
@@ -28,4 +29,5 @@ def routes() -> list[BaseRoute]:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(ApiEdgeMiddleware)]
+    """The edge (CORS, trailing slashes) outside the API's request budget, so a 429 carries CORS headers."""
+    return [Middleware(ApiEdgeMiddleware), Middleware(ApiRateLimitMiddleware)]
