@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from fediverse.api import apps, oauth, oauth_authorize, oauth_studio, public
+from fediverse.api import admin, apps, oauth, oauth_authorize, oauth_studio, public
 from fediverse.api.cors import ApiEdgeMiddleware
 from fediverse.api.ratelimit import ApiRateLimitMiddleware
 
@@ -25,6 +25,7 @@ def routes() -> list[BaseRoute]:
         Route("/studio/apps", oauth_studio.apps_page),
         Route("/studio/apps/{app_id:int}/revoke", oauth_studio.revoke_view, methods=["POST"]),
         *public.routes(),
+        *admin.routes(),
     ]
 
 
