@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from fediverse.activitypub.moderation import FlagReport
 from fediverse.models import Account, AuditLog, DomainBlock, Follow, LocalUser, Report, utcnow
 from fediverse.services import oauth, reports
 from tests.api.mastodon_types import assert_entities, assert_entity
@@ -223,6 +224,23 @@ async def test_reports_list_assign_resolve_and_reopen(network: Network) -> None:
     wrong_target = await m.call("mod", "POST", f"/api/v1/admin/accounts/{m.ids['dave']}/action",
                                 data={"type": "silence", "report_id": str(m.report_id), "text": "x"})
     assert wrong_target.status_code == 422
+
+
+async def test_a_report_received_from_another_server_names_no_reporter_but_decodes(network: Network) -> None:
+    m = await make_mod(network)
+    async with m.art.rt.sessions() as session:
+        sender = await session.get(Account, m.ids["erin"])
+        alice = await session.get(Account, m.ids["alice"])
+        outcome = await reports.receive_flag(session, sender, FlagReport(
+            "https://social.test/flags/1", sender.uri, (alice.uri,), "Reported over there"))
+        await session.commit()
+    assert outcome.startswith("report filed")
+    answer = await m.call("mod", "GET", f"/api/v1/admin/reports?target_account_id={m.ids['alice']}")
+    assert answer.status_code == 200 and len(answer.json()) == 1, answer.text
+    assert_entities("AdminReport", answer.json())
+    received = answer.json()[0]
+    assert received["comment"] == "Reported over there" and received["target_account"]["username"] == "alice"
+    assert received["account"]["id"] not in (str(m.ids["alice"]), str(m.ids["erin"]))  # the reporter stays anonymous
 
 
 async def test_domain_blocks_are_admins_work_as_in_the_panel(network: Network) -> None:
