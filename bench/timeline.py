@@ -262,7 +262,8 @@ async def bench_app(args: argparse.Namespace, name: str) -> AsyncIterator[Any]:
         "instance": {"domain": DOMAIN, "scheme": "https", "name": "Bench"},
         "database": {"url": url}, "media": {"root": str(folder / "media")},
         "server": {"secret_key_file": str(folder / "secret.key")},
-        "spam": {"requests_per_minute_per_ip": 10**9, "requests_per_minute_per_account": 10**9},
+        "spam": {"requests_per_minute_per_ip": 10**9, "requests_per_minute_per_account": 10**9,
+                 "api_requests_per_5_minutes": 10**9},
     }
     app = create_app(Settings().replace(**sections), run_jobs=False)
     await startup(app)

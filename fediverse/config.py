@@ -147,6 +147,7 @@ class SpamSettings:
     inbox_per_address_per_minute: int = 1200   # inbox POSTs per client address (IPv6 /64), before any verification
     requests_per_minute_per_ip: int = 600      # web pages and API, per client address
     requests_per_minute_per_account: int = 300  # logged-in panel requests, per account
+    api_requests_per_5_minutes: int = 300      # client API, per token (per address without one), as Mastodon
     remote_media_per_minute_per_ip: int = 180  # /media/remote/... per client address (each may fetch upstream)
     quarantine_new_account_hours: int = 24     # mentions from remote accounts first seen this recently, with no history
     identical_message_threshold: int = 5       # the same text to this many local users within an hour is held
@@ -395,6 +396,7 @@ def _validated(settings: Settings) -> Settings:
         "spam.inbox_per_address_per_minute": settings.spam.inbox_per_address_per_minute,
         "spam.requests_per_minute_per_ip": settings.spam.requests_per_minute_per_ip,
         "spam.requests_per_minute_per_account": settings.spam.requests_per_minute_per_account,
+        "spam.api_requests_per_5_minutes": settings.spam.api_requests_per_5_minutes,
         "spam.remote_media_per_minute_per_ip": settings.spam.remote_media_per_minute_per_ip,
         "spam.identical_message_threshold": settings.spam.identical_message_threshold,
     }

@@ -1,7 +1,8 @@
 """Fixed-window rate limits shared by the inbox and the web edge: in memory, or in Redis across processes.
 
 One call per request: `hit(scope, key, limit)` counts the request in the current window and says how many
-seconds to wait when the count went past `limit` (None while allowed). Fixed windows (the window index is
+seconds to wait when the count went past `limit` (None while allowed); `take` counts the same way and also says
+how much of the budget is left and when the window ends (the client API's X-RateLimit-* headers). Fixed windows (the window index is
 part of the key) cost one INCR + EXPIRE round trip in Redis and one dict lookup in memory; a burst at a
 window edge may get up to 2x the limit, which is the usual trade (Mastodon's rack-attack does the same).
 
@@ -14,6 +15,7 @@ import ipaddress
 import logging
 import math
 from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from typing import Protocol
 
 from fediverse.clock import SYSTEM_CLOCK, Clock
@@ -23,10 +25,27 @@ log = logging.getLogger("fediverse.ratelimit")
 MAX_KEYS = 100_000  # in-memory: the least recently used keys are dropped past this
 
 
+@dataclass(frozen=True)
+class Budget:
+    """One counted request: its number in the window, the limit, when the window ends (epoch seconds), and the
+    seconds to wait when it went past the limit (None while allowed)."""
+
+    count: int
+    limit: int
+    reset_at: float
+    wait: int | None
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+
 class Limiter(Protocol):
     rejections: Counter[str]
 
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None: ...
+
+    async def take(self, scope: str, key: str, limit: int, window: int = 60) -> Budget: ...
 
     async def aclose(self) -> None: ...
 
@@ -49,6 +68,11 @@ def _retry_after(now: float, window: int) -> int:
     return max(1, math.ceil((math.floor(now / window) + 1) * window - now))
 
 
+def _budget(now: float, window: int, count: int, limit: int) -> Budget:
+    return Budget(count, limit, (math.floor(now / window) + 1) * window,
+                  _retry_after(now, window) if count > limit else None)
+
+
 class MemoryLimiter:
     """Counts in this process only (the embedded single-process setup)."""
 
@@ -58,6 +82,9 @@ class MemoryLimiter:
         self._counts: OrderedDict[str, tuple[int, int]] = OrderedDict()  # key -> (window index, count)
 
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None:
+        return (await self.take(scope, key, limit, window)).wait
+
+    async def take(self, scope: str, key: str, limit: int, window: int = 60) -> Budget:
         now = self.clock.time()
         index = int(now // window)
         name = f"{scope}:{key}"
@@ -69,8 +96,7 @@ class MemoryLimiter:
             self._counts.popitem(last=False)
         if count > limit:
             self.rejections[scope] += 1
-            return _retry_after(now, window)
-        return None
+        return _budget(now, window, count, limit)
 
     async def aclose(self) -> None:
         self._counts.clear()
@@ -92,6 +118,9 @@ class RedisLimiter:
         self._blocked: OrderedDict[str, float] = OrderedDict()
 
     async def hit(self, scope: str, key: str, limit: int, window: int = 60) -> int | None:
+        return (await self.take(scope, key, limit, window)).wait
+
+    async def take(self, scope: str, key: str, limit: int, window: int = 60) -> Budget:
         import redis
 
         now = self.clock.time()
@@ -99,7 +128,7 @@ class RedisLimiter:
         name = f"{self.prefix}:{scope}:{key}:{index}"
         if name in self._blocked:
             self.rejections[scope] += 1
-            return _retry_after(now, window)
+            return _budget(now, window, limit + 1, limit)
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.incr(name)
@@ -109,14 +138,13 @@ class RedisLimiter:
             if now - self._last_warning > 60:
                 self._last_warning = now
                 log.warning("rate limit not checked (Redis unavailable): %s", exc)
-            return None
+            return _budget(now, window, 0, limit)  # fails open: nothing counted, the whole budget shown
         if int(count) > limit:
             self.rejections[scope] += 1
             self._blocked[name] = (index + 1) * window  # when this window ends
             while self._blocked and (len(self._blocked) > MAX_KEYS or next(iter(self._blocked.values())) <= now):
                 self._blocked.popitem(last=False)  # roughly oldest first: ended windows go
-            return _retry_after(now, window)
-        return None
+        return _budget(now, window, int(count), limit)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -9,10 +9,11 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from fediverse.api import accounts, apps, interactions, markers, media, notifications, oauth, oauth_authorize
-from fediverse.api import oauth_studio, public, reports, search, signed_in_empty, statuses, streaming
-from fediverse.api import timelines_home
+from fediverse.api import accounts, admin, apps, interactions, markers, media, notifications, oauth
+from fediverse.api import oauth_authorize, oauth_studio, public, reports, search, signed_in_empty, statuses
+from fediverse.api import streaming, timelines_home
 from fediverse.api.cors import ApiEdgeMiddleware
+from fediverse.api.ratelimit import ApiRateLimitMiddleware
 
 
 def routes() -> list[BaseRoute]:
@@ -37,8 +38,10 @@ def routes() -> list[BaseRoute]:
         *statuses.routes(),
         *media.routes(),
         *streaming.routes(),
+        *admin.routes(),
     ]
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(ApiEdgeMiddleware)]
+    """The edge (CORS, trailing slashes) outside the API's request budget, so a 429 carries CORS headers."""
+    return [Middleware(ApiEdgeMiddleware), Middleware(ApiRateLimitMiddleware)]

@@ -12,9 +12,10 @@ other servers have dropped the account for good: like Mastodon, we send no "undo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.moderation import render_delete_actor
@@ -29,6 +30,63 @@ if TYPE_CHECKING:
 
 ROLE_RANK = {"artist": 0, "moderator": 1, "admin": 2}
 ACTIONS = ("silence", "unsilence", "suspend", "unsuspend", "sensitive", "unsensitive")
+STATUSES = ("active", "pending", "disabled", "silenced", "suspended")  # Mastodon's admin account filters
+
+
+@dataclass(frozen=True)
+class AccountQuery:
+    """What a moderation app filters the account list by (Mastodon's admin accounts v1/v2 parameters)."""
+
+    origin: str | None = None  # "local" | "remote" | None (both)
+    status: str | None = None  # one of STATUSES; "disabled" matches nobody (no such state here)
+    username: str = ""         # contained in the username, case-insensitive
+    display_name: str = ""
+    email: str = ""            # the whole address, case-insensitive (local accounts only)
+    by_domain: str = ""
+    staff: bool = False        # moderators and admins only
+
+
+async def find_accounts(session: AsyncSession, query: AccountQuery, *, max_id: int | None = None,
+                        since_id: int | None = None, min_id: int | None = None,
+                        limit: int = 100) -> list[tuple[Account, LocalUser | None]]:
+    """The accounts staff may look at (never the instance actor) matching `query`, newest id first, paged by id
+    as Mastodon's lists are (`min_id` pages forwards from the oldest side)."""
+    stmt = (select(Account, LocalUser).outerjoin(LocalUser, LocalUser.account_id == Account.id)
+            .where(or_(Account.domain.is_not(None), Account.actor_type != "Application")))
+    if query.origin == "local":
+        stmt = stmt.where(Account.domain.is_(None))
+    elif query.origin == "remote":
+        stmt = stmt.where(Account.domain.is_not(None))
+    status = query.status
+    if status == "active":
+        stmt = stmt.where(Account.suspended_at.is_(None), or_(LocalUser.approved.is_(None), LocalUser.approved))
+    elif status == "pending":
+        stmt = stmt.where(LocalUser.approved.is_(False))
+    elif status == "disabled":
+        stmt = stmt.where(false())
+    elif status == "silenced":
+        stmt = stmt.where(Account.silenced_at.is_not(None))
+    elif status == "suspended":
+        stmt = stmt.where(Account.suspended_at.is_not(None))
+    if query.username:
+        stmt = stmt.where(func.lower(Account.username).contains(query.username.lower(), autoescape=True))
+    if query.display_name:
+        stmt = stmt.where(func.lower(Account.display_name).contains(query.display_name.lower(), autoescape=True))
+    if query.email:
+        stmt = stmt.where(func.lower(LocalUser.email) == query.email.lower())
+    if query.by_domain:
+        stmt = stmt.where(Account.domain == query.by_domain.lower())
+    if query.staff:
+        stmt = stmt.where(LocalUser.role.in_(("moderator", "admin")))
+    if max_id is not None:
+        stmt = stmt.where(Account.id < max_id)
+    if since_id is not None:
+        stmt = stmt.where(Account.id > since_id)
+    if min_id is not None:
+        rows = (await session.execute(stmt.where(Account.id > min_id).order_by(Account.id).limit(limit))).all()
+        return [(a, u) for a, u in reversed(rows)]
+    rows = (await session.execute(stmt.order_by(Account.id.desc()).limit(limit))).all()
+    return [(a, u) for a, u in rows]
 
 
 def require_reason(reason: str) -> str:

@@ -117,6 +117,28 @@ async def listing(session: AsyncSession, *, closed: bool, limit: int) -> list[tu
     return [(report, account) for report, account in rows]
 
 
+async def find_reports(session: AsyncSession, *, resolved: bool | None, reporter_id: int | None = None,
+                       target_id: int | None = None, max_id: int | None = None, since_id: int | None = None,
+                       min_id: int | None = None, limit: int = 100) -> list[Report]:
+    """Reports for a moderation app (Mastodon's admin reports filters), newest first, paged by id; `resolved`
+    None means open and closed alike."""
+    stmt = select(Report)
+    if resolved is not None:
+        stmt = stmt.where(Report.state != "open") if resolved else stmt.where(Report.state == "open")
+    if reporter_id is not None:
+        stmt = stmt.where(Report.reporter_id == reporter_id)
+    if target_id is not None:
+        stmt = stmt.where(Report.target_id == target_id)
+    if max_id is not None:
+        stmt = stmt.where(Report.id < max_id)
+    if since_id is not None:
+        stmt = stmt.where(Report.id > since_id)
+    if min_id is not None:
+        return list(reversed((await session.scalars(
+            stmt.where(Report.id > min_id).order_by(Report.id).limit(limit))).all()))
+    return list((await session.scalars(stmt.order_by(Report.id.desc()).limit(limit))).all())
+
+
 async def about_account(session: AsyncSession, account_id: int, *, limit: int) -> list[Report]:
     """The latest reports naming `account_id`, newest first."""
     return list(await session.scalars(select(Report).where(Report.target_id == account_id)
@@ -254,3 +276,45 @@ async def resolve(rt: Runtime, session: AsyncSession, staff: LocalUser, report_i
     await session.commit()
     if files:
         await release_files(rt, session, files)
+
+
+async def reopen(session: AsyncSession, staff: LocalUser, report_id: int, note: str) -> Report:
+    """Open a closed report again (what was done about it stays done and in the log); audited, committed."""
+    report = await get(session, report_id)
+    if report.state == "open":
+        raise Conflict(f"report {report_id} is already open")
+    previous = report.state
+    report.state = "open"
+    report.resolution = None
+    report.resolved_by_id = None
+    report.resolved_at = None
+    modlog.record(session, staff, "report.reopen", "report", str(report_id), note, previous=previous)
+    await session.commit()
+    return report
+
+
+# Who handles a report: the latest report.assign / report.unassign entry in the audit log says (the log is the
+# record of staff work, so assignment needs no column of its own).
+ASSIGN, UNASSIGN = "report.assign", "report.unassign"
+
+
+async def assign(session: AsyncSession, staff: LocalUser, report_id: int, *, to_self: bool) -> Report:
+    """Take a report (`to_self`) or let it go; audited, committed."""
+    report = await get(session, report_id)
+    modlog.record(session, staff, ASSIGN if to_self else UNASSIGN, "report", str(report_id),
+                  assignee=staff.account_id if to_self else None)
+    await session.commit()
+    return report
+
+
+async def assignees(session: AsyncSession, report_ids: list[int]) -> dict[int, int]:
+    """Report id -> the account id of the staff member handling it (reports nobody handles are left out)."""
+    if not report_ids:
+        return {}
+    rows = await session.execute(select(AuditLog.target, AuditLog.action, AuditLog.actor_id).where(
+        AuditLog.target_type == "report", AuditLog.action.in_((ASSIGN, UNASSIGN)),
+        AuditLog.target.in_([str(i) for i in report_ids])).order_by(AuditLog.id))
+    latest: dict[int, int | None] = {}
+    for target, action, actor_id in rows:
+        latest[int(target)] = actor_id if action == ASSIGN else None
+    return {rid: aid for rid, aid in latest.items() if aid is not None}
