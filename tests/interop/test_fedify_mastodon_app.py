@@ -55,6 +55,16 @@ def server(tmp_path: Path, certs: Certs) -> Iterator[OurServer]:
 
 
 @pytest.fixture
+def http(certs: Certs) -> Iterator[requests.Session]:
+    """The app's HTTP session, trusting our test CA; closed before the servers stop (no socket left open)."""
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE in the environment wins over `verify` (requests #3829)
+    session.verify = str(certs.ca)
+    with session:
+        yield session
+
+
+@pytest.fixture
 def peer(tmp_path: Path, certs: Certs) -> Iterator[FedifyPeer]:
     (tmp_path / "peer").mkdir()
     bob = FedifyPeer(tmp_path / "peer", certs.ca)
@@ -68,12 +78,6 @@ def _png(colour: tuple[int, int, int]) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(out, "PNG")
     return out.getvalue()
-
-
-def _http(certs: Certs) -> requests.Session:
-    session = requests.Session()
-    session.verify = str(certs.ca)
-    return session
 
 
 def _consent_code(server: OurServer, url: str, tmp_path: Path) -> str:
@@ -103,12 +107,11 @@ def _received(peer: FedifyPeer, kind: str, **match: Any) -> list[dict[str, Any]]
 
 
 def test_an_artist_works_from_a_mastodon_app_and_everything_shows_on_the_web_and_federates(
-        server: OurServer, peer: FedifyPeer, certs: Certs, tmp_path: Path) -> None:
+        server: OurServer, peer: FedifyPeer, http: requests.Session, tmp_path: Path) -> None:
     alice_uri = f"{server.base_url}/users/alice"
     assert peer.command("follow", handle=f"alice@{server.domain}", timeout=30)["ok"]  # bob follows alice
 
     # 1. She adds her account in the app: register, consent in the browser, trade the code.
-    http = _http(certs)
     client_id, client_secret = Mastodon.create_app("Heron Poster", api_base_url=server.base_url,
                                                    redirect_uris=OOB, session=http)
     app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server.base_url,
