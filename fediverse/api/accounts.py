@@ -82,7 +82,8 @@ async def _credential(request: Request, session: AsyncSession, user: LocalUser) 
     account = user.account
     doc = (await _accounts(request, session, [account]))[0]
     doc["source"] = {"privacy": "public", "sensitive": False, "language": None, "note": account.summary or "",
-                     "fields": [{"name": f["name"], "value": f["value"], "verified_at": None} for f in doc["fields"]],
+                     "fields": [{"name": name, "value": value, "verified_at": None}
+                                for name, value in entities.field_pairs(account)],
                      "follow_requests_count": await relationships.request_count(session, account.id),
                      "hide_collections": False, "discoverable": bool(account.discoverable),
                      "indexable": bool(account.indexable)}

@@ -20,7 +20,9 @@ from fediverse.models import Account, Notification, Report
 from fediverse.models.tags import normalize_tag
 from fediverse.services.consent import for_work
 from fediverse.services.listings import AccountStats, Extras
+from fediverse.services.text import link_urls, plain_to_html
 from fediverse.services.timelines import Image, TimelineItem
+from fediverse.web.remote_html import remote_html
 
 VERSION = f"{MASTODON_VERSION} (compatible; fediverse {__version__})"
 DEFAULT_AVATAR = "/static/avatar.png"
@@ -53,7 +55,8 @@ def acct(account: Account) -> str:
     return account.username if account.domain is None else f"{account.username}@{account.domain}"
 
 
-def _fields(account: Account) -> list[dict[str, Any]]:
+def field_pairs(account: Account) -> list[tuple[str, str]]:
+    """The profile's (name, value) pairs as stored (a local artist's as she typed them); malformed items skipped."""
     found = []
     for item in account.fields or []:
         if isinstance(item, dict):
@@ -63,8 +66,22 @@ def _fields(account: Account) -> list[dict[str, Any]]:
         else:
             continue
         if isinstance(name, str) and isinstance(value, str):
-            found.append({"name": name, "value": value, "verified_at": None})
+            found.append((name, value))
     return found
+
+
+def _fields(account: Account) -> list[dict[str, Any]]:
+    """The fields as apps show them: values are HTML (a local one's links made links, a remote one sanitised)."""
+    return [{"name": name, "value": link_urls(value) if account.domain is None else str(remote_html(value)),
+             "verified_at": None} for name, value in field_pairs(account)]
+
+
+def _bio_html(acc: Account) -> str:
+    """``note`` (like a field's ``value``) is HTML in every app: a local artist's plain-text bio as paragraphs (as in her actor document),
+    another server's bio through the same sanitiser as our pages."""
+    if acc.domain is None:
+        return plain_to_html(acc.summary or "")
+    return str(remote_html(acc.summary))
 
 
 def account(settings: Settings, acc: Account, stats: AccountStats | None = None) -> dict[str, Any]:
@@ -81,7 +98,7 @@ def account(settings: Settings, acc: Account, stats: AccountStats | None = None)
         "group": acc.actor_type == "Group", "discoverable": bool(acc.discoverable), "indexable": bool(acc.indexable),
         "noindex": not acc.indexable if acc.domain is None else None, "hide_collections": False,
         "created_at": timestamp(datetime.combine(acc.created_at.date(), datetime.min.time())),
-        "note": acc.summary or "", "url": profile, "uri": acc.uri,
+        "note": _bio_html(acc), "url": profile, "uri": acc.uri,
         "avatar": avatar, "avatar_static": avatar, "header": header, "header_static": header,
         "followers_count": stats.followers, "following_count": stats.following, "statuses_count": stats.statuses,
         "last_status_at": day(stats.last_status_at), "mute_expires_at": None,

@@ -17,7 +17,8 @@ def remote_account() -> Account:
     return Account(id=7, uri="https://social.test/users/erin", handle="erin@social.test", username="erin",
                    domain="social.test", actor_type="Service", display_name="", summary="", url=None,
                    icon_url="https://social.test/a.png", image_url=None, manually_approves_followers=True,
-                   discoverable=False, indexable=False, fields=[{"name": "Web", "value": "<a>x</a>"}, "junk"],
+                   discoverable=False, indexable=False,
+                   fields=[{"name": "Web", "value": '<a href="https://e.test">x</a><script>alert(1)</script>'}, "junk"],
                    created_at=datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC))
 
 
@@ -26,7 +27,8 @@ def test_an_account_without_pictures_gets_the_default_images_and_a_remote_one_ke
     assert_entity("Account", found)
     assert found["acct"] == "erin@social.test" and found["bot"] is True and found["locked"] is True
     assert found["avatar"] == "https://social.test/a.png" and found["header"].endswith("/static/header.png")
-    assert found["fields"] == [{"name": "Web", "value": "<a>x</a>", "verified_at": None}]
+    assert found["fields"] == [{"name": "Web", "value": '<a href="https://e.test" rel="nofollow noopener noreferrer">'
+                                                         'x</a>', "verified_at": None}]
     assert found["url"] == "https://social.test/users/erin" and found["created_at"] == "2024-05-06T00:00:00.000Z"
 
 
@@ -48,3 +50,20 @@ def test_times_are_utc_with_milliseconds_whatever_the_zone() -> None:
     east = datetime(2026, 3, 1, 1, 30, 15, 123999, tzinfo=timezone(timedelta(hours=2)))
     assert entities.timestamp(east) == "2026-02-28T23:30:15.123Z"
     assert entities.timestamp(datetime(2026, 3, 1)) == "2026-03-01T00:00:00.000Z"  # naive: stored as UTC
+
+
+def test_bios_and_fields_are_html_as_apps_show_them_never_raw() -> None:
+    local = Account(id=8, uri="https://art.test/users/alice", username="alice", domain=None, actor_type="Person",
+                    display_name="Alice", summary="Ink & paper <3\nhttps://alice.example\n\nCommissions open",
+                    icon_url=None, image_url=None, manually_approves_followers=False, discoverable=True,
+                    indexable=True, fields=[{"name": "Shop", "value": "https://shop.example <b>now</b>"}],
+                    created_at=datetime(2024, 5, 6, tzinfo=UTC))
+    found = entities.account(SETTINGS, local)
+    assert_entity("Account", found)
+    assert found["note"] == "<p>Ink &amp; paper &lt;3<br>https://alice.example</p><p>Commissions open</p>"
+    assert found["fields"][0]["value"] == ('<a href="https://shop.example" rel="me nofollow noopener" target="_blank">'
+                                           'https://shop.example</a> &lt;b&gt;now&lt;/b&gt;')
+    remote = remote_account()
+    remote.summary = '<p>Hi</p><script>steal()</script><img src=x onerror="steal()">'
+    note = entities.account(SETTINGS, remote)["note"]
+    assert "<p>Hi</p>" in note and "script" not in note and "onerror" not in note
