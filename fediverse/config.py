@@ -32,6 +32,8 @@ _ENV_SHORTCUTS = {
 }
 
 
+MAX_IMAGES_PER_WORK = 31  # api.entities.attachment_id gives a status's images 31 distinct ids
+
 @dataclass(frozen=True)
 class InstanceSettings:
     domain: str = "localhost:8000"
@@ -72,7 +74,7 @@ class MediaSettings:
     large_max_height: int = 2160
     display_size: int = 1280
     thumbnail_size: int = 400
-    images_per_work: int = 10
+    images_per_work: int = 10  # at most MAX_IMAGES_PER_WORK
     require_alt_text: bool = True
     min_alt_length: int = 1
     remote_cache_retention_days: int = 30  # cached remote media unused this long is purged
@@ -403,6 +405,9 @@ def _validated(settings: Settings) -> Settings:
     for key, value in positives.items():
         if value <= 0:
             raise ConfigError(f"{src}: '{key}' must be greater than 0, not {value}")
+    if settings.media.images_per_work > MAX_IMAGES_PER_WORK:
+        raise ConfigError(f"{src}: 'media.images_per_work' must be at most {MAX_IMAGES_PER_WORK} (each image needs its "
+                          f"own client API id), not {settings.media.images_per_work}")
     if settings.server.port > 65535:
         raise ConfigError(f"{src}: 'server.port' must be at most 65535, not {settings.server.port}")
     _validate_consent(settings)

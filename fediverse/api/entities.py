@@ -106,6 +106,15 @@ def account(settings: Settings, acc: Account, stats: AccountStats | None = None)
     }
 
 
+ATTACHMENT_BITS = 58  # status ids stay below 2**58 until 2109 (the millisecond field reaches 2**42 then)
+
+
+def attachment_id(status_id: int, number: int) -> str:
+    """A stable id for a status's ``number``-th image, unique among all statuses' and below 2**63 (apps that parse
+    ids as signed 64-bit integers, as Ivory does): the position (1-31) in the bits a snowflake does not use yet."""
+    return str(status_id ^ ((number % 31 + 1) << ATTACHMENT_BITS))
+
+
 def _image(settings: Settings, status_id: int, number: int, image: Image) -> dict[str, Any]:
     url = _absolute(settings, image.full_path or image.path) or image.remote_url or ""
     preview = _absolute(settings, image.path) or image.remote_url
@@ -114,7 +123,7 @@ def _image(settings: Settings, status_id: int, number: int, image: Image) -> dic
     if width and height:
         size = {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
         meta.update(original=size, small=size)
-    return {"id": f"{status_id}{number:02d}",
+    return {"id": attachment_id(status_id, number),
             "type": "image", "url": url, "preview_url": preview, "remote_url": image.remote_url,
             "preview_remote_url": None, "text_url": None, "meta": meta, "description": image.alt or None,
             "blurhash": image.blurhash}

@@ -117,8 +117,8 @@ async def _media_attributes(request: Request, params: dict[str, Any]) -> list[di
 
 
 def _image_edits(status_id: int, count: int, attributes: list[dict[str, Any]]) -> list[app_posts.ImageEdit]:
-    """The attachments are named by their entity ids (``<status id><NN>``, api.entities)."""
-    positions = {f"{status_id}{n:02d}": n for n in range(count)}
+    """The attachments are named by their entity ids (api.entities.attachment_id)."""
+    positions = {entities.attachment_id(status_id, n): n for n in range(count)}
     edits = []
     for item in attributes:
         position = positions.get(str(item.get("id", "")))
@@ -145,7 +145,7 @@ async def edit(request: Request, session: Any, grant: Grant | None) -> Response:
     post = await app_posts.own_post(session, grant.user, status_id)
     text, spoiler = app_posts.source_of(post)
     count = len(post.work.images) if post.work is not None else 0
-    current = {f"{status_id}{n:02d}" for n in range(count)}
+    current = {entities.attachment_id(status_id, n) for n in range(count)}
     if not set(_id_list(params, "media_ids")) <= current:
         raise Invalid("adding or replacing the images of a post is not supported: edit their descriptions")
     edits = _image_edits(status_id, count, await _media_attributes(request, params))

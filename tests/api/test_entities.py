@@ -67,3 +67,13 @@ def test_bios_and_fields_are_html_as_apps_show_them_never_raw() -> None:
     remote.summary = '<p>Hi</p><script>steal()</script><img src=x onerror="steal()">'
     note = entities.account(SETTINGS, remote)["note"]
     assert "<p>Hi</p>" in note and "script" not in note and "onerror" not in note
+
+
+def test_attachment_ids_are_distinct_across_neighbouring_statuses_and_fit_a_signed_64_bit_integer() -> None:
+    from fediverse import snowflake
+
+    now = snowflake.snowflake_at(datetime(2026, 12, 7, tzinfo=UTC))
+    late = snowflake.snowflake_at(datetime(2100, 1, 1, tzinfo=UTC))
+    ids = [entities.attachment_id(status, n) for status in (now, now + 1, now + 2, late) for n in range(31)]
+    assert len(set(ids)) == len(ids) and len(set(ids) & {str(now), str(now + 1), str(late)}) == 0
+    assert all(0 < int(i) <= snowflake.MAX_ID for i in ids)

@@ -42,6 +42,7 @@ def test_embedded_default_config_loads_with_sqlite_and_embedded_jobs() -> None:
         ("[jobs]\nbackend = 'dramatiq'\n", "'jobs.redis_url' is empty"),
         ("[limits]\nmax_inbox_bytes = 0\n", "'limits.max_inbox_bytes' must be greater than 0"),
         ("[media]\nmax_remote_bytes = 0\n", "'media.max_remote_bytes' must be greater than 0"),
+        ("[media]\nimages_per_work = 32\n", "'media.images_per_work' must be at most 31"),
         ("[media]\nmax_remote_bytes = '16M'\n", "'media.max_remote_bytes' must be int"),
         ("[media]\nremote_cache_retention_days = -1\n", "'media.remote_cache_retention_days' must not be negative"),
         ("[federation]\nremote_post_retention_days = -1\n", "'federation.remote_post_retention_days' must not be negative"),
