@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
+from fediverse.db.blocks import quiet_actors
 from fediverse.errors import Conflict, Invalid, NotFound, found
 from fediverse.models import (
     ROLES, Account, LocalNote, LocalUser, Notification, RemoteNote, Status, WebSession, Work, utcnow,
@@ -143,7 +144,8 @@ NOTIFICATION_FILTERS = {"follow": ("follow", "follow_request"), "like": ("like",
 
 
 def _of_kind(account_id: int, kinds: tuple[str, ...] | None) -> list[ColumnElement[bool]]:
-    where = [Notification.account_id == account_id]
+    where = [Notification.account_id == account_id,
+             or_(Notification.actor_id.is_(None), Notification.actor_id.not_in(quiet_actors(account_id)))]
     if kinds is not None:
         where.append(Notification.kind.in_(kinds))
     return where
@@ -245,7 +247,8 @@ async def notified_statuses(session: AsyncSession, viewer: Account, rows: list[N
 def _unread_count(account_id: int | ColumnElement[int]) -> Select[tuple[int]]:
     """The badge: unread notifications of an account (the partial index ix_notifications_unread)."""
     return select(func.count()).select_from(Notification).where(
-        Notification.account_id == account_id, Notification.read_at.is_(None))
+        Notification.account_id == account_id, Notification.read_at.is_(None),
+        or_(Notification.actor_id.is_(None), Notification.actor_id.not_in(quiet_actors(account_id))))
 
 
 async def unread_notifications(session: AsyncSession, account_id: int) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.audience import LISTED_VISIBILITIES
 from fediverse.db import domain_policy
+from fediverse.db.blocks import hidden_authors
 from fediverse.db import tags as tag_db
 from fediverse.models import ACCEPTED, Account, Follow, LocalNote, LocalUser, RemoteNote, Status, Work
 from fediverse.models.statuses import DIRECT, PUBLIC
@@ -125,13 +126,18 @@ def _listed(query: Select[Any], where: Where) -> Select[Any]:
     return query
 
 
+def _unhidden(query: Select[Any], viewer: Account | None) -> Select[Any]:
+    """Without the posts of accounts the viewer blocks or mutes, or that block her (db.blocks)."""
+    return query if viewer is None else query.where(Status.account_id.not_in(hidden_authors(viewer.id)))
+
+
 def _media_filter(only_media: bool) -> Callable[[TimelineItem], bool]:
     return (lambda item: bool(item.images)) if only_media else (lambda item: True)
 
 
 async def public(session: AsyncSession, viewer: Account | None, where: Where, cursor: Cursor) -> list[TimelineItem]:
     """The public timeline (``local``: this instance's, ``remote``: other servers')."""
-    query = _listed(select(Status.id).where(visible_to(viewer)), where)
+    query = _listed(_unhidden(select(Status.id).where(visible_to(viewer)), viewer), where)
     return await _page(session, viewer, query, cursor, _media_filter(where.only_media), hide_silenced=True)
 
 
@@ -142,8 +148,8 @@ async def tag(session: AsyncSession, viewer: Account | None, raw_name: str, wher
     found = await tag_db.by_name(session, name) if name is not None else None
     if found is None:
         return []
-    query = _listed(select(Status.id).join(StatusTag, StatusTag.status_id == Status.id)
-                    .where(StatusTag.tag_id == found.id, visible_to(viewer)), where)
+    query = _listed(_unhidden(select(Status.id).join(StatusTag, StatusTag.status_id == Status.id)
+                              .where(StatusTag.tag_id == found.id, visible_to(viewer)), viewer), where)
     return await _page(session, viewer, query, cursor, _media_filter(where.only_media), hide_silenced=True)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from fediverse.activitypub.audience import LISTED_VISIBILITIES
 from fediverse.activitypub.parse_note import MediaRef, media_attachments
 from fediverse.db import domain_policy
+from fediverse.db.blocks import hidden_authors
 from fediverse.db import remote_media as remote_media_db
 from fediverse.models import (
     ACCEPTED, Account, Bookmark, Favourite, Follow, LocalNote, Reaction, RemoteNote, Status, Work,
@@ -125,7 +126,8 @@ def _home_query(viewer: Account, *, scan_ids: bool = False) -> Select[Any]:
         .join(author, author.id == Status.account_id)
         .outerjoin(boosted, boosted.id == Status.reblog_of_id)
         .outerjoin(boosted_author, boosted_author.id == boosted.account_id)
-        .where(or_(by == viewer.id, by.in_(followed)),
+        .where(or_(by == viewer.id, by.in_(followed)), Status.account_id.not_in(hidden_authors(viewer.id)),
+               or_(boosted.account_id.is_(None), boosted.account_id.not_in(hidden_authors(viewer.id))),
                visible_to(viewer), author.suspended_at.is_(None),
                or_(Status.reblog_of_id.is_(None), and_(
                    visible_to(viewer, boosted), boosted_author.suspended_at.is_(None),
