@@ -11,9 +11,7 @@ a local follow accepted or held as a request), and answers to requests through f
 from __future__ import annotations
 
 import re
-from functools import wraps
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
@@ -22,8 +20,11 @@ from starlette.routing import Route
 
 from fediverse.api import entities
 from fediverse.api.auth import api_view
-from fediverse.api.oauth_input import read_params, truthy
-from fediverse.api.public import BadRequest, _cursor, _id, _json
+from fediverse.api.oauth_input import read_params
+from fediverse.api.params import BadRequest, cursor, id_param, link, path_id, strict_boolean
+from fediverse.api.params import routes as both_routes
+from fediverse.api.params import text as text_param
+from fediverse.api.public import _json
 from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.services import blocks, following, listings, relationships, remote_accounts, search
@@ -38,27 +39,11 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
-FALSE = ("0", "false", "off", "no")
 LIST_LIMIT = 40
 LIST_MAX = 80
 MAX_RELATIONSHIP_IDS = 80
 _FIELD_KEY = re.compile(r"^fields_attributes\[(\d{0,3})\]\[(name|value)\]$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-
-
-def account_view(*scopes: str, public: bool = False) -> Callable[[Any], Callable[[Request], Awaitable[Response]]]:
-    """api.auth's ``api_view`` (token, scopes, service errors as JSON), with api.public's ``BadRequest`` (a
-    malformed parameter or path id) answered as its JSON 400/404 too."""
-    def decorate(view: Any) -> Callable[[Request], Awaitable[Response]]:
-        @wraps(view)
-        async def answered(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
-            try:
-                return await view(request, session, grant)
-            except BadRequest as exc:
-                await session.rollback()
-                return error(exc.status, str(exc))
-        return api_view(*scopes, public=public, user=not public)(answered)
-    return decorate
 
 
 def _me(grant: Grant | None) -> LocalUser:
@@ -90,12 +75,12 @@ async def _credential(request: Request, session: AsyncSession, user: LocalUser) 
     return doc
 
 
-@account_view("read:accounts", "profile")
+@api_view("read:accounts", "profile")
 async def verify_credentials(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     return _json(await _credential(request, session, _me(grant)))
 
 
-@account_view("read:accounts")
+@api_view("read:accounts")
 async def preferences(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Mastodon's preferences: the defaults, as nothing here sets them otherwise (sensitive media and spoilers
     are shown behind their warning, as the web shows them)."""
@@ -149,22 +134,11 @@ async def _update_params(request: Request) -> tuple[dict[str, Any], FormData | N
 
 
 def _text(params: dict[str, Any], name: str) -> str | None:
-    value = params.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
+    """A profile text: None when not sent; anything but text (a file, a number) is refused."""
+    found = text_param(params, name)
+    if found is None and params.get(name) is not None:
         raise Invalid(f"{name} must be text")
-    return value
-
-
-def _bool(value: Any, name: str) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and (truthy(value) or value.strip().lower() in FALSE):
-        return truthy(value)
-    raise Invalid(f"{name} must be true or false")
+    return found
 
 
 def _fields(params: dict[str, Any]) -> list[tuple[str, str]] | None:
@@ -218,7 +192,7 @@ def _source(params: dict[str, Any]) -> None:
     privacy = source.get("privacy")
     if privacy not in (None, "") and privacy not in VISIBILITIES:
         raise Invalid(f"source[privacy] must be one of {', '.join(VISIBILITIES)}")
-    _bool(source.get("sensitive"), "source[sensitive]")
+    strict_boolean(source.get("sensitive"), "source[sensitive]", status=422)
     language = source.get("language")
     if language not in (None, "") and not (isinstance(language, str) and _LANGUAGE.match(language)):
         raise Invalid("source[language] must be an ISO 639 language code")
@@ -237,7 +211,7 @@ async def _image(request: Request, params: dict[str, Any], name: str) -> Profile
     return ProfileImage(data, value.content_type, (value.filename or "")[:200])
 
 
-@account_view("write:accounts")
+@api_view("write:accounts")
 async def update_credentials(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """The profile form of the studio, for apps: every value checked before anything is stored (422 with the
     reason otherwise), then services.profile.update_profile stores it and federates Update(Person)."""
@@ -246,7 +220,7 @@ async def update_credentials(request: Request, session: AsyncSession, grant: Gra
     try:
         display_name, note = _text(params, "display_name"), _text(params, "note")
         display_name = display_name.strip() if display_name is not None else None  # as the studio's form
-        locked = _bool(params.get("locked"), "locked")
+        locked = strict_boolean(params.get("locked"), "locked", status=422)
         fields = _fields(params)
         _source(params)
         avatar, header = await _image(request, params, "avatar"), await _image(request, params, "header")
@@ -280,39 +254,29 @@ async def _relationship_to(session: AsyncSession, user: LocalUser, account_id: i
     return (await _relationships(session, user, [account_id]))[0]
 
 
-@account_view("read:follows")
+@api_view("read:follows")
 async def relationships_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """``id[]=…`` (or ``id=…``): one Relationship per known account, in the order asked."""
     raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
     if len(raw) > MAX_RELATIONSHIP_IDS:
         raise BadRequest(f"at most {MAX_RELATIONSHIP_IDS} ids")
-    wanted = list(dict.fromkeys(i for i in (_id(r, "id") for r in raw) if i is not None))
+    wanted = list(dict.fromkeys(i for i in (id_param(r, "id") for r in raw) if i is not None))
     shown = [i for i in wanted if await listings.visible_account(session, i) is not None]
     return _json(await _relationships(session, _me(grant), shown))
 
 
 def _list_cursor(request: Request) -> Cursor:
     """Paging of account lists: Mastodon's default 40, at most 80."""
-    cursor = _cursor(request)
-    raw = request.query_params.get("limit")
-    limit = min(LIST_MAX, max(1, int(raw[:6]))) if raw not in (None, "") else LIST_LIMIT
-    return Cursor(max_id=cursor.max_id, since_id=cursor.since_id, min_id=cursor.min_id, limit=limit)
+    return cursor(request, LIST_LIMIT, LIST_MAX)
 
 
 def _link(request: Request, page: list[tuple[int, Account]]) -> dict[str, str]:
-    """``Link`` to the older page (max_id) and the newer one (min_id) by follow id, other parameters kept."""
-    if not page:
-        return {}
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "min_id", "since_id")]
-    base = f"{runtime_of(request).settings.base_url}{request.url.path}"
-    older = urlencode([*kept, ("max_id", str(page[-1][0]))])
-    newer = urlencode([*kept, ("min_id", str(page[0][0]))])
-    return {"Link": f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'}
+    """``Link`` by the page's own ids (follow, block, mute ids), not the accounts' ids."""
+    return link(request, page[0][0], page[-1][0]) if page else {}
 
 
 async def _target(session: AsyncSession, request: Request) -> Account:
-    account_id = _id(request.path_params["id"], "id", status=404)
-    found = await listings.visible_account(session, account_id) if account_id is not None else None
+    found = await listings.visible_account(session, path_id(request))
     if found is None:
         raise NotFound("Record not found")
     return found
@@ -324,24 +288,24 @@ async def _follow_list(request: Request, session: AsyncSession, direction: str) 
     return _json(await _accounts(request, session, [a for _, a in page]), headers=_link(request, page))
 
 
-@account_view("read:accounts", public=True)
+@api_view("read:accounts", public=True, user=False)
 async def followers(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Accepted followers (nobody hides these lists here: the actor's followers collection is public too)."""
     return await _follow_list(request, session, relationships.FOLLOWERS)
 
 
-@account_view("read:accounts", public=True)
+@api_view("read:accounts", public=True, user=False)
 async def following_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     return await _follow_list(request, session, relationships.FOLLOWING)
 
 
-@account_view("read:accounts")
+@api_view("read:accounts")
 async def search_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Local accounts by name; ``user@domain`` among the accounts known here, and with ``resolve=true`` looked up
     on its server by services.search (its private-address and domain-block rules apply)."""
     q = request.query_params
     query = search.check_query(q.get("q", ""))
-    resolve = _bool(q.get("resolve") or None, "resolve") or False
+    resolve = strict_boolean(q.get("resolve") or None, "resolve", status=422) or False
     limit = _list_cursor(request).limit
     if not query:
         return _json([])
@@ -358,7 +322,7 @@ async def search_view(request: Request, session: AsyncSession, grant: Grant | No
 
 # --- following -------------------------------------------------------------------------------------------------
 
-@account_view("write:follows")
+@api_view("write:follows")
 async def follow(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Follow a local or remote account as the web's follow button does (a remote one gets the Follow)."""
     user, target = _me(grant), await _target(session, request)
@@ -366,7 +330,7 @@ async def follow(request: Request, session: AsyncSession, grant: Grant | None) -
     return _json(await _relationship_to(session, user, target.id))
 
 
-@account_view("write:follows")
+@api_view("write:follows")
 async def unfollow(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Stop following (or withdraw a request); not following already is no error, as in Mastodon."""
     user, target = _me(grant), await _target(session, request)
@@ -376,7 +340,7 @@ async def unfollow(request: Request, session: AsyncSession, grant: Grant | None)
     return _json(await _relationship_to(session, user, target.id))
 
 
-@account_view("read:follows")
+@api_view("read:follows")
 async def follow_requests(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     page = await relationships.requests_to(session, _me(grant).account_id, _list_cursor(request))
     return _json(await _accounts(request, session, [a for _, a in page]), headers=_link(request, page))
@@ -384,9 +348,9 @@ async def follow_requests(request: Request, session: AsyncSession, grant: Grant 
 
 async def _answer(request: Request, session: AsyncSession, grant: Grant | None, approve: bool) -> Response:
     user = _me(grant)
-    account_id = _id(request.path_params["id"], "id", status=404)
+    account_id = path_id(request)
     requester = (await relationships.pending_request(session, account_id, user.account_id)
-                 if account_id is not None and account_id <= listings.MAX_ACCOUNT_ID else None)
+                 if account_id <= listings.MAX_ACCOUNT_ID else None)
     if requester is None:
         return error(404, "Record not found")
     action = following.approve if approve else following.reject
@@ -394,31 +358,31 @@ async def _answer(request: Request, session: AsyncSession, grant: Grant | None, 
     return _json(await _relationship_to(session, user, requester.id))
 
 
-@account_view("write:follows")
+@api_view("write:follows")
 async def authorize_request(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     return await _answer(request, session, grant, approve=True)
 
 
-@account_view("write:follows")
+@api_view("write:follows")
 async def reject_request(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     return await _answer(request, session, grant, approve=False)
 
 
 # --- blocks and mutes ------------------------------------------------------------------------------------------
 
-@account_view("read:blocks")
+@api_view("read:blocks")
 async def blocks_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     page = await blocks.blocks_of(session, _me(grant).account_id, _list_cursor(request))
     return _json(await _accounts(request, session, [a for _, a in page]), headers=_link(request, page))
 
 
-@account_view("read:mutes")
+@api_view("read:mutes")
 async def mutes_view(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     page = await blocks.mutes_of(session, _me(grant).account_id, _list_cursor(request))
     return _json(await _accounts(request, session, [a for _, a in page]), headers=_link(request, page))
 
 
-@account_view("write:blocks")
+@api_view("write:blocks")
 async def block(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Block: the follows both ways end (federated as the web's unfollow and reject), no new follow either way."""
     user, target = _me(grant), await _target(session, request)
@@ -426,35 +390,30 @@ async def block(request: Request, session: AsyncSession, grant: Grant | None) ->
     return _json(await _relationship_to(session, user, target.id))
 
 
-@account_view("write:blocks")
+@api_view("write:blocks")
 async def unblock(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     user, target = _me(grant), await _target(session, request)
     await blocks.unblock(session, user, target)  # commits
     return _json(await _relationship_to(session, user, target.id))
 
 
-@account_view("write:mutes")
+@api_view("write:mutes")
 async def mute(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     """Mute (``notifications``, default true: their notifications too); ``duration`` is not supported (0 only)."""
     user, target = _me(grant), await _target(session, request)
     params = await read_params(request)
     if str(params.get("duration") or "0") != "0":
         raise Invalid("duration is not supported: a mute lasts until unmuted (send 0)")
-    notifications = _bool(params.get("notifications"), "notifications")
+    notifications = strict_boolean(params.get("notifications"), "notifications", status=422)
     await blocks.mute(session, user, target, notifications=True if notifications is None else notifications)
     return _json(await _relationship_to(session, user, target.id))
 
 
-@account_view("write:mutes")
+@api_view("write:mutes")
 async def unmute(request: Request, session: AsyncSession, grant: Grant | None) -> Response:
     user, target = _me(grant), await _target(session, request)
     await blocks.unmute(session, user, target)  # commits
     return _json(await _relationship_to(session, user, target.id))
-
-
-def _both(path: str, view: Any, methods: list[str]) -> list[Route]:
-    """The path and the same with a trailing slash (no redirect)."""
-    return [Route(path, view, methods=methods), Route(f"{path}/", view, methods=methods, include_in_schema=False)]
 
 
 def routes() -> list[Route]:
@@ -476,4 +435,4 @@ def routes() -> list[Route]:
         ("/api/v1/follow_requests/{id}/authorize", authorize_request, ["POST"]),
         ("/api/v1/follow_requests/{id}/reject", reject_request, ["POST"]),
     ]
-    return [route for path, view, methods in table for route in _both(path, view, methods)]
+    return [route for path, view, methods in table for route in both_routes(path, view, methods)]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,11 +26,13 @@ from starlette.routing import Route
 from fediverse.api import admin_entities as ents
 from fediverse.api.auth import api_view
 from fediverse.api.entities import status as status_entity
-from fediverse.api.oauth_input import read_params, string, truthy
-from fediverse.api.public import BadRequest, _id, _json
+from fediverse.api.oauth_input import read_params
+from fediverse.api.params import BadRequest, cursor, id_param, page_link, path_id, string, truthy
+from fediverse.api.params import routes as both_routes
+from fediverse.api.public import _json
 from fediverse.db import accounts as account_db
 from fediverse.db import domain_blocks as block_db
-from fediverse.errors import Invalid, NotFound
+from fediverse.errors import NotFound
 from fediverse.models import Account, DomainBlock, LocalUser, Report
 from fediverse.runtime import Runtime
 from fediverse.services import account_actions, domain_blocks, listings, registrations, reports, threads
@@ -49,7 +50,7 @@ AdminHandler = Callable[[Request, Runtime, Any, LocalUser, Grant], Awaitable[Res
 
 
 def admin_view(scope: str, role: str = "moderator") -> Callable[[AdminHandler], Callable[[Request], Awaitable[Response]]]:
-    """`api_view(scope)` plus the panel's role check (403 JSON), path ids checked, bad parameters a JSON 4xx."""
+    """`api_view(scope)` (token, scope, bad parameters a JSON 4xx) plus the panel's role check (403 JSON)."""
     def decorate(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
         @api_view(scope)
         @wraps(handler)
@@ -57,38 +58,15 @@ def admin_view(scope: str, role: str = "moderator") -> Callable[[AdminHandler], 
             assert grant is not None and grant.user is not None
             if not has_role(grant.user, role):
                 return error(403, NOT_ALLOWED)
-            try:
-                return await handler(request, runtime_of(request), session, grant.user, grant)
-            except BadRequest as exc:
-                await session.rollback()
-                return error(exc.status, str(exc))
+            return await handler(request, runtime_of(request), session, grant.user, grant)
         return run
     return decorate
 
 
-def _path_id(request: Request) -> int:
-    found = _id(request.path_params["id"], "id", status=404)
-    assert found is not None
-    return found
-
-
 def _page(request: Request) -> dict[str, Any]:
-    q = request.query_params
-    raw = q.get("limit", "")
-    if raw and not raw.lstrip("-").isdigit():
-        raise BadRequest("limit must be a number")
-    limit = max(1, min(MAX_LIMIT, int(raw[:6]))) if raw else DEFAULT_LIMIT
-    return {"max_id": _id(q.get("max_id"), "max_id"), "since_id": _id(q.get("since_id"), "since_id"),
-            "min_id": _id(q.get("min_id"), "min_id"), "limit": limit}
-
-
-def _link(request: Request, rt: Runtime, ids: list[int]) -> dict[str, str]:
-    if not ids:
-        return {}
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "min_id", "since_id")]
-    base = f"{rt.settings.base_url}{request.url.path}"
-    return {"Link": f'<{base}?{urlencode([*kept, ("max_id", str(ids[-1]))])}>; rel="next", '
-                    f'<{base}?{urlencode([*kept, ("min_id", str(ids[0]))])}>; rel="prev"'}
+    """The page cursor as the admin services take it (keywords; 100 by default, at most 200)."""
+    page = cursor(request, DEFAULT_LIMIT, MAX_LIMIT)
+    return {"max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id, "limit": page.limit}
 
 
 def _app_note(grant: Grant, what: str) -> str:
@@ -104,7 +82,7 @@ async def _entity(rt: Runtime, session: Any, account: Account) -> dict[str, Any]
 
 
 async def _account(session: Any, request: Request) -> Account:
-    return await account_actions.find_account(session, _path_id(request))
+    return await account_actions.find_account(session, path_id(request))
 
 
 def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str | None:
@@ -142,7 +120,7 @@ async def _account_list(request: Request, rt: Runtime, session: Any, query: acco
     rows = await account_actions.find_accounts(session, query, **_page(request))
     stats = await listings.account_stats(session, [a for a, _u in rows])
     return _json([ents.admin_account(rt.settings, a, u, stats.get(a.id)) for a, u in rows],
-                 headers=_link(request, rt, [a.id for a, _u in rows]))
+                 headers=page_link(request, [a.id for a, _u in rows]))
 
 
 @admin_view("admin:read:accounts")
@@ -172,7 +150,7 @@ async def account_action(request: Request, rt: Runtime, session: Any, me: LocalU
     if kind == "disable":
         raise BadRequest("logins cannot be disabled on their own here: suspend the account instead", 422)
     text = string(params, "text", 2000)
-    report_id = _id(string(params, "report_id", 30) or None, "report_id")
+    report_id = id_param(string(params, "report_id", 30) or None, "report_id")
     if report_id is not None:
         report = await reports.get(session, report_id)
         if report.target_id != target.id:
@@ -259,22 +237,22 @@ async def report_list(request: Request, rt: Runtime, session: Any, me: LocalUser
     resolved, unresolved = truthy(q.get("resolved", "")), truthy(q.get("unresolved", ""))
     rows = await reports.find_reports(
         session, resolved=None if resolved and unresolved else resolved,
-        reporter_id=_id(q.get("account_id"), "account_id"), target_id=_id(q.get("target_account_id"),
-                                                                          "target_account_id"), **_page(request))
+        reporter_id=id_param(q.get("account_id"), "account_id"),
+        target_id=id_param(q.get("target_account_id"), "target_account_id"), **_page(request))
     assigned = await reports.assignees(session, [r.id for r in rows])
     return _json([await _report_entity(rt, session, r, me, assigned.get(r.id)) for r in rows],
-                 headers=_link(request, rt, [r.id for r in rows]))
+                 headers=page_link(request, [r.id for r in rows]))
 
 
 @admin_view("admin:read:reports")
 async def report(request: Request, rt: Runtime, session: Any, me: LocalUser, grant: Grant) -> Response:
-    return await _one_report(rt, session, me, await reports.get(session, _path_id(request)))
+    return await _one_report(rt, session, me, await reports.get(session, path_id(request)))
 
 
 @admin_view("admin:write:reports")
 async def resolve(request: Request, rt: Runtime, session: Any, me: LocalUser, grant: Grant) -> Response:
     """Closed without a further action (the action, if any, came through `POST /accounts/:id/action`)."""
-    report_id = _path_id(request)
+    report_id = path_id(request)
     text = await _params_text(request) or _app_note(grant, "resolved")
     await reports.resolve(rt, session, me, report_id, "dismiss", text)
     return await _one_report(rt, session, me, await reports.get(session, report_id))
@@ -283,17 +261,17 @@ async def resolve(request: Request, rt: Runtime, session: Any, me: LocalUser, gr
 @admin_view("admin:write:reports")
 async def reopen(request: Request, rt: Runtime, session: Any, me: LocalUser, grant: Grant) -> Response:
     text = await _params_text(request) or _app_note(grant, "reopened")
-    return await _one_report(rt, session, me, await reports.reopen(session, me, _path_id(request), text))
+    return await _one_report(rt, session, me, await reports.reopen(session, me, path_id(request), text))
 
 
 @admin_view("admin:write:reports")
 async def assign_to_self(request: Request, rt: Runtime, session: Any, me: LocalUser, grant: Grant) -> Response:
-    return await _one_report(rt, session, me, await reports.assign(session, me, _path_id(request), to_self=True))
+    return await _one_report(rt, session, me, await reports.assign(session, me, path_id(request), to_self=True))
 
 
 @admin_view("admin:write:reports")
 async def unassign(request: Request, rt: Runtime, session: Any, me: LocalUser, grant: Grant) -> Response:
-    return await _one_report(rt, session, me, await reports.assign(session, me, _path_id(request), to_self=False))
+    return await _one_report(rt, session, me, await reports.assign(session, me, path_id(request), to_self=False))
 
 
 # --- domain blocks ------------------------------------------------------------------------------------------
@@ -302,7 +280,7 @@ SEVERITY_ALIASES = {"limit": "silence"}  # Mastodon's web UI (and Mastodon.py's 
 
 
 async def _block(session: Any, request: Request) -> DomainBlock:
-    block = await block_db.by_id(session, _path_id(request))
+    block = await block_db.by_id(session, path_id(request))
     if block is None:
         raise NotFound("Record not found")
     return block
@@ -335,7 +313,7 @@ async def block_list(request: Request, rt: Runtime, session: Any, me: LocalUser,
     if page["min_id"] is not None:
         blocks = [b for b in blocks if b.id > page["min_id"]][-page["limit"]:]
     blocks = blocks[:page["limit"]]
-    return _json([ents.domain_block(b) for b in blocks], headers=_link(request, rt, [b.id for b in blocks]))
+    return _json([ents.domain_block(b) for b in blocks], headers=page_link(request, [b.id for b in blocks]))
 
 
 @admin_view("admin:read:domain_blocks")
@@ -370,21 +348,20 @@ async def block_delete(request: Request, rt: Runtime, session: Any, me: LocalUse
 def routes() -> list[Route]:
     accounts = "/api/v1/admin/accounts/{id:int}"
     reports_path = "/api/v1/admin/reports/{id:int}"
-    undo = [Route(f"{accounts}/{name}", admin_view("admin:write:accounts")(_undo(name)), methods=["POST"])
+    blocks_path = "/api/v1/admin/domain_blocks"
+    undo = [(f"{accounts}/{name}", admin_view("admin:write:accounts")(_undo(name)), ["POST"])
             for name in ("unsilence", "unsuspend", "unsensitive")]
-    return [
-        Route("/api/v1/admin/accounts", accounts_v1), Route("/api/v2/admin/accounts", accounts_v2),
-        Route(accounts, account), Route(f"{accounts}/action", account_action, methods=["POST"]),
-        Route(f"{accounts}/approve", approve, methods=["POST"]), Route(f"{accounts}/reject", reject, methods=["POST"]),
-        Route(f"{accounts}/enable", enable, methods=["POST"]), *undo,
-        Route("/api/v1/admin/reports", report_list), Route(reports_path, report),
-        Route(f"{reports_path}/resolve", resolve, methods=["POST"]),
-        Route(f"{reports_path}/reopen", reopen, methods=["POST"]),
-        Route(f"{reports_path}/assign_to_self", assign_to_self, methods=["POST"]),
-        Route(f"{reports_path}/unassign", unassign, methods=["POST"]),
-        Route("/api/v1/admin/domain_blocks", block_list), Route("/api/v1/admin/domain_blocks", block_create,
-                                                                methods=["POST"]),
-        Route("/api/v1/admin/domain_blocks/{id:int}", block),
-        Route("/api/v1/admin/domain_blocks/{id:int}", block_update, methods=["PUT"]),
-        Route("/api/v1/admin/domain_blocks/{id:int}", block_delete, methods=["DELETE"]),
+    table: list[tuple[str, Callable[[Request], Awaitable[Response]], list[str]]] = [
+        ("/api/v1/admin/accounts", accounts_v1, ["GET"]), ("/api/v2/admin/accounts", accounts_v2, ["GET"]),
+        (accounts, account, ["GET"]), (f"{accounts}/action", account_action, ["POST"]),
+        (f"{accounts}/approve", approve, ["POST"]), (f"{accounts}/reject", reject, ["POST"]),
+        (f"{accounts}/enable", enable, ["POST"]), *undo,
+        ("/api/v1/admin/reports", report_list, ["GET"]), (reports_path, report, ["GET"]),
+        (f"{reports_path}/resolve", resolve, ["POST"]), (f"{reports_path}/reopen", reopen, ["POST"]),
+        (f"{reports_path}/assign_to_self", assign_to_self, ["POST"]),
+        (f"{reports_path}/unassign", unassign, ["POST"]),
+        (blocks_path, block_list, ["GET"]), (blocks_path, block_create, ["POST"]),
+        (f"{blocks_path}/{{id:int}}", block, ["GET"]), (f"{blocks_path}/{{id:int}}", block_update, ["PUT"]),
+        (f"{blocks_path}/{{id:int}}", block_delete, ["DELETE"]),
     ]
+    return [route for path, endpoint, methods in table for route in both_routes(path, endpoint, methods)]

@@ -2,8 +2,9 @@
 
 `api_view(*scopes)` wraps an endpoint: it reads `Authorization: Bearer …` (or `?access_token=` for streaming),
 answers 401 JSON for a missing, unknown or revoked token or a suspended person, 403 JSON when none of the
-granted scopes covers one of `scopes`, and turns the service errors into JSON answers (never an HTML page or
-a 500). `public=True` lets requests without a token through (grant None).
+granted scopes covers one of `scopes`, and turns the service errors and a bad parameter
+(`api.params.BadRequest`, with its status) into JSON answers (never an HTML page or a 500). `public=True` lets
+requests without a token through (grant None).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from fediverse.api import scopes as scope_rules
-from fediverse.api.oauth_input import BadRequest
+from fediverse.api.params import BadRequest
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.services import oauth
 from fediverse.services.oauth import Grant
@@ -89,7 +90,7 @@ def api_view(*needed: str, public: bool = False,
                     return await view(request, session, grant)
                 except BadRequest as exc:
                     await session.rollback()
-                    return error(400, str(exc))
+                    return error(exc.status, str(exc))
                 except NotFound as exc:
                     await session.rollback()
                     return error(404, str(exc) or "Record not found")

@@ -16,7 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import entities, signed_in
-from fediverse.api.public import _cursor, _json, _statuses, endpoint
+from fediverse.api.params import cursor as page_cursor
+from fediverse.api.params import limit, link, path_id, routes as both_routes
+from fediverse.api.public import _json, _statuses, endpoint
 from fediverse.errors import Conflict, NotFound
 from fediverse.models import Account, LocalUser
 from fediverse.runtime import Runtime
@@ -38,7 +40,7 @@ def _action(act: Action, *scopes: str, answer_boost: bool = False) -> Callable[[
     @signed_in.view(*scopes)
     async def run(request: Request, rt: Runtime, session: Any, user: LocalUser) -> Response:
         account_id = user.account_id
-        target = (await interactions.visible_status(session, user.account, signed_in.path_id(request))).id
+        target = (await interactions.visible_status(session, user.account, path_id(request))).id
         try:
             await act(rt, session, user, target)
         except Conflict:  # done already (or never done): nothing to change
@@ -69,17 +71,10 @@ async def _unpin(rt: Runtime, session: Any, user: LocalUser, status_id: int) -> 
     await interactions.pin_status(rt, session, user, status_id, False)
 
 
-def _limit(request: Request, default: int = 40, most: int = 80) -> int:
-    raw = request.query_params.get("limit", "")
-    if raw and not raw.lstrip("-").isdigit():
-        raise signed_in.BadRequest("limit must be a number")
-    return max(1, min(most, int(raw[:6]))) if raw else default
-
-
 async def _who(request: Request, rt: Runtime, session: Any, viewer: Account | None,
                find: Callable[..., Awaitable[list[Account]]]) -> Response:
     try:
-        found = await find(session, viewer, signed_in.path_id(request), _limit(request))
+        found = await find(session, viewer, path_id(request), limit(request, 40, 80))
     except NotFound:
         return _json({"error": "Record not found"}, status=404)
     stats = await listings.account_stats(session, found)
@@ -96,10 +91,10 @@ async def reblogged_by(request: Request, rt: Runtime, session: Any, viewer: Acco
 
 async def _kept(request: Request, rt: Runtime, session: Any, user: LocalUser,
                 listing: Callable[..., Awaitable[timelines.Page]]) -> Response:
-    cursor = _cursor(request)
+    cursor = page_cursor(request)
     page = await listing(session, user.account, cursor.max_id, cursor.limit)
     # paged by the favourite's or bookmark's own id, which only the next page's address carries
-    return _json(await _statuses(rt, session, page.items), headers=signed_in.link(request, None, page.next_max_id))
+    return _json(await _statuses(rt, session, page.items), headers=link(request, None, page.next_max_id))
 
 
 @signed_in.view("read:favourites")
@@ -126,9 +121,9 @@ def routes() -> list[Route]:
         ("unpin", _action(_unpin, "write:accounts")),
     ]
     found = [route for name, run in actions
-             for route in signed_in.routes(f"/api/v1/statuses/{{id:int}}/{name}", run, "POST")]
-    found += signed_in.routes("/api/v1/statuses/{id:int}/favourited_by", endpoint(favourited_by))
-    found += signed_in.routes("/api/v1/statuses/{id:int}/reblogged_by", endpoint(reblogged_by))
-    found += signed_in.routes("/api/v1/favourites", favourites)
-    found += signed_in.routes("/api/v1/bookmarks", bookmarks)
+             for route in both_routes(f"/api/v1/statuses/{{id:int}}/{name}", run, ["POST"])]
+    found += both_routes("/api/v1/statuses/{id:int}/favourited_by", endpoint(favourited_by))
+    found += both_routes("/api/v1/statuses/{id:int}/reblogged_by", endpoint(reblogged_by))
+    found += both_routes("/api/v1/favourites", favourites)
+    found += both_routes("/api/v1/bookmarks", bookmarks)
     return found

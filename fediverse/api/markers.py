@@ -12,7 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import entities, signed_in
-from fediverse.api.public import BadRequest, _id, _json
+from fediverse.api.params import BadRequest, id_param
+from fediverse.api.params import routes as both_routes
+from fediverse.api.public import _json
 from fediverse.models import MARKER_TIMELINES, LocalUser, Marker
 from fediverse.runtime import Runtime
 from fediverse.services import markers
@@ -46,8 +48,7 @@ async def _positions(request: Request) -> dict[str, int]:
     positions = {}
     for timeline, value in raw.items():
         if timeline in MARKER_TIMELINES:
-            last = _id(value if isinstance(value, (str, int)) and not isinstance(value, bool) else "x",
-                       f"{timeline}[last_read_id]")
+            last = id_param(value, f"{timeline}[last_read_id]")
             if last is None:
                 raise BadRequest(f"{timeline}[last_read_id] is required")
             positions[timeline] = last
@@ -63,4 +64,4 @@ async def save_markers(request: Request, rt: Runtime, session: Any, user: LocalU
 
 
 def routes() -> list[Route]:
-    return [*signed_in.routes("/api/v1/markers", get_markers), *signed_in.routes("/api/v1/markers", save_markers, "POST")]
+    return [*both_routes("/api/v1/markers", get_markers), *both_routes("/api/v1/markers", save_markers, ["POST"])]

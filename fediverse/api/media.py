@@ -17,8 +17,10 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from fediverse.api.auth import api_view
-from fediverse.api.oauth_input import BadRequest, read_params, string
-from fediverse.errors import Invalid, NotFound
+from fediverse.api.oauth_input import read_params
+from fediverse.api.params import BadRequest, path_id, string, text
+from fediverse.api.params import routes as both_routes
+from fediverse.errors import Invalid
 from fediverse.models import MediaUpload
 from fediverse.runtime import Runtime
 from fediverse.services import media_uploads
@@ -73,11 +75,6 @@ async def _form(request: Request, limit: int) -> FormData:
         raise BadRequest("the form body could not be parsed (send multipart/form-data with a file)") from None
 
 
-def _text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    return value if isinstance(value, str) else None
-
-
 @api_view("write:media")
 async def upload(request: Request, session: Any, grant: Grant | None) -> Response:
     assert grant is not None and grant.user is not None
@@ -89,25 +86,18 @@ async def upload(request: Request, session: Any, grant: Grant | None) -> Respons
             raise Invalid("file is required (multipart/form-data, the image as `file`)")
         data = await file.read()
         media = await media_uploads.upload(
-            rt, session, grant.user, data, description=_text(form, "description") or "",
-            focus=media_uploads.parse_focus(_text(form, "focus")), filename=file.filename or "",
+            rt, session, grant.user, data, description=text(form, "description") or "",
+            focus=media_uploads.parse_focus(text(form, "focus")), filename=file.filename or "",
             declared_mime=file.content_type)
     finally:
         await form.close()
     return json_response(attachment(rt, media))
 
 
-def _media_id(request: Request) -> int:
-    raw = str(request.path_params["id"])
-    if len(raw) > 19 or int(raw) > 2**63 - 1:
-        raise NotFound("Record not found")
-    return int(raw)
-
-
 @api_view("write:media")
 async def show(request: Request, session: Any, grant: Grant | None) -> Response:
     assert grant is not None and grant.user is not None
-    media = await media_uploads.own(session, grant.user, _media_id(request))
+    media = await media_uploads.own(session, grant.user, path_id(request))
     return json_response(attachment(runtime_of(request), media))
 
 
@@ -115,7 +105,7 @@ async def show(request: Request, session: Any, grant: Grant | None) -> Response:
 async def change(request: Request, session: Any, grant: Grant | None) -> Response:
     """PUT: a new description or focus, before the upload is posted."""
     assert grant is not None and grant.user is not None
-    media_id = _media_id(request)
+    media_id = path_id(request)
     params = await read_params(request)
     description = string(params, "description", limit=media_uploads.MAX_DESCRIPTION + 1) \
         if "description" in params else None
@@ -126,11 +116,9 @@ async def change(request: Request, session: Any, grant: Grant | None) -> Respons
 
 
 def routes() -> list[Route]:
-    found = []
-    for path, endpoint, methods in (("/api/v1/media", upload, ["POST"]), ("/api/v2/media", upload, ["POST"]),
-                                    ("/api/v1/media/{id:int}", show, ["GET"]),
-                                    ("/api/v1/media/{id:int}", change, ["PUT"])):
-        found += [Route(path, endpoint, methods=methods),
-                  Route(f"{path}/", endpoint, methods=methods, include_in_schema=False)]
-    return found
+    return [route for path, endpoint, methods in (("/api/v1/media", upload, ["POST"]),
+                                                  ("/api/v2/media", upload, ["POST"]),
+                                                  ("/api/v1/media/{id:int}", show, ["GET"]),
+                                                  ("/api/v1/media/{id:int}", change, ["PUT"]))
+            for route in both_routes(path, endpoint, methods)]
 

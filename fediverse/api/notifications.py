@@ -17,7 +17,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import entities, signed_in
-from fediverse.api.public import _cursor, _id, _json, _statuses
+from fediverse.api.params import cursor as page_cursor
+from fediverse.api.params import id_param, page_link, path_id, routes as both_routes
+from fediverse.api.public import _json, _statuses
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import accounts, listings
@@ -67,28 +69,28 @@ async def _entities(rt: Runtime, session: Any, user: LocalUser, rows: list[Notif
 
 @signed_in.view("read:notifications")
 async def index(request: Request, rt: Runtime, session: Any, user: LocalUser) -> Response:
-    cursor = _cursor(request)
+    cursor = page_cursor(request)
     kinds = _kinds(request)
     if kinds == ():
         return _json([])
     rows = await accounts.notification_page(
-        session, user.account_id, kinds=kinds, actor_id=_id(request.query_params.get("account_id"), "account_id"),
+        session, user.account_id, kinds=kinds, actor_id=id_param(request.query_params.get("account_id"), "account_id"),
         max_id=cursor.max_id, since_id=cursor.since_id, min_id=cursor.min_id, limit=cursor.limit)
     found = await _entities(rt, session, user, rows)
     ids = [row[0].id for row in rows]
-    return _json(found, headers=signed_in.link(request, ids[0], ids[-1]) if ids else {})
+    return _json(found, headers=page_link(request, ids))
 
 
 @signed_in.view("read:notifications")
 async def one(request: Request, rt: Runtime, session: Any, user: LocalUser) -> Response:
-    row = await accounts.notification_of(session, user.account_id, signed_in.path_id(request))
+    row = await accounts.notification_of(session, user.account_id, path_id(request))
     found = await _entities(rt, session, user, [row])
     return _json(found[0]) if found else _json({"error": "Record not found"}, status=404)
 
 
 @signed_in.view("write:notifications")
 async def dismiss(request: Request, rt: Runtime, session: Any, user: LocalUser) -> Response:
-    await accounts.dismiss_notification(session, user.account_id, signed_in.path_id(request))
+    await accounts.dismiss_notification(session, user.account_id, path_id(request))
     return _json({})
 
 
@@ -104,8 +106,8 @@ async def unread_count(request: Request, rt: Runtime, session: Any, user: LocalU
 
 
 def routes() -> list[Route]:
-    return [*signed_in.routes("/api/v1/notifications", index),
-            *signed_in.routes("/api/v1/notifications/unread_count", unread_count),
-            *signed_in.routes("/api/v1/notifications/clear", clear, "POST"),
-            *signed_in.routes("/api/v1/notifications/{id:int}", one),
-            *signed_in.routes("/api/v1/notifications/{id:int}/dismiss", dismiss, "POST")]
+    return [*both_routes("/api/v1/notifications", index),
+            *both_routes("/api/v1/notifications/unread_count", unread_count),
+            *both_routes("/api/v1/notifications/clear", clear, ["POST"]),
+            *both_routes("/api/v1/notifications/{id:int}", one),
+            *both_routes("/api/v1/notifications/{id:int}/dismiss", dismiss, ["POST"])]

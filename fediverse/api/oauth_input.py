@@ -7,11 +7,11 @@ from typing import Any
 import orjson
 from starlette.requests import ClientDisconnect, Request
 
+from fediverse.api.params import BadRequest, string, truthy
+
+__all__ = ["MAX_BODY", "BadRequest", "read_params", "string", "truthy"]
+
 MAX_BODY = 64 * 1024
-
-
-class BadRequest(Exception):
-    """The request cannot be read (too large, broken JSON, not an object)."""
 
 
 async def read_params(request: Request) -> dict[str, Any]:
@@ -52,15 +52,3 @@ async def read_params(request: Request) -> dict[str, Any]:
                 params[key] = values[-1]
     return params
 
-
-def string(params: dict[str, Any], name: str, limit: int = 2000) -> str:
-    """A string parameter ('' when absent or not a string), cut at `limit`."""
-    value = params.get(name)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def truthy(value: Any) -> bool:
-    """Mastodon.py sends booleans as 1/0 or True/False; apps send true/false."""
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "true", "on", "yes"))

@@ -10,74 +10,21 @@ Paths are also accepted with a trailing slash (Mastodon.py sends some so), witho
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fediverse import snowflake
 from fediverse.api import entities
 from fediverse.api.auth import api_view
+from fediverse.api.params import BadRequest, cursor, flag, number, page_link, path_id, routes as both_routes
 from fediverse.models import Account, utcnow
 from fediverse.runtime import Runtime
 from fediverse.services import instance_stats, listings, threads
 from fediverse.services.oauth import Grant
 from fediverse.services.timelines import TimelineItem, items_for
 from fediverse.web.context import runtime_of
-from fediverse.web.responses import error, json_response
-
-TRUE = ("1", "true", "True", "on", "yes")
-FALSE = ("", "0", "false", "False", "off", "no")
-
-
-class BadRequest(Exception):
-    """A parameter the endpoint cannot use: answered 400 (or 404 for a path id) with its message."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _id(raw: str | int | None, name: str, *, status: int = 400) -> int | None:
-    """An id parameter: digits within a signed 64-bit id (ids in paths are matched as digits already)."""
-    if raw is None or raw == "":
-        return None
-    value = snowflake.parse_id(str(raw))
-    if value is None:
-        raise BadRequest(f"{name} must be an id (digits)", 404 if status == 404 else 400)
-    return value
-
-
-def _flag(request: Request, name: str) -> bool:
-    raw = request.query_params.get(name, "")
-    if raw in TRUE:
-        return True
-    if raw in FALSE:
-        return False
-    raise BadRequest(f"{name} must be true or false")
-
-
-def _cursor(request: Request) -> listings.Cursor:
-    q = request.query_params
-    raw_limit = q.get("limit")
-    if raw_limit not in (None, "") and not raw_limit.lstrip("-").isdigit():
-        raise BadRequest("limit must be a number")
-    limit = listings.clamp(int(raw_limit[:6]) if raw_limit else None)
-    return listings.Cursor(max_id=_id(q.get("max_id"), "max_id"), since_id=_id(q.get("since_id"), "since_id"),
-                           min_id=_id(q.get("min_id"), "min_id"), limit=limit)
-
-
-def _link(request: Request, items: list[TimelineItem]) -> dict[str, str]:
-    """``Link`` to the older page (max_id) and the newer one (min_id), the other parameters kept."""
-    if not items:
-        return {}
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "min_id", "since_id")]
-    base = f"{runtime_of(request).settings.base_url}{request.url.path}"
-    older = urlencode([*kept, ("max_id", str(items[-1].entry_id))])
-    newer = urlencode([*kept, ("min_id", str(items[0].entry_id))])
-    return {"Link": f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'}
-
+from fediverse.web.responses import json_response
 
 def _json(doc: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return json_response(doc, status=status, headers=headers)  # CORS: api.cors, on every /api/ answer
@@ -93,15 +40,12 @@ Handler = Callable[[Request, Runtime, Any, Account | None], Awaitable[Response]]
 
 def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint around ``handler(request, runtime, session, viewer)``: no token needed, and a valid
-    one makes its person the viewer (api.auth: an invalid token is a 401, never read as signed out); bad input
-    becomes a JSON 4xx."""
+    one makes its person the viewer (api.auth: an invalid token is a 401, never read as signed out; bad input
+    is its JSON 4xx)."""
     @api_view(public=True, user=False)
     async def run(request: Request, session: Any, grant: Grant | None) -> Response:
         viewer = grant.user.account if grant is not None and grant.user is not None else None
-        try:
-            return await handler(request, runtime_of(request), session, viewer)
-        except BadRequest as exc:
-            return error(exc.status, str(exc))
+        return await handler(request, runtime_of(request), session, viewer)
     run.__name__ = handler.__name__
     return run
 
@@ -125,8 +69,7 @@ async def instance_v2(request: Request, rt: Runtime, session: Any, viewer: Accou
 
 
 async def _account(session: Any, request: Request) -> Account:
-    account_id = _id(request.path_params["id"], "id", status=404)
-    account = await listings.visible_account(session, account_id) if account_id is not None else None
+    account = await listings.visible_account(session, path_id(request))
     if account is None:
         raise BadRequest("Record not found", 404)
     return account
@@ -152,37 +95,32 @@ async def lookup(request: Request, rt: Runtime, session: Any, viewer: Account | 
 async def account_statuses(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     found = await _account(session, request)
     tagged = request.query_params.get("tagged") or None
-    flt = listings.AccountFilter(exclude_reblogs=_flag(request, "exclude_reblogs"),
-                                 exclude_replies=_flag(request, "exclude_replies"),
-                                 only_media=_flag(request, "only_media"), pinned=_flag(request, "pinned"),
+    flt = listings.AccountFilter(exclude_reblogs=flag(request, "exclude_reblogs"),
+                                 exclude_replies=flag(request, "exclude_replies"),
+                                 only_media=flag(request, "only_media"), pinned=flag(request, "pinned"),
                                  tagged=tagged[:200] if tagged else None)
-    items = await listings.of_account(session, viewer, found, flt, _cursor(request))
-    return _json(await _statuses(rt, session, items), headers=_link(request, items))
+    items = await listings.of_account(session, viewer, found, flt, cursor(request))
+    return _json(await _statuses(rt, session, items), headers=page_link(request, [i.entry_id for i in items]))
 
 
 def _where(request: Request) -> listings.Where:
-    return listings.Where(local=_flag(request, "local"), remote=_flag(request, "remote"),
-                          only_media=_flag(request, "only_media"))
+    return listings.Where(local=flag(request, "local"), remote=flag(request, "remote"),
+                          only_media=flag(request, "only_media"))
 
 
 async def public_timeline(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
-    items = await listings.public(session, viewer, _where(request), _cursor(request))
-    return _json(await _statuses(rt, session, items), headers=_link(request, items))
+    items = await listings.public(session, viewer, _where(request), cursor(request))
+    return _json(await _statuses(rt, session, items), headers=page_link(request, [i.entry_id for i in items]))
 
 
 async def tag_timeline(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     items = await listings.tag(session, viewer, request.path_params["hashtag"][:200], _where(request),
-                               _cursor(request))
-    return _json(await _statuses(rt, session, items), headers=_link(request, items))
-
-
-def post_id(request: Request) -> int:
-    return int(request.path_params["id"])
+                               cursor(request))
+    return _json(await _statuses(rt, session, items), headers=page_link(request, [i.entry_id for i in items]))
 
 
 async def _visible(session: Any, request: Request, viewer: Account | None) -> threads.Post:
-    status_id = _id(request.path_params["id"], "id", status=404)
-    post = await threads.visible_post(session, status_id, viewer) if status_id is not None else None
+    post = await threads.visible_post(session, path_id(request), viewer)
     if post is None:
         raise BadRequest("Record not found", 404)
     return post
@@ -190,7 +128,7 @@ async def _visible(session: Any, request: Request, viewer: Account | None) -> th
 
 async def status(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     await _visible(session, request, viewer)
-    items = await items_for(session, viewer, [post_id(request)])
+    items = await items_for(session, viewer, [path_id(request)])
     if not items:
         raise BadRequest("Record not found", 404)
     return _json((await _statuses(rt, session, items))[0])
@@ -206,23 +144,14 @@ async def context(request: Request, rt: Runtime, session: Any, viewer: Account |
     return _json(entities.context(rt.settings, ancestors, descendants, extras))
 
 
-def _number(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name, "")
-    if raw == "":
-        return default
-    if not raw.lstrip("-").isdigit() or len(raw) > 12:
-        raise BadRequest(f"{name} must be a number")
-    return int(raw)
-
-
 async def directory(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     """The profile directory (``order`` active or new, ``local``, ``offset``, ``limit`` up to 80)."""
     order = request.query_params.get("order") or "active"
     if order not in ("active", "new"):
         raise BadRequest("order must be active or new")
-    found = await listings.directory(session, order=order, local=_flag(request, "local"),
-                                     offset=_number(request, "offset", 0),
-                                     limit=_number(request, "limit", listings.DIRECTORY_LIMIT))
+    found = await listings.directory(session, order=order, local=flag(request, "local"),
+                                     offset=number(request, "offset", 0),
+                                     limit=number(request, "limit", listings.DIRECTORY_LIMIT))
     stats = await listings.account_stats(session, found)
     return _json([entities.account(rt.settings, a, stats.get(a.id)) for a in found])
 
@@ -230,14 +159,6 @@ async def directory(request: Request, rt: Runtime, session: Any, viewer: Account
 async def empty_list(request: Request, rt: Runtime, session: Any, viewer: Account | None) -> Response:
     """Custom emojis, announcements, trends: none here, said honestly (an app treats a 404 as broken)."""
     return _json([])
-
-
-def _routes(path: str, handler: Handler) -> list[Route]:
-    """The path, and the same with a trailing slash (no redirect: some clients do not follow one). Ids in paths
-    are digits (``{id:int}``), so the signed-in endpoints beside them (``accounts/verify_credentials``) never
-    match here, whichever is mounted first."""
-    run = endpoint(handler)
-    return [Route(path, run, methods=["GET"]), Route(f"{path}/", run, methods=["GET"], include_in_schema=False)]
 
 
 def routes() -> list[Route]:
@@ -251,4 +172,4 @@ def routes() -> list[Route]:
         ("/api/v1/trends", empty_list), ("/api/v1/trends/tags", empty_list),
         ("/api/v1/trends/statuses", empty_list), ("/api/v1/trends/links", empty_list),
     ]
-    return [route for path, handler in table for route in _routes(path, handler)]
+    return [route for path, handler in table for route in both_routes(path, endpoint(handler))]

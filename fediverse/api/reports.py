@@ -17,7 +17,9 @@ from starlette.routing import Route
 from fediverse import snowflake
 from fediverse.api import entities
 from fediverse.api.auth import api_view
-from fediverse.api.oauth_input import read_params, string, truthy
+from fediverse.api.oauth_input import read_params
+from fediverse.api.params import routes as both_routes
+from fediverse.api.params import string, truthy
 from fediverse.errors import Invalid, NotFound
 from fediverse.services import listings, reports, threads
 from fediverse.services.oauth import Grant
@@ -60,5 +62,4 @@ async def file_report(request: Request, session: Any, grant: Grant) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/api/v1/reports", file_report, methods=["POST"]),
-            Route("/api/v1/reports/", file_report, methods=["POST"], include_in_schema=False)]
+    return both_routes("/api/v1/reports", file_report, ["POST"])

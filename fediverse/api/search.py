@@ -17,7 +17,8 @@ from starlette.routing import Route
 
 from fediverse.api import entities
 from fediverse.api.auth import api_view, unauthorized
-from fediverse.api.public import BadRequest, _flag, _number, _statuses
+from fediverse.api.params import BadRequest, flag, number, routes as both_routes
+from fediverse.api.public import _statuses
 from fediverse.inbox.boosts import resolve_post
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
@@ -25,7 +26,7 @@ from fediverse.services import listings, search, threads
 from fediverse.services.oauth import Grant
 from fediverse.services.timelines import items_for
 from fediverse.web.context import runtime_of
-from fediverse.web.responses import error, json_response
+from fediverse.web.responses import json_response
 
 TYPES = ("accounts", "hashtags", "statuses")
 MAX_LIMIT = 40
@@ -64,14 +65,11 @@ async def _statuses_for(rt: Runtime, session: Any, user: LocalUser | None, resul
 async def search_v2(request: Request, session: Any, grant: Grant | None) -> Response:
     rt = runtime_of(request)
     user = grant.user if grant is not None else None
-    try:
-        wanted = _wanted(request)
-        resolve = _flag(request, "resolve")
-        offset, limit = _number(request, "offset", 0), min(max(_number(request, "limit", 20), 1), MAX_LIMIT)
-        if offset < 0:
-            raise BadRequest("offset must not be negative")
-    except BadRequest as exc:
-        return error(exc.status, str(exc))
+    wanted = _wanted(request)
+    resolve = flag(request, "resolve")
+    offset, limit = number(request, "offset", 0), min(max(number(request, "limit", 20), 1), MAX_LIMIT)
+    if offset < 0:
+        raise BadRequest("offset must not be negative")
     if offset and user is None:
         return unauthorized("Search queries pagination is not supported without authentication")
     results = await search.search(rt, session, request.query_params.get("q", ""), user, resolve=resolve)
@@ -91,5 +89,4 @@ async def search_v2(request: Request, session: Any, grant: Grant | None) -> Resp
 
 
 def routes() -> list[Route]:
-    return [Route("/api/v2/search", search_v2, methods=["GET"]),
-            Route("/api/v2/search/", search_v2, methods=["GET"], include_in_schema=False)]
+    return both_routes("/api/v2/search", search_v2)

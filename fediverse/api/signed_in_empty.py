@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import signed_in
+from fediverse.api.params import routes as both_routes
 from fediverse.api.public import _json
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
@@ -34,4 +35,4 @@ def routes() -> list[Route]:
              ("/api/v2/filters", _empty("read:filters")), ("/api/v1/followed_tags", _empty("read:follows")),
              ("/api/v1/endorsements", _empty("read:accounts")), ("/api/v1/domain_blocks", _empty("read:blocks")),
              ("/api/v1/push/subscription", push_subscription)]
-    return [route for path, run in table for route in signed_in.routes(path, run)]
+    return [route for path, run in table for route in both_routes(path, run)]

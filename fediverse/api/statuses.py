@@ -19,7 +19,9 @@ from starlette.routing import Route
 
 from fediverse.api import entities
 from fediverse.api.auth import api_view
-from fediverse.api.oauth_input import read_params, string, truthy
+from fediverse.api.oauth_input import read_params
+from fediverse.api.params import id_param, path_id, string, truthy
+from fediverse.api.params import routes as both_routes
 from fediverse.errors import Invalid, NotFound
 from fediverse.models import Account
 from fediverse.runtime import Runtime
@@ -29,16 +31,15 @@ from fediverse.services.timelines import items_for
 from fediverse.web.context import runtime_of
 from fediverse.web.responses import json_response
 
-MAX_ID = 2**63 - 1
 MAX_TEXT = 10_000
 
 
-def _id_value(raw: Any, name: str) -> int:
-    """An id sent in a body: digits (a JSON number is accepted too) within a signed 64-bit id; else 422."""
-    text = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
-    if not text.isdigit() or len(text) > 19 or int(text) > MAX_ID:
-        raise Invalid(f"{name} must be an id (digits), not {str(raw)[:40]!r}")
-    return int(text)
+def _body_id(raw: Any, name: str) -> int:
+    """An id sent in a body (present: the caller checked); a malformed one is a 422, as Mastodon answers."""
+    found = id_param(raw, name, status=422)
+    if found is None:
+        raise Invalid(f"{name} must be an id (digits)")
+    return found
 
 
 def _id_list(params: dict[str, Any], name: str) -> list[str]:
@@ -46,13 +47,6 @@ def _id_list(params: dict[str, Any], name: str) -> list[str]:
     if value is None or value == "":
         return []
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
-def _path_id(request: Request) -> int:
-    raw = str(request.path_params["id"])
-    if len(raw) > 19 or int(raw) > MAX_ID:
-        raise NotFound("Record not found")
-    return int(raw)
 
 
 async def shown(rt: Runtime, session: Any, viewer: Account | None, status_id: int) -> dict[str, Any]:
@@ -69,11 +63,11 @@ async def post(request: Request, session: Any, grant: Grant | None) -> Response:
     rt = runtime_of(request)
     params = await read_params(request)
     text = string(params, "status", limit=MAX_TEXT + 1)
-    media_ids = [_id_value(raw, "media_ids") for raw in _id_list(params, "media_ids")]
+    media_ids = [_body_id(raw, "media_ids") for raw in _id_list(params, "media_ids")]
     reply = params.get("in_reply_to_id")
     data = app_posts.StatusInput(
         text=text, media_ids=media_ids,
-        in_reply_to_id=_id_value(reply, "in_reply_to_id") if reply not in (None, "") else None,
+        in_reply_to_id=_body_id(reply, "in_reply_to_id") if reply not in (None, "") else None,
         sensitive=truthy(params.get("sensitive")), spoiler_text=string(params, "spoiler_text", limit=1000),
         visibility=string(params, "visibility", limit=20) or "public")
     key = request.headers.get("idempotency-key", "").strip() or None
@@ -87,7 +81,7 @@ async def remove(request: Request, session: Any, grant: Grant | None) -> Respons
     """DELETE: the deleted status, with ``text`` (as typed) for the app's delete-and-redraft."""
     assert grant is not None and grant.user is not None
     rt = runtime_of(request)
-    status_id = _path_id(request)
+    status_id = path_id(request)
     post = await app_posts.own_post(session, grant.user, status_id)
     entity = await shown(rt, session, grant.user.account, status_id)
     text, spoiler = app_posts.source_of(post)
@@ -140,7 +134,7 @@ async def edit(request: Request, session: Any, grant: Grant | None) -> Response:
     only the ids it edits the attributes of), as there is no removing an image from a work here yet."""
     assert grant is not None and grant.user is not None
     rt = runtime_of(request)
-    status_id = _path_id(request)
+    status_id = path_id(request)
     params = await read_params(request)
     post = await app_posts.own_post(session, grant.user, status_id)
     text, spoiler = app_posts.source_of(post)
@@ -164,7 +158,7 @@ async def edit(request: Request, session: Any, grant: Grant | None) -> Response:
 async def source(request: Request, session: Any, grant: Grant | None) -> Response:
     """The text as typed, of an own post (what an app's edit box starts from)."""
     assert grant is not None and grant.user is not None
-    status_id = _path_id(request)
+    status_id = path_id(request)
     text, spoiler = app_posts.source_of(await app_posts.own_post(session, grant.user, status_id))
     return json_response({"id": str(status_id), "text": text, "spoiler_text": spoiler})
 
@@ -173,7 +167,7 @@ async def source(request: Request, session: Any, grant: Grant | None) -> Respons
 async def history(request: Request, session: Any, grant: Grant | None) -> Response:
     """The versions of a post: the current one only (earlier versions are not kept), said honestly."""
     viewer = grant.user.account if grant is not None and grant.user is not None else None
-    status_id = _path_id(request)
+    status_id = path_id(request)
     post = await threads.visible_post(session, status_id, viewer)
     if post is None or post.status.id != status_id or post.status.reblog_of_id is not None:
         raise NotFound("Record not found")
@@ -185,14 +179,11 @@ async def history(request: Request, session: Any, grant: Grant | None) -> Respon
 
 
 def routes() -> list[Route]:
-    found = []
-    for path, endpoint, methods in (("/api/v1/statuses", post, ["POST"]),
-                                    ("/api/v1/statuses/{id:int}", remove, ["DELETE"]),
-                                    ("/api/v1/statuses/{id:int}", edit, ["PUT"]),
-                                    ("/api/v1/statuses/{id:int}/source", source, ["GET"]),
-                                    ("/api/v1/statuses/{id:int}/history", history, ["GET"])):
-        found += [Route(path, endpoint, methods=methods),
-                  Route(f"{path}/", endpoint, methods=methods, include_in_schema=False)]
-    return found
+    return [route for path, endpoint, methods in (("/api/v1/statuses", post, ["POST"]),
+                                                  ("/api/v1/statuses/{id:int}", remove, ["DELETE"]),
+                                                  ("/api/v1/statuses/{id:int}", edit, ["PUT"]),
+                                                  ("/api/v1/statuses/{id:int}/source", source, ["GET"]),
+                                                  ("/api/v1/statuses/{id:int}/history", history, ["GET"]))
+            for route in both_routes(path, endpoint, methods)]
 
 

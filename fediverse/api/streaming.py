@@ -20,12 +20,13 @@ from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from fediverse.api import entities
 from fediverse.api import scopes as scope_rules
 from fediverse.api.auth import INVALID_TOKEN, OUT_OF_SCOPE, grant_of, websocket_protocol
+from fediverse.api.params import routes as both_routes
 from fediverse.db.stream_events import DELETE, NOTIFICATION, Event
 from fediverse.services import listings
 from fediverse.services import stream_events as rules
@@ -205,8 +206,7 @@ async def _messages(websocket: WebSocket, grant: Grant, subscriptions: set[Strea
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/v1/streaming/health", health),
-        Route("/api/v1/streaming/health/", health),
+        *both_routes("/api/v1/streaming/health", health),
         WebSocketRoute("/api/v1/streaming", stream),
         WebSocketRoute("/api/v1/streaming/", stream),
     ]

@@ -11,7 +11,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import signed_in
-from fediverse.api.public import _cursor, _json, _link, _statuses
+from fediverse.api.params import cursor as page_cursor
+from fediverse.api.params import page_link, routes as both_routes
+from fediverse.api.public import _json, _statuses
 from fediverse.models import LocalUser
 from fediverse.runtime import Runtime
 from fediverse.services import timelines
@@ -19,11 +21,11 @@ from fediverse.services import timelines
 
 @signed_in.view("read:statuses")
 async def home(request: Request, rt: Runtime, session: Any, user: LocalUser) -> Response:
-    cursor = _cursor(request)
+    cursor = page_cursor(request)
     page = await timelines.home(session, user.account, cursor.max_id, cursor.limit, since_id=cursor.since_id,
                                 min_id=cursor.min_id)
-    return _json(await _statuses(rt, session, page.items), headers=_link(request, page.items))
+    return _json(await _statuses(rt, session, page.items), headers=page_link(request, [i.entry_id for i in page.items]))
 
 
 def routes() -> list[Route]:
-    return signed_in.routes("/api/v1/timelines/home", home)
+    return both_routes("/api/v1/timelines/home", home)
