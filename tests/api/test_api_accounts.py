@@ -11,10 +11,9 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from fediverse.models import utcnow
-from fediverse.services import oauth
 from tests.api.mastodon_types import assert_entities, assert_entity
-from tests.api.oauth_client import REDIRECT, bearer
+from tests.api.oauth_client import bearer
+from tests.api.tokens import token_for
 from tests.api.world import World, make_world
 from tests.federation.helpers import act, edge_state, make_user, user
 from tests.support import Network
@@ -23,13 +22,8 @@ ALL = ["read", "write", "follow"]
 
 
 async def token(w: World, username: str, scopes: list[str] | None = None) -> dict[str, str]:
-    """A bearer header for this person with these scopes, issued by the services the token endpoint uses."""
-    scopes = scopes or ALL
-    async with w.art.rt.sessions() as session:
-        app = (await oauth.register_app(session, "Ice Cubes", None, [REDIRECT], scopes, utcnow())).app
-        person = await user(w.art, username)
-        code = await oauth.issue_code(session, app, person.account_id, REDIRECT, scopes, None, utcnow())
-        return bearer((await oauth.trade_code(session, app, code, REDIRECT, None, utcnow())).token)
+    """A bearer header for this person with these scopes (tests.api.tokens)."""
+    return bearer(await token_for(w.art, username, " ".join(scopes or ALL)))
 
 
 async def account_id(w: World, username: str) -> int:

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fediverse.models import utcnow
-from fediverse.services import oauth, reports
+from fediverse.services import reports
 from tests.api.mastodon_types import assert_entity
-from tests.api.oauth_client import REDIRECT, bearer
+from tests.api.oauth_client import bearer
+from tests.api.tokens import token_for
 from tests.api.world import World, make_world
 from tests.federation.helpers import user
 from tests.support import Network
-
-
-async def token(w: World, username: str, scopes: list[str]) -> str:
-    async with w.art.rt.sessions() as session:
-        app = (await oauth.register_app(session, "Reporter", None, [REDIRECT], scopes, utcnow())).app
-        person = await user(w.art, username)
-        code = await oauth.issue_code(session, app, person.account_id, REDIRECT, scopes, None, utcnow())
-        return (await oauth.trade_code(session, app, code, REDIRECT, None, utcnow())).token
 
 
 async def _report(w: World, key: str, **form: Any) -> Any:
@@ -35,7 +27,7 @@ async def _queue(w: World) -> list[Any]:
 
 async def test_a_report_from_an_app_reaches_the_moderators_and_is_forwarded_when_asked(network: Network) -> None:
     w = await make_world(network)
-    dave = await token(w, "dave", ["write:reports"])
+    dave = await token_for(w.art, "dave", "write:reports")
     alice_id = (await user(w.art, "alice")).account_id
     answer = await _report(w, dave, account_id=str(alice_id), **{"status_ids[]": str(w.ids["public_note"])},
                            comment="Spam in my replies", category="spam")
@@ -58,8 +50,8 @@ async def test_a_report_from_an_app_reaches_the_moderators_and_is_forwarded_when
 
 async def test_bad_reports_change_nothing(network: Network) -> None:
     w = await make_world(network)
-    dave = await token(w, "dave", ["write:reports"])
-    reader = await token(w, "dave", ["read"])
+    dave = await token_for(w.art, "dave", "write:reports")
+    reader = await token_for(w.art, "dave", "read")
     alice_id = str((await user(w.art, "alice")).account_id)
     dave_id = str((await user(w.art, "dave")).account_id)
     for key, form, status, words in (

@@ -4,21 +4,16 @@ neither — and a bad token is a 401, never read as signed out."""
 
 from __future__ import annotations
 
-from fediverse.models import utcnow
-from fediverse.services import oauth
-from tests.api.oauth_client import REDIRECT, bearer
+from tests.api import tokens
+from tests.api.oauth_client import bearer
 from tests.api.world import World, make_world
 from tests.federation.helpers import user
 from tests.support import Network
 
 
 async def token_for(w: World, username: str) -> str:
-    """A token of a registered app for this person, issued by the same service the token endpoint uses."""
-    async with w.art.rt.sessions() as session:
-        app = (await oauth.register_app(session, "Reader", None, [REDIRECT], ["read"], utcnow())).app
-        person = await user(w.art, username)
-        code = await oauth.issue_code(session, app, person.account_id, REDIRECT, ["read"], None, utcnow())
-        return (await oauth.trade_code(session, app, code, REDIRECT, None, utcnow())).token
+    """A read token of a registered app for this person (tests.api.tokens)."""
+    return await tokens.token_for(w.art, username, "read")
 
 
 async def test_a_token_makes_its_person_the_viewer_of_the_public_endpoints(network: Network) -> None:
