@@ -14,9 +14,10 @@ from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fediverse.models.base import Base, utcnow
+from fediverse.models.works import ImageFiles
 
 
-class MediaUpload(Base):
+class MediaUpload(ImageFiles, Base):
     """One uploaded image of an app, owned by ``account_id``; ``status_id`` set once a post uses it."""
 
     __tablename__ = "media_uploads"
@@ -26,17 +27,6 @@ class MediaUpload(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     focal_x: Mapped[float] = mapped_column(default=0.0)
     focal_y: Mapped[float] = mapped_column(default=0.0)
-    original_key: Mapped[str] = mapped_column(String(500))
-    original_mime: Mapped[str] = mapped_column(String(64))
-    large_key: Mapped[str] = mapped_column(String(500))
-    large_mime: Mapped[str] = mapped_column(String(64))
-    display_key: Mapped[str] = mapped_column(String(500))
-    thumbnail_key: Mapped[str] = mapped_column(String(500))
-    width: Mapped[int] = mapped_column()
-    height: Mapped[int] = mapped_column()
-    large_width: Mapped[int] = mapped_column()
-    large_height: Mapped[int] = mapped_column()
-    blurhash: Mapped[str] = mapped_column(String(100))
     ai_generated: Mapped[bool] = mapped_column(default=False)
     digital_source_type: Mapped[str | None] = mapped_column(String(200))
     status_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # the post it became part of

@@ -47,15 +47,10 @@ class Work(Base):
     )
 
 
-class WorkImage(Base):
-    """One image of a work: the private original and its public renditions, alt text, blurhash, focal point."""
+class ImageFiles:
+    """The stored files of one image (keys in the media store: the private original and its public renditions)
+    with their sizes and blurhash: a work's image, and an app's upload waiting for its post, hold the same."""
 
-    __tablename__ = "work_images"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    alt_text: Mapped[str] = mapped_column(Text, default="")
     original_key: Mapped[str] = mapped_column(String(500))
     original_mime: Mapped[str] = mapped_column(String(64))
     large_key: Mapped[str] = mapped_column(String(500))
@@ -67,6 +62,17 @@ class WorkImage(Base):
     large_width: Mapped[int] = mapped_column()
     large_height: Mapped[int] = mapped_column()
     blurhash: Mapped[str] = mapped_column(String(100))
+
+
+class WorkImage(ImageFiles, Base):
+    """One image of a work: the private original and its public renditions, alt text, blurhash, focal point."""
+
+    __tablename__ = "work_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    alt_text: Mapped[str] = mapped_column(Text, default="")
     focal_x: Mapped[float] = mapped_column(default=0.0)
     focal_y: Mapped[float] = mapped_column(default=0.0)
     ai_generated: Mapped[bool] = mapped_column(default=False)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.moderation import render_delete_actor
 from fediverse.db import follows as follow_db
+from fediverse.db import paging
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
 from fediverse.models import ACCEPTED, ROLES, Account, AuditLog, Follow, LocalUser, utcnow
@@ -78,15 +79,9 @@ async def find_accounts(session: AsyncSession, query: AccountQuery, *, max_id: i
         stmt = stmt.where(Account.domain == query.by_domain.lower())
     if query.staff:
         stmt = stmt.where(LocalUser.role.in_(("moderator", "admin")))
-    if max_id is not None:
-        stmt = stmt.where(Account.id < max_id)
-    if since_id is not None:
-        stmt = stmt.where(Account.id > since_id)
-    if min_id is not None:
-        rows = (await session.execute(stmt.where(Account.id > min_id).order_by(Account.id).limit(limit))).all()
-        return [(a, u) for a, u in reversed(rows)]
-    rows = (await session.execute(stmt.order_by(Account.id.desc()).limit(limit))).all()
-    return [(a, u) for a, u in rows]
+    page, reverse = paging.by_id(stmt, Account.id, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+    rows = [(a, u) for a, u in (await session.execute(page)).all()]
+    return rows[::-1] if reverse else rows
 
 
 def require_reason(reason: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.signatures.keys import generate_private_key, private_key_to_pem, public_key_pem
 from fediverse.db import accounts as account_db
+from fediverse.db import paging
 from fediverse.db.blocks import quiet_actors
 from fediverse.errors import Conflict, Invalid, NotFound, found
 from fediverse.models import (
@@ -185,16 +186,10 @@ async def notification_page(session: AsyncSession, account_id: int, *, kinds: tu
     query = _notification_rows().where(*_of_kind(account_id, kinds))
     if actor_id is not None:
         query = query.where(Notification.actor_id == actor_id)
-    if max_id is not None:
-        query = query.where(Notification.id < max_id)
-    if since_id is not None:
-        query = query.where(Notification.id > since_id)
-    if min_id is not None:
-        query = query.where(Notification.id > min_id).order_by(Notification.id)
-    else:
-        query = query.order_by(Notification.id.desc())
-    rows = [(n, w, r, local) for n, w, r, local in (await session.execute(query.limit(limit))).all()]
-    return rows[::-1] if min_id is not None else rows
+    page, reverse = paging.by_id(query, Notification.id, max_id=max_id, since_id=since_id, min_id=min_id,
+                                 limit=limit)
+    rows = [(n, w, r, local) for n, w, r, local in (await session.execute(page)).all()]
+    return rows[::-1] if reverse else rows
 
 
 async def notification_of(session: AsyncSession, account_id: int, notification_id: int) -> NotificationRow:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.moderation import FlagReport, render_flag
 from fediverse.db import accounts as account_db
-from fediverse.db import domain_policy
+from fediverse.db import domain_policy, paging
 from fediverse.db import local_notes as local_note_db
 from fediverse.db import works as work_db
 from fediverse.errors import Conflict, Invalid, NotFound
@@ -129,14 +129,9 @@ async def find_reports(session: AsyncSession, *, resolved: bool | None, reporter
         stmt = stmt.where(Report.reporter_id == reporter_id)
     if target_id is not None:
         stmt = stmt.where(Report.target_id == target_id)
-    if max_id is not None:
-        stmt = stmt.where(Report.id < max_id)
-    if since_id is not None:
-        stmt = stmt.where(Report.id > since_id)
-    if min_id is not None:
-        return list(reversed((await session.scalars(
-            stmt.where(Report.id > min_id).order_by(Report.id).limit(limit))).all()))
-    return list((await session.scalars(stmt.order_by(Report.id.desc()).limit(limit))).all())
+    page, reverse = paging.by_id(stmt, Report.id, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+    found = list((await session.scalars(page)).all())
+    return found[::-1] if reverse else found
 
 
 async def about_account(session: AsyncSession, account_id: int, *, limit: int) -> list[Report]:
