@@ -101,6 +101,7 @@ class FederationSettings:
     max_redirects: int = 3
     max_response_bytes: int = 1_048_576
     key_cache_seconds: int = 86_400
+    key_fetch_seconds: float = 4.0  # every key fetch verifying one inbound request, together
     delivery_max_attempts: int = 16
     domain_unavailable_days: int = 7
     remote_post_retention_days: int = 90  # stored remote posts nobody here interacted with go after this; 0 = keep
@@ -378,6 +379,7 @@ def _validated(settings: Settings) -> Settings:
         "jobs.inbound_retention_days": jobs.inbound_retention_days,
         "federation.connect_timeout": settings.federation.connect_timeout,
         "federation.read_timeout": settings.federation.read_timeout,
+        "federation.key_fetch_seconds": settings.federation.key_fetch_seconds,
         "federation.max_response_bytes": settings.federation.max_response_bytes,
         "federation.delivery_max_attempts": settings.federation.delivery_max_attempts,
         "federation.domain_unavailable_days": settings.federation.domain_unavailable_days,

@@ -145,7 +145,9 @@ class Network:
             "instance": {"domain": domain, "scheme": "https", "name": f"Test {domain}"},
             "database": {"url": url},
             "media": {"root": str(folder / "media")},
-            "federation": {"allow_private_addresses": True},
+            # key fetches between in-process instances take milliseconds, but a loaded 2-core CI box can stall the
+            # event loop for seconds; the key-deadline test sets the shipped 4 s back
+            "federation": {"allow_private_addresses": True, "key_fetch_seconds": 30.0},
             "jobs": {"backend": "embedded", "sweep_seconds": 1},
             "server": {"secret_key_file": str(folder / "secret.key")},
         }

@@ -38,10 +38,6 @@ class KeyUnavailable(Exception):
     """The signer's key could not be fetched right now (network): answer 503 so the sender retries."""
 
 
-KEY_FETCH_SECONDS = 4.0
-"""All key fetches made to verify one request (key document, actor, a refetch after a failed check) end within
-this, together: a key host that never answers still gets the request its 503 within 5 s (Mastodon-style
-senders wait ~10 s), instead of connect + read time-outs adding up per fetch."""
 
 REFETCH_COOLDOWN_SECONDS = 300
 """A cached key whose check fails is fetched again (the actor may have rotated it) at most once per key in this
@@ -51,17 +47,21 @@ ones within the window are refused with 401 and the sender's retry succeeds."""
 REFETCH_SCOPE = "key_refetch"
 
 
-def key_deadline() -> float:
-    """The event-loop time by which every key fetch of a request now starting must be done."""
-    return asyncio.get_running_loop().time() + KEY_FETCH_SECONDS
+def key_deadline(rt: Runtime) -> float:
+    """The event-loop time by which every key fetch of a request now starting must be done.
+
+    All fetches made to verify one request (key document, actor, a refetch after a failed check) share
+    `federation.key_fetch_seconds` (4 s by default): a key host that never answers still gets the request its 503
+    within 5 s (Mastodon-style senders wait ~10 s), instead of connect + read time-outs adding up per fetch."""
+    return asyncio.get_running_loop().time() + rt.settings.federation.key_fetch_seconds
 
 
 async def verified_signer(rt: Runtime, session: AsyncSession, request: SignedRequest, *,
                           deadline: float | None = None) -> Account:
     """The account whose key signed `request`; SignatureError (401) or KeyUnavailable (503) otherwise.
 
-    `deadline` (event-loop time, default `key_deadline()`) bounds every key fetch this makes, together."""
-    deadline = key_deadline() if deadline is None else deadline
+    `deadline` (event-loop time, default `key_deadline(rt)`) bounds every key fetch this makes, together."""
+    deadline = key_deadline(rt) if deadline is None else deadline
     info = read_signature(request.method, request.path_and_query, request.url, request.headers)
     cached = await account_db.by_key_id(session, info.key_id)
     max_age = timedelta(seconds=rt.settings.federation.key_cache_seconds)

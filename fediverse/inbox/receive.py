@@ -84,7 +84,7 @@ async def receive(rt: Runtime, request: SignedRequest, inbox_account_id: int | N
         if activity.type == "Delete" and activity.object_id == activity.actor:
             if await account_db.by_uri(session, activity.actor) is None:
                 return ACCEPTED  # an unknown actor deleting itself: nothing to do (Mastodon does the same)
-        deadline = key_deadline()  # one deadline for every fetch verification makes
+        deadline = key_deadline(rt)  # one deadline for every fetch verification makes
         try:
             signer = await verified_signer(rt, session, request, deadline=deadline)
         except SignatureError as exc:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from fediverse.activitypub.signatures.cavage import sign_cavage, signing_string
 from fediverse.activitypub.signatures.keys import generate_private_key
+from fediverse.config import Settings
 from tests.federation.helpers import make_user, user
 from tests.federation.test_inbox_bad_input import AP, follow, raw_post, stored
 from tests.support import Instance, Network, StepClock
@@ -153,7 +154,7 @@ async def test_forged_signatures_within_the_cooldown_refetch_the_key_at_most_onc
 
 
 async def test_a_key_host_that_never_answers_gets_the_inbox_an_answer_within_5_seconds(network: Network) -> None:
-    a = await network.add("art.test")
+    a = await network.add("art.test", federation={"key_fetch_seconds": Settings().federation.key_fetch_seconds})
     await make_user(a, "alice")
 
     async def tarpit(scope: Any, receive: Any, send: Any) -> None:  # accepts, then never answers

@@ -47,6 +47,7 @@ def test_embedded_default_config_loads_with_sqlite_and_embedded_jobs() -> None:
         ("[media]\nremote_cache_retention_days = -1\n", "'media.remote_cache_retention_days' must not be negative"),
         ("[federation]\nremote_post_retention_days = -1\n", "'federation.remote_post_retention_days' must not be negative"),
         ("[federation]\nremote_post_retention_days = '90d'\n", "'federation.remote_post_retention_days' must be int"),
+        ("[federation]\nkey_fetch_seconds = 0\n", "'federation.key_fetch_seconds' must be greater than 0"),
         ("this is = = not toml", "not valid TOML"),
         ("[consent]\nai_training = 'maybe'\n", "'consent.ai_training' must be one of"),
         ("[consent]\nlicence_url = 'cc-by'\n", "'consent.licence_url'"),
