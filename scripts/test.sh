@@ -26,4 +26,5 @@ if ! { command -v chromium >/dev/null && command -v exiftool >/dev/null; } \
   echo "warning: chromium/exiftool could not be installed; the browser and ExifTool tests will be skipped" \
        "(listed at the end of the run)" >&2
 fi
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# --durations: the slowest tests, so a run that grows slow shows where.
+exec .venv/bin/python -m pytest -p no:cacheprovider --durations=25 "$@"
