@@ -144,7 +144,7 @@ def create_runtime(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         clock=clock,
         streams=StreamBus(settings.jobs.redis_url, f"fediverse:{settings.instance.domain}:streaming"),
     )
-    stream_events.install_hook(session_class, runtime.streams.publish)
+    stream_events.install_hook(session_class, runtime.streams.publish, clock.now)
     runtime.client.host_guard = _domain_guard(engine, sessions)
     return runtime
 

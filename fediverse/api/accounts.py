@@ -14,13 +14,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from fediverse.api import entities
 from fediverse.api.auth import api_view
-from fediverse.api.oauth_input import read_params
+from fediverse.api.oauth_input import MAX_BODY, read_params, read_params_and_files
 from fediverse.api.params import BadRequest, cursor, id_param, link, path_id, strict_boolean
 from fediverse.api.params import routes as both_routes
 from fediverse.api.params import text as text_param
@@ -91,46 +91,12 @@ async def preferences(request: Request, session: AsyncSession, grant: Grant | No
 
 # --- update_credentials --------------------------------------------------------------------------------------
 
-async def _capped_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise BadRequest("the request body is too large", 413)
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise BadRequest("the request body is too large", 413)
-            chunks.append(chunk)
-    except ClientDisconnect:
-        raise BadRequest("the request body was not received") from None
-    return b"".join(chunks)
-
-
 async def _update_params(request: Request) -> tuple[dict[str, Any], FormData | None]:
     """The parameters (JSON object, urlencoded or multipart form; multipart may carry avatar and header) and the
-    multipart form to close afterwards."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "multipart/form-data":
-        return await read_params(request), None
-    body = await _capped_body(request, multipart_limit(runtime_of(request).settings, 2))
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, receive=replay).form(max_files=2, max_fields=200)
-    except Exception:  # starlette raises several types for a malformed multipart body
-        raise BadRequest("the form body could not be parsed") from None
-    params: dict[str, Any] = dict(request.query_params)
-    for key, value in form.multi_items():
-        params[key] = value
-    return params, form
+    form to close afterwards."""
+    multipart = request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+    limit = multipart_limit(runtime_of(request).settings, 2) if multipart else MAX_BODY
+    return await read_params_and_files(request, limit=limit, max_files=2)
 
 
 def _text(params: dict[str, Any], name: str) -> str | None:

@@ -59,7 +59,7 @@ async def _positions(request: Request) -> dict[str, int]:
 
 @signed_in.view("write:statuses")
 async def save_markers(request: Request, rt: Runtime, session: Any, user: LocalUser) -> Response:
-    saved = await markers.save_markers(session, user.account_id, await _positions(request))
+    saved = await markers.save_markers(session, user.account_id, await _positions(request), rt.clock.now())
     return _json({m.timeline: _entity(m) for m in saved})
 
 

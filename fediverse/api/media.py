@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData, UploadFile
-from starlette.requests import ClientDisconnect, Request
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message
 
 from fediverse.api.auth import api_view
-from fediverse.api.oauth_input import read_params
-from fediverse.api.params import BadRequest, path_id, string, text
+from fediverse.api.oauth_input import read_form, read_params
+from fediverse.api.params import path_id, string, text
 from fediverse.api.params import routes as both_routes
 from fediverse.errors import Invalid
 from fediverse.models import MediaUpload
@@ -29,10 +28,6 @@ from fediverse.web.context import runtime_of
 from fediverse.web.responses import json_response
 
 FORM_MARGIN = 64 * 1024  # the multipart framing and the text fields beside the file
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def attachment(rt: Runtime, media: MediaUpload) -> dict[str, Any]:
@@ -49,37 +44,11 @@ def attachment(rt: Runtime, media: MediaUpload) -> dict[str, Any]:
             "description": media.description or None, "blurhash": media.blurhash}
 
 
-async def _form(request: Request, limit: int) -> FormData:
-    """The multipart body, refused past ``limit`` bytes whether or not a Content-Length was sent."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise Invalid("the file is too large")
-    received = 0
-    receive = request.receive
-
-    async def capped() -> Message:
-        nonlocal received
-        message = await receive()
-        received += len(message.get("body", b""))
-        if received > limit:
-            raise _TooLarge()
-        return message
-
-    try:
-        return await Request(request.scope, receive=capped).form(max_files=1, max_fields=20)
-    except _TooLarge:
-        raise Invalid("the file is too large") from None
-    except ClientDisconnect:
-        raise BadRequest("the request body was not received") from None
-    except Exception:  # starlette raises several types for malformed multipart bodies
-        raise BadRequest("the form body could not be parsed (send multipart/form-data with a file)") from None
-
-
 @api_view("write:media")
 async def upload(request: Request, session: Any, grant: Grant | None) -> Response:
     assert grant is not None and grant.user is not None
     rt = runtime_of(request)
-    form = await _form(request, rt.settings.media.max_upload_bytes + FORM_MARGIN)
+    form = await read_form(request, rt.settings.media.max_upload_bytes + FORM_MARGIN, max_files=1, max_fields=20)
     try:
         file = form.get("file")
         if not isinstance(file, UploadFile):

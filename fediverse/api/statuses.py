@@ -89,25 +89,21 @@ async def remove(request: Request, session: Any, grant: Grant | None) -> Respons
     return json_response({**entity, "text": text, "spoiler_text": spoiler})
 
 
-async def _media_attributes(request: Request, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _media_attributes(params: dict[str, Any]) -> list[dict[str, Any]]:
     """``media_attributes[]``: a JSON list of objects, or the form fields ``media_attributes[][id]`` etc."""
     value = params.get("media_attributes")
     if isinstance(value, list):
         return [item for item in value if isinstance(item, dict)]
-    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
-                                                           "multipart/form-data")):
-        form = await request.form()  # parsed already by read_params (Starlette keeps it)
-        ids = [v for v in form.getlist("media_attributes[][id]") if isinstance(v, str)]
-        found = []
-        for n, media_id in enumerate(ids):
-            item: dict[str, Any] = {"id": media_id}
-            for name in ("description", "focus"):
-                values = form.getlist(f"media_attributes[][{name}]")
-                if n < len(values) and isinstance(values[n], str):
-                    item[name] = values[n]
-            found.append(item)
-        return found
-    return []
+    ids = params.get("media_attributes[][id]") or []
+    found = []
+    for n, media_id in enumerate(ids):
+        item: dict[str, Any] = {"id": media_id}
+        for name in ("description", "focus"):
+            values = params.get(f"media_attributes[][{name}]") or []
+            if n < len(values):
+                item[name] = values[n]
+        found.append(item)
+    return found
 
 
 def _image_edits(status_id: int, count: int, attributes: list[dict[str, Any]]) -> list[app_posts.ImageEdit]:
@@ -142,7 +138,7 @@ async def edit(request: Request, session: Any, grant: Grant | None) -> Response:
     current = {entities.attachment_id(status_id, n) for n in range(count)}
     if not set(_id_list(params, "media_ids")) <= current:
         raise Invalid("adding or replacing the images of a post is not supported: edit their descriptions")
-    edits = _image_edits(status_id, count, await _media_attributes(request, params))
+    edits = _image_edits(status_id, count, _media_attributes(params))
     account = grant.user.account
     await app_posts.edit_status(
         rt, session, grant.user, status_id,

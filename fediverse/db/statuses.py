@@ -162,6 +162,10 @@ async def for_work_id(session: AsyncSession, work_id: int) -> Status | None:
     return await session.scalar(select(Status).where(Status.work_id == work_id))
 
 
+async def for_local_note(session: AsyncSession, note_id: int) -> Status | None:
+    return await session.scalar(select(Status).where(Status.local_note_id == note_id))
+
+
 def local_note_visibility(note: LocalNote) -> str:
     """The status visibility of a local note; anything unknown is the closed one."""
     return NOTE_VISIBILITY.get(note.visibility, DIRECT)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from fediverse.models import Notification, Status, utcnow
+from fediverse.models import Notification, Status
 
 PENDING_KEY = "fediverse.stream_events"
 UPDATE, STATUS_UPDATE, DELETE, NOTIFICATION = "update", "status.update", "delete", "notification"
@@ -58,23 +58,25 @@ def status_event(kind: str, status: Status) -> Event:
     return Event(kind, status.id, status.account_id, status.visibility)
 
 
-def _recent(created: datetime | None) -> bool:
+def _recent(created: datetime | None, now: datetime) -> bool:
     """A post arrives live only when it is recent (Mastodon's real-time window): an old one fetched for a thread
     or a profile joins the timelines where its date puts it, never the top of a live stream."""
     if created is None:
         return True
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
-    return utcnow() - created <= REALTIME_WINDOW
+    return now - created <= REALTIME_WINDOW
 
 
-def install_hook(session_class: type[Session], publish: Callable[[list[Event]], None]) -> None:
-    """Hand the events of each committed transaction of ``session_class`` to ``publish`` (right after commit)."""
+def install_hook(session_class: type[Session], publish: Callable[[list[Event]], None],
+                 now: Callable[[], datetime]) -> None:
+    """Hand the events of each committed transaction of ``session_class`` to ``publish`` (right after commit);
+    ``now`` is the runtime's clock, for the real-time window."""
 
     def after_flush(session: Session, _context: Any) -> None:
         for row in session.new:
             if isinstance(row, Status):
-                if _recent(row.created_at):
+                if _recent(row.created_at, now()):
                     mark(session, status_event(UPDATE, row))
             elif isinstance(row, Notification):
                 mark(session, Event(NOTIFICATION, row.id, row.account_id))

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.db import statuses as status_db
 from fediverse.errors import Conflict, Invalid, NotFound
-from fediverse.models import IdempotencyKey, LocalUser, MediaUpload, Status, Work, utcnow
+from fediverse.models import IdempotencyKey, LocalUser, MediaUpload, Work
 from fediverse.services import media_uploads, notes, threads, works
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ async def post_status(rt: Runtime, session: AsyncSession, user: LocalUser, data:
     account_id = user.account_id
     key = idempotency_key[:MAX_KEY] if idempotency_key else None
     if key is not None:
-        earlier = await _reserve(session, account_id, key, utcnow())
+        earlier = await _reserve(session, account_id, key, rt.clock.now())
         if earlier is not None:
             return earlier
     # the posting services commit the reservation with the post, or roll both back
@@ -102,9 +102,9 @@ async def _post_note(rt: Runtime, session: AsyncSession, user: LocalUser, data: 
     note = await notes.post_note(rt, session, user, data.text, in_reply_to=data.in_reply_to_id,
                                  visibility=NOTE_VISIBILITY[data.visibility], cw=data.spoiler_text,
                                  sensitive=data.sensitive)
-    found = await session.scalar(select(Status.id).where(Status.local_note_id == note.id))
+    found = await status_db.for_local_note(session, note.id)
     assert found is not None
-    return found
+    return found.id
 
 
 async def _post_work(rt: Runtime, session: AsyncSession, user: LocalUser, data: StatusInput) -> int:
@@ -119,13 +119,9 @@ async def _post_work(rt: Runtime, session: AsyncSession, user: LocalUser, data: 
     images = [media_uploads.as_image(media) for media in uploads]
     for media in uploads:  # committed with the work by create_work, or rolled back with it
         media.status_id = POSTING
-    try:
-        work = await works.create_work(rt, session, user, works.WorkInput(
-            description=data.text, content_warning=data.spoiler_text, sensitive=data.sensitive,
-            visibility=NOTE_VISIBILITY[data.visibility]), images)
-    except BaseException:
-        await session.rollback()  # create_work refuses some input before it writes (and rolls back) anything
-        raise
+    work = await works.create_work(rt, session, user, works.WorkInput(
+        description=data.text, content_warning=data.spoiler_text, sensitive=data.sensitive,
+        visibility=NOTE_VISIBILITY[data.visibility]), images)
     found = await status_db.for_work_id(session, work.id)
     assert found is not None
     for media in await session.scalars(select(MediaUpload).where(MediaUpload.id.in_(data.media_ids))):

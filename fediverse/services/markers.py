@@ -3,12 +3,14 @@ so another app or device opens where she stopped. Each save bumps ``version`` (a
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.errors import Conflict
-from fediverse.models import MARKER_TIMELINES, Marker, utcnow
+from fediverse.models import MARKER_TIMELINES, Marker
 
 MAX_ID = 2 ** 63 - 1
 
@@ -22,7 +24,8 @@ async def markers_of(session: AsyncSession, account_id: int, timelines: list[str
                                                            Marker.timeline.in_(wanted)).order_by(Marker.timeline)))
 
 
-async def save_markers(session: AsyncSession, account_id: int, positions: dict[str, int]) -> list[Marker]:
+async def save_markers(session: AsyncSession, account_id: int, positions: dict[str, int],
+                       now: datetime) -> list[Marker]:
     """Save the last read id of each named timeline (home, notifications; others ignored) and commit."""
     saved = []
     for timeline, last_read_id in positions.items():
@@ -35,7 +38,7 @@ async def save_markers(session: AsyncSession, account_id: int, positions: dict[s
             session.add(marker)
         else:
             marker.last_read_id, marker.version = last_read_id, marker.version + 1
-        marker.updated_at = utcnow()
+        marker.updated_at = now
         saved.append(marker)
     try:
         await session.commit()

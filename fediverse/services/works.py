@@ -314,12 +314,13 @@ async def _apply_text(rt: Runtime, session: AsyncSession, work: Work, data: Work
 
 
 async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data: WorkInput, images: list[ImageUpload]) -> Work:
-    """Store the images and the work, publish Create(Note) to followers and mentions, and commit."""
-    _check_input(rt, data)
-    _check_images(rt, images)
+    """Store the images and the work, publish Create(Note) to followers and mentions, and commit. Whatever it
+    refuses or fails at rolls the session back (the caller's pending changes with it) and keeps no file."""
     account = user.account
     stored: list[tuple[str, str]] = []
     try:
+        _check_input(rt, data)
+        _check_images(rt, images)
         rows = await _process_images(rt, account.username, images, stored, _xmp_factory(rt, account, data))
         public_id = secrets.token_hex(8)
         lowest = await session.scalar(select(func.min(Work.position)).where(Work.account_id == account.id))

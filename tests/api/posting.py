@@ -7,22 +7,16 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from fediverse.models import LocalNote, MediaUpload, Status, Work, utcnow
-from fediverse.services import oauth
-from tests.api.oauth_client import REDIRECT, bearer
-from tests.federation.helpers import user
+from fediverse.models import LocalNote, MediaUpload, Status, Work
+from tests.api.oauth_client import bearer
+from tests.api.tokens import token_for
 from tests.support import Instance
 from tests.web.panel_client import jpeg
 
 
 async def token(instance: Instance, username: str, scopes: str = "read write") -> dict[str, str]:
     """The Authorization header of a token of a registered app for this person, with these scopes."""
-    wanted = scopes.split()
-    async with instance.rt.sessions() as session:
-        app = (await oauth.register_app(session, "Poster", None, [REDIRECT], wanted, utcnow())).app
-        person = await user(instance, username)
-        code = await oauth.issue_code(session, app, person.account_id, REDIRECT, wanted, None, utcnow())
-        return bearer((await oauth.trade_code(session, app, code, REDIRECT, None, utcnow())).token)
+    return bearer(await token_for(instance, username, scopes))
 
 
 async def upload(client: httpx.AsyncClient, headers: dict[str, str], *, description: str | None = "A harbour",

@@ -9,14 +9,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fediverse.api import entities
 from fediverse.db import works as work_db
 from fediverse.models import LocalNote, Work
 from tests.api.mastodon_types import assert_entities, assert_entity
 from tests.api.posting import attached, counts, error_of, token, upload
 from tests.api.world import World, make_world
-from tests.federation.helpers import act, user
+from tests.federation.helpers import act, make_user, user
 from tests.federation.test_works_federation import received
-from tests.support import Network
+from tests.support import Network, StepClock
+from tests.web.panel_client import PASSWORD
 
 LICENCE = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
 
@@ -279,3 +281,25 @@ async def test_edit_source_and_history_of_an_own_work(network: Network) -> None:
         stored = await session.scalar(select(Work).where(Work.uri == work["uri"]))
         assert stored is not None and stored.description == "Better words #ink"
         assert [i.alt_text for i in stored.images] == ["Two red boats at the quay", "A lighthouse"]
+
+
+async def test_an_idempotency_key_and_a_marker_follow_the_instance_clock(network: Network) -> None:
+    """The key's hour and a marker's time are read off the runtime's clock (a test's StepClock here), so an hour
+    passing is an hour on that clock, never on the machine's."""
+    clock = StepClock()
+    art = await network.add("art.test", clock=clock)
+    await make_user(art, "alice", password=PASSWORD)  # she may sign in, so her app's token works
+    alice = await token(art, "alice")
+    key = {**alice, "Idempotency-Key": "hourly"}
+    async with art.client() as client:
+        first = await client.post("/api/v1/statuses", headers=key, data={"status": "Morning"})
+        clock.advance(59 * 60)
+        within = await client.post("/api/v1/statuses", headers=key, data={"status": "Morning"})
+        clock.advance(2 * 60)
+        after = await client.post("/api/v1/statuses", headers=key, data={"status": "Morning"})
+        assert first.status_code == within.status_code == after.status_code == 200
+        assert within.json()["id"] == first.json()["id"] and after.json()["id"] != first.json()["id"]
+        marker = await client.post("/api/v1/markers", json={"home": {"last_read_id": after.json()["id"]}},
+                                   headers=alice)
+    assert marker.status_code == 200, marker.text
+    assert marker.json()["home"]["updated_at"] == entities.timestamp(clock.now())

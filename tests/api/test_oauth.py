@@ -511,10 +511,19 @@ async def test_malformed_oauth_requests_get_4xx_answers_never_a_500(network: Net
                 assert 400 <= answer.status_code < 500, (path, request, answer.status_code, answer.text[:200])
                 assert "error" in answer.json()
         await consent_page(person, authorize_url(app))
-        for query in ("", "?client_id=", f"?client_id={app.client_id}&redirect_uri=" + "x" * 5000,
-                      f"?client_id={'x' * 5000}",
-                      f"?client_id={app.client_id}&redirect_uri={REDIRECT}&scope=" + "r" * 3000,
-                      f"?client_id={app.client_id}&redirect_uri={REDIRECT}&response_type=token"):
+        # no app or an unregistered redirect: a page (400), never a redirect to an address nobody vouched for;
+        # a known app and its own redirect: back to the app with the OAuth error
+        for query, error in (("", None), ("?client_id=", None),
+                             (f"?client_id={app.client_id}&redirect_uri=" + "x" * 5000, None),
+                             (f"?client_id={'x' * 5000}", None),
+                             (f"?client_id={app.client_id}&redirect_uri={REDIRECT}&response_type=code&scope="
+                              + "r" * 3000, "invalid_scope"),
+                             (f"?client_id={app.client_id}&redirect_uri={REDIRECT}&response_type=token",
+                              "unsupported_response_type")):
             answer = await person.get("/oauth/authorize" + query)
-            assert answer.status_code in (302, 400), (query[:80], answer.status_code)
+            if error is None:
+                assert answer.status_code == 400, (query[:80], answer.status_code)
+            else:
+                assert answer.status_code == 302, (query[:80], answer.status_code)
+                assert answer.headers["location"].startswith(f"{REDIRECT}?error={error}&"), answer.headers["location"]
     assert await count(art, OAuthToken) == 0

@@ -160,7 +160,7 @@ async def test_unknown_valid_tag_is_an_empty_page(network: Network) -> None:
     assert "No public posts" in response.text
 
 
-async def test_hostile_tag_names_get_404_or_400_never_500(network: Network) -> None:
+async def test_hostile_tag_names_get_404_never_500(network: Network) -> None:
     art = await network.add("art.test")
     hostile = ["a" * 5000, "%00", "fox%00", "fox%0d%0aSet-Cookie:%20x", "..%2F..%2Fetc%2Fpasswd", "%2e%2e",
                "fox%22%20OR%20*", "NEAR(a%20b)", "a'%3B%20DROP%20TABLE%20tags%3B--", "%E2%80%AE", "123",
@@ -169,9 +169,9 @@ async def test_hostile_tag_names_get_404_or_400_never_500(network: Network) -> N
         for name in hostile:
             for suffix in ("", ".atom"):
                 response = await client.get(f"/tags/{name}{suffix}")
-                assert response.status_code in (400, 404), (name, suffix, response.status_code)
+                assert response.status_code == 404, (name, suffix, response.status_code)  # no such tag here
                 response = await client.get(f"/tags/{name}{suffix}", headers=AP_ACCEPT)
-                assert response.status_code in (400, 404), (name, suffix, response.status_code)
+                assert response.status_code == 404, (name, suffix, response.status_code)
 
 
 async def test_posts_of_suspended_or_silenced_accounts_and_domains_are_left_out(network: Network) -> None:

@@ -7,10 +7,9 @@ import secrets
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import Message
 
+from fediverse.web import bodies
 from fediverse.web.context import runtime_of
 
 SMALL_FORM_BYTES = 256 * 1024
@@ -26,10 +25,6 @@ class PanelError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def csrf_token(request: Request) -> str:
@@ -57,16 +52,12 @@ def check_origin(request: Request) -> None:
 async def read_form(request: Request, *, max_bytes: int = SMALL_FORM_BYTES, max_files: int = 0) -> FormData:
     """Origin, size and CSRF checks, then the parsed form (the caller closes its files)."""
     check_origin(request)
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
-        raise PanelError(413, f"This request is too large: at most {human_size(max_bytes)} can be sent at once.")
-    capped = Request(request.scope, receive=_capped_receive(request, max_bytes))
     try:
-        form = await capped.form(max_files=max_files, max_fields=200)
-    except _TooLarge:
+        form = await bodies.read_form(bodies.capped(request, max_bytes), max_files=max_files)
+    except bodies.BodyTooLarge:
         raise PanelError(413, f"This request is too large: at most {human_size(max_bytes)} can be sent at once.") from None
-    except HTTPException as exc:
-        raise PanelError(400, f"The form could not be read: {exc.detail}") from None
+    except bodies.BodyUnreadable as exc:
+        raise PanelError(400, f"The form could not be read: {exc}") from None
     sent = form.get(CSRF_FIELD)
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
@@ -74,22 +65,6 @@ async def read_form(request: Request, *, max_bytes: int = SMALL_FORM_BYTES, max_
         raise PanelError(403, "This form has expired or did not come from this site (the security token is "
                               "missing or wrong). Go back, reload the page and send it again.")
     return form
-
-
-def _capped_receive(request: Request, limit: int):  # type: ignore[no-untyped-def]
-    received = 0
-    receive = request.receive
-
-    async def capped() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _TooLarge()
-        return message
-
-    return capped
 
 
 def text(form: FormData, name: str, *, limit: int = 100_000) -> str:
