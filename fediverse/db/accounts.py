@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from fediverse.models import Account, LocalUser
+from fediverse.models import Account, LocalUser, OAuthCode, OAuthToken
 
 # A sign-up waiting for approval is invisible: no actor, WebFinger, profile, listing or count until approved.
 _PENDING = exists().where(LocalUser.account_id == Account.id, LocalUser.approved.is_(False))
@@ -81,3 +81,10 @@ async def search(session: AsyncSession, query: str, scope: str, *, limit: int) -
     elif scope == "limited":
         stmt = stmt.where(or_(Account.suspended_at.is_not(None), Account.silenced_at.is_not(None)))
     return list(await session.scalars(stmt.order_by(Account.domain.is_not(None), Account.handle).limit(limit)))
+
+
+async def end_app_tokens(session: AsyncSession, account_id: int) -> int:
+    """Every app token and pending code of the account goes (suspension, a new password); the caller commits."""
+    result = await session.execute(delete(OAuthToken).where(OAuthToken.account_id == account_id))
+    await session.execute(delete(OAuthCode).where(OAuthCode.account_id == account_id))
+    return result.rowcount or 0

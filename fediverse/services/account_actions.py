@@ -19,12 +19,13 @@ from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.moderation import render_delete_actor
+from fediverse.db import accounts as account_db
 from fediverse.db import follows as follow_db
 from fediverse.db import paging
 from fediverse.errors import Conflict, Invalid, NotFound
 from fediverse.federation.outbox import publish
 from fediverse.models import ACCEPTED, ROLES, Account, AuditLog, Follow, LocalUser, utcnow
-from fediverse.services import modlog, oauth, web_sessions
+from fediverse.services import modlog, web_sessions
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
@@ -176,7 +177,7 @@ async def _suspend(rt: Runtime, session: AsyncSession, account: Account) -> dict
         return {"follows_removed": result.rowcount or 0}
     # Logged out everywhere at once: a cookie copied before the suspension must not work after an unsuspension.
     sessions_ended = await web_sessions.end_all(session, account.id)
-    tokens_revoked = await oauth.end_tokens(session, account.id)  # apps lose access too (client API tokens)
+    tokens_revoked = await account_db.end_app_tokens(session, account.id)  # apps lose access too (client API tokens)
     inboxes = await _known_inboxes(rt, session, account)
     if inboxes:
         await publish(session, account, render_delete_actor(rt.uris.new_activity(), account.uri), inboxes=inboxes)

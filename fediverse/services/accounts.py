@@ -130,14 +130,16 @@ async def authenticate(rt: Runtime, session: AsyncSession, username: str, passwo
 
 async def change_password(rt: Runtime, session: AsyncSession, user: LocalUser, current: str, new: str,
                           confirm: str) -> None:
-    """Set a new password once the current one is proven, and end every session of the account: whoever
-    held a copy of a cookie is out. The caller opens a fresh session for the browser that asked, and commits."""
+    """Set a new password once the current one is proven, and end every session and app token of the account:
+    whoever held a copy of a cookie or a token is out (apps sign in again, as on Mastodon). The caller opens a
+    fresh session for the browser that asked, and commits."""
     if not await rt.run_in_pool(_verify, user.password_hash, current[:1024]):
         raise Invalid("the current password is wrong")
     if new != confirm:
         raise Invalid("the two new passwords are not the same")
     user.password_hash = await rt.run_in_pool(hash_password, new)
     await web_sessions.end_all(session, user.account_id)
+    await account_db.end_app_tokens(session, user.account_id)
 
 
 NOTIFICATION_FILTERS = {"follow": ("follow", "follow_request"), "like": ("like",), "boost": ("announce",),

@@ -2,8 +2,8 @@
 
 Secrets, codes and tokens are 32 random bytes; only their SHA-256 is stored and looked up (a hash lookup is
 a constant-time comparison in effect: the secret never meets a stored secret byte by byte). Scopes arrive
-already checked by fediverse.api.scopes. Functions named as use cases commit; `end_tokens` and `prune_codes`
-do not (suspension and housekeeping call them inside their own transactions).
+already checked by fediverse.api.scopes. Functions named as use cases commit; `prune_codes` does not (housekeeping calls it inside its own
+transaction). Suspension and a password change end an account's tokens with db.accounts.end_app_tokens.
 """
 
 from __future__ import annotations
@@ -205,12 +205,6 @@ async def revoke_app_for(session: AsyncSession, account_id: int, app_id: int) ->
     await session.commit()
     return result.rowcount or 0
 
-
-async def end_tokens(session: AsyncSession, account_id: int) -> int:
-    """Every token and code of the account goes (suspension); the caller commits."""
-    result = await session.execute(delete(OAuthToken).where(OAuthToken.account_id == account_id))
-    await session.execute(delete(OAuthCode).where(OAuthCode.account_id == account_id))
-    return result.rowcount or 0
 
 
 async def prune_codes(session: AsyncSession, now: datetime) -> int:

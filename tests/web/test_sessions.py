@@ -15,6 +15,8 @@ from fediverse.jobs.sweeper import housekeeping
 from fediverse.models import WebSession
 from fediverse.web.panel.secret import load_or_create_secret
 from fediverse.web.panel.sessions import SessionCodec
+from tests.api.oauth_client import bearer
+from tests.api.tokens import token_for
 from tests.federation.helpers import make_user
 from tests.support import Instance, Network, StepClock
 from tests.web.panel_client import PASSWORD, browser, login, post_form
@@ -72,9 +74,17 @@ async def test_the_database_holds_a_hash_of_the_session_token_never_the_token(ne
     assert row.user_agent == "Firefox on Linux" and row.client_address == "198.51.100.7"
 
 
-async def test_changing_the_password_ends_other_sessions_and_keeps_this_one(network: Network) -> None:
+async def test_changing_the_password_ends_other_sessions_and_app_tokens_and_keeps_this_one(network: Network) -> None:
     art = await network.add("art.test")
     await make_user(art, "alice", password=PASSWORD)
+    app = bearer(await token_for(art, "alice"))  # an app she authorised before (a stolen token, say)
+
+    async def app_works() -> bool:
+        async with art.client() as client:
+            answer = await client.get("/api/v1/accounts/verify_credentials", headers=app)
+        assert answer.status_code in (200, 401), answer.text
+        return answer.status_code == 200
+
     async with browser(art) as here, elsewhere(art, "198.51.100.7", "Phone") as phone:
         await login(here, "alice")
         await login(phone, "alice")
@@ -83,6 +93,7 @@ async def test_changing_the_password_ends_other_sessions_and_keeps_this_one(netw
                                  "new_password_confirm": NEW_PASSWORD})
         assert wrong.status_code == 400 and "current password" in wrong.text.lower()
         assert (await phone.get("/studio")).status_code == 200
+        assert await app_works()
         done = await post_form(here, "/studio/security", "/studio/security/password",
                                {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
                                 "new_password_confirm": NEW_PASSWORD})
@@ -90,6 +101,7 @@ async def test_changing_the_password_ends_other_sessions_and_keeps_this_one(netw
         assert (await here.get("/studio")).status_code == 200
         refused = await phone.get("/studio")
         assert refused.status_code == 303 and refused.headers["location"] == "/login?next=/studio"
+        assert not await app_works()  # apps sign in again, with the new password
     assert len(await rows(art)) == 1
     async with browser(art) as fresh:
         assert (await login(fresh, "alice")).status_code == 401
