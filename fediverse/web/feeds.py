@@ -32,7 +32,6 @@ from starlette.routing import Route
 from fediverse.activitypub.render import iso
 from fediverse.consent import CONSENT_NS, ConsentRecord
 from fediverse.consent.licence import TRAINING_PHRASES, rights_url, licence_name as cc_name
-from fediverse.consent.vocab import IN_COPYRIGHT
 from fediverse.db import works as work_db
 from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
@@ -105,10 +104,9 @@ def entry_html(work: Work, images: list[ImageView], page_url: str, record: Conse
     parts.append(work.content_html)  # sanitised when the work was posted
     if work.ai_generated:
         parts.append("<p>AI-generated (marked by the artist).</p>")
-    licence_url = record.licence_url if record is not None else work.license_url
+    rights_iri = rights_url(record) if record is not None else work.license_url
     terms = f" · {TRAINING_PHRASES[record.ai_training]}" if record is not None else ""
-    if licence_url or terms:
-        rights_iri = licence_url or IN_COPYRIGHT
+    if rights_iri:
         parts.append(f'<p>Licence: <a href="{escape(rights_iri)}" rel="license">{escape(licence_name(rights_iri))}</a>'
                      f'{escape(terms)}</p>')
     return "".join(parts)
