@@ -26,8 +26,11 @@ def add_commands(sub: Any) -> None:
     audit = actions.add_parser(
         "audit", help="crawl an actor and report which consent signals each surface carries",
         description="Crawl an actor (actor URL, user@domain, or a local username): actor document, outbox pages, "
-                    "objects, attachments, media (headers and embedded XMP), HTML pages and site files "
-                    "(robots.txt, tdmrep.json, ai.txt, TDM policy). Exit 1 when anything of ours lacks a signal.")
+                    "featured, followers and following (and their pages), objects with their likes / shares / "
+                    "replies collections, attachments, media (headers and embedded XMP), HTML pages and site files "
+                    "(robots.txt, tdmrep.json, ai.txt, TDM policy). The rights statement (the licence, or \"In "
+                    "Copyright\" when none is chosen) is checked on every surface. Exit 1 when anything of ours "
+                    "lacks a signal.")
     audit.add_argument("target", metavar="URL_OR_ACCT")
     audit.add_argument("--max-pages", type=int, default=5, help="outbox pages to follow (default 5)")
     audit.add_argument("--max-items", type=int, default=40, help="objects to audit (default 40)")

@@ -40,6 +40,7 @@ from tests.support import Instance, Network, RoutingTransport
 ROOT = Path(__file__).resolve().parents[1]
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 PLUS = "http://ns.useplus.org/ldf/vocab/"
+IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
 OPT_IN = {"ai_training": "allowed", "tdm_reserved": False, "ai_input": True, "licence_url": CC_BY}
 
 
@@ -141,6 +142,54 @@ async def test_two_artists_with_different_choices_carry_them_on_every_surface(ne
     robots = one(alice, "robots.txt")
     assert robots["GPTBot /@alice/"] == ("present", "disallowed")
     assert one(bob, "robots.txt")["GPTBot /@bob/"] == ("present", "allowed")
+
+
+async def test_the_default_config_with_no_licence_passes_with_the_rights_statement_on_every_surface(
+        network: Network) -> None:
+    """Out of the box (no licence chosen): every surface says "In Copyright", collections included."""
+    a = await network.add("art.test")
+    await artist(a, "alice")
+    await artist(a, "bob", works=0)
+    from tests.federation.helpers import act
+
+    await act(a, "follow", "bob", "alice@art.test")  # so followers and following have a page each
+    await network.drain()
+
+    report = await run_audit(network, "alice@art.test")
+    problems = [(i.kind, i.url, i.error, i.problems) for i in report.items if i.failed()]
+    assert problems == [] and report.exit_code() == 0
+    kinds = [item.kind for item in report.items]
+    for kind in ("followers", "followers page", "following", "likes", "shares", "replies"):
+        assert kind in kinds, kind
+    for item in report.items:
+        found = {c.label(): (c.status, c.value) for c in item.checks}
+        for label in ("json-ld:license", "header:Link rel=license", "html:link rel=license", "xmp:cc:license",
+                      "xmp:xmpRights:WebStatement"):
+            if label in found:
+                assert found[label] == ("present", IN_COPYRIGHT), (item.kind, item.url, label)
+    for kind in ("actor", "followers", "followers page", "following", "likes", "object", "attachment"):
+        assert one(report, kind)["json-ld:license"] == ("present", IN_COPYRIGHT), kind
+    assert one(report, "page")["html:link rel=license"][0] == "present"
+    assert one(report, "media")["header:Link rel=license"][0] == "present"
+    assert one(report, "media")["xmp:cc:license"][0] == "present"
+
+
+async def test_a_surface_without_the_rights_statement_is_missing(network: Network) -> None:
+    a = await network.add("art.test")
+    await artist(a, "alice")
+
+    def rewrite(request: httpx.Request, response: httpx.Response, body: bytes) -> tuple[dict[str, str], bytes] | None:
+        if request.url.path.endswith("/followers") and "activity+json" in request.headers.get("accept", ""):
+            doc = json.loads(body)
+            del doc["license"]  # what main served before: silence instead of "all rights reserved"
+            return _without(response.headers, "link"), json.dumps(doc).encode()
+        return None
+
+    report = await run_audit(network, "alice@art.test", transport=Tamper(network, rewrite))
+    followers = one(report, "followers")
+    assert followers["json-ld:license"] == ("missing", "")
+    assert followers["header:Link rel=license"] == ("missing", "")
+    assert report.exit_code() == 1
 
 
 # --- missing and contradicting signals fail the audit -------------------------------------------------------------

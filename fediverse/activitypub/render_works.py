@@ -58,7 +58,18 @@ def audience(work: Work, author: Account) -> tuple[list[str], list[str]]:
     return [followers], mentioned
 
 
-def render_note(work: Work, uris: Uris, *, instance_name: str, consent: NoteConsent | None = None) -> dict[str, Any]:
+# The Note's interaction collections (Mastodon 4.3+): name in the Note -> the counts key -> the URL segment.
+INTERACTIONS = {"likes": "like", "shares": "announce", "replies": "reply"}
+
+
+def render_interaction_collection(work: Work, name: str, total: int) -> dict[str, Any]:
+    """``likes`` / ``shares`` / ``replies`` of a work: an id that dereferences (``<note>/likes``) and the count."""
+    return {"id": f"{work.uri}/{name}", "type": "Collection", "totalItems": total}
+
+
+def render_note(work: Work, uris: Uris, *, instance_name: str, consent: NoteConsent | None = None,
+                counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """``counts`` ("like", "announce", "reply": what the viewer may see) inlines the interaction collections."""
     author = work.account
     to, cc = audience(work, author)
     page = uris.work_page(author.username, work.public_id)
@@ -97,6 +108,9 @@ def render_note(work: Work, uris: Uris, *, instance_name: str, consent: NoteCons
         note["license"] = work.license_url
     if consent is not None:
         note.update(consent.object)
+    if counts is not None:
+        for name, key in INTERACTIONS.items():
+            note[name] = render_interaction_collection(work, name, counts.get(key, 0))
     return {k: v for k, v in note.items() if v is not None}
 
 

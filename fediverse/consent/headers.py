@@ -9,13 +9,13 @@ from __future__ import annotations
 from html import escape
 
 from fediverse.consent import vocab
+from fediverse.consent.licence import rights_url
 from fediverse.consent.record import ConsentRecord, check_url
 
 
-def _urls(record: ConsentRecord, policy_url: str | None, licence: str | None) -> tuple[str | None, str | None]:
+def _urls(record: ConsentRecord, policy_url: str | None, licence: str | None) -> tuple[str | None, str]:
     policy = check_url(policy_url, "policy_url") if policy_url and record.tdm_reservation else None
-    licence_url = check_url(licence, "licence") if licence else record.licence_url
-    return policy, licence_url
+    return policy, rights_url(record, licence)
 
 
 def http_headers(
@@ -24,7 +24,7 @@ def http_headers(
     """``[(name, value), …]`` in a fixed order: X-Robots-Tag, tdm-reservation, tdm-policy, Content-Usage, Link.
 
     ``tdm-policy`` is sent only while rights are reserved (the spec says not to process it otherwise).
-    ``licence`` overrides ``record.licence_url``; with neither, no ``Link`` header.
+    ``licence`` overrides ``record.licence_url``; with neither, the ``Link`` names "In Copyright" (``rights_url``).
     """
     policy, licence_url = _urls(record, policy_url, licence)
     headers: list[tuple[str, str]] = []
@@ -34,8 +34,7 @@ def http_headers(
     if policy:
         headers.append((vocab.TDM_POLICY, policy))
     headers.append((vocab.CONTENT_USAGE, record.content_usage))
-    if licence_url:
-        headers.append((vocab.LINK, f'<{licence_url}>; rel="license"'))
+    headers.append((vocab.LINK, f'<{licence_url}>; rel="license"'))
     return headers
 
 
@@ -50,8 +49,7 @@ def html_head(
     elements.append(("meta", {"name": "tdm-reservation", "content": str(record.tdm_reservation)}))
     if policy:
         elements.append(("meta", {"name": "tdm-policy", "content": policy}))
-    if licence_url:
-        elements.append(("link", {"rel": "license", "href": licence_url}))
+    elements.append(("link", {"rel": "license", "href": licence_url}))
     return elements
 
 

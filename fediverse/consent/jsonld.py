@@ -12,6 +12,7 @@ import copy
 from typing import Any, Literal
 
 from fediverse.consent import vocab
+from fediverse.consent.licence import rights_url
 from fediverse.consent.record import ConsentRecord, check_url
 from fediverse.errors import Invalid
 
@@ -73,7 +74,8 @@ def jsonld_properties(
     """The consent properties to merge into an actor, Note/Article, attachment or collection (page) document.
 
     ``policy_url``: the TDM policy (ODRL) URL for this actor, sent only while TDM rights are reserved.
-    ``licence``: overrides ``record.licence_url`` (e.g. the artist's licensing page when no licence is chosen).
+    ``licence``: overrides ``record.licence_url`` (e.g. the artist's licensing page); with neither, ``license`` is
+    the "In Copyright" statement (``rights_url``): all rights reserved is said, not left unsaid.
     Actors also get ``indexable`` (Mastodon / FEP-5feb) and kmyblue's ``otherSetting`` ``noai``; attachments
     always carry a Digital Source Type (``digitalCreation`` unless declared), objects only a declared one.
     """
@@ -92,9 +94,7 @@ def jsonld_properties(
     props["dataMining"] = record.data_mining
     props["aiTraining"] = record.ai_training
     props["aiInput"] = record.ai_input
-    licence_url = check_url(licence, "licence") if licence else record.licence_url
-    if licence_url:
-        props["license"] = licence_url
+    props["license"] = rights_url(record, licence)
     if record.attribution:
         props["creditText"] = record.attribution
     if kind == "attachment":

@@ -38,6 +38,10 @@ XMP_NS = {
 PLUS_DATA_MINING = XMP_NS["plus"] + "DataMining"
 IPTC_DIGITAL_SOURCE_TYPE = XMP_NS["Iptc4xmpExt"] + "DigitalSourceType"
 
+# --- RightsStatements.org "In Copyright": what "all rights reserved" says as an IRI (Europeana, DPLA). The rights
+# IRI of every record that names no licence (``fediverse.consent.licence.rights_url``).
+IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
+
 # --- PLUS Data Mining vocabulary (IPTC Photo Metadata 2023.1). The full URI is what is written.
 PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
 DMI_UNSPECIFIED = PLUS_VOCAB + "DMI-UNSPECIFIED"

@@ -25,7 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from fediverse.consent import vocab
-from fediverse.consent.licence import is_public_domain, licence_name
+from fediverse.consent.licence import ALL_RIGHTS_RESERVED, is_in_copyright, is_public_domain, licence_name, rights_url
 from fediverse.consent.record import ConsentRecord, check_text, check_url
 from fediverse.errors import Invalid
 
@@ -49,13 +49,14 @@ def _lang_alt(tag: str, value: str) -> str:
 
 
 def usage_terms(record: ConsentRecord, licence: str | None = None) -> str:
-    """``xmpRights:UsageTerms``: the licence in words, then the AI/TDM constraints."""
-    url = licence or record.licence_url
-    if url:
-        name = licence_name(url)
-        head = f"Licence: {name} ({url})." if name else f"Licence: {url}."
+    """``xmpRights:UsageTerms``: the licence in words (all rights reserved, with its IRI, when none is chosen),
+    then the AI/TDM constraints."""
+    url = rights_url(record, licence)
+    name = licence_name(url)
+    if is_in_copyright(url):
+        head = f"{ALL_RIGHTS_RESERVED} ({url})."
     else:
-        head = "All rights reserved."
+        head = f"Licence: {name} ({url})." if name else f"Licence: {url}."
     return f"{head} {record.constraints_text()}"
 
 
@@ -72,23 +73,26 @@ def xmp_packet(
 
     ``creator``: the artist's display name (``dc:creator``, ``cc:attributionName`` fallback).
     ``profile_url``: the artist's page (``Iptc4xmpCore:CiUrlWork``, ``cc:attributionURL``).
-    ``web_statement``: ``xmpRights:WebStatement`` (Google Images' licence link); default the licence URL.
-    ``copyright_notice``: ``dc:rights``; default "© <creator>", else the attribution line.
-    ``licence``: overrides ``record.licence_url``.
+    ``web_statement``: ``xmpRights:WebStatement`` (Google Images' licence link); default the rights IRI.
+    ``copyright_notice``: ``dc:rights``; default "© <creator>", else the attribution line; with no licence it
+    ends "All rights reserved.".
+    ``licence``: overrides ``record.licence_url``. With neither, ``cc:license`` and ``xmpRights:WebStatement``
+    name the "In Copyright" statement (``rights_url``), as JSON-LD and the ``Link`` header do.
     """
-    licence_url = check_url(licence, "licence") if licence else record.licence_url
+    licence_url = rights_url(record, licence)
     creator = check_text(creator, "creator") if creator else None
     profile = check_url(profile_url, "profile_url") if profile_url else None
     statement = check_url(web_statement, "web_statement") if web_statement else licence_url
     notice = check_text(copyright_notice, "copyright_notice") if copyright_notice else None
     notice = notice or (f"© {creator}" if creator else record.attribution or None)
+    if is_in_copyright(licence_url):
+        notice = f"{notice.rstrip('.')}. {ALL_RIGHTS_RESERVED}." if notice else f"{ALL_RIGHTS_RESERVED}."
 
     attrs = [
         f'    plus:DataMining="{_attr(record.data_mining)}"',
         f'    xmpRights:Marked="{"False" if is_public_domain(licence_url) else "True"}"',
     ]
-    if statement:
-        attrs.append(f'    xmpRights:WebStatement="{_attr(statement)}"')
+    attrs.append(f'    xmpRights:WebStatement="{_attr(statement)}"')
     if record.attribution:
         attrs.append(f'    photoshop:Credit="{_attr(record.attribution)}"')
     attrs.append(f'    Iptc4xmpExt:DigitalSourceType="{_attr(record.source_type)}"')
@@ -104,8 +108,7 @@ def xmp_packet(
         body.append("   <Iptc4xmpCore:CreatorContactInfo rdf:parseType=\"Resource\">")
         body.append(f"    <Iptc4xmpCore:CiUrlWork>{_text(profile)}</Iptc4xmpCore:CiUrlWork>")
         body.append("   </Iptc4xmpCore:CreatorContactInfo>")
-    if licence_url:
-        body.append(f'   <cc:license rdf:resource="{_attr(licence_url)}"/>')
+    body.append(f'   <cc:license rdf:resource="{_attr(licence_url)}"/>')
     attribution_name = record.attribution or creator
     if attribution_name:
         body.append(f"   <cc:attributionName>{_text(attribution_name)}</cc:attributionName>")

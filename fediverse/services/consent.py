@@ -113,11 +113,17 @@ def collection_properties(settings: Settings, uris: Uris, account: Account) -> d
     return jsonld_properties(for_account(settings, account), kind="collection", policy_url=policy_url(uris, account))
 
 
+def work_collection_properties(settings: Settings, uris: Uris, work: Work) -> dict[str, Any]:
+    """A work's own collections (likes, shares, replies) carry the work's record."""
+    return jsonld_properties(for_work(settings, work), kind="collection", policy_url=policy_url(uris, work.account))
+
+
 def image_xmp(settings: Settings, uris: Uris, work: Work) -> bytes:
-    """The XMP packet stamped into every rendition of the work's images."""
+    """The XMP packet stamped into every rendition of the work's images (its WebStatement and cc:license are the
+    work's rights IRI, as on every other surface; the TDM policy is linked from the documents and headers)."""
     account = work.account
     return xmp_packet(for_work(settings, work), creator=account.display_name or account.username,
-                      profile_url=account.url or account.uri, web_statement=policy_url(uris, account))
+                      profile_url=account.url or account.uri)
 
 
 def override_from_form(values: dict[str, Any]) -> dict[str, Any]:

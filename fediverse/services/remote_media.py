@@ -121,14 +121,14 @@ def policy_url(uris: Uris, signals: InboundSignals) -> str:
     return signals.tdm_policy or instance_policy_url(uris)
 
 
-def stamp_for(record: ConsentRecord, account: Account | None, policy: str) -> bytes:
+def stamp_for(record: ConsentRecord, account: Account | None) -> bytes:
     """Our XMP packet for the derivative; a remote name or URL we cannot embed safely is left out."""
     creator = (account.display_name or account.username) if account is not None else None
     profile = (account.url or account.uri) if account is not None else None
     try:
-        return xmp_packet(record, creator=creator, profile_url=profile, web_statement=policy)
+        return xmp_packet(record, creator=creator, profile_url=profile)
     except Invalid:
-        return xmp_packet(record, web_statement=policy)
+        return xmp_packet(record)
 
 
 # --- fetching --------------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ async def _fetch_and_stamp(rt: Runtime, row: RemoteMedia, note: RemoteNote | Non
                                ("media xmp", signals_from_xmp(probed.xmp)), (scope, parent)])
     signals = signals_from_json(consent)
     record = media_record(rt.settings, signals)
-    packet = stamp_for(record, account, policy_url(rt.uris, signals))
+    packet = stamp_for(record, account)
     derived = await rt.run_image_work(derive_renditions, fetched.body, probed, rt, packet)
     large = derived.rendition("large")
     key = store_for(rt).put_remote(large.data, large.ext)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from fediverse.db import statuses as status_db
+from fediverse.db import works as work_db
 from fediverse.models import Account, LocalNote, RemoteNote, Status, Work
 from fediverse.services.visibility import may_see, visible_to
 
@@ -148,3 +149,12 @@ async def descendants(session: AsyncSession, post: Post, viewer: Account | None,
 
     await walk(post.uri)
     return found
+
+
+async def work_counts(session: AsyncSession, work: Work, viewer: Account | None) -> dict[str, int]:
+    """Likes, boosts and the replies ``viewer`` may see (remote ones and our artists' own), as the work's
+    ``likes`` / ``shares`` / ``replies`` collections count them. Signed out: public and unlisted replies only."""
+    counts = await work_db.reaction_counts(session, work.id, viewer)
+    local = [post for post in await replies(session, work.uri, viewer) if post.local_note is not None]
+    counts["reply"] += len(local)
+    return counts

@@ -8,7 +8,8 @@ Content-Usage, Link rel=license) to every response: pages, ActivityStreams JSON,
 ==========================================  ====================================================================
 path                                        record
 ==========================================  ====================================================================
-/@name/<id>, /users/name/works/<id>[/…]     the work's (instance -> artist -> work)
+/@name/<id>, /users/name/works/<id>[/…]     the work's (instance -> artist -> work); also its
+                                            activity, likes, shares and replies
 /@name/feed.atom, /@name/feed.rss           the strictest of the artist's and the feed's works' records
 /@name…, /users/name…, /policies/tdm/name   the artist's
 /media/name/<sha2>/<sha>.<ext>              the work whose rendition it is (strictest if the bytes belong to
@@ -73,6 +74,7 @@ ROBOTS_ADD = "x-consent-robots-add"
 _USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _BOOST_ID = re.compile(r"^[0-9]{1,18}-[0-9]{1,9}$")
+_WORK_DOCUMENTS = ("activity", "likes", "shares", "replies")  # a work's own documents carry the work's record
 _MEDIA_KEY = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,8}$")
 REFUSAL = (b"This artist does not allow AI crawlers or AI agents to fetch their pages, documents or images.\n"
            b"See /robots.txt, /.well-known/tdmrep.json and /ai.txt.\n")
@@ -106,7 +108,7 @@ def target_of(path: str) -> Target:
         return _scoped(kind, username, public_id)
     if path.startswith("/users/"):
         parts = path[len("/users/"):].split("/")
-        if len(parts) in (3, 4) and parts[1] == "works" and (len(parts) == 3 or parts[3] == "activity") \
+        if len(parts) in (3, 4) and parts[1] == "works" and (len(parts) == 3 or parts[3] in _WORK_DOCUMENTS) \
                 and _PUBLIC_ID.match(parts[2]):
             return _scoped("work", parts[0], parts[2])
         if len(parts) == 3 and parts[1] == "boosts" and _BOOST_ID.match(parts[2]):

@@ -13,7 +13,9 @@ from fediverse.activitypub.render import render_actor, render_collection, render
 from fediverse.activitypub.signatures.errors import SignatureError
 from fediverse.activitypub.render import AS_CONTEXT
 from fediverse.activitypub.render_notes import render_local_note, render_note_create, render_note_tombstone
-from fediverse.activitypub.render_works import note_context, render_create, render_note, render_tombstone
+from fediverse.activitypub.render_works import (
+    INTERACTIONS, note_context, render_create, render_interaction_collection, render_note, render_tombstone,
+)
 from fediverse.consent import JSONLD_TERMS
 from fediverse.db import accounts as account_db
 from fediverse.db import boosts as boost_db
@@ -22,11 +24,11 @@ from fediverse.db import works as work_db
 from fediverse.db import follows as follow_db
 from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_signer
 from fediverse.inbox.receive import receive
-from fediverse.models import Account
+from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
-from fediverse.services import signed_fetch
+from fediverse.services import signed_fetch, threads
 from fediverse.services.consent import (
-    collection_properties, local_note_consent, local_text_consent, render_actor_document,
+    collection_properties, local_note_consent, local_text_consent, render_actor_document, work_collection_properties,
 )
 from fediverse.web.context import runtime_of
 from fediverse.web.ratelimit import client_key
@@ -173,7 +175,7 @@ async def collection(request: Request) -> Response:
     size = rt.settings.limits.page_size
     async with rt.sessions() as session:
         total, items = await _collection_items(runtime_of(request), session, account, name, page_param, size)
-    consent = collection_properties(rt.settings, rt.uris, account) if name in ("outbox", "featured") else {}
+    consent = collection_properties(rt.settings, rt.uris, account)
     if page_param is None:
         doc = render_collection(base, total, first=f"{base}?page=1" if name != "featured" else None)
         if name == "featured":
@@ -189,7 +191,8 @@ async def collection(request: Request) -> Response:
 
 
 def _with_consent(doc: dict[str, Any], consent: dict[str, Any]) -> dict[str, Any]:
-    """Artwork collections carry the artist's record at the collection level (consent doc §15)."""
+    """Every collection of an artist (outbox, featured, followers, following) and each of its pages carries the
+    artist's record at the collection level (consent doc §15)."""
     if not consent:
         return doc
     return {**doc, "@context": [AS_CONTEXT, JSONLD_TERMS], **consent}
@@ -223,29 +226,58 @@ def _bare(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "@context"}
 
 
+async def _served_work(request: Request, session: Any) -> Work | Response:
+    """The work this AS2 request names, or the answer instead: 404 / 410 (suspended, deleted) / refusal / a
+    redirect to the page for a browser. Followers-only works only to a signed fetch by an accepted follower."""
+    rt = runtime_of(request)
+    work = await work_db.by_public_id(session, request.path_params["public_id"])
+    if work is None or work.account.username != request.path_params["username"].lower():
+        return error(404, "no such work")
+    if gone := gone_if_suspended(work.account):
+        return gone
+    if not wants_activitypub(request):
+        return RedirectResponse(rt.uris.work_page(work.account.username, work.public_id), status_code=303)
+    if work.deleted_at is not None:
+        return activity_json(render_tombstone(work), status=410)
+    refusal = await authorized_fetch_refusal(request)
+    if refusal:
+        return refusal
+    if work.visibility == "followers" and not await _signed_by_follower(request, session, work.account_id):
+        return error(404, "no such work")
+    return work
+
+
 async def work_object(request: Request) -> Response:
-    """A work's Note (or its Create with /activity); 410 with a Tombstone once deleted."""
+    """A work's Note (or its Create with /activity); 410 with a Tombstone once deleted. The Note inlines its
+    likes / shares / replies collections with what a signed-out viewer may count (Mastodon 4.3+)."""
     rt = runtime_of(request)
     async with rt.sessions() as session:
-        work = await work_db.by_public_id(session, request.path_params["public_id"])
-        if work is None or work.account.username != request.path_params["username"].lower():
-            return error(404, "no such work")
-        if gone := gone_if_suspended(work.account):
-            return gone
-        if not wants_activitypub(request):
-            return RedirectResponse(rt.uris.work_page(work.account.username, work.public_id), status_code=303)
-        if work.deleted_at is not None:
-            return activity_json(render_tombstone(work), status=410)
-        refusal = await authorized_fetch_refusal(request)
-        if refusal:
-            return refusal
-        if work.visibility == "followers" and not await _signed_by_follower(request, session, work.account_id):
-            return error(404, "no such work")
+        work = await _served_work(request, session)
+        if isinstance(work, Response):
+            return work
+        counts = await threads.work_counts(session, work, None)
     consent = local_note_consent(rt.settings, rt.uris, work)
     if request.url.path.endswith("/activity"):
         return activity_json(render_create(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent))
-    note = render_note(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent)
+    note = render_note(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent, counts=counts)
     return activity_json({"@context": note_context(consent), **note})
+
+
+async def work_interactions(request: Request) -> Response:
+    """``<note>/likes``, ``/shares``, ``/replies``: the Collection the Note inlines, with the work's consent record
+    (every collection carries it). Counts only, as Mastodon serves likes and shares."""
+    name = request.path_params["collection"]
+    if name not in INTERACTIONS:
+        return error(404, "no such collection")
+    rt = runtime_of(request)
+    async with rt.sessions() as session:
+        work = await _served_work(request, session)
+        if isinstance(work, Response):
+            return work
+        counts = await threads.work_counts(session, work, None)
+    doc = render_interaction_collection(work, name, counts[INTERACTIONS[name]])
+    return activity_json({"@context": [AS_CONTEXT, JSONLD_TERMS], **doc,
+                          **work_collection_properties(rt.settings, rt.uris, work)})
 
 
 async def local_note_object(request: Request) -> Response:
@@ -323,6 +355,7 @@ routes = [
     Route("/users/{username}/inbox", inbox, methods=["POST"]),
     Route("/users/{username}/works/{public_id}", work_object),
     Route("/users/{username}/works/{public_id}/activity", work_object),
+    Route("/users/{username}/works/{public_id}/{collection}", work_interactions),
     Route("/users/{username}/boosts/{boost_id}", boost_activity),
     Route("/users/{username}/notes/{public_id}", local_note_object),
     Route("/users/{username}/notes/{public_id}/activity", local_note_object),

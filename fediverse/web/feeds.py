@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from fediverse.activitypub.render import iso
 from fediverse.consent import CONSENT_NS, ConsentRecord
-from fediverse.consent.licence import TRAINING_PHRASES, licence_name as cc_name
+from fediverse.consent.licence import TRAINING_PHRASES, rights_url, licence_name as cc_name
 from fediverse.db import works as work_db
 from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
@@ -83,9 +83,8 @@ def _consent_elements(parent: ET.Element, record: ConsentRecord, policy: str) ->
 
 
 def _licence_media(parent: ET.Element, record: ConsentRecord, rights: str) -> None:
-    if record.licence_url:
-        _sub(parent, "media:license", cc_name(record.licence_url) or "Licence", type="text/html",
-             href=record.licence_url)
+    rights_iri = rights_url(record)
+    _sub(parent, "media:license", cc_name(rights_iri) or "Licence", type="text/html", href=rights_iri)
     _sub(parent, "media:copyright", rights)
 
 
@@ -105,13 +104,11 @@ def entry_html(work: Work, images: list[ImageView], page_url: str, record: Conse
     parts.append(work.content_html)  # sanitised when the work was posted
     if work.ai_generated:
         parts.append("<p>AI-generated (marked by the artist).</p>")
-    licence_url = record.licence_url if record is not None else work.license_url
+    rights_iri = rights_url(record) if record is not None else work.license_url
     terms = f" · {TRAINING_PHRASES[record.ai_training]}" if record is not None else ""
-    if licence_url:
-        parts.append(f'<p>Licence: <a href="{escape(licence_url)}" rel="license">{escape(licence_name(licence_url))}</a>'
+    if rights_iri:
+        parts.append(f'<p>Licence: <a href="{escape(rights_iri)}" rel="license">{escape(licence_name(rights_iri))}</a>'
                      f'{escape(terms)}</p>')
-    elif terms:
-        parts.append(f"<p>All rights reserved{escape(terms)}</p>")
     return "".join(parts)
 
 
@@ -144,8 +141,7 @@ def build_atom(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     _sub(feed, "updated", iso(_updated(works, account)))
     _sub(feed, "link", rel="alternate", type="text/html", href=profile_url)
     _sub(feed, "link", rel="self", type="application/atom+xml", href=f"{profile_url}/feed.atom")
-    if artist.licence_url:
-        _sub(feed, "link", rel="license", type="text/html", href=artist.licence_url)  # RFC 4946
+    _sub(feed, "link", rel="license", type="text/html", href=rights_url(artist))  # RFC 4946
     _sub(feed, "rights", rights_text(artist, name), type="text")
     _consent_elements(feed, artist, policy)
     author = _sub(feed, "author")
@@ -165,8 +161,7 @@ def build_atom(rt: Runtime, account: Account, works: list[Work]) -> bytes:
         _sub(entry, "link", rel="alternate", type="text/html", href=page_url)
         for view in images:
             _sub(entry, "link", rel="enclosure", type=view.large_mime, href=view.large_url)
-        if record.licence_url:
-            _sub(entry, "link", rel="license", type="text/html", href=record.licence_url)  # RFC 4946
+        _sub(entry, "link", rel="license", type="text/html", href=rights_url(record))  # RFC 4946
         _sub(entry, "published", iso(work.published_at))
         _sub(entry, "updated", iso(work.updated_at or work.published_at))
         # <rights>: the licence URL when there is one (what readers link), else the statement; the AI terms are
@@ -195,8 +190,7 @@ def build_rss(rt: Runtime, account: Account, works: list[Work]) -> bytes:
     _sub(channel, "description", plain(account.summary, 500) or f"New works by {name}")
     _sub(channel, "copyright", rights_text(artist, name))
     _sub(channel, "atom:link", rel="self", type="application/rss+xml", href=f"{profile_url}/feed.rss")
-    if artist.licence_url:
-        _sub(channel, "atom:link", rel="license", type="text/html", href=artist.licence_url)
+    _sub(channel, "atom:link", rel="license", type="text/html", href=rights_url(artist))
     _consent_elements(channel, artist, policy)
     _sub(channel, "lastBuildDate", format_datetime(_updated(works, account)))
     _sub(channel, "generator", rt.settings.instance.name)
@@ -223,8 +217,7 @@ def build_rss(rt: Runtime, account: Account, works: list[Work]) -> bytes:
         sensitive = bool(work.sensitive or work.summary)
         for view in images:
             _media(item, view, sensitive)
-        if record.licence_url:
-            _sub(item, "atom:link", rel="license", type="text/html", href=record.licence_url)
+        _sub(item, "atom:link", rel="license", type="text/html", href=rights_url(record))
         _licence_media(item, record, rights_text(record, name, work.published_at.year))
         _consent_elements(item, record, policy)
     return _serialise(rss)

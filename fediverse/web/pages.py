@@ -12,7 +12,6 @@ posted) and remote replies' `content_html` (sanitised when stored, and passed th
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +32,8 @@ from fediverse.db import works as work_db
 from fediverse.db.works import (
     collection_by_slug, collection_count, collection_works, collections_of, profile_counts, showcase,
 )
-from fediverse.consent.licence import TRAINING_PHRASES
+from fediverse.consent.licence import TRAINING_PHRASES, is_in_copyright, rights_url
+from fediverse.consent.licence import licence_name as cc_licence_name
 from fediverse.federation.actors import remote_record, stored_note_signals
 from fediverse.models import Account, LocalNote, RemoteNote, Work, WorkImage
 from fediverse.runtime import Runtime
@@ -139,22 +139,9 @@ def tile(rt: Runtime, work: Work) -> Tile:
                 placeholder=placeholder_css(work.images[0].blurhash) if shown and work.images[0].blurhash else "")
 
 
-_CC = re.compile(r"^https?://creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)/?")
-
-
 def licence_name(url: str | None) -> str | None:
-    """`CC BY-NC-ND 4.0` for Creative Commons URLs, the URL otherwise."""
-    if not url:
-        return None
-    if url.startswith(("http://rightsstatements.org/vocab/InC/", "https://rightsstatements.org/vocab/InC/")):
-        return "All rights reserved"
-    match = _CC.match(url)
-    if match is None:
-        return url
-    kind, code, version = match.groups()
-    if kind == "publicdomain":
-        return {"zero": f"CC0 {version}", "mark": f"Public Domain Mark {version}"}.get(code, url)
-    return f"CC {code.upper()} {version}"
+    """`CC BY-NC-ND 4.0` for Creative Commons URLs, "All rights reserved" for In Copyright, the URL otherwise."""
+    return (cc_licence_name(url) or url) if url else None
 
 
 def plain(text: str, limit: int = DESCRIPTION_CHARS) -> str:
@@ -321,7 +308,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
     name = display_name(author)
     warning = (work.summary or "Sensitive content") if work.sensitive or work.summary else None
     record = for_work(rt.settings, work)  # the effective consent record (instance -> artist -> work)
-    licence = licence_name(record.licence_url)
+    rights = rights_url(record)  # the chosen licence, else "In Copyright": said on the page, never left out
     credit = f"{name} ({acct(author, rt.settings.instance.domain)})"
     year = work.published_at.year
     graph = []
@@ -340,8 +327,7 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         }
         if work.updated_at:
             obj["dateModified"] = iso(work.updated_at)
-        if record.licence_url:
-            obj["license"] = record.licence_url
+        obj["license"] = rights
         graph.append(obj)
     reply_views = [
         {"author": display_name(note.account), "handle": acct(note.account, rt.settings.instance.domain),
@@ -363,14 +349,14 @@ def render_work(request: Request, rt: Runtime, work: Work, counts: dict[str, int
         request, "work.html",
         work=work, author=author, artist_name=name, handle=acct(author, rt.settings.instance.domain), title=title,
         page_url=page_url, profile_url=profile_url, images=images, content_html=Markup(work.content_html),
-        warning=warning, licence=licence, counts=counts, replies=reply_views, description=plain(description),
+        warning=warning, licence=licence_name(rights), counts=counts, replies=reply_views, description=plain(description),
         published_iso=iso(work.published_at), updated_iso=iso(work.updated_at) if work.updated_at else None,
         og_image=images[0] if images and warning is None else None,
         tags=[(t, rt.uris.tag(t)) for t in work.tags], credit=credit,
         # Behind a content warning: no image in link previews or search metadata either.
         json_ld=json_ld({"@context": "https://schema.org", "@graph": graph}) if warning is None else None,
         link=f'<{work.uri}>; {AP_LINK}', replies_robots=", ".join(replies_robots), reply_url=reply_url,
-        licence_url=record.licence_url, attribution=record.attribution, search=record.search,
+        licence_url=rights, in_copyright=is_in_copyright(rights), attribution=record.attribution, search=record.search,
         training=TRAINING_PHRASES[record.ai_training],
     )
     if images:  # the viewer (static/viewer.js): this site's own file, nothing inline

@@ -40,6 +40,7 @@ from fediverse.errors import Invalid
 CC = "https://creativecommons.org/licenses/by-nc-nd/4.0/"
 POLICY = "https://example.social/policies/tdm/ana"
 PLUS = "http://ns.useplus.org/ldf/vocab/"
+IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 ANA = ConsentRecord(licence_url=CC, attribution="Ana Artist")
 OPEN = ConsentRecord(ai_training="allowed", tdm_reserved=False, ai_input=True)
@@ -156,7 +157,8 @@ def test_http_headers_search_opt_out_adds_noindex() -> None:
     headers = dict(http_headers(SEARCH_OFF))
     assert headers["X-Robots-Tag"] == "noai, noimageai, noarchive, noindex, noimageindex"
     assert headers["Content-Usage"] == "train-ai=n, search=n"
-    assert "Link" not in headers and "tdm-policy" not in headers
+    assert headers["Link"] == f'<{IN_COPYRIGHT}>; rel="license"'  # no licence: all rights reserved, said
+    assert "tdm-policy" not in headers
 
 
 def test_http_headers_open_record_and_licence_override() -> None:
@@ -197,7 +199,8 @@ def test_html_head_elements_and_markup() -> None:
         f'<meta name="tdm-policy" content="{POLICY}">\n'
         f'<link rel="license" href="{CC}">'
     )
-    assert html_head_markup(OPEN) == '<meta name="tdm-reservation" content="0">'
+    assert html_head_markup(OPEN) == (
+        f'<meta name="tdm-reservation" content="0">\n<link rel="license" href="{IN_COPYRIGHT}">')
 
 
 def test_html_markup_escapes_ampersands_in_urls() -> None:
@@ -224,7 +227,8 @@ class _Collect(HTMLParser):
 def test_licence_line() -> None:
     assert licence_line_html(ANA) == (
         f'<p>Ana Artist · <a href="{CC}" rel="license">CC BY-NC-ND 4.0</a> · No AI training</p>')
-    assert licence_line_html(ConsentRecord()) == "<p>All rights reserved · No AI training</p>"
+    assert licence_line_html(ConsentRecord()) == (
+        f'<p><a href="{IN_COPYRIGHT}" rel="license">All rights reserved</a> · No AI training</p>')
     nogen = ConsentRecord(ai_training="no_generative", licence_url="https://example.social/@ana/licensing")
     assert licence_line_html(nogen) == (
         '<p><a href="https://example.social/@ana/licensing" rel="license">Licence</a> · No generative AI training</p>')
@@ -250,6 +254,7 @@ def test_licence_line_escapes_the_attribution() -> None:
         ("https://creativecommons.org/publicdomain/mark/1.0/", "Public Domain Mark 1.0"),
         ("https://example.social/@ana/license", None),
         ("https://creativecommons.org/licenses/by-xx/4.0/", None),
+        ("http://rightsstatements.org/vocab/InC/1.0/", "All rights reserved"),
     ],
 )
 def test_licence_names(url: str, name: str | None) -> None:

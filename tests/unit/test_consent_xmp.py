@@ -19,6 +19,7 @@ from fediverse.consent.xmp import JPEG_XMP_LIMIT, MAX_XMP_BYTES
 from fediverse.errors import Invalid
 
 CC = "https://creativecommons.org/licenses/by-nc-nd/4.0/"
+IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
 PLUS = "http://ns.useplus.org/ldf/vocab/"
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 ANA = ConsentRecord(licence_url=CC, attribution="Ana Artist / example.social")
@@ -60,6 +61,20 @@ def test_packet_fields_are_exact() -> None:
     contact = d.find(f"{_q('Iptc4xmpCore', 'CreatorContactInfo')}/{_q('Iptc4xmpCore', 'CiUrlWork')}")
     assert contact is not None and contact.text == "https://example.social/@ana"
     assert len(PACKET) < 4096 < JPEG_XMP_LIMIT
+
+
+def test_no_licence_is_stated_as_in_copyright_in_every_rights_field() -> None:
+    """All rights reserved: cc:license and WebStatement name the In Copyright IRI, the words say the same."""
+    d = _description(xmp_packet(ConsentRecord(), creator="Ana Artist"))
+    assert d.get(_q("xmpRights", "WebStatement")) == IN_COPYRIGHT
+    assert d.get(_q("xmpRights", "Marked")) == "True"
+    licence = d.find(_q("cc", "license"))
+    assert licence is not None and licence.get(f"{{{XMP_NS['rdf']}}}resource") == IN_COPYRIGHT
+    rights = d.find(_q("dc", "rights"))
+    assert rights is not None and rights[0][0].text == "© Ana Artist. All rights reserved."
+    terms = d.find(_q("xmpRights", "UsageTerms"))
+    assert terms is not None and (terms[0][0].text or "").startswith(f"All rights reserved ({IN_COPYRIGHT}).")
+    assert signals_from_xmp(xmp_packet(ConsentRecord())).licence_url == IN_COPYRIGHT  # read back as stated
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,8 @@ from tests.support import Instance, Network
 from tests.web import AP_ACCEPT, parse, post_work
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
+ALL_RIGHTS_RESERVED = [f'<{IN_COPYRIGHT}>; rel="license"']  # no licence chosen: stated, not left out
 ALICE = {"ai_training": "none", "search": False}
 BOB = {"ai_training": "allowed", "tdm_reserved": False, "ai_input": True, "licence_url": CC_BY}
 STRICT = {"x-robots-tag": "noai, noimageai, noarchive", "tdm-reservation": "1",
@@ -66,7 +68,7 @@ def consent_of(response: httpx.Response) -> dict[str, Any]:
 def expect_alice(response: httpx.Response) -> None:
     assert consent_of(response) == {
         "x-robots-tag": "noai, noimageai, noarchive, noindex, noimageindex", "tdm-reservation": "1",
-        "tdm-policy": "https://art.test/policies/tdm/alice", "content-usage": "train-ai=n, search=n", "licence": [],
+        "tdm-policy": "https://art.test/policies/tdm/alice", "content-usage": "train-ai=n, search=n", "licence": ALL_RIGHTS_RESERVED,
     }, response.url
 
 
@@ -78,7 +80,7 @@ def expect_bob(response: httpx.Response) -> None:
 
 
 def expect_default(response: httpx.Response, policy: str) -> None:
-    assert consent_of(response) == {**STRICT, "tdm-policy": policy, "licence": []}, response.url
+    assert consent_of(response) == {**STRICT, "tdm-policy": policy, "licence": ALL_RIGHTS_RESERVED}, response.url
 
 
 def test_paths_map_to_the_record_they_serve() -> None:
@@ -112,7 +114,7 @@ async def test_pages_carry_each_artists_record_in_headers_and_head(network: Netw
     assert page.meta("robots") == "noai, noimageai, noarchive, noindex, noimageindex"
     assert page.meta("tdm-reservation") == "1"
     assert page.meta("tdm-policy") == "https://art.test/policies/tdm/alice"
-    assert page.all("link", rel="license") == []
+    assert page.one("link", rel="license").attrs["href"] == IN_COPYRIGHT
     page = parse(bob.text)
     assert page.meta("robots") is None and page.meta("tdm-reservation") == "0" and page.meta("tdm-policy") is None
     assert page.one("link", rel="license").attrs["href"] == CC_BY
@@ -275,5 +277,5 @@ async def test_permissive_instance_default(network: Network) -> None:
         alice = await client.get("/@alice")
     for response in (home, carol):
         assert consent_of(response) == {"x-robots-tag": None, "tdm-reservation": "0", "tdm-policy": None,
-                                        "content-usage": "train-ai=y, search=y", "licence": []}
+                                        "content-usage": "train-ai=y, search=y", "licence": ALL_RIGHTS_RESERVED}
     expect_alice(alice)

@@ -96,7 +96,9 @@ async def test_profile_shows_bio_fields_counts_and_links_to_actor_and_feeds(netw
     assert page.one("link", rel="alternate", type="application/activity+json").attrs["href"] == art.rt.uris.actor("alice")
     assert page.one("link", type="application/atom+xml").attrs["href"] == "https://art.test/@alice/feed.atom"
     assert page.one("link", type="application/rss+xml").attrs["href"] == "https://art.test/@alice/feed.rss"
-    assert response.headers["link"] == f'<{art.rt.uris.actor("alice")}>; rel="alternate"; type="application/activity+json"'
+    assert response.headers.get_list("link") == [  # the actor, and the rights statement (no licence chosen)
+        f'<{art.rt.uris.actor("alice")}>; rel="alternate"; type="application/activity+json"',
+        '<http://rightsstatements.org/vocab/InC/1.0/>; rel="license"']
     assert page.meta("og:type") == "profile"
     assert page.meta("og:title") == "Alice Fox (@alice@art.test)"
     assert page.meta("og:image") == art.rt.uris.media(work.images[0].display_key)  # no avatar: the first work

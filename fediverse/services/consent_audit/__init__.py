@@ -4,9 +4,14 @@ What is expected where is consent doc §15 (the emission plan), computed with th
 use (``jsonld_properties``, ``http_headers``, ``html_head``, ``xmp_packet``'s fields), applied to the record each
 document states about itself:
 
-- the actor document, its outbox (collection and pages) and featured collection, every object listed there
-  (fetched by id, too) and every attachment: our JSON-LD terms, the ``@context`` defining them, and the HTTP
-  headers on each ActivityPub response;
+- the actor document, its outbox (collection and pages), featured, followers and following collections (and
+  their pages), every object listed there (fetched by id, too) with its ``likes`` / ``shares`` / ``replies``
+  collections, and every attachment: our JSON-LD terms, the ``@context`` defining them, and the HTTP headers on
+  each ActivityPub response;
+- the rights statement on every surface (JSON-LD ``license``, ``Link rel=license``, ``<link rel=license>``, XMP
+  ``cc:license`` and ``xmpRights:WebStatement``): the licence, or "In Copyright"
+  (``http://rightsstatements.org/vocab/InC/1.0/``) when none is chosen, since all rights reserved is a
+  statement, not an absence;
 - the HTML pages (the actor's profile, each object's page): ``<meta name="robots">``, ``tdm-reservation``,
   ``<link rel="license">`` and the same headers;
 - every media URL (attachments, the images of the work pages, avatar and header): the headers on GET, HEAD and

@@ -31,6 +31,7 @@ ACCEPT_AP = 'application/activity+json, application/ld+json; profile="https://ww
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9"
 ACCEPT_JRD = "application/jrd+json, application/json"
 MAX_ATTACHMENTS = 20
+INTERACTIONS = ("likes", "shares", "replies")
 
 
 class Auditor(AuditContext):
@@ -120,16 +121,22 @@ class Auditor(AuditContext):
 
         await self.collection("outbox", actor.get("outbox"), record, paged=True)
         await self.collection("featured", actor.get("featured"), record, paged=False)
+        for name in ("followers", "following"):  # their items are actors, not the artist's: only the terms count
+            await self.collection(name, actor.get(name), record, paged=True, with_objects=False)
         await self.media.run()
         await SiteFiles(self).audit(got.url, actor, record, self.media.paths[0] if self.media.paths else None)
 
-    async def collection(self, name: str, url: Any, record: ConsentRecord, *, paged: bool) -> None:
+    async def collection(self, name: str, url: Any, record: ConsentRecord, *, paged: bool,
+                         with_objects: bool = True) -> None:
         if not isinstance(url, str):
             return
         doc, stated = await self.collection_doc(name, url, record)
         if doc is None:
             return
-        await self.objects(doc, stated)
+        if with_objects:
+            await self.objects(doc, stated)
+        else:
+            paged = paged and bool(doc.get("totalItems"))  # an empty collection's first page says nothing more
         first = doc.get("first") if paged else None
         if isinstance(first, Mapping) and not isinstance(first.get("id"), str):  # an embedded first page
             await self.objects(first, record)
@@ -144,7 +151,8 @@ class Auditor(AuditContext):
             page, _stated = await self.collection_doc(f"{name} page", page_url, record)
             if page is None:
                 break
-            await self.objects(page, record)
+            if with_objects:
+                await self.objects(page, record)
             page_url = first_id(page.get("next"))
 
     async def collection_doc(self, kind: str, url: str, parent: ConsentRecord
@@ -197,6 +205,11 @@ class Auditor(AuditContext):
             judge_jsonld(att_item, attachment, "attachment", att_record, top_level=False)
             if first_url(attachment):
                 self.media.queue(url, "media", att_record, xmp_required=True, expect=attachment)
+        for name in INTERACTIONS:  # likes, shares, replies (Mastodon 4.3+): collections carry the terms too
+            inlined = doc.get(name)
+            url = first_id(inlined)
+            if url and self.ours(url) and url != obj_id:
+                await self.collection_doc(name, url, record)
         page = first_url(doc.get("url"))
         if page and page != obj_id:
             await self.page(page, record, collect_images=True)

@@ -16,6 +16,7 @@ from fediverse.consent import (
     signals_from_activitypub, x_robots_directives,
 )
 from fediverse.consent.inbound import data_mining_meaning, licence_links
+from fediverse.consent.licence import is_in_copyright, rights_url
 from fediverse.errors import Invalid
 from fediverse.services.consent_audit.report import CONFLICT, INVALID, MISSING, OPTIONAL, PRESENT, AuditItem
 
@@ -69,10 +70,13 @@ def judge_tdm(item: AuditItem, surface: str, name: str, value: Any, record: Cons
 
 
 def judge_licence(item: AuditItem, surface: str, name: str, value: str | None, record: ConsentRecord) -> None:
+    """The rights statement: the record's licence, or "In Copyright" when it names none (all rights reserved is
+    a statement too: its absence is missing). "In Copyright" where a licence was expected is stricter: fine."""
+    expected = rights_url(record)
     if not value:
-        item.add(surface, name, MISSING if record.licence_url else OPTIONAL)
-    elif record.licence_url and value.rstrip("/") != record.licence_url.rstrip("/"):
-        item.add(surface, name, CONFLICT, f"{value} (the document says {record.licence_url})")
+        item.add(surface, name, MISSING)
+    elif value.rstrip("/") != expected.rstrip("/") and not is_in_copyright(value):
+        item.add(surface, name, CONFLICT, f"{value} (the document says {expected})")
     else:
         item.add(surface, name, PRESENT, value)
 

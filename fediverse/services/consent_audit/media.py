@@ -131,9 +131,10 @@ def judge_xmp(item: AuditItem, got: Fetched, media: _Media) -> None:
             item.add("xmp", key, missing_status)
         else:
             item.add("xmp", key, PRESENT, value)
-    licence = reading.first("cc:license")
-    if media.xmp_required or licence:
-        judge_licence(item, "xmp", "cc:license", licence, record)
+    for key in ("cc:license", "xmpRights:WebStatement"):  # the rights IRI, as in the JSON-LD and the Link header
+        licence = reading.first(key)
+        if media.xmp_required or licence:
+            judge_licence(item, "xmp", key, licence, record)
     signals = signals_from_xmp(packet)
     if record.restricts_training and signals.ai_training == "allowed":
         item.add("xmp", "consistency", CONFLICT, "the file allows AI training; the record refuses it")

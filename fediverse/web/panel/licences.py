@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-# RightsStatements.org "In Copyright": the standard URI for "all rights reserved" (used by Europeana and DPLA).
-ALL_RIGHTS_RESERVED = "http://rightsstatements.org/vocab/InC/1.0/"
+from fediverse.consent.vocab import IN_COPYRIGHT as ALL_RIGHTS_RESERVED  # what "no licence" is stated as, too
 
 LICENCES: list[tuple[str, str]] = [
     (ALL_RIGHTS_RESERVED, "All rights reserved"),
