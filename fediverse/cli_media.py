@@ -1,4 +1,6 @@
-"""`fediverse media purge-remote`: delete cached copies of remote media (they are fetched again when needed)."""
+"""`fediverse media purge-remote`: delete cached copies of remote media (they are fetched again when needed).
+`fediverse media restamp [USERNAME]`: write the current consent record into every work's image files now (after
+an upgrade that changed what the XMP says, files stamped before still carry the old packet)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,10 @@ def add_commands(sub: Any, run: Callable[..., int]) -> None:
     which.add_argument("--older-than", type=days, metavar="DAYS", help="unused for more than DAYS days")
     which.add_argument("--all", action="store_true", help="every cached remote file")
     purge.set_defaults(handler=lambda args, settings: cmd_purge_remote(args, settings, run))
+    restamp = media.add_parser("restamp", help="write the current consent record (XMP) into the image files of "
+                                               "every work, or of one artist's; files already current are skipped")
+    restamp.add_argument("username", nargs="?", help="only this local artist's works")
+    restamp.set_defaults(handler=lambda args, settings: cmd_restamp(args, settings, run))
 
 
 def cmd_purge_remote(args: argparse.Namespace, settings: Settings, run: Callable[..., int]) -> int:
@@ -39,6 +45,20 @@ def cmd_purge_remote(args: argparse.Namespace, settings: Settings, run: Callable
         purged = await remote_media.purge_unused(rt, older_than_days=older_than)
         scope = "every cached remote file" if older_than is None else f"unused for more than {older_than} days"
         print(f"purged {purged.files} cached remote files ({purged.bytes} bytes), {scope}")
+        return 0
+
+    return run(settings, body)
+
+
+def cmd_restamp(args: argparse.Namespace, settings: Settings, run: Callable[..., int]) -> int:
+    from fediverse.services import restamp
+
+    async def body(rt: Any) -> int:
+        ids = await restamp.live_work_ids(rt, args.username)
+        done = [await restamp.restamp_work(rt, work_id) for work_id in ids]
+        changed = done.count(restamp.RESTAMPED)
+        print(f"re-stamped {changed} of {len(ids)} works ({len(ids) - changed} already carried the current record); "
+              "followers get an Update with the new file addresses")
         return 0
 
     return run(settings, body)

@@ -22,6 +22,7 @@ from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.models import Work
 from fediverse.services import consent
+from fediverse.services.accounts import require_local_user
 from fediverse.services.works import derive_renditions, next_edit_time, release_files, store_for
 
 if TYPE_CHECKING:
@@ -33,6 +34,18 @@ async def schedule_for_account(session: AsyncSession, account_id: int) -> int:
     for work_id in ids:
         enqueue(session, Restamp(work_id))
     return len(ids)
+
+
+async def live_work_ids(rt: Runtime, username: str | None = None) -> list[int]:
+    """Every live work of the instance, or of one local artist (NotFound when there is none by that name)."""
+    async with rt.sessions() as session:
+        where = [Work.deleted_at.is_(None)]
+        if username is not None:
+            where.append(Work.account_id == (await require_local_user(session, username)).account_id)
+        return list(await session.scalars(select(Work.id).where(*where).order_by(Work.id)))
+
+
+RESTAMPED = "files re-stamped"
 
 
 async def restamp_work(rt: Runtime, work_id: int) -> str:
@@ -72,4 +85,4 @@ async def restamp_work(rt: Runtime, work_id: int) -> str:
                                                            consent=properties), inboxes=inboxes, followers=True)
         await session.commit()
         await release_files(rt, session, old_keys)
-    return "files re-stamped"
+    return RESTAMPED
