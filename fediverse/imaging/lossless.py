@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from fediverse.imaging.derive import Rendition
 from fediverse.imaging.errors import CORRUPT, NOT_ACCEPTED, TOO_BIG, TRUNCATED, ImageRejected
 from fediverse.imaging.geometry import fit_box
-from fediverse.imaging.probe import Probe
+from fediverse.imaging.probe import Probe, human_bytes
 
 FORMATS = ("JPEG", "PNG", "WEBP")
 TOO_LARGE = "too_large_as_uploaded"  # over the large rendition's box
@@ -45,7 +45,6 @@ XMP_NAMESPACE = b"http://ns.adobe.com/xap/1.0/\x00"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_DROPPED = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"})
 WEBP_KEPT = frozenset({b"VP8X", b"ICCP", b"ANIM", b"ANMF", b"ALPH", b"VP8 ", b"VP8L"})
-_MB = 1024 * 1024
 # The end of entropy-coded data: 0xFF then a byte that is not stuffing (00) nor RSTn (D0-D7).
 _FILL = re.compile(rb"\xff+")
 _NEXT_MARKER = re.compile(rb"\xff[\x01-\xcf\xd8-\xfe]")
@@ -74,7 +73,7 @@ def publish_as_uploaded(data: bytes, probe: Probe, xmp: bytes, *, large_max: tup
     published = strip_and_stamp(data, probe.format, xmp)
     if len(published) > max_bytes:
         raise ImageRejected(
-            f"file is {len(published) / _MB:.1f} MB, over the {max_bytes / _MB:.0f} MB limit for as-uploaded files "
+            f"file is {human_bytes(len(published))}, over the {human_bytes(max_bytes)} limit for as-uploaded files "
             "([media] as_uploaded_max_bytes: larger attachments are not fetched by other servers, Mastodon's image "
             "limit is 16 MB); export it smaller or publish without 'as uploaded'", TOO_BIG)
     return Rendition("large", published, probe.mime, probe.width, probe.height, probe.animated)

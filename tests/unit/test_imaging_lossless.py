@@ -84,7 +84,7 @@ def test_over_the_large_box_or_byte_limit_is_refused_naming_the_limit() -> None:
     data = imagecorpus.plain_jpeg(400, 300)
     with pytest.raises(ImageRejected, match=r"400x300, larger than the large rendition's 200x100 .*large_max_width"):
         _publish(data, large_max=(200, 100))
-    with pytest.raises(ImageRejected, match=r"over the 0 MB limit for as-uploaded files \(\[media\] as_uploaded_max_bytes"):
+    with pytest.raises(ImageRejected, match=r"over the 1000 bytes limit for as-uploaded files \(\[media\] as_uploaded_max_bytes"):
         _publish(data, max_bytes=1000)
 
 
