@@ -123,6 +123,10 @@ async def test_without_the_checkbox_the_large_rendition_is_re_encoded(network: N
     ("still.gif", imagecorpus.static_gif(), "takes JPEG, PNG or WebP files, not GIF"),
     ("huge.png", imagecorpus.encode(Image.new("L", (4000, 100), 9), "PNG"),
      "larger than the large rendition's 3840x2160 ([media] large_max_width"),
+    # Pillow decodes these two; their structure cannot be copied safely
+    ("no-end.jpg", imagecorpus.plain_jpeg()[:-2], "JPEG structure is truncated (scan data has no end)"),
+    ("lying.jpg", imagecorpus.plain_jpeg()[:-2] + b"\xff\xe1\xff\xff",
+     "JPEG structure is truncated (segment 0xFFE1 runs past the end of the file)"),
 ])
 async def test_refusals_name_the_reason_and_store_nothing(network: Network, name: str, data: bytes,
                                                           expected: str) -> None:
