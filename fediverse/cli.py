@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     from fediverse import cli_consent, cli_media, cli_works
 
     cli_works.add_commands(sub, _run)
-    cli_consent.add_commands(sub)
+    cli_consent.add_commands(sub, _run)
     cli_media.add_commands(sub, _run)
     return parser
 

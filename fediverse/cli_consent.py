@@ -10,17 +10,16 @@ could not be audited.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from fediverse.config import Settings
 
 STATUS_STYLE = {"missing": "red", "conflict": "bold red", "invalid": "magenta"}
 
 
-def add_commands(sub: Any) -> None:
+def add_commands(sub: Any, run: Callable[..., int]) -> None:
     consent = sub.add_parser("consent", help="AI-training / TDM consent tools (audit)")
     actions = consent.add_subparsers(metavar="ACTION")
     audit = actions.add_parser(
@@ -43,21 +42,35 @@ def add_commands(sub: Any) -> None:
     audit.add_argument("--strict", action="store_true", help="remote items missing signals fail the audit too")
     audit.add_argument("--problems", action="store_true", help="list only items with something missing")
     audit.add_argument("--json", action="store_true", help="print the report as JSON")
-    audit.set_defaults(handler=cmd_audit)
+    audit.set_defaults(handler=lambda args, settings: cmd_audit(args, settings, run))
 
 
-def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from fediverse.services.consent_audit import AuditLimits, audit
+def cmd_audit(args: argparse.Namespace, settings: Settings, run: Callable[..., int]) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from fediverse.services.consent_audit import AuditLimits, as_uploaded_paths, audit
     from fediverse.services.consent import instance_record
 
     limits = AuditLimits(max_pages=args.max_pages, max_items=args.max_items, max_media=args.max_media,
                          max_bytes=args.max_bytes, max_media_bytes=args.max_media_bytes, timeout=args.timeout,
                          deadline=args.deadline, max_redirects=settings.federation.max_redirects)
-    report = asyncio.run(audit(
-        args.target, our_hosts=[settings.instance.domain], our_scheme=settings.instance.scheme,
-        default=instance_record(settings), allow_private=settings.federation.allow_private_addresses,
-        limits=limits, user_agent=args.user_agent,
-    ))
+    found: list[Any] = []
+
+    async def body(rt: Any) -> int:
+        try:  # which of our renditions are as uploaded (Glaze-safe); an audit of a remote actor needs no database
+            async with rt.sessions() as session:
+                paths = await as_uploaded_paths(session)
+        except (OSError, SQLAlchemyError):
+            paths = frozenset()
+        found.append(await audit(
+            args.target, our_hosts=[settings.instance.domain], our_scheme=settings.instance.scheme,
+            default=instance_record(settings), allow_private=settings.federation.allow_private_addresses,
+            limits=limits, user_agent=args.user_agent, as_uploaded=paths,
+        ))
+        return 0
+
+    run(settings, body, migrate=False)
+    report = found[0]
     if args.json:
         import orjson
 

@@ -14,7 +14,8 @@ from fediverse.errors import FediverseError, Invalid
 from fediverse.services.accounts import require_local_user
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"}
-SIDECAR_KEYS = {"title", "alt", "description", "tags", "license", "visibility", "sensitive", "cw", "ai_generated", "focal_point"}
+SIDECAR_KEYS = {"title", "alt", "description", "tags", "license", "visibility", "sensitive", "cw", "ai_generated", "focal_point",
+                "as_uploaded"}
 
 
 def add_commands(sub: Any, run: Callable[..., int]) -> None:
@@ -30,6 +31,9 @@ def add_commands(sub: Any, run: Callable[..., int]) -> None:
     post.add_argument("--visibility", choices=["public", "unlisted", "followers"], default="public")
     post.add_argument("--ai-generated", action="store_true", help="label the work as AI-generated")
     post.add_argument("--tag", action="append", default=[], help="extra tag (repeatable)")
+    post.add_argument("--as-uploaded", action="store_true",
+                      help="publish your own file as the large image (Glaze/Nightshade-safe: image data untouched, "
+                           "metadata such as GPS removed); JPEG, PNG or WebP within the large size limits")
     post.set_defaults(handler=lambda args, settings: cmd_post(args, settings, run))
 
     imp = sub.add_parser("import", help="import a portfolio folder: each image one work, with optional <image>.json sidecar")
@@ -55,7 +59,7 @@ def cmd_post(args: argparse.Namespace, settings: Settings, run: Callable[..., in
         uploads.append(ImageUpload(data=data, alt_text=alt, filename=Path(path).name))
     work_input = WorkInput(title=args.title, description=args.text, content_warning=args.cw, sensitive=args.sensitive,
                            license_url=args.license, visibility=args.visibility, ai_generated=args.ai_generated,
-                           extra_tags=tuple(args.tag))
+                           extra_tags=tuple(args.tag), as_uploaded=args.as_uploaded)
 
     async def body(rt: Any) -> int:
         from fediverse.services.works import create_work
@@ -142,6 +146,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings, run: Callable[..., 
                         content_warning=str(meta.get("cw", "")), sensitive=meta.get("sensitive") is True,
                         license_url=meta.get("license"), visibility=str(meta.get("visibility")),
                         ai_generated=meta.get("ai_generated") is True, extra_tags=tuple(map(str, meta.get("tags", []))),
+                        as_uploaded=meta.get("as_uploaded") is True,
                     )
                     async with rt.sessions() as session:
                         user = await account_db.local_user(session, args.username)

@@ -79,6 +79,9 @@ class MediaSettings:
     min_alt_length: int = 1
     remote_cache_retention_days: int = 30  # cached remote media unused this long is purged
     max_remote_bytes: int = 16 * 1024 * 1024  # a remote attachment larger than this is not fetched
+    # an as-uploaded (Glaze-safe) large rendition is the artist's file itself: other servers, Mastodon's 16 MB
+    # image limit and our own max_remote_bytes, do not fetch a larger attachment
+    as_uploaded_max_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -394,6 +397,7 @@ def _validated(settings: Settings) -> Settings:
         "media.thumbnail_size": settings.media.thumbnail_size,
         "media.images_per_work": settings.media.images_per_work,
         "media.max_remote_bytes": settings.media.max_remote_bytes,
+        "media.as_uploaded_max_bytes": settings.media.as_uploaded_max_bytes,
         "registrations.attempts_per_hour_per_ip": settings.registrations.attempts_per_hour_per_ip,
         "spam.inbox_per_domain_per_minute": settings.spam.inbox_per_domain_per_minute,
         "spam.inbox_per_actor_per_minute": settings.spam.inbox_per_actor_per_minute,

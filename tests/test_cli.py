@@ -183,3 +183,44 @@ def test_import_brings_a_folder_in_and_reports_what_it_skipped(home: Path) -> No
     assert "noalt.webp: image 1: alt text is required" in result.stdout
     assert "broken.jpg:" in result.stdout and "truncated" in result.stdout
     assert run(home, "import", "alice", str(home / "missing")).returncode == 1
+
+
+def _published_as_uploaded(home: Path, original: bytes) -> list[Path]:
+    """The public files that are `original`'s pixels with our consent XMP and no EXIF (as-uploaded renditions)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(original)) as before:
+        pixels = before.tobytes()
+    found = []
+    for path in (home / "media" / "public").rglob("*.*"):
+        with Image.open(path) as after:
+            if after.tobytes() == pixels and not after.getexif() and b"DMI-PROHIBITED" in path.read_bytes():
+                found.append(path)
+    return found
+
+
+def test_post_and_import_as_uploaded_publish_the_artists_own_pixels(home: Path) -> None:
+    import json
+
+    from tests import imagecorpus
+
+    assert run(home, "user", "create", "alice").returncode == 0
+    glazed = imagecorpus.jpeg(imagecorpus.photo(1500, 900, seed=7), exif=imagecorpus.exif_bytes(gps=True))
+    (home / "glazed.jpg").write_bytes(glazed)
+    posted = run(home, "post", "alice", "--image", "glazed.jpg", "--alt", "A glazed heron", "--as-uploaded")
+    assert posted.returncode == 0, posted.stderr
+    assert len(_published_as_uploaded(home, glazed)) == 1
+    (home / "turned.jpg").write_bytes(imagecorpus.rotated_jpeg())
+    refused = run(home, "post", "alice", "--image", "turned.jpg", "--alt", "Turned", "--as-uploaded")
+    assert refused.returncode == 1 and "EXIF orientation (6)" in refused.stderr and "export it upright" in refused.stderr
+
+    folder = home / "portfolio"
+    folder.mkdir()
+    glazed_png = imagecorpus.encode(imagecorpus.photo(1400, 800, seed=8), "PNG", exif=imagecorpus.exif_bytes(gps=True))
+    (folder / "reed.png").write_bytes(glazed_png)
+    (folder / "reed.json").write_text(json.dumps({"alt": "Glazed reeds", "as_uploaded": True}))
+    imported = run(home, "import", "alice", str(folder))
+    assert imported.returncode == 0 and "imported 1 work(s), skipped 0" in imported.stdout, imported.stdout
+    assert len(_published_as_uploaded(home, glazed_png)) == 1

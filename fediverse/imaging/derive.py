@@ -6,8 +6,9 @@ What every rendition gets
   always re-encoded from pixels into a fresh file whose info dict is empty, so EXIF (GPS included), XMP (which
   can hold ``exif:GPSLatitude``, ``photoshop:City``), IPTC, comments and PNG text chunks never reach them.
   Re-encoding even when the original would fit is deliberate: it is the only way to be sure nothing leaks, and
-  at the qualities below it is visually lossless. Originals that must stay byte-exact (Glazed art) are kept
-  privately by the caller (``MediaStore.put_private``), never recompressed here.
+  at the qualities below it is visually lossless. Originals are kept privately by the caller
+  (``MediaStore.put_private``); a work published "as uploaded" (Glazed art) gets the artist's own file as its
+  large rendition instead, metadata removed without re-encoding (``lossless.py``).
 - The ICC profile is embedded unchanged, so colours look as the artist made them. CMYK JPEGs are converted to
   RGB through their own CMYK profile (LittleCMS) when they have one and then carry no profile (sRGB); a profile
   that does not match the output's colour space is dropped rather than mislabel the pixels.

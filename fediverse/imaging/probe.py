@@ -83,7 +83,8 @@ class Probe:
         return oriented((self.width, self.height), self.orientation)
 
 
-def _bytes(n: int) -> str:
+def human_bytes(n: int) -> str:
+    """A byte count as people read it: 900 bytes, 12 KB, 1.5 MB."""
     if n < 1024:
         return f"{n} bytes"
     if n < 1024 * 1024:
@@ -159,7 +160,7 @@ def probe(data: bytes, *, max_bytes: int, max_pixels: int, declared_mime: str | 
     if not data:
         raise ImageRejected("file is empty", EMPTY)
     if len(data) > max_bytes:
-        raise ImageRejected(f"file is {_bytes(len(data))}, over the {_bytes(max_bytes)} limit", TOO_BIG)
+        raise ImageRejected(f"file is {human_bytes(len(data))}, over the {human_bytes(max_bytes)} limit", TOO_BIG)
 
     sniffed = sniff(data)
     if sniffed.kind == "other":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fediverse.models.accounts import Account
@@ -77,6 +77,8 @@ class WorkImage(ImageFiles, Base):
     focal_y: Mapped[float] = mapped_column(default=0.0)
     ai_generated: Mapped[bool] = mapped_column(default=False)
     digital_source_type: Mapped[str | None] = mapped_column(String(200))
+    # the large rendition is the artist's own file, metadata removed losslessly (imaging/lossless.py): Glaze-safe
+    as_uploaded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     work: Mapped[Work] = relationship(back_populates="images")
 

@@ -3,7 +3,8 @@
 Renditions carry the record as XMP inside the file; headers and JSON follow a change at once, the files
 need new bytes. The originals are kept, so each rendition is derived again with the new packet, stored
 under its new content address, the old files are released, and followers get an Update with the new URLs.
-Works whose files already carry the current packet are left alone.
+Works whose files already carry the current packet are left alone. An as-uploaded image (Glaze-safe) gets the
+new packet inserted into the artist's own file again (imaging/lossless.py), never a re-encode.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse.activitypub.render_works import render_update
 from fediverse.db import works as work_db
 from fediverse.federation.outbox import publish
-from fediverse.imaging import probe
+from fediverse.imaging import ImageRejected, probe
 from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
 from fediverse.models import Work
@@ -27,6 +28,9 @@ from fediverse.services.works import derive_renditions, next_edit_time, release_
 
 if TYPE_CHECKING:
     from fediverse.runtime import Runtime
+
+MAX_RESTAMP_BYTES = 1 << 40  # a file accepted once is not refused for a byte limit lowered since
+
 
 async def schedule_for_account(session: AsyncSession, account_id: int) -> int:
     """Queue a re-stamp of every live work of an artist (in the caller's transaction)."""
@@ -68,7 +72,11 @@ async def restamp_work(rt: Runtime, work_id: int) -> str:
             data = original_path.read_bytes()
             probed = await rt.run_image_work(
                 partial(probe, data, max_bytes=max(media.max_upload_bytes, len(data)), max_pixels=media.max_pixels))
-            derived = await rt.run_image_work(derive_renditions, data, probed, rt, packet)
+            try:  # an as-uploaded file gets the new packet inserted losslessly again, never a re-encode
+                derived = await rt.run_image_work(partial(derive_renditions, data, probed, rt, packet,
+                                                          image.as_uploaded, max_bytes=MAX_RESTAMP_BYTES))
+            except ImageRejected:
+                continue  # [media] large_max shrank since it was accepted: keep the artist's file as published
             saved = store.put_upload(work.account.username, data, probed.ext, derived.renditions)
             old_keys += [("public", image.large_key), ("public", image.display_key), ("public", image.thumbnail_key)]
             image.large_key = saved.renditions["large"]

@@ -6,6 +6,7 @@ write fails, every file stored for the work is removed again, so nothing is half
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from functools import partial
 from datetime import datetime, timedelta
@@ -27,7 +28,8 @@ from fediverse.federation.lookup import resolve_handle
 from fediverse.federation.outbox import publish
 from fediverse.jobs.kinds import Restamp
 from fediverse.jobs.queue import enqueue
-from fediverse.imaging import ImageRejected, derive, probe
+from fediverse.imaging import Derived, ImageRejected, derive, probe
+from fediverse.imaging.lossless import publish_as_uploaded
 from fediverse.models import VISIBILITIES, Account, LocalUser, MediaUpload, Work, WorkImage, utcnow
 from fediverse.models.tags import normalize_tag
 from fediverse.services import consent
@@ -96,6 +98,7 @@ class WorkInput:
     ai_generated: bool = False
     extra_tags: tuple[str, ...] = ()
     consent: dict[str, Any] | None = None  # the work's override of the artist's consent record (None: inherit)
+    as_uploaded: bool = False  # publish each image's own file as its large rendition (Glaze-safe, imaging/lossless)
 
 
 def _check_input(rt: Runtime, data: WorkInput) -> None:
@@ -155,7 +158,8 @@ def store_for(rt: Runtime) -> MediaStore:
 
 
 async def _process_images(
-    rt: Runtime, username: str, images: list[ImageUpload], stored: list[tuple[str, str]], xmp_for: Callable[[bool], bytes]
+    rt: Runtime, username: str, images: list[ImageUpload], stored: list[tuple[str, str]], xmp_for: Callable[[bool], bytes],
+    as_uploaded: bool = False,
 ) -> list[WorkImage]:
     """Probe, derive (stamping the consent XMP) and store every image; `stored` collects (kind, key) for undo.
 
@@ -174,7 +178,8 @@ async def _process_images(
                                                      max_pixels=media.max_pixels, declared_mime=upload.declared_mime))
             if problems:
                 continue
-            rows.append(await _derive_and_store(rt, store, username, number - 1, upload, probed, xmp_for, stored))
+            rows.append(await _derive_and_store(rt, store, username, number - 1, upload, probed, xmp_for, stored,
+                                                as_uploaded))
         except ImageRejected as exc:
             problems.append(ImageProblem(number, exc.reason, exc.code, upload.filename))
             continue
@@ -184,10 +189,11 @@ async def _process_images(
 
 
 async def _derive_and_store(rt: Runtime, store: MediaStore, username: str, position: int, upload: ImageUpload,
-                            probed: Any, xmp_for: Callable[[bool], bytes], stored: list[tuple[str, str]]) -> WorkImage:
+                            probed: Any, xmp_for: Callable[[bool], bytes], stored: list[tuple[str, str]],
+                            as_uploaded: bool = False) -> WorkImage:
     """Derive the renditions (stamping the consent XMP), store them and the original; the unsaved row."""
     xmp = xmp_for(probed.ai_generated or upload.ai_generated)
-    derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp)
+    derived = await rt.run_image_work(derive_renditions, upload.data, probed, rt, xmp, as_uploaded)
     saved = store.put_upload(username, upload.data, probed.ext, derived.renditions)
     stored.append(("private", saved.original_key))
     stored += [("public", key) for key in saved.renditions.values()]
@@ -201,6 +207,7 @@ async def _derive_and_store(rt: Runtime, store: MediaStore, username: str, posit
         large_width=large.width, large_height=large.height, blurhash=derived.blurhash,
         focal_x=upload.focal_point[0], focal_y=upload.focal_point[1],
         ai_generated=probed.ai_generated or upload.ai_generated, digital_source_type=probed.digital_source_type,
+        as_uploaded=as_uploaded,
     )
 
 
@@ -237,10 +244,22 @@ async def prepare_image(rt: Runtime, account: Account, upload: ImageUpload) -> t
     return row, stored
 
 
-def derive_renditions(data: bytes, probed: Any, rt: Runtime, xmp: bytes) -> Any:
+def derive_renditions(data: bytes, probed: Any, rt: Runtime, xmp: bytes, as_uploaded: bool = False,
+                      *, max_bytes: int | None = None) -> Derived:
+    """The renditions of one image. ``as_uploaded``: the large one is the artist's own file, its metadata removed
+    losslessly and the XMP inserted (raises ImageRejected naming the limit or the problem); display and thumbnail
+    are derived as always. ``max_bytes`` overrides [media] as_uploaded_max_bytes (a re-stamp of a file that was
+    accepted once is not refused for a limit lowered since)."""
     media = rt.settings.media
-    return derive(data, probed, large_max=(media.large_max_width, media.large_max_height),
-                  display_size=media.display_size, thumbnail_size=media.thumbnail_size, xmp=xmp)
+    large_max = (media.large_max_width, media.large_max_height)
+    if as_uploaded:  # refused before anything is derived, so a refusal costs no encoding
+        large = publish_as_uploaded(data, probed, xmp, large_max=large_max,
+                                    max_bytes=media.as_uploaded_max_bytes if max_bytes is None else max_bytes)
+    derived = derive(data, probed, large_max=large_max, display_size=media.display_size,
+                     thumbnail_size=media.thumbnail_size, xmp=xmp)
+    if not as_uploaded:
+        return derived
+    return dataclasses.replace(derived, renditions=(large, *derived.renditions[1:]))
 
 
 def _xmp_factory(rt: Runtime, account: Account, data: WorkInput) -> Callable[[bool], bytes]:
@@ -321,7 +340,8 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
     try:
         _check_input(rt, data)
         _check_images(rt, images)
-        rows = await _process_images(rt, account.username, images, stored, _xmp_factory(rt, account, data))
+        rows = await _process_images(rt, account.username, images, stored, _xmp_factory(rt, account, data),
+                                     data.as_uploaded)
         public_id = secrets.token_hex(8)
         lowest = await session.scalar(select(func.min(Work.position)).where(Work.account_id == account.id))
         work = Work(public_id=public_id, uri=rt.uris.work(account.uri, public_id), account=account,

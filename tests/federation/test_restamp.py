@@ -55,3 +55,38 @@ async def test_opting_in_restamps_every_rendition_and_tells_followers(network: N
         updates = [row.raw for row in await session.scalars(select(InboundActivity).where(InboundActivity.type == "Update"))]
     notes = [u["object"] for u in updates if u["object"].get("type") == "Note"]
     assert notes and notes[-1]["attachment"][0]["url"] == a.rt.uris.media(new_key)
+
+
+async def test_an_as_uploaded_file_is_restamped_without_re_encoding(network: Network) -> None:
+    """Glaze-safe publishing: a new consent record goes into the artist's own file again, pixels untouched."""
+    import io
+
+    from PIL import Image
+
+    from fediverse.imaging.lossless import jpeg_image_data
+
+    a = await network.add("art.test")
+    await make_user(a, "alice")
+    glazed = imagecorpus.gps_jpeg()
+    async with a.rt.sessions() as session:
+        me = await session.merge(await user(a, "alice"))
+        work = await create_work(a.rt, session, me, WorkInput(title="Glazed fox", as_uploaded=True),
+                                 [ImageUpload(data=glazed, alt_text="A glazed fox")])
+    old_key = work.images[0].large_key
+    async with a.rt.sessions() as session:
+        me = await session.merge(await user(a, "alice"))
+        set_account_consent(me.account, {"ai_training": "allowed", "tdm_reserved": False})
+        await update_profile(a.rt, session, me)
+        await session.commit()
+    await network.drain()
+    async with a.rt.sessions() as session:
+        fresh = await session.scalar(select(Work).where(Work.id == work.id))
+        assert fresh is not None
+        packet = consent.image_xmp(a.rt.settings, a.rt.uris, fresh)
+        image = fresh.images[0]
+    assert image.as_uploaded and image.large_key != old_key
+    async with a.client() as client:
+        after = (await client.get(a.rt.uris.media(image.large_key))).content
+    assert packet in after and jpeg_image_data(after) == jpeg_image_data(glazed)
+    with Image.open(io.BytesIO(after)) as served, Image.open(io.BytesIO(glazed)) as uploaded:
+        assert served.tobytes() == uploaded.tobytes() and not served.getexif()

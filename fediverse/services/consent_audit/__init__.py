@@ -15,7 +15,8 @@ document states about itself:
 - the HTML pages (the actor's profile, each object's page): ``<meta name="robots">``, ``tdm-reservation``,
   ``<link rel="license">`` and the same headers;
 - every media URL (attachments, the images of the work pages, avatar and header): the headers on GET, HEAD and
-  304 responses, and the XMP packet read back from the bytes;
+  304 responses, and the XMP packet read back from the bytes; a rendition published as uploaded (Glaze-safe,
+  the artist's own file) is reported as such, with whether it still carries the consent XMP;
 - the site files: /robots.txt (AI crawler group, ``Content-Usage`` and ``Content-Signal``, and what they say for
   this artist's paths), /.well-known/tdmrep.json, /ai.txt, and the TDM policy (ODRL) document.
 
@@ -35,8 +36,10 @@ consent signals a site serves. The parts: ``report`` (findings and limits), ``fe
 from __future__ import annotations
 
 from fediverse.services.consent_audit.crawl import audit
+from fediverse.services.consent_audit.media import as_uploaded_paths
 from fediverse.services.consent_audit.readers import parse_robots, robots_allows, robots_group, xmp_from_bytes
 from fediverse.services.consent_audit.report import AuditError, AuditItem, AuditLimits, AuditReport, Check
 
-__all__ = ["AuditError", "AuditItem", "AuditLimits", "AuditReport", "Check", "audit", "parse_robots",
+__all__ = ["AuditError", "AuditItem", "AuditLimits", "AuditReport", "Check", "as_uploaded_paths", "audit",
+           "parse_robots",
            "robots_allows", "robots_group", "xmp_from_bytes"]

@@ -23,6 +23,7 @@ class AuditContext:
         self.our_hosts = {h.lower() for h in our_hosts}
         self.default = default
         self.report = report
+        self.as_uploaded: frozenset[str] = frozenset()  # URL paths of our as-uploaded (Glaze-safe) renditions
 
     def ours(self, url: str) -> bool:
         return urlsplit(url).netloc.lower() in self.our_hosts

@@ -250,12 +250,15 @@ async def audit(
     limits: AuditLimits | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     user_agent: str | None = None,
+    as_uploaded: Iterable[str] = (),
 ) -> AuditReport:
     """Crawl ``target`` (an actor URL, ``user@domain``, or a bare local username) and report every surface.
 
     ``our_hosts``: the hosts whose items must carry every signal (the instance's domain). ``default``: the record
     that fills what an actor does not state (the instance policy; default: the artist-first ``ConsentRecord()``).
-    ``transport``: for tests (an in-process network). Never raises for what the remote side does.
+    ``transport``: for tests (an in-process network). ``as_uploaded``: URL paths of our renditions that are the
+    artist's own file (``consent_audit.as_uploaded_paths``), reported as such. Never raises for what the remote
+    side does.
     """
     limits = limits or AuditLimits()
     report = AuditReport(target)
@@ -267,6 +270,7 @@ async def audit(
     fetcher = Fetcher(client, limits, allow_private=allow_private, resolve_first=pinned is None)
     auditor = Auditor(fetcher, limits, our_hosts=our_hosts, our_scheme=our_scheme, default=default or ConsentRecord(),
                       report=report, custom_user_agent=user_agent is not None)
+    auditor.as_uploaded = frozenset(as_uploaded)
     try:
         async with asyncio.timeout(limits.deadline):
             await auditor.audit(target)

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from fediverse.consent import ConsentRecord, read_xmp, signals_from_xmp
+from fediverse.models import Work, WorkImage
+from fediverse.storage import URL_PREFIX
 from fediverse.consent.xmp import MAX_XMP_BYTES  # the audit reads what the live pipeline reads
 from fediverse.services.consent_audit.context import AuditContext
 from fediverse.federation.bounded_get import Fetched
@@ -75,6 +80,8 @@ class MediaAudit:
         if etag and on_get:
             await self.not_modified(item, media.url, on_get, etag)
         judge_xmp(item, got, media)
+        if self.ctx.ours(media.url) and urlsplit(media.url).path in self.ctx.as_uploaded:
+            judge_as_uploaded(item)
 
     async def head(self, item: AuditItem, url: str, on_get: set[str]) -> None:
         """A HEAD answer carries the consent headers the GET had."""
@@ -102,6 +109,21 @@ class MediaAudit:
             lacking = sorted(on_get - consent_header_names(cached.headers))
             item.add("header", "on 304", CONFLICT if lacking else PRESENT,
                      f"lacks {', '.join(lacking)}" if lacking else "same consent headers")
+
+
+def judge_as_uploaded(item: AuditItem) -> None:
+    """An as-uploaded rendition is the artist's own file (Glaze-safe): it must still carry the consent XMP we
+    inserted into it without re-encoding."""
+    stamped = any(c.surface == "xmp" and c.name == "plus:DataMining" and c.status == PRESENT for c in item.checks)
+    item.add("file", "as-uploaded", PRESENT if stamped else MISSING,
+             "the artist's own file, consent XMP carried" if stamped else "the artist's own file lacks our consent XMP")
+
+
+async def as_uploaded_paths(session: AsyncSession) -> frozenset[str]:
+    """The URL paths of every live as-uploaded rendition of this instance, for ``audit(as_uploaded=...)``."""
+    keys = await session.scalars(select(WorkImage.large_key).where(
+        WorkImage.as_uploaded.is_(True), WorkImage.work.has(Work.deleted_at.is_(None))))
+    return frozenset(URL_PREFIX + key for key in keys)
 
 
 def judge_xmp(item: AuditItem, got: Fetched, media: _Media) -> None:

@@ -137,11 +137,12 @@ class WorkForm:
     consent: dict[str, str] = field(default_factory=dict)  # the work's consent override as shown ("" = inherit)
     errors: list[str] = field(default_factory=list)
     consent_override: dict[str, Any] | None = None  # new form: the choices made (inherited fields left out)
+    as_uploaded: bool = False  # new form: publish the files as uploaded (Glaze-safe)
 
     def work_input(self) -> WorkInput:
         return WorkInput(title=self.title, description=self.description, content_warning=self.content_warning,
                          sensitive=self.sensitive, license_url=self.licence or None, visibility=self.visibility,
-                         ai_generated=self.ai_generated, consent=self.consent_override)
+                         ai_generated=self.ai_generated, consent=self.consent_override, as_uploaded=self.as_uploaded)
 
 
 def _read_work_fields(form: FormData, result: WorkForm, keep_licence: str | None = None) -> None:
@@ -234,9 +235,16 @@ def _new_form_page(request: Request, default_licence: str, inherited: ConsentRec
                 mode="new", licences=LICENCES, default_licence=default_licence, visibilities=VISIBILITY_LABELS,
                 max_size=human_size(runtime_of(request).settings.media.max_upload_bytes),
                 max_bytes=runtime_of(request).settings.media.max_upload_bytes, script_accepts=SCRIPT_ACCEPTS,
+                as_uploaded_box=_large_box(runtime_of(request)),
+                as_uploaded_size=human_size(runtime_of(request).settings.media.as_uploaded_max_bytes),
                 require_alt=runtime_of(request).settings.media.require_alt_text,
                 consent_choices=consent_form.choices(result.consent, inherited, consent_form.WORK_FIELDS,
                                                      default="Your default"))
+
+
+def _large_box(rt: Runtime) -> str:
+    media = rt.settings.media
+    return f"{media.large_max_width}×{media.large_max_height}"
 
 
 @studio_view
@@ -252,6 +260,7 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
     form = await read_form(request, max_bytes=multipart_limit(rt.settings, count), max_files=count)
     try:
         _read_work_fields(form, result)
+        result.as_uploaded = flag(form, "as_uploaded")
         consent_changes, consent_errors = consent_form.read(form, consent_form.WORK_FIELDS, result.consent)
         result.errors += [f"Consent: {message}" for message in consent_errors.values()]
         result.consent_override = {k: v for k, v in consent_changes.items() if v is not None} or None
