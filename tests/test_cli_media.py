@@ -69,9 +69,56 @@ def test_bad_input_is_refused_with_a_message(home: Path, args: list[str], messag
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["media"], ["media", "purge-remote"]])
+@pytest.mark.parametrize("args", [["media"], ["media", "purge-remote"], ["media", "restamp"]])
 def test_help(home: Path, args: list[str]) -> None:
     result = run(home, *args, "--help")
     assert result.returncode == 0 and "usage: fediverse" in result.stdout
     if len(args) == 2:
         assert "--older-than DAYS" in result.stdout and "--all" in result.stdout
+
+
+def large_files(home: Path, username: str) -> list[Path]:
+    """The large renditions of an artist's works, as stored now."""
+    from sqlalchemy import select
+
+    from fediverse.models import Account, Work
+
+    settings = load_settings(home / "instance.toml")
+
+    async def body() -> list[Path]:
+        rt = create_runtime(settings)
+        try:
+            store = MediaStore(settings.media.root)
+            async with rt.sessions() as session:
+                works = await session.scalars(select(Work).join(Account, Work.account_id == Account.id)
+                                              .where(Account.username == username))
+                paths = [store.open_public(image.large_key) for work in works for image in work.images]
+            return [p for p in paths if p is not None]
+        finally:
+            await rt.close()
+
+    return asyncio.run(body())
+
+
+def test_restamp_writes_the_current_record_into_files_stamped_before(home: Path) -> None:
+    from tests import imagecorpus
+
+    (home / "a.jpg").write_bytes(imagecorpus.plain_jpeg())
+    for name in ("alice", "bob"):
+        assert run(home, "user", "create", name).returncode == 0
+        posted = run(home, "post", name, "--image", "a.jpg", "--alt", "A heron")
+        assert posted.returncode == 0, posted.stderr
+    [stale] = large_files(home, "alice")
+    assert b"rightsstatements.org" in stale.read_bytes()  # "all rights reserved", as stamped today
+    stale.write_bytes(imagecorpus.plain_jpeg())  # as a file stamped by an older release: no such packet
+
+    done = run(home, "media", "restamp", "alice")
+    assert done.returncode == 0, done.stderr
+    assert "re-stamped 1 of 1 works (0 already carried the current record)" in done.stdout
+    [fresh] = large_files(home, "alice")
+    assert b"rightsstatements.org" in fresh.read_bytes()
+    again = run(home, "media", "restamp")
+    assert "re-stamped 0 of 2 works (2 already carried the current record)" in again.stdout
+    unknown = run(home, "media", "restamp", "nobody")
+    assert unknown.returncode == 1 and "no local account 'nobody'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
