@@ -73,8 +73,10 @@ def test_bad_input_is_refused_with_a_message(home: Path, args: list[str], messag
 def test_help(home: Path, args: list[str]) -> None:
     result = run(home, *args, "--help")
     assert result.returncode == 0 and "usage: fediverse" in result.stdout
-    if len(args) == 2:
+    if args[1:] == ["purge-remote"]:
         assert "--older-than DAYS" in result.stdout and "--all" in result.stdout
+    if args[1:] == ["restamp"]:
+        assert "only this local artist's works" in result.stdout
 
 
 def large_files(home: Path, username: str) -> list[Path]:
