@@ -13,15 +13,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from fediverse.db import accounts as account_db
-from fediverse.db import works as work_db
 from fediverse.imaging.lossless import jpeg_image_data
-from fediverse.models import Work
 from fediverse.services.consent_audit import audit
 from tests import imagecorpus
 from tests.federation.helpers import make_user
-from tests.support import Instance, Network, RoutingTransport
+from tests.support import Network, RoutingTransport
 from tests.web.panel_client import PASSWORD, browser, csrf_of, errors_in, login
+from tests.web.test_studio import stored_files, works_of
 
 PLUS = "http://ns.useplus.org/ldf/vocab/"
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -35,18 +33,6 @@ def gps_file(fmt: str) -> bytes:
     if fmt == "JPEG":
         return imagecorpus.jpeg(im, exif=exif, xmp=imagecorpus.xmp_packet(gps=True), comment=b"at 52.52N 13.41E")
     return imagecorpus.encode(im, fmt, exif=exif, **({"quality": 80} if fmt == "WEBP" else {}))
-
-
-async def works_of(instance: Instance, username: str = "alice") -> list[Work]:
-    async with instance.rt.sessions() as session:
-        account = await account_db.local_by_username(session, username)
-        assert account is not None
-        return await work_db.portfolio(session, account.id, limit=100, offset=0)
-
-
-def stored_files(instance: Instance) -> list[Path]:
-    root = Path(instance.rt.settings.media.root)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 async def upload(client, files: list, as_uploaded: bool = True):  # type: ignore[no-untyped-def]

@@ -11,7 +11,22 @@ from fediverse.services.profile import update_profile
 from fediverse.services.works import ImageUpload, WorkInput, create_work
 from tests import imagecorpus
 from tests.federation.helpers import act, make_user, user
-from tests.support import Network
+from tests.support import Instance, Network
+
+
+async def allow_ai_and_restamp(network: Network, a: Instance, work: Work) -> tuple[Work, bytes]:
+    """alice allows AI training (her record changes), the re-stamp job runs; her work as stored now and the
+    XMP packet its files must carry."""
+    async with a.rt.sessions() as session:
+        me = await session.merge(await user(a, "alice"))
+        set_account_consent(me.account, {"ai_training": "allowed", "tdm_reserved": False})
+        await update_profile(a.rt, session, me)
+        await session.commit()
+    await network.drain()
+    async with a.rt.sessions() as session:
+        fresh = await session.scalar(select(Work).where(Work.id == work.id))
+        assert fresh is not None
+        return fresh, consent.image_xmp(a.rt.settings, a.rt.uris, fresh)
 
 
 async def test_opting_in_restamps_every_rendition_and_tells_followers(network: Network) -> None:
@@ -30,18 +45,8 @@ async def test_opting_in_restamps_every_rendition_and_tells_followers(network: N
         before = (await client.get(a.rt.uris.media(old_key))).content
     assert consent.instance_record(a.rt.settings).data_mining.encode() in before
 
-    async with a.rt.sessions() as session:
-        me = await session.merge(await user(a, "alice"))
-        set_account_consent(me.account, {"ai_training": "allowed", "tdm_reserved": False})
-        await update_profile(a.rt, session, me)
-        await session.commit()
-    await network.drain()
-
-    async with a.rt.sessions() as session:
-        fresh = await session.scalar(select(Work).where(Work.id == work.id))
-        assert fresh is not None
-        packet = consent.image_xmp(a.rt.settings, a.rt.uris, fresh)
-        new_key = fresh.images[0].large_key
+    fresh, packet = await allow_ai_and_restamp(network, a, work)
+    new_key = fresh.images[0].large_key
     assert new_key != old_key
     async with a.client() as client:
         after = await client.get(a.rt.uris.media(new_key))
@@ -73,17 +78,8 @@ async def test_an_as_uploaded_file_is_restamped_without_re_encoding(network: Net
         work = await create_work(a.rt, session, me, WorkInput(title="Glazed fox", as_uploaded=True),
                                  [ImageUpload(data=glazed, alt_text="A glazed fox")])
     old_key = work.images[0].large_key
-    async with a.rt.sessions() as session:
-        me = await session.merge(await user(a, "alice"))
-        set_account_consent(me.account, {"ai_training": "allowed", "tdm_reserved": False})
-        await update_profile(a.rt, session, me)
-        await session.commit()
-    await network.drain()
-    async with a.rt.sessions() as session:
-        fresh = await session.scalar(select(Work).where(Work.id == work.id))
-        assert fresh is not None
-        packet = consent.image_xmp(a.rt.settings, a.rt.uris, fresh)
-        image = fresh.images[0]
+    fresh, packet = await allow_ai_and_restamp(network, a, work)
+    image = fresh.images[0]
     assert image.as_uploaded and image.large_key != old_key
     async with a.client() as client:
         after = (await client.get(a.rt.uris.media(image.large_key))).content

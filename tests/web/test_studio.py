@@ -36,14 +36,14 @@ async def _received(instance: Instance, kind: str) -> list[dict[str, Any]]:
         return [row.raw for row in rows]
 
 
-async def _works(instance: Instance, username: str = "alice") -> list[Work]:
+async def works_of(instance: Instance, username: str = "alice") -> list[Work]:
     async with instance.rt.sessions() as session:
         account = await account_db.local_by_username(session, username)
         assert account is not None
         return await work_db.portfolio(session, account.id, limit=100, offset=0)
 
 
-def _stored_files(instance: Instance) -> list[Path]:
+def stored_files(instance: Instance) -> list[Path]:
     root = Path(instance.rt.settings.media.root)
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
@@ -75,7 +75,7 @@ async def test_two_image_upload_is_on_the_portfolio_and_reaches_a_follower_with_
             "focal_x1": "0.5", "focal_y1": "-0.25", "alt2": "The same harbour at dusk, deep blue",
         }, files=_two_images())
         assert response.status_code == 303, errors_in(response.text)
-        [work] = await _works(art)
+        [work] = await works_of(art)
         assert response.headers["location"] == f"/studio#work-{work.public_id}"
         studio = await client.get("/studio")
         assert "Published Harbour at dawn." in studio.text
@@ -113,8 +113,8 @@ async def test_missing_alt_text_shows_an_error_by_the_image_keeps_the_input_and_
     assert 'value="Kept title"' in response.text and "Kept description" in response.text
     assert ">Kept alt text</textarea>" in response.text
     assert "choose the image files again" in response.text
-    assert await _works(art) == []
-    assert _stored_files(art) == []
+    assert await works_of(art) == []
+    assert stored_files(art) == []
 
 
 async def test_a_file_that_is_not_an_image_is_refused_next_to_its_slot_and_nothing_is_half_stored(network: Network) -> None:
@@ -128,8 +128,8 @@ async def test_a_file_that_is_not_an_image_is_refused_next_to_its_slot_and_nothi
         ])
     assert response.status_code == 400
     assert re.search(r'id="image2-error">', response.text), errors_in(response.text)
-    assert await _works(art) == []
-    assert _stored_files(art) == []
+    assert await works_of(art) == []
+    assert stored_files(art) == []
 
 
 async def test_an_oversized_request_is_refused_with_413_before_it_is_read(network: Network) -> None:
@@ -146,7 +146,7 @@ async def test_an_oversized_request_is_refused_with_413_before_it_is_read(networ
     assert single.status_code == 400
     assert 'id="image1-error">big.jpg is 29 KB; the limit is 20 KB per image.' in single.text
     assert 'value="Big one"' in single.text
-    assert await _works(art) == []
+    assert await works_of(art) == []
 
 
 async def test_bad_form_values_give_form_errors_not_server_errors(network: Network) -> None:
@@ -180,7 +180,7 @@ async def test_bad_form_values_give_form_errors_not_server_errors(network: Netwo
             "content-type": "multipart/form-data"})  # no boundary: the form cannot be read at all
         assert unreadable.status_code == 400 and "The form could not be read" in unreadable.text, unreadable.text
         assert (await client.get("/studio?page=-3")).status_code == 200
-    assert await _works(art) == []
+    assert await works_of(art) == []
 
 
 async def test_edit_changes_text_and_alt_text_and_federates_an_update(network: Network) -> None:
@@ -200,7 +200,7 @@ async def test_edit_changes_text_and_alt_text_and_federates_an_update(network: N
             "licence": CC_BY,
         })
         assert response.status_code == 303, errors_in(response.text)
-    [stored] = await _works(art)
+    [stored] = await works_of(art)
     assert (stored.title, stored.images[0].alt_text, stored.license_url) == ("Final", "A finished red square", CC_BY)
     await network.drain()
     updates = await _received(social, "Update")  # the edit, then the re-stamp of the files (new licence inside)
@@ -215,7 +215,7 @@ async def test_delete_asks_first_then_the_work_answers_410_everywhere(network: N
         await login(client, "alice")
         confirm = await client.get(f"/studio/works/{work.public_id}/delete")
         assert confirm.status_code == 200 and "Delete for good" in confirm.text
-        assert await _works(art) != []
+        assert await works_of(art) != []
         response = await post_form(client, f"/studio/works/{work.public_id}/delete", f"/studio/works/{work.public_id}/delete")
         assert response.status_code == 303
         gone = await client.get(work.uri, headers=AP)
@@ -236,7 +236,7 @@ async def test_arrange_with_up_down_and_position_and_pin(network: Network) -> No
     third = await _post_work(art, "alice", "Three")  # newest first: Three, Two, One
 
     async def order() -> list[str]:
-        return [w.title for w in await _works(art)]
+        return [w.title for w in await works_of(art)]
 
     assert await order() == ["Three", "Two", "One"]
     async with browser(art) as client:
@@ -287,7 +287,7 @@ async def test_profile_edit_with_avatar_links_and_default_licence_federates(netw
         new = await post_form(client, "/studio/new", "/studio/new", data={"alt1": "Default licence test", "licence": ""},
                               files=[("image1", ("a.jpg", jpeg(), "image/jpeg"))])
         assert new.status_code == 303
-    [work] = await _works(art)
+    [work] = await works_of(art)
     assert work.license_url == CC_BY
     await network.drain()
     person = [u["object"] for u in await _received(social, "Update") if u["object"].get("type") == "Person"][-1]
@@ -344,7 +344,7 @@ async def test_an_artist_cannot_touch_another_artists_work(network: Network) -> 
         assert response.status_code == 404
         response = await post_form(client, "/studio", f"/studio/works/{work.public_id}/pin", {"pinned": "1"})
         assert response.status_code == 404
-    assert [w.title for w in await _works(art)] == ["Mine"]
+    assert [w.title for w in await works_of(art)] == ["Mine"]
 
 
 async def test_notifications_show_likes_boosts_replies_and_mentions_with_the_work(network: Network) -> None:
@@ -397,4 +397,4 @@ async def test_a_chunked_upload_without_content_length_is_capped_too(network: Ne
         headers = {"content-type": prepared.headers["content-type"]}
         response = await client.post("/studio/new", content=chunks(), headers=headers)
     assert response.status_code == 413
-    assert await _works(art) == []
+    assert await works_of(art) == []
