@@ -33,6 +33,9 @@ class Work(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     ai_generated: Mapped[bool] = mapped_column(default=False)
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # the work's override of the artist's record
+    quote_policy: Mapped[str | None] = mapped_column(String(16))  # anyone | followers | nobody; NULL = the artist's
+    reply_policy: Mapped[str | None] = mapped_column(String(16))
+    boost_policy: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     mentions: Mapped[list[Any]] = mapped_column(default=list)  # [{"uri":…, "acct":…, "inbox":…}]
     position: Mapped[int] = mapped_column(default=0)  # portfolio order (lower first)
