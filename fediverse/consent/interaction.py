@@ -7,7 +7,9 @@ means "inherit". Pure: the caller says whether the interacting actor is the auth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, Mapping, get_args
+
+from fediverse.errors import Invalid
 
 Policy = Literal["anyone", "followers", "nobody"]
 POLICY_VALUES: tuple[str, ...] = get_args(Policy)
@@ -46,3 +48,24 @@ def for_visibility(policy: InteractionPolicy, visibility: str) -> InteractionPol
 def permits(value: str, *, is_author: bool, is_follower: bool) -> bool:
     """Does a policy value let this actor interact without asking? The author always may."""
     return is_author or value == "anyone" or (value == "followers" and is_follower)
+
+
+def policy_changes(values: Mapping[str, Any]) -> dict[str, str | None]:
+    """Check quotes / replies / boosts from a form or the CLI ("" or None = inherit); raises Invalid naming it."""
+    changes: dict[str, str | None] = {}
+    for kind, value in values.items():
+        if kind not in KINDS:
+            raise Invalid(f"unknown interaction policy: {kind}")
+        if value in ("", None):
+            changes[kind] = None
+        elif value in POLICY_VALUES:
+            changes[kind] = value
+        else:
+            raise Invalid(f"{kind}: must be one of {', '.join(POLICY_VALUES)}; got {value!r}")
+    return changes
+
+
+def set_policies(holder: Any, changes: Mapping[str, str | None]) -> None:
+    """Apply checked ``policy_changes`` to a local artist's account or a work (their ``*_policy`` columns)."""
+    for kind, value in changes.items():
+        setattr(holder, COLUMNS[kind], value)

@@ -17,12 +17,11 @@ from fediverse.activitypub.parse_quote import QuoteRequest
 from fediverse.activitypub.render_policy import (
     render_quote_answer, render_quote_authorization, render_quote_revocation,
 )
-from fediverse.consent.interaction import COLUMNS, KINDS, POLICY_VALUES, InteractionPolicy, permits
+from fediverse.consent.interaction import InteractionPolicy, permits, policy_changes, set_policies
 from fediverse.db import follows as follow_db
 from fediverse.db import local_notes as local_note_db
 from fediverse.db import quote_authorizations as quote_db
 from fediverse.db import works as work_db
-from fediverse.errors import Invalid
 from fediverse.federation.outbox import publish
 from fediverse.models import ACCEPTED, Account, QuoteAuthorization, utcnow
 from fediverse.services.consent import note_interaction_policy, work_interaction_policy
@@ -120,32 +119,18 @@ async def revoke_disallowed(rt: Runtime, session: AsyncSession, author: Account)
     return revoked
 
 
-def policy_changes(values: Mapping[str, Any]) -> dict[str, str | None]:
-    """Check quotes / replies / boosts from a form or the CLI ("" or None = inherit); raises Invalid naming it."""
-    changes: dict[str, str | None] = {}
-    for kind, value in values.items():
-        if kind not in KINDS:
-            raise Invalid(f"unknown interaction policy: {kind}")
-        if value in ("", None):
-            changes[kind] = None
-        elif value in POLICY_VALUES:
-            changes[kind] = value
-        else:
-            raise Invalid(f"{kind}: must be one of {', '.join(POLICY_VALUES)}; got {value!r}")
-    return changes
-
-
-def set_policies(holder: Any, changes: Mapping[str, str | None]) -> None:
-    """Apply checked ``policy_changes`` to a local artist's account or a work; the caller revokes and commits."""
-    for kind, value in changes.items():
-        setattr(holder, COLUMNS[kind], value)
+async def apply_policies(rt: Runtime, session: AsyncSession, author: Account, holder: Any,
+                         values: Mapping[str, Any]) -> int:
+    """Change the artist's (``holder`` = her account) or a work's policies and revoke what they no longer allow;
+    the caller commits (the studio's profile and work saves). Raises Invalid naming a bad value."""
+    set_policies(holder, policy_changes(values))
+    return await revoke_disallowed(rt, session, author)
 
 
 async def change_policies(rt: Runtime, session: AsyncSession, author: Account, holder: Any,
                           values: Mapping[str, Any]) -> int:
     """Change the artist's (holder = her account) or a work's policies, revoke what they no longer allow and
     commit; returns the number of authorizations revoked."""
-    set_policies(holder, policy_changes(values))
-    revoked = await revoke_disallowed(rt, session, author)
+    revoked = await apply_policies(rt, session, author, holder, values)
     await session.commit()
     return revoked
