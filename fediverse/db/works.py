@@ -62,7 +62,8 @@ async def pinned(session: AsyncSession, account_id: int) -> list[Work]:
 async def reaction_counts(session: AsyncSession, work_id: int, viewer: Account | None = None) -> dict[str, int]:
     """Likes, boosts and the replies ``viewer`` may see (signed out: public and unlisted ones only)."""
     rows = await session.execute(
-        select(Reaction.kind, func.count()).where(Reaction.work_id == work_id).group_by(Reaction.kind)
+        select(Reaction.kind, func.count()).where(Reaction.work_id == work_id, Reaction.against_policy.is_(False))
+        .group_by(Reaction.kind)
     )
     counts = {"like": 0, "announce": 0}
     counts.update({kind: n for kind, n in rows.all()})

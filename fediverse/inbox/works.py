@@ -21,6 +21,8 @@ from fediverse.db.audience import add_audience, may_see
 from fediverse.federation.actors import remote_note_consent
 from fediverse.models import Account, Notification, Reaction, RemoteNote, RemoteNoteAudience, utcnow
 from fediverse.services import remote_media
+from fediverse.services.consent import work_interaction_policy
+from fediverse.services.quotes import may_interact
 from fediverse.services.remote_media import schedule_for_note
 from fediverse.services.remote_accounts import HANDLE_RE
 from fediverse.services.text import LocalMention, localize_links
@@ -50,6 +52,10 @@ async def on_reaction(rt: Runtime, session: AsyncSession, activity: Activity, ac
     if existing is not None:
         existing.uri = activity.id
         return f"{kind} already counted"
+    if kind == "announce" and not await may_interact(
+            session, work_interaction_policy(rt.settings, work).boosts, work.account, actor):
+        session.add(Reaction(kind=kind, uri=activity.id, work_id=work.id, account_id=actor.id, against_policy=True))
+        return "announce stored, not counted: the work's boost policy does not include the booster"
     session.add(Reaction(kind=kind, uri=activity.id, work_id=work.id, account_id=actor.id))
     session.add(Notification(account_id=work.account_id, kind=kind, actor_id=actor.id, work_id=work.id))
     return f"{kind} counted"

@@ -118,6 +118,8 @@ class Reaction(Base):
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a boost the work's boost policy did not allow when it came: kept (an Undo still finds it), never counted/shown
+    against_policy: Mapped[bool] = mapped_column(default=False)
 
 
 class RemoteNote(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from fediverse.activitypub.contexts import expand
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
-from fediverse.models import InboundActivity, QuoteAuthorization, Work
+from fediverse.models import InboundActivity, QuoteAuthorization, Reaction, Work
 from fediverse.services.notes import post_note
 from fediverse.services.quotes import change_policies
 from fediverse.services.works import delete_work
@@ -234,3 +234,29 @@ async def test_bad_quote_requests_are_refused_with_nothing_stored_or_sent(world:
     assert await world.authorizations() == 0
     assert await answers(world.social, "Accept", request_id) == []
     assert await answers(world.social, "Reject", request_id) == []
+
+
+# --- boosts against the policy ----------------------------------------------------------------------------------
+
+async def test_a_boost_the_policy_excludes_is_kept_but_not_counted(world: World) -> None:
+    await world.set_policy(work=True, boosts="followers")
+    async with world.art.client() as client:
+        shares = f"{world.work.uri}/shares"
+
+        async def boost(actor: str) -> tuple[str | None, int]:
+            sender, username = (world.social, "bob") if actor == BOB else (world.evil, "mallory")
+            host = actor.split("/")[2]
+            doc = {"@context": AS, "id": f"https://{host}/activities/{uuid.uuid4().hex}", "type": "Announce",
+                   "actor": actor, "object": world.work.uri, "to": [PUBLIC]}
+            assert (await signed_post(sender, world.art, orjson.dumps(doc), username=username))[0] == 202
+            await world.network.drain()
+            return await world.outcome(doc["id"]), (await client.get(shares, headers=AP_ACCEPT)).json()["totalItems"]
+
+        assert await boost(MALLORY) == ("announce stored, not counted: the work's boost policy does not include "
+                                        "the booster", 0)
+        await act(world.social, "follow", "bob", "alice@art.test")
+        await world.network.drain()
+        assert await boost(BOB) == ("announce counted", 1)  # a follower: the positive control
+    async with world.art.rt.sessions() as session:
+        kept = await session.scalars(select(Reaction.against_policy).where(Reaction.kind == "announce"))
+        assert sorted(kept) == [False, True]
