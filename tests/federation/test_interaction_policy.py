@@ -260,3 +260,16 @@ async def test_a_boost_the_policy_excludes_is_kept_but_not_counted(world: World)
     async with world.art.rt.sessions() as session:
         kept = await session.scalars(select(Reaction.against_policy).where(Reaction.kind == "announce"))
         assert sorted(kept) == [False, True]
+
+
+async def test_a_text_note_follows_the_artists_quote_policy(world: World) -> None:
+    async with world.art.rt.sessions() as session:
+        note = await post_note(world.art.rt, session, await session.merge(await user(world.art, "alice")), "Hello")
+    accepted = await world.quote_request(BOB, note.uri)
+    assert await world.outcome(accepted) == "quote accepted"
+    await world.set_policy(work=False, quotes="nobody")  # the note has no override: the artist's choice revokes
+    [accept] = await answers(world.social, "Accept", accepted)
+    async with world.art.client() as client:
+        assert (await client.get(accept["result"], headers=AP_ACCEPT)).status_code == 410
+    rejected = await world.quote_request(BOB, note.uri)
+    assert await world.outcome(rejected) == "quote rejected: the quote policy is nobody"
