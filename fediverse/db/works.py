@@ -68,7 +68,8 @@ async def reaction_counts(session: AsyncSession, work_id: int, viewer: Account |
     counts = {"like": 0, "announce": 0}
     counts.update({kind: n for kind, n in rows.all()})
     counts["reply"] = await session.scalar(
-        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer))
+        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer),
+                                                           RemoteNote.against_policy.is_(False))
     ) or 0
     return counts
 
@@ -77,7 +78,8 @@ async def replies(session: AsyncSession, work_id: int, viewer: Account | None = 
                   limit: int = 100) -> list[RemoteNote]:
     """The replies to a work that ``viewer`` may see, oldest first (signed out: public and unlisted ones)."""
     rows = await session.scalars(
-        select(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer)).order_by(RemoteNote.published_at).limit(limit)
+        select(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer),
+                                 RemoteNote.against_policy.is_(False)).order_by(RemoteNote.published_at).limit(limit)
     )
     return list(rows)
 

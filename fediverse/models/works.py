@@ -143,6 +143,8 @@ class RemoteNote(Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column()
+    # a reply to one of our posts whose reply policy did not include its author: kept, never listed or counted
+    against_policy: Mapped[bool] = mapped_column(default=False)
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # signals read off the note (any disallow wins)
     visibility: Mapped[str] = mapped_column(String(16), server_default="direct")  # public|unlisted|private|direct
     in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048), index=True)  # threads list replies by it

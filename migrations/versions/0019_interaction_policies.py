@@ -27,6 +27,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in _POLICIES:
                 batch_op.add_column(sa.Column(column, sa.String(length=16), nullable=True))
+    with op.batch_alter_table('remote_notes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('against_policy', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('reactions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('against_policy', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table('quote_authorizations',
@@ -55,6 +57,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('quote_authorizations')
     with op.batch_alter_table('reactions', schema=None) as batch_op:
+        batch_op.drop_column('against_policy')
+    with op.batch_alter_table('remote_notes', schema=None) as batch_op:
         batch_op.drop_column('against_policy')
     for table in ('works', 'accounts'):
         with op.batch_alter_table(table, schema=None) as batch_op:

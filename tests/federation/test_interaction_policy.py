@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from fediverse.activitypub.contexts import expand
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
-from fediverse.models import InboundActivity, QuoteAuthorization, Reaction, Work
+from fediverse.models import InboundActivity, Notification, QuoteAuthorization, Reaction, RemoteNote, Work
 from fediverse.services.notes import post_note
 from fediverse.services.quotes import change_policies
 from fediverse.services.works import delete_work
@@ -273,3 +273,35 @@ async def test_a_text_note_follows_the_artists_quote_policy(world: World) -> Non
         assert (await client.get(accept["result"], headers=AP_ACCEPT)).status_code == 410
     rejected = await world.quote_request(BOB, note.uri)
     assert await world.outcome(rejected) == "quote rejected: the quote policy is nobody"
+
+
+async def test_a_reply_the_policy_excludes_is_kept_but_not_listed_counted_or_notified(world: World) -> None:
+    await world.set_policy(work=False, replies="followers")
+    await act(world.social, "follow", "bob", "alice@art.test")
+    await world.network.drain()
+    page = f"https://art.test/@alice/{world.work.public_id}"
+
+    async def reply(actor: str, text: str) -> str | None:
+        sender, username = (world.social, "bob") if actor == BOB else (world.evil, "mallory")
+        host = actor.split("/")[2]
+        note = {"id": f"https://{host}/notes/{uuid.uuid4().hex}", "type": "Note", "attributedTo": actor,
+                "inReplyTo": world.work.uri, "content": f"<p>{text}</p>", "published": "2026-01-01T00:00:00Z",
+                "to": [PUBLIC]}
+        doc = {"@context": AS, "id": f"{note['id']}/activity", "type": "Create", "actor": actor, "object": note,
+               "to": [PUBLIC]}
+        assert (await signed_post(sender, world.art, orjson.dumps(doc), username=username))[0] == 202
+        await world.network.drain()
+        return await world.outcome(doc["id"])
+
+    assert await reply(MALLORY, "Uninvited") == ("reply stored, not shown: the post's reply policy does not "
+                                                  "include its author")
+    assert await reply(BOB, "From a follower") == "reply stored"  # the positive control
+    async with world.art.client() as client:
+        html = (await client.get(page)).text
+        replies = (await client.get(f"{world.work.uri}/replies", headers=AP_ACCEPT)).json()
+    assert "From a follower" in html and "Uninvited" not in html
+    assert replies["totalItems"] == 1
+    async with world.art.rt.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(RemoteNote)) == 2  # both stored
+        kinds = list(await session.scalars(select(Notification.kind).where(Notification.kind == "reply")))
+    assert kinds == ["reply"]  # only the follower's reply notified alice
