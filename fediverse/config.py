@@ -23,6 +23,7 @@ from fediverse.errors import ConfigError
 DEFAULT_CONFIG = Path("instance.toml")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 AI_TRAINING_CHOICES = ("allowed", "no_generative", "none")
+INTERACTION_POLICIES = ("anyone", "followers", "nobody")  # who may quote / reply to / boost a post (GoToSocial model)
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
 FRONT_PAGE_CHOICES = ("works", "artists")
 _ENV_SHORTCUTS = {
@@ -129,6 +130,9 @@ class ConsentSettings:
     attribution: str = ""
     show_licence_line: bool = True
     refuse_ai_crawlers: bool = True    # 403 to AI crawler user agents on pages and media of artists who refuse them
+    quotes: str = "anyone"             # who may quote a post: anyone | followers | nobody (as Mastodon 4.5)
+    replies: str = "anyone"            # who may reply: anyone | followers | nobody (GoToSocial interactionPolicy)
+    boosts: str = "anyone"             # who may boost (Announce): anyone | followers | nobody
 
 
 @dataclass(frozen=True)
@@ -319,6 +323,11 @@ def _validate_consent(settings: Settings) -> None:
                           f"not {consent.ai_training!r}")
     if consent.licence_url and not re.match(r"^https?://\S+$", consent.licence_url):
         raise ConfigError(f"{settings.source}: 'consent.licence_url' must be an http(s) URL or empty")
+    for key in ("quotes", "replies", "boosts"):
+        value = getattr(consent, key)
+        if value not in INTERACTION_POLICIES:
+            raise ConfigError(f"{settings.source}: 'consent.{key}' must be one of {', '.join(INTERACTION_POLICIES)}, "
+                              f"not {value!r}")
 
 
 def _validate_registrations(settings: Settings) -> None:

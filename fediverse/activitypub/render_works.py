@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import escape
 
 from fediverse.activitypub.render import AS_CONTEXT, AS_PUBLIC, iso, render_post_delete, render_post_tombstone
+from fediverse.activitypub.render_policy import INTERACTION_TERMS
 from fediverse.activitypub.uris import Uris
 from fediverse.models import Account, Work
 
@@ -23,6 +24,7 @@ NOTE_CONTEXT: list[Any] = [
         "schema": "http://schema.org#",
         "license": {"@id": "schema:license", "@type": "@id"},
         "digitalSourceType": {"@id": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/DigitalSourceType", "@type": "@id"},
+        **INTERACTION_TERMS,
     },
 ]
 IPTC_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"

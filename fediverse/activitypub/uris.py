@@ -59,6 +59,10 @@ class Uris:
         """A local text note's id (its public id is its status id)."""
         return f"{actor_uri}/notes/{public_id}"
 
+    def quote_authorization(self, actor_uri: str, public_id: str) -> str:
+        """A QuoteAuthorization (FEP-044f) the artist granted; answers 410 once revoked."""
+        return f"{actor_uri}/quote_authorizations/{public_id}"
+
     def status_page(self, status_id: int) -> str:
         """The thread page of any status (work, remote or local note, boost)."""
         return f"{self.base}/statuses/{status_id}"

@@ -62,12 +62,14 @@ async def pinned(session: AsyncSession, account_id: int) -> list[Work]:
 async def reaction_counts(session: AsyncSession, work_id: int, viewer: Account | None = None) -> dict[str, int]:
     """Likes, boosts and the replies ``viewer`` may see (signed out: public and unlisted ones only)."""
     rows = await session.execute(
-        select(Reaction.kind, func.count()).where(Reaction.work_id == work_id).group_by(Reaction.kind)
+        select(Reaction.kind, func.count()).where(Reaction.work_id == work_id, Reaction.against_policy.is_(False))
+        .group_by(Reaction.kind)
     )
     counts = {"like": 0, "announce": 0}
     counts.update({kind: n for kind, n in rows.all()})
     counts["reply"] = await session.scalar(
-        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer))
+        select(func.count()).select_from(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer),
+                                                           RemoteNote.against_policy.is_(False))
     ) or 0
     return counts
 
@@ -76,7 +78,8 @@ async def replies(session: AsyncSession, work_id: int, viewer: Account | None = 
                   limit: int = 100) -> list[RemoteNote]:
     """The replies to a work that ``viewer`` may see, oldest first (signed out: public and unlisted ones)."""
     rows = await session.scalars(
-        select(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer)).order_by(RemoteNote.published_at).limit(limit)
+        select(RemoteNote).where(RemoteNote.work_id == work_id, visible_to(viewer),
+                                 RemoteNote.against_policy.is_(False)).order_by(RemoteNote.published_at).limit(limit)
     )
     return list(rows)
 

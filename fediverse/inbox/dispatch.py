@@ -22,12 +22,13 @@ Handler = Callable[["Runtime", "AsyncSession", Activity, "Account"], Awaitable[s
 
 
 def _handlers() -> dict[str, Handler]:
-    from fediverse.inbox import boosts, flag, follow, undo, update, works
+    from fediverse.inbox import boosts, flag, follow, quotes, undo, update, works
 
     return {
         "Follow": follow.on_follow, "Accept": follow.on_accept, "Reject": follow.on_reject, "Undo": undo.on_undo,
         "Like": works.on_reaction, "EmojiReact": works.on_reaction, "Announce": boosts.on_announce,
         "Create": works.on_create, "Update": update.on_update, "Delete": works.on_delete, "Flag": flag.on_flag,
+        "QuoteRequest": quotes.on_quote_request,
     }
 
 

@@ -19,8 +19,10 @@ from fediverse.db import tags as tag_db
 from fediverse.db import works as work_db
 from fediverse.db.audience import add_audience, may_see
 from fediverse.federation.actors import remote_note_consent
-from fediverse.models import Account, Notification, Reaction, RemoteNote, RemoteNoteAudience, utcnow
+from fediverse.models import Account, LocalNote, Notification, Reaction, RemoteNote, RemoteNoteAudience, Work, utcnow
 from fediverse.services import remote_media
+from fediverse.services.consent import note_interaction_policy, work_interaction_policy
+from fediverse.services.quotes import may_interact
 from fediverse.services.remote_media import schedule_for_note
 from fediverse.services.remote_accounts import HANDLE_RE
 from fediverse.services.text import LocalMention, localize_links
@@ -50,6 +52,10 @@ async def on_reaction(rt: Runtime, session: AsyncSession, activity: Activity, ac
     if existing is not None:
         existing.uri = activity.id
         return f"{kind} already counted"
+    if kind == "announce" and not await may_interact(
+            session, work_interaction_policy(rt.settings, work).boosts, work.account, actor):
+        session.add(Reaction(kind=kind, uri=activity.id, work_id=work.id, account_id=actor.id, against_policy=True))
+        return "announce stored, not counted: the work's boost policy does not include the booster"
     session.add(Reaction(kind=kind, uri=activity.id, work_id=work.id, account_id=actor.id))
     session.add(Notification(account_id=work.account_id, kind=kind, actor_id=actor.id, work_id=work.id))
     return f"{kind} counted"
@@ -95,6 +101,10 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
         return "ignored: not a reply to our works and mentions none of our artists"
     row = await store_note(rt, session, note, actor, work_id=work.id if work else None)
     notified: set[int] = set()
+    if not await _reply_allowed(rt, session, work, local_note, actor):
+        row.against_policy = True  # stored as usual, but neither listed, counted nor notified
+        notified.update(post.account_id for post in (work, local_note) if post is not None)
+        work = local_note = None
     if work is not None and await may_see(session, row.id, work.account):  # a direct note to others is not theirs
         session.add(Notification(account_id=work.account_id, kind="reply", actor_id=actor.id, work_id=work.id, note_id=row.id))
         notified.add(work.account_id)
@@ -105,7 +115,21 @@ async def on_create(rt: Runtime, session: AsyncSession, activity: Activity, acto
         if account.id not in notified and await may_see(session, row.id, account):
             session.add(Notification(account_id=account.id, kind="mention", actor_id=actor.id, note_id=row.id))
             notified.add(account.id)
+    if row.against_policy:
+        return "reply stored, not shown: the post's reply policy does not include its author"
     return "reply stored" if work is not None or local_note is not None else "mention stored" if mentioned else "post stored"
+
+
+async def _reply_allowed(rt: Runtime, session: AsyncSession, work: Work | None, local_note: LocalNote | None,
+                         actor: Account) -> bool:
+    """Does the reply policy of the work or text note replied to include ``actor``? (True when it replies to
+    neither.)"""
+    if work is not None:
+        return await may_interact(session, work_interaction_policy(rt.settings, work).replies, work.account, actor)
+    if local_note is not None:
+        policy = note_interaction_policy(rt.settings, local_note.account, local_note.visibility)
+        return await may_interact(session, policy.replies, local_note.account, actor)
+    return True
 
 
 async def store_note(rt: Runtime, session: AsyncSession, note: RemoteNoteDoc, author: Account, *,

@@ -43,3 +43,7 @@ __all__ += ["MARKER_TIMELINES", "Marker"]
 from fediverse.models.media_uploads import IdempotencyKey, MediaUpload  # noqa: E402
 
 __all__ += ["IdempotencyKey", "MediaUpload"]
+
+from fediverse.models.interactions import QuoteAuthorization  # noqa: E402
+
+__all__ += ["QuoteAuthorization"]

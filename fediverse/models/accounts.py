@@ -44,6 +44,10 @@ class Account(Base):
     fields: Mapped[list[Any]] = mapped_column(default=list)
     default_license_url: Mapped[str | None] = mapped_column(String(500))  # local artists: licence of new works
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # local: the artist's override; remote: signals read
+    # local artists: who may quote / reply to / boost their posts (anyone | followers | nobody); NULL = instance's
+    quote_policy: Mapped[str | None] = mapped_column(String(16))
+    reply_policy: Mapped[str | None] = mapped_column(String(16))
+    boost_policy: Mapped[str | None] = mapped_column(String(16))
     raw: Mapped[dict[str, Any] | None] = mapped_column()
     fetched_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,6 +33,9 @@ class Work(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     ai_generated: Mapped[bool] = mapped_column(default=False)
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # the work's override of the artist's record
+    quote_policy: Mapped[str | None] = mapped_column(String(16))  # anyone | followers | nobody; NULL = the artist's
+    reply_policy: Mapped[str | None] = mapped_column(String(16))
+    boost_policy: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     mentions: Mapped[list[Any]] = mapped_column(default=list)  # [{"uri":…, "acct":…, "inbox":…}]
     position: Mapped[int] = mapped_column(default=0)  # portfolio order (lower first)
@@ -117,6 +120,8 @@ class Reaction(Base):
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a boost the work's boost policy did not allow when it came: kept (an Undo still finds it), never counted/shown
+    against_policy: Mapped[bool] = mapped_column(default=False)
 
 
 class RemoteNote(Base):
@@ -140,6 +145,8 @@ class RemoteNote(Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column()
+    # a reply to one of our posts whose reply policy did not include its author: kept, never listed or counted
+    against_policy: Mapped[bool] = mapped_column(default=False)
     consent: Mapped[dict[str, Any] | None] = mapped_column()  # signals read off the note (any disallow wins)
     visibility: Mapped[str] = mapped_column(String(16), server_default="direct")  # public|unlisted|private|direct
     in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048), index=True)  # threads list replies by it

@@ -13,12 +13,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fediverse.activitypub.render import render_actor
+from fediverse.activitypub.render_policy import render_interaction_policy
 from fediverse.activitypub.render_works import AI_SOURCE_TYPE, NoteConsent
 from fediverse.config import Settings
 from fediverse.consent import (
     JSONLD_TERMS, ConsentOverride, ConsentRecord, PathRule, ai_txt, effective, jsonld_properties, licence_line_html,
     robots_txt, tdm_policy, tdmrep_json, xmp_packet,
 )
+from fediverse.consent.interaction import InteractionPolicy, folded, for_visibility
 from fediverse.consent.record import stricter_training
 from fediverse.db import accounts as account_db
 from fediverse.models import Account, LocalUser, Work, WorkImage
@@ -89,24 +91,53 @@ def render_actor_document(settings: Settings, uris: Uris, account: Account) -> d
                         consent=actor_properties(settings, uris, account), terms=JSONLD_TERMS)
 
 
+def instance_interaction_policy(settings: Settings) -> InteractionPolicy:
+    consent = settings.consent
+    return InteractionPolicy(quotes=consent.quotes, replies=consent.replies, boosts=consent.boosts)  # type: ignore[arg-type]
+
+
+def account_interaction_policy(settings: Settings, account: Account) -> InteractionPolicy:
+    """The artist's default: her choices, else the instance's."""
+    return folded(instance_interaction_policy(settings), account)
+
+
+def work_interaction_policy(settings: Settings, work: Work) -> InteractionPolicy:
+    """What a work allows: its own choices, else the artist's; a followers-only work is quotable by nobody."""
+    return for_visibility(folded(account_interaction_policy(settings, work.account), work), work.visibility)
+
+
+def note_interaction_policy(settings: Settings, account: Account, visibility: str) -> InteractionPolicy:
+    """A text note has no override of its own: the artist's policy, narrowed by the note's visibility."""
+    return for_visibility(account_interaction_policy(settings, account), visibility)
+
+
+def interaction_properties(policy: InteractionPolicy, account: Account) -> dict[str, Any]:
+    return render_interaction_policy(dataclasses.asdict(policy), author_uri=account.uri,
+                                     followers_uri=account.followers_url or f"{account.uri}/followers")
+
+
 def local_note_consent(settings: Settings, uris: Uris, work: Work) -> NoteConsent:
     """The consent properties one of our works carries on its Note and attachments (for a remote note's
-    stored record see ``federation.actors.remote_note_consent``)."""
+    stored record see ``federation.actors.remote_note_consent``), its interaction policy included."""
     record = for_work(settings, work)
     policy = policy_url(uris, work.account)
     return NoteConsent(
-        object=jsonld_properties(record, kind="object", policy_url=policy),
+        object={**jsonld_properties(record, kind="object", policy_url=policy),
+                **interaction_properties(work_interaction_policy(settings, work), work.account)},
         attachment=jsonld_properties(record, kind="attachment", policy_url=policy),
         licence_html=licence_line_html(record),
         terms=JSONLD_TERMS,
     )
 
 
-def local_text_consent(settings: Settings, uris: Uris, account: Account) -> NoteConsent:
-    """The consent properties an artist's text note carries: the artist's record (a note has no override)."""
+def local_text_consent(settings: Settings, uris: Uris, account: Account, visibility: str | None = None) -> NoteConsent:
+    """The consent properties an artist's text note carries: the artist's record (a note has no override) and,
+    given the note's ``visibility`` (its Note, not an Announce of it), her interaction policy."""
     record = for_account(settings, account)
-    policy = policy_url(uris, account)
-    return NoteConsent(object=jsonld_properties(record, kind="object", policy_url=policy), terms=JSONLD_TERMS)
+    properties = jsonld_properties(record, kind="object", policy_url=policy_url(uris, account))
+    if visibility is not None:
+        properties.update(interaction_properties(note_interaction_policy(settings, account, visibility), account))
+    return NoteConsent(object=properties, terms=JSONLD_TERMS)
 
 
 def collection_properties(settings: Settings, uris: Uris, account: Account) -> dict[str, Any]:

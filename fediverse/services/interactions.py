@@ -267,7 +267,7 @@ async def reblogged_by(session: AsyncSession, viewer: Account | None, status_id:
     query = select(Status.account_id, Status.created_at).where(Status.reblog_of_id == status.id)
     if status.work_id is not None:
         query = query.union_all(select(Reaction.account_id, Reaction.created_at).where(
-            Reaction.work_id == status.work_id, Reaction.kind == "announce"))
+            Reaction.work_id == status.work_id, Reaction.kind == "announce", Reaction.against_policy.is_(False)))
     return await _accounts(session, query, limit)
 
 

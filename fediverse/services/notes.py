@@ -84,7 +84,7 @@ async def post_note(rt: Runtime, session: AsyncSession, user: LocalUser, text: s
     status = await status_db.add_for_local_note(session, note, [a.uri for a in mentioned])
     await tag_db.index_tags(session, status.id, note.tags)  # its tag page (public notes only show there)
     await publish(session, account, render_note_create(note, rt.uris, consent=local_text_consent(
-        rt.settings, rt.uris, account)), inboxes=_inboxes(note, mentioned, parent), followers=visibility != "direct")
+        rt.settings, rt.uris, account, note.visibility)), inboxes=_inboxes(note, mentioned, parent), followers=visibility != "direct")
     await _notify(session, note, status, mentioned, parent)
     await session.commit()
     return note

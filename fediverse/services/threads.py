@@ -118,7 +118,8 @@ async def replies(session: AsyncSession, uri: str, viewer: Account | None, *, li
         .outerjoin(LocalNote, LocalNote.id == Status.local_note_id)
         .join(author, author.id == Status.account_id)
         .where(or_(RemoteNote.in_reply_to_uri == uri, LocalNote.in_reply_to_uri == uri), visible_to(viewer),
-               author.suspended_at.is_(None), author.silenced_at.is_(None))
+               author.suspended_at.is_(None), author.silenced_at.is_(None),
+               RemoteNote.against_policy.is_not(True))  # NULL for local notes; a reply against policy is kept only
         .order_by(Status.id).limit(limit))
     posts = [await post_of(session, status) for status in rows]
     return [post for post in posts if post is not None]

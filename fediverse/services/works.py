@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fediverse.activitypub.render_works import (
     NoteConsent, render_create, render_delete, render_featured_change, render_update,
 )
+from fediverse.consent.interaction import policy_changes, set_policies
 from fediverse.db import search as search_db
 from fediverse.db import statuses as status_db
 from fediverse.db import tags as tag_db
@@ -99,11 +100,14 @@ class WorkInput:
     extra_tags: tuple[str, ...] = ()
     consent: dict[str, Any] | None = None  # the work's override of the artist's consent record (None: inherit)
     as_uploaded: bool = False  # publish each image's own file as its large rendition (Glaze-safe, imaging/lossless)
+    policies: dict[str, str] | None = None  # quotes / replies / boosts: anyone | followers | nobody (absent: inherit)
 
 
 def _check_input(rt: Runtime, data: WorkInput) -> None:
     if data.consent:
         consent.override_from_form(data.consent)  # raises Invalid naming the field
+    if data.policies:
+        policy_changes(data.policies)  # raises Invalid naming the policy
     if len(data.title) > MAX_TITLE:
         raise Invalid(f"title must be at most {MAX_TITLE} characters")
     if len(data.description) > MAX_DESCRIPTION:
@@ -347,6 +351,7 @@ async def create_work(rt: Runtime, session: AsyncSession, user: LocalUser, data:
         work = Work(public_id=public_id, uri=rt.uris.work(account.uri, public_id), account=account,
                     position=(lowest or 0) - 1, images=rows,
                     consent=consent.override_from_form(data.consent) if data.consent else None)
+        set_policies(work, policy_changes(data.policies or {}))
         session.add(work)
         inboxes = await _apply_text(rt, session, work, data)
         await session.flush()

@@ -26,10 +26,11 @@ from fediverse.federation.signed import KeyUnavailable, SignedRequest, verified_
 from fediverse.inbox.receive import receive
 from fediverse.models import Account, Work
 from fediverse.runtime import Runtime
-from fediverse.services import signed_fetch, threads
+from fediverse.services import quotes, signed_fetch, threads
 from fediverse.services.consent import (
     collection_properties, local_note_consent, local_text_consent, render_actor_document, work_collection_properties,
 )
+from fediverse.web import cache
 from fediverse.web.context import runtime_of
 from fediverse.web.ratelimit import client_key
 from fediverse.web.responses import activity_json, error, wants_activitypub
@@ -256,6 +257,7 @@ async def work_object(request: Request) -> Response:
         if isinstance(work, Response):
             return work
         counts = await threads.work_counts(session, work, None)
+    cache.tag(request, f"account:{work.account_id}")  # the artist's consent and interaction policy are on it
     consent = local_note_consent(rt.settings, rt.uris, work)
     if request.url.path.endswith("/activity"):
         return activity_json(render_create(work, rt.uris, instance_name=rt.settings.instance.name, consent=consent))
@@ -299,10 +301,23 @@ async def local_note_object(request: Request) -> Response:
             return refusal
         if note.visibility not in ("public", "unlisted") and not await _signed_by_audience(request, session, note):
             return error(404, "no such note")
-    consent = local_text_consent(rt.settings, rt.uris, note.account)
+    cache.tag(request, f"account:{note.account_id}")  # the artist's consent and interaction policy are on it
+    consent = local_text_consent(rt.settings, rt.uris, note.account, note.visibility)
     if request.url.path.endswith("/activity"):
         return activity_json(render_note_create(note, rt.uris, consent=consent))
     return activity_json({"@context": note_context(consent), **render_local_note(note, rt.uris, consent=consent)})
+
+
+async def quote_authorization(request: Request) -> Response:
+    """A QuoteAuthorization (FEP-044f) the artist granted; 410 once she revoked it, 404 when unknown."""
+    rt = runtime_of(request)
+    username, public_id = request.path_params["username"], request.path_params["public_id"]
+    async with rt.sessions() as session:
+        state, doc = await quotes.authorization(session, username, public_id)
+    if doc is None:
+        return error(410 if state == "revoked" else 404, "authorization revoked" if state == "revoked"
+                     else "no such authorization")
+    return activity_json(doc)
 
 
 async def _signed_by_audience(request: Request, session: Any, note: Any) -> bool:
@@ -359,6 +374,7 @@ routes = [
     Route("/users/{username}/boosts/{boost_id}", boost_activity),
     Route("/users/{username}/notes/{public_id}", local_note_object),
     Route("/users/{username}/notes/{public_id}/activity", local_note_object),
+    Route("/users/{username}/quote_authorizations/{public_id}", quote_authorization),
     Route("/users/{username}/{collection:str}", collection),
     Route("/users/{username}/collections/{collection:str}", collection),
 ]

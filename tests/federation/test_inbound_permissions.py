@@ -7,7 +7,7 @@ boost, the reply and his profile) and evil.test (mallory, a validly signed third
 with its sender's real key and goes through the inbox, the job queue and the handler.
 
 Not covered because we do not handle them at all: Block (and so Undo of a Block: the inbox answers 202 and
-records "ignored: Undo of Block"), Move and QuoteRequest (not implemented yet).
+records "ignored: Undo of Block"), Move and QuoteRequest (tests/federation/test_interaction_policy.py covers who may quote).
 """
 
 from __future__ import annotations

@@ -52,6 +52,9 @@ def test_embedded_default_config_loads_with_sqlite_and_embedded_jobs() -> None:
         ("[consent]\nai_training = 'maybe'\n", "'consent.ai_training' must be one of"),
         ("[consent]\nlicence_url = 'cc-by'\n", "'consent.licence_url'"),
         ("[consent]\nsearch = 'yes'\n", "'consent.search' must be bool"),
+        ("[consent]\nquotes = 'friends'\n", "'consent.quotes' must be one of anyone, followers, nobody"),
+        ("[consent]\nreplies = 'everyone'\n", "'consent.replies' must be one of anyone, followers, nobody"),
+        ("[consent]\nboosts = true\n", "'consent.boosts' must be str"),
         ("[instance]\naccent_color = 'purple'\n", "'instance.accent_color' must be a colour written #rrggbb"),
         ("[instance]\naccent_color = '#ffff66'\n", "'instance.accent_color' #ffff66 has too little contrast against "
          "the white background: 1.06:1"),
@@ -94,6 +97,7 @@ def test_environment_overrides_keys_for_deployment(tmp_path: Path) -> None:
         ({"FEDIVERSE_SERVER_PORT": "many"}, "FEDIVERSE_SERVER_PORT must be int"),
         ({"FEDIVERSE_FEDERATION_AUTHORIZED_FETCH": "perhaps"}, "must be bool"),
         ({"FEDIVERSE_DATABSE_URL": "x"}, "unknown variable FEDIVERSE_DATABSE_URL"),
+        ({"FEDIVERSE_CONSENT_QUOTES": "friends"}, "'consent.quotes' must be one of anyone, followers, nobody"),
     ],
 )
 def test_bad_environment_override_is_named(tmp_path: Path, env: dict[str, str], expected: str) -> None:
@@ -105,3 +109,11 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, "[media]\nroot = 'store'\n"), env={})
     assert settings.media.root == str(tmp_path / "store")
     assert str(tmp_path / "data") in settings.database.url
+
+
+def test_interaction_policies_default_to_anyone_and_follow_the_environment(tmp_path: Path) -> None:
+    defaults = load_settings(ROOT / "instance.toml", env={}).consent
+    assert (defaults.quotes, defaults.replies, defaults.boosts) == ("anyone", "anyone", "anyone")
+    path = write(tmp_path, "[consent]\nreplies = 'followers'\n")
+    settings = load_settings(path, env={"FEDIVERSE_CONSENT_QUOTES": "nobody"}).consent
+    assert (settings.quotes, settings.replies, settings.boosts) == ("nobody", "followers", "anyone")

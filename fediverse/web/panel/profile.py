@@ -15,10 +15,11 @@ from starlette.responses import Response
 
 from fediverse.errors import Invalid
 from fediverse.models import LocalUser
-from fediverse.services.consent import instance_record, set_account_consent
+from fediverse.services.consent import instance_interaction_policy, instance_record, set_account_consent
+from fediverse.services.quotes import apply_policies
 from fediverse.services.profile import MAX_BIO, MAX_FIELDS, MAX_NAME, ProfileImage, update_profile
 from fediverse.web.context import runtime_of
-from fediverse.web.panel import consent_form
+from fediverse.web.panel import consent_form, interaction_form
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
 from fediverse.web.panel.licences import LICENCE_URLS, LICENCES
@@ -40,6 +41,7 @@ class ProfileForm:
     icon_url: str | None = None
     image_url: str | None = None
     consent: dict[str, str] = field(default_factory=dict)  # consent field -> form value ("" = instance default)
+    policies: dict[str, str] = field(default_factory=dict)  # quotes / replies / boosts -> form value ("" = default)
     errors: dict[str, str] = field(default_factory=dict)  # field name (or "form") -> message
 
 
@@ -53,7 +55,9 @@ def _page(request: Request, result: ProfileForm, profile_url: str | None, status
                 shown=max(SHOWN_FIELDS, len(result.fields)), licences=licences, profile_url=profile_url,
                 max_name=MAX_NAME, max_bio=MAX_BIO,
                 consent_choices=consent_form.choices(result.consent, instance, consent_form.ARTIST_FIELDS,
-                                                     default="Instance default"),
+                                                     default="Instance default")
+                + interaction_form.choices(result.policies, instance_interaction_policy(runtime_of(request).settings),
+                                           default="Instance default"),
                 default_attribution=instance.attribution)
 
 
@@ -67,12 +71,14 @@ async def profile(request: Request, session: AsyncSession, user: LocalUser) -> R
         fields=[(f.get("name", ""), f.get("value", "")) for f in account.fields if isinstance(f, dict)],
         licence=account.default_license_url or "", icon_url=account.icon_url, image_url=account.image_url,
         consent=consent_form.shown_values(account.consent, consent_form.ARTIST_FIELDS),
+        policies=interaction_form.shown(account),
     )
     if request.method == "GET":
         return _page(request, current, profile_url)
     form = await read_form(request, max_bytes=multipart_limit(rt.settings, 2), max_files=2)
     try:
-        result = ProfileForm(icon_url=current.icon_url, image_url=current.image_url, consent=dict(current.consent))
+        result = ProfileForm(icon_url=current.icon_url, image_url=current.image_url, consent=dict(current.consent),
+                             policies=dict(current.policies))
         result.display_name = text(form, "display_name", limit=MAX_NAME * 4).strip()
         result.bio = text(form, "bio", limit=MAX_BIO * 2)
         result.locked = flag(form, "locked")
@@ -88,6 +94,8 @@ async def profile(request: Request, session: AsyncSession, user: LocalUser) -> R
             result.errors["licence"] = "Choose a licence from the list."
         consent_changes, consent_errors = consent_form.read(form, consent_form.ARTIST_FIELDS, result.consent)
         result.errors.update({consent_form.PREFIX + name: message for name, message in consent_errors.items()})
+        policy_changes, policy_errors = interaction_form.read(form, result.policies)
+        result.errors.update(policy_errors)
         if len(result.display_name) > MAX_NAME:
             result.errors["display_name"] = f"At most {MAX_NAME} characters."
         if len(result.bio) > MAX_BIO:
@@ -108,6 +116,7 @@ async def profile(request: Request, session: AsyncSession, user: LocalUser) -> R
         try:
             # Before update_profile: the Update(Person) it sends carries the actor with the new record.
             set_account_consent(user.account, consent_changes)
+            await apply_policies(rt, session, user.account, user.account, policy_changes)  # revokes quotes it ends
             await update_profile(rt, session, user, display_name=result.display_name, summary=result.bio,
                                  fields=result.fields, manually_approves_followers=result.locked,
                                  avatar=images["avatar"], header=images["header"],

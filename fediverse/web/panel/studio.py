@@ -12,17 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fediverse.consent import ConsentRecord
+from fediverse.consent.interaction import InteractionPolicy
 from fediverse.db import works as work_db
 from fediverse.errors import Invalid, NotFound
 from fediverse.imaging.sniff import MIME, MIME_ALIASES, UNSPECIFIED_MIMES
 from fediverse.models import VISIBILITIES, LocalUser, Work
 from fediverse.runtime import Runtime
-from fediverse.services.consent import for_account, set_work_consent
+from fediverse.services.consent import account_interaction_policy, for_account, set_work_consent
+from fediverse.services.quotes import apply_policies
 from fediverse.services.works import (
     ImagesRefused, ImageUpload, WorkInput, arrange, create_work, delete_work, edit_work, set_pinned,
 )
 from fediverse.web.context import runtime_of
-from fediverse.web.panel import consent_form
+from fediverse.web.panel import consent_form, interaction_form
 from fediverse.web.panel.auth import studio_view
 from fediverse.web.panel.forms import flag, human_size, multipart_limit, read_form, text, upload
 from fediverse.web.panel.licences import LICENCE_URLS, LICENCES, licence_label
@@ -135,6 +137,7 @@ class WorkForm:
     ai_generated: bool = False
     slots: list[ImageSlot] = field(default_factory=list)
     consent: dict[str, str] = field(default_factory=dict)  # the work's consent override as shown ("" = inherit)
+    policies: dict[str, str] = field(default_factory=dict)  # quotes / replies / boosts as shown ("" = inherit)
     errors: list[str] = field(default_factory=list)
     consent_override: dict[str, Any] | None = None  # new form: the choices made (inherited fields left out)
     as_uploaded: bool = False  # new form: publish the files as uploaded (Glaze-safe)
@@ -142,7 +145,8 @@ class WorkForm:
     def work_input(self) -> WorkInput:
         return WorkInput(title=self.title, description=self.description, content_warning=self.content_warning,
                          sensitive=self.sensitive, license_url=self.licence or None, visibility=self.visibility,
-                         ai_generated=self.ai_generated, consent=self.consent_override, as_uploaded=self.as_uploaded)
+                         ai_generated=self.ai_generated, consent=self.consent_override, as_uploaded=self.as_uploaded,
+                         policies={k: v for k, v in self.policies.items() if v} or None)
 
 
 def _read_work_fields(form: FormData, result: WorkForm, keep_licence: str | None = None) -> None:
@@ -228,7 +232,7 @@ def _new_form_json(result: WorkForm, status: int) -> Response:
 
 
 def _new_form_page(request: Request, default_licence: str, inherited: ConsentRecord, result: WorkForm,
-                   status: int = 200) -> Response:
+                   status: int = 200, policy: InteractionPolicy | None = None) -> Response:
     if status >= 400 and wants_json(request):
         return _new_form_json(result, status)
     return page(request, "panel/work_form.html", status=status, headers=UPLOAD_PAGE_HEADERS, form=result,
@@ -239,7 +243,8 @@ def _new_form_page(request: Request, default_licence: str, inherited: ConsentRec
                 as_uploaded_size=human_size(runtime_of(request).settings.media.as_uploaded_max_bytes),
                 require_alt=runtime_of(request).settings.media.require_alt_text,
                 consent_choices=consent_form.choices(result.consent, inherited, consent_form.WORK_FIELDS,
-                                                     default="Your default"))
+                                                     default="Your default")
+                + interaction_form.choices(result.policies, policy or InteractionPolicy(), default="Your default"))
 
 
 def _large_box(rt: Runtime) -> str:
@@ -255,8 +260,9 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
                       consent=consent_form.shown_values(None, consent_form.WORK_FIELDS))
     default_licence = licence_label(user.account.default_license_url)  # read now: a rollback expires `user`
     inherited = for_account(rt.settings, user.account)
+    policy = account_interaction_policy(rt.settings, user.account)
     if request.method == "GET":
-        return _new_form_page(request, default_licence, inherited, result)
+        return _new_form_page(request, default_licence, inherited, result, policy=policy)
     form = await read_form(request, max_bytes=multipart_limit(rt.settings, count), max_files=count)
     try:
         _read_work_fields(form, result)
@@ -264,6 +270,7 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
         consent_changes, consent_errors = consent_form.read(form, consent_form.WORK_FIELDS, result.consent)
         result.errors += [f"Consent: {message}" for message in consent_errors.values()]
         result.consent_override = {k: v for k, v in consent_changes.items() if v is not None} or None
+        result.errors += list(interaction_form.read(form, result.policies)[1].values())
         uploads: list[ImageUpload] = []
         numbers: list[int] = []  # the slot number of each upload
         limit = rt.settings.media.max_upload_bytes
@@ -293,12 +300,12 @@ async def new_work(request: Request, session: AsyncSession, user: LocalUser) -> 
         if not uploads and not result.errors:
             result.errors.append("Choose at least one image.")
         if result.errors:
-            return _new_form_page(request, default_licence, inherited, result, status=400)
+            return _new_form_page(request, default_licence, inherited, result, status=400, policy=policy)
         try:
             work = await create_work(rt, session, user, result.work_input(), uploads)
         except Invalid as exc:
             _place_errors(exc, result.slots, numbers, result)
-            return _new_form_page(request, default_licence, inherited, result, status=400)
+            return _new_form_page(request, default_licence, inherited, result, status=400, policy=policy)
     finally:
         await form.close()
     done = redirect(request, f"/studio#work-{work.public_id}", f"Published {work.title or 'your work'}. "
@@ -321,7 +328,9 @@ def _edit_page(request: Request, work: Work, result: WorkForm, status: int = 200
                       "url": rt.uris.work_page(work.account.username, work.public_id)},
                 require_alt=rt.settings.media.require_alt_text,
                 consent_choices=consent_form.choices(result.consent, for_account(rt.settings, work.account),
-                                                     consent_form.WORK_FIELDS, default="Your default"))
+                                                     consent_form.WORK_FIELDS, default="Your default")
+                + interaction_form.choices(result.policies, account_interaction_policy(rt.settings, work.account),
+                                           default="Your default"))
 
 
 @studio_view
@@ -335,10 +344,12 @@ async def edit_work_view(request: Request, session: AsyncSession, user: LocalUse
         result = WorkForm(title=work.title, description=work.description, content_warning=work.summary,
                           sensitive=work.sensitive, licence=work.license_url or "", visibility=work.visibility,
                           ai_generated=work.ai_generated, slots=slots,
-                          consent=consent_form.shown_values(work.consent, consent_form.WORK_FIELDS))
+                          consent=consent_form.shown_values(work.consent, consent_form.WORK_FIELDS),
+                          policies=interaction_form.shown(work))
         return _edit_page(request, work, result)
     form = await read_form(request)
-    result = WorkForm(slots=slots, consent=consent_form.shown_values(work.consent, consent_form.WORK_FIELDS))
+    result = WorkForm(slots=slots, consent=consent_form.shown_values(work.consent, consent_form.WORK_FIELDS),
+                      policies=interaction_form.shown(work))
     _read_work_fields(form, result, keep_licence=work.license_url)  # a licence set from the CLI stays selectable
     focal_points = []
     for slot in slots:
@@ -351,11 +362,14 @@ async def edit_work_view(request: Request, session: AsyncSession, user: LocalUse
         focal_points.append(focal or (0.0, 0.0))
     consent_changes, consent_errors = consent_form.read(form, consent_form.WORK_FIELDS, result.consent)
     result.errors += [f"Consent: {message}" for message in consent_errors.values()]
+    policy_changes, policy_errors = interaction_form.read(form, result.policies)
+    result.errors += list(policy_errors.values())
     if result.errors:
         return _edit_page(request, work, result, status=400)
     try:
         # Before edit_work: the Update(Note) it sends carries the work's new record.
         set_work_consent(work, consent_changes)
+        await apply_policies(rt, session, work.account, work, policy_changes)  # revokes quotes it no longer allows
         await edit_work(rt, session, user, work.public_id, result.work_input(),
                         alt_texts=[slot.alt for slot in slots], focal_points=focal_points)
     except Invalid as exc:
