@@ -7,7 +7,8 @@ boost, the reply and his profile) and evil.test (mallory, a validly signed third
 with its sender's real key and goes through the inbox, the job queue and the handler.
 
 Not covered because we do not handle them at all: Block (and so Undo of a Block: the inbox answers 202 and
-records "ignored: Undo of Block"), Move and QuoteRequest (tests/federation/test_interaction_policy.py covers who may quote).
+records "ignored: Undo of Block") and Move (not implemented yet). Who may have a QuoteRequest accepted, and that a
+QuoteRequest for someone else's post or with someone else's instrument is refused, is in test_interaction_policy.py.
 """
 
 from __future__ import annotations
