@@ -125,6 +125,8 @@ EXEMPT = {
     "/policies/tdm": "JSON-LD", "/policies/tdm/{username}": "JSON-LD", "/actor": "ActivityStreams JSON",
     "/users/{username}/works/{public_id}": "ActivityStreams (a browser is sent to the work page)",
     "/users/{username}/works/{public_id}/activity": "ActivityStreams",
+    "/users/{username}/works/{public_id}/{collection}": "ActivityStreams (a work's likes, shares, replies)",
+    "/users/{username}/quote_authorizations/{public_id}": "ActivityStreams (FEP-044f QuoteAuthorization)",
     "/users/{username}/boosts/{boost_id}": "ActivityStreams",
     "/users/{username}/notes/{public_id}": "ActivityStreams (a browser is sent to the thread page)",
     "/users/{username}/notes/{public_id}/activity": "ActivityStreams",
