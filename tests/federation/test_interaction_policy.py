@@ -9,22 +9,20 @@ to the requester's real inbox.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import pytest
 from sqlalchemy import func, select
 
 from fediverse.activitypub.contexts import expand
 from fediverse.db import accounts as account_db
 from fediverse.db import works as work_db
-from fediverse.models import InboundActivity, Notification, QuoteAuthorization, Reaction, RemoteNote, Work
+from fediverse.models import Notification, QuoteAuthorization, Reaction, RemoteNote
 from fediverse.services.notes import post_note
 from fediverse.services.quotes import change_policies
 from fediverse.services.works import delete_work
 from tests.federation.helpers import AP_ACCEPT, act, get_json, make_user, user
-from tests.federation.test_inbox_bad_input import signed_post
+from tests.federation.test_inbound_permissions import World as PermissionWorld
 from tests.federation.test_works_federation import post_work, received
 from tests.support import Instance, Network
 
@@ -36,17 +34,11 @@ BOB = "https://social.test/users/bob"
 MALLORY = "https://evil.test/users/mallory"
 
 
-@dataclass
-class World:
-    art: Instance
-    social: Instance
-    evil: Instance
-    network: Network
-    work: Work
+class World(PermissionWorld):
+    """The three instances of the permission tests, with alice's quote policy to ask of and change."""
 
     async def quote_request(self, actor: str, target: str, *, instrument: Any = None, drop: str = "") -> str:
         """``actor`` asks to quote ``target`` (default instrument: the actor's own inline quoting Note)."""
-        sender, username = (self.social, "bob") if actor == BOB else (self.evil, "mallory")
         host = actor.split("/")[2]
         quoting = f"https://{host}/notes/{uuid.uuid4().hex}"
         if instrument is None:
@@ -56,14 +48,8 @@ class World:
                "id": f"https://{host}/activities/{uuid.uuid4().hex}", "type": "QuoteRequest", "actor": actor,
                "object": target, "instrument": instrument}
         doc.pop(drop, None)
-        status, _ = await signed_post(sender, self.art, orjson.dumps(doc), username=username)
-        assert status == 202
-        await self.network.drain()
+        assert await self.send(doc) == 202
         return doc["id"]
-
-    async def outcome(self, activity_id: str) -> str | None:
-        async with self.art.rt.sessions() as session:
-            return await session.scalar(select(InboundActivity.outcome).where(InboundActivity.uri == activity_id))
 
     async def authorizations(self) -> int:
         async with self.art.rt.sessions() as session:
@@ -244,12 +230,10 @@ async def test_a_boost_the_policy_excludes_is_kept_but_not_counted(world: World)
         shares = f"{world.work.uri}/shares"
 
         async def boost(actor: str) -> tuple[str | None, int]:
-            sender, username = (world.social, "bob") if actor == BOB else (world.evil, "mallory")
             host = actor.split("/")[2]
             doc = {"@context": AS, "id": f"https://{host}/activities/{uuid.uuid4().hex}", "type": "Announce",
                    "actor": actor, "object": world.work.uri, "to": [PUBLIC]}
-            assert (await signed_post(sender, world.art, orjson.dumps(doc), username=username))[0] == 202
-            await world.network.drain()
+            assert await world.send(doc) == 202
             return await world.outcome(doc["id"]), (await client.get(shares, headers=AP_ACCEPT)).json()["totalItems"]
 
         assert await boost(MALLORY) == ("announce stored, not counted: the work's boost policy does not include "
@@ -282,15 +266,13 @@ async def test_a_reply_the_policy_excludes_is_kept_but_not_listed_counted_or_not
     page = f"https://art.test/@alice/{world.work.public_id}"
 
     async def reply(actor: str, text: str) -> str | None:
-        sender, username = (world.social, "bob") if actor == BOB else (world.evil, "mallory")
         host = actor.split("/")[2]
         note = {"id": f"https://{host}/notes/{uuid.uuid4().hex}", "type": "Note", "attributedTo": actor,
                 "inReplyTo": world.work.uri, "content": f"<p>{text}</p>", "published": "2026-01-01T00:00:00Z",
                 "to": [PUBLIC]}
         doc = {"@context": AS, "id": f"{note['id']}/activity", "type": "Create", "actor": actor, "object": note,
                "to": [PUBLIC]}
-        assert (await signed_post(sender, world.art, orjson.dumps(doc), username=username))[0] == 202
-        await world.network.drain()
+        assert await world.send(doc) == 202
         return await world.outcome(doc["id"])
 
     assert await reply(MALLORY, "Uninvited") == ("reply stored, not shown: the post's reply policy does not "
