@@ -26,10 +26,13 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in _POLICIES:
                 batch_op.add_column(sa.Column(column, sa.String(length=16), nullable=True))
+    # Never a batch rebuild of remote_notes or reactions (see 0005): on SQLite, dropping the old copy of a table
+    # that other tables point at ON DELETE CASCADE deletes their rows. A literal default ('0', false on both
+    # databases) is a plain ADD COLUMN; an expression default such as sa.false() makes Alembic rebuild the table.
     with op.batch_alter_table('remote_notes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('against_policy', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('against_policy', sa.Boolean(), nullable=False, server_default='0'))
     with op.batch_alter_table('reactions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('against_policy', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('against_policy', sa.Boolean(), nullable=False, server_default='0'))
     op.create_table('quote_authorizations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=32), nullable=False),
