@@ -6,7 +6,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from fediverse.models import ACCEPTED, Account, Follow
+from fediverse.models import ACCEPTED, PENDING, Account, Follow
 
 
 async def between(session: AsyncSession, follower_id: int, followee_id: int) -> Follow | None:
@@ -63,8 +63,11 @@ async def follower_inboxes(session: AsyncSession, followee_id: int) -> list[str]
 
 
 async def followed_locally(session: AsyncSession, account_id: int) -> bool:
-    """Whether at least one local account follows this one (accepted): its posts are ours to store."""
+    """Whether at least one local account follows this one, or has asked to (its Accept may come after its first
+    posts: a remote server often sends the Accept and a new post at once, and workers take them in any order). Its
+    posts are ours to store; who may see one is decided when it is read, by the follow then accepted."""
     found = await session.scalar(
         select(Follow.id).join(Account, Account.id == Follow.follower_id)
-        .where(Follow.followee_id == account_id, Follow.state == ACCEPTED, Account.domain.is_(None)).limit(1))
+        .where(Follow.followee_id == account_id, Follow.state.in_((ACCEPTED, PENDING)),
+               Account.domain.is_(None)).limit(1))
     return found is not None

@@ -228,17 +228,18 @@ async def test_a_recorded_post_of_a_followed_account_is_stored_with_tags_images_
     assert status.account_id == note.account_id and status.visibility == note.visibility
 
 
-async def test_a_strangers_post_and_a_post_before_the_follow_is_accepted_are_not_stored(world: World) -> None:
+async def test_a_strangers_post_is_not_stored_and_a_post_before_the_accept_is_kept(world: World) -> None:
     w = world
     stranger = peer_create("mastodon/create_note_with_image_mastodon_social.json", 1)
     assert await w.send(stranger) == 202
     assert await w.outcome(stranger["id"]) == "ignored: not a reply to our works and mentions none of our artists"
-    await act(w.art, "follow", "alice", ACTOR)  # asked, never accepted
+    await act(w.art, "follow", "alice", ACTOR)  # asked, not accepted yet
     await w.network.drain()
     pending = peer_create("mastodon/create_note_with_image_mastodon_social.json", 2)
     assert await w.send(pending) == 202
-    assert await w.note(1) is None and await w.note(2) is None
-    assert await w.statuses() == []
+    # kept: the Accept may come after it (tests/federation/test_follow_race.py shows it reaching home then)
+    assert await w.outcome(pending["id"]) == "post stored"
+    assert await w.note(1) is None and await w.note(2) is not None
 
 
 async def test_a_suspended_domains_posts_are_refused_and_its_posts_are_not_fetched_for_a_boost(
